@@ -1,0 +1,123 @@
+# mashwatch — plain GNU make with pkg-config.  `make V=1` shows every command.
+#
+#   make              libmashwatch.a, mashwatchd, mashwatchctl (warnings are errors)
+#   make check        bootstrap, unit tests, integration tests, then both under ASan+UBSan
+#   make demo         bootstrap, then run the embedded demo
+#   make bench        benchmarks (print figures; never assertions)
+#   make install      PREFIX=/usr/local DESTDIR=
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/mashwatch
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+
+BUILD    ?= build
+PKGS     := libpq libevent libconfig libcurl jansson
+TESTPKGS := cmocka
+PYTHON   ?= /usr/bin/python3
+
+WARN     := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wcast-qual -Wwrite-strings -Wundef -Werror
+CFLAGS   ?= -O2 -g
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(SANITIZE),1)
+CFLAGS   += $(SANFLAGS) -O1
+LDFLAGS  += $(SANFLAGS)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
+
+ifneq ($(V),1)
+Q := @
+E := @printf '  %-6s %s\n'
+else
+Q :=
+E := @true
+endif
+
+# The source lists read like the architecture: lib/ is the pure engine and
+# formats, daemon/ wires it to the network.
+LIB_SRCS := $(wildcard lib/*.c)
+DAEMON_COMMON := $(filter-out daemon/mashwatchd.c daemon/mashwatchctl.c,$(wildcard daemon/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+COMMON_OBJS := $(DAEMON_COMMON:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+
+LIBA := $(BUILD)/libmashwatch.a
+PROGS := $(BUILD)/mashwatchd $(BUILD)/mashwatchctl
+
+.PHONY: all check check-run unit integration asan demo bench install clean bootstrap
+all: $(LIBA) $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJS)
+	$(E) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/mashwatchd: $(BUILD)/daemon/mashwatchd.o $(COMMON_OBJS) $(LIBA)
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/mashwatchctl: $(BUILD)/daemon/mashwatchctl.o $(COMMON_OBJS) $(LIBA)
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) $(WARN) $(CFLAGS) $(LDFLAGS) \
+	    -o $@ $< $(LIBA) $(PKG_LIBS) $(shell pkg-config --libs $(TESTPKGS)) -lm
+
+# check and demo first install what is missing, then re-enter make so that
+# pkg-config is asked only once everything is there.
+bootstrap:
+	$(Q)scripts/bootstrap
+
+check: bootstrap
+	$(Q)$(MAKE) --no-print-directory check-run
+
+check-run: unit integration asan
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do echo "  UNIT   $$t"; $$t; done
+
+integration: all
+	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
+
+demo: bootstrap
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(PYTHON) scripts/demo.py --build $(abspath $(BUILD))
+
+bench: bootstrap
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) bench/run.py
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/mashwatch \
+	    $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/mashwatchd $(DESTDIR)$(SBINDIR)/mashwatchd
+	install -m 755 $(BUILD)/mashwatchctl $(DESTDIR)$(BINDIR)/mashwatchctl
+	install -m 640 etc/mashwatch.conf $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf
+	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
+	cp -R etc/sql/. $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 systemd/mashwatch.service $(DESTDIR)$(UNITDIR)/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
