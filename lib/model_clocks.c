@@ -1,0 +1,616 @@
+/*
+ * Clock instances: their deadlines from the calendar, their state, the
+ * alert levels already fired, and the min-heap that says when the next one
+ * changes state.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mashwatch/xmalloc.h"
+
+#include "model_impl.h"
+
+#define KEEP_STOPPED	(28 * 86400)
+#define NOT_IN_HEAP	UINT32_MAX
+
+enum {
+	INST_DONE = 0x01,	/* stopped and resolved: nothing more to say */
+};
+
+struct clock_inst {
+	struct clock_inst	*next;		/* hash chain */
+	uint32_t		 hash;
+	uint32_t		 heap_idx;
+	uint32_t		 pass;		/* last full pass that saw it */
+	uint16_t		 clock;		/* index into cfg->clocks */
+	uint8_t			 fired;		/* bit per level already in the store */
+	uint8_t			 flags;
+	const char		*team_id;	/* interned */
+	const char		*worker_id;	/* interned */
+	const char		*priority;	/* interned */
+	const char		*child_id;	/* inside ids[] */
+	int64_t			 started_at;
+	int64_t			 stopped_at;
+	int64_t			 warn_at;
+	int64_t			 due_at;
+	int64_t			 escalate_at;
+	int64_t			 next_at;	/* heap key */
+	char			 ids[];		/* instance id, NUL, child id, NUL */
+};
+
+static uint32_t
+inst_hash(unsigned clock, const char *id, size_t len)
+{
+	return (uint32_t)(strmap_hash(id, len) ^ (clock * 0x9e3779b97f4a7c15ULL));
+}
+
+static struct clock_inst **
+inst_slot(const struct model *m, unsigned clock, const char *id, uint32_t h)
+{
+	struct clock_inst **pp = &m->buckets[h & (m->nbuckets - 1)];
+
+	for (; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->hash == h && (*pp)->clock == clock &&
+		    strcmp((*pp)->ids, id) == 0)
+			break;
+	return pp;
+}
+
+static void
+inst_table_grow(struct model *m)
+{
+	size_t n = m->nbuckets * 2;
+	struct clock_inst **b = xcalloc(n, sizeof(*b));
+
+	for (size_t i = 0; i < m->nbuckets; i++) {
+		struct clock_inst *e = m->buckets[i], *next;
+		for (; e != NULL; e = next) {
+			next = e->next;
+			e->next = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	}
+	free(m->buckets);
+	m->buckets = b;
+	m->nbuckets = n;
+}
+
+/* The heap: parent of i is (i - 1) / 2; smallest next_at on top. */
+static void
+heap_swap(struct model *m, size_t a, size_t b)
+{
+	struct clock_inst *t = m->heap[a];
+
+	m->heap[a] = m->heap[b];
+	m->heap[b] = t;
+	m->heap[a]->heap_idx = (uint32_t)a;
+	m->heap[b]->heap_idx = (uint32_t)b;
+}
+
+static void
+heap_up(struct model *m, size_t i)
+{
+	while (i > 0 && m->heap[(i - 1) / 2]->next_at > m->heap[i]->next_at) {
+		heap_swap(m, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct model *m, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, s = i;
+		if (l < m->nheap && m->heap[l]->next_at < m->heap[s]->next_at)
+			s = l;
+		if (r < m->nheap && m->heap[r]->next_at < m->heap[s]->next_at)
+			s = r;
+		if (s == i)
+			return;
+		heap_swap(m, i, s);
+		i = s;
+	}
+}
+
+static void
+heap_remove(struct model *m, struct clock_inst *c)
+{
+	size_t i = c->heap_idx;
+
+	if (i == NOT_IN_HEAP)
+		return;
+	c->heap_idx = NOT_IN_HEAP;
+	if (i != --m->nheap) {
+		m->heap[i] = m->heap[m->nheap];
+		m->heap[i]->heap_idx = (uint32_t)i;
+		heap_up(m, i);
+		heap_down(m, m->heap[i]->heap_idx);
+	}
+}
+
+static void
+heap_set(struct model *m, struct clock_inst *c, int64_t at)
+{
+	if (at == INT64_MAX) {
+		heap_remove(m, c);
+		return;
+	}
+	c->next_at = at;
+	if (c->heap_idx == NOT_IN_HEAP) {
+		if (m->nheap == m->cap_heap) {
+			m->cap_heap = m->cap_heap ? m->cap_heap * 2 : 1024;
+			m->heap = xreallocarray(m->heap, m->cap_heap,
+			    sizeof(*m->heap));
+		}
+		c->heap_idx = (uint32_t)m->nheap;
+		m->heap[m->nheap++] = c;
+		heap_up(m, c->heap_idx);
+		return;
+	}
+	heap_up(m, c->heap_idx);
+	heap_down(m, c->heap_idx);
+}
+
+int64_t
+model_next_transition(const struct model *m)
+{
+	return m->nheap ? m->heap[0]->next_at : INT64_MAX;
+}
+
+static void
+inst_deadlines(const struct model *m, struct clock_inst *c)
+{
+	const struct clock_conf *cc = &m->cfg->clocks[c->clock];
+	const struct timescale *limit = config_clock_limit(cc, c->priority);
+
+	if (limit == NULL)
+		limit = &cc->limit;
+	c->due_at = calendar_due(m->cal, c->started_at, limit);
+	c->warn_at = cc->has_warn ?
+	    calendar_warn(m->cal, c->started_at, c->due_at, &cc->warn_before) :
+	    TIME_NONE;
+	c->escalate_at = cc->has_escalate ?
+	    calendar_escalate(m->cal, c->due_at, &cc->escalate_after) :
+	    TIME_NONE;
+}
+
+static void
+inst_fill(struct model *m, struct transition *t, const struct clock_inst *c)
+{
+	t->child_id = xstrdup(c->child_id);
+	t->team_id = xstrdup(c->team_id);
+	t->worker_id = xstrdup(c->worker_id);
+	t->priority = xstrdup(c->priority);
+	t->started_at = c->started_at;
+	t->due_at = c->due_at;
+	t->stopped_at = c->stopped_at;
+	(void)m;
+}
+
+static void
+inst_raise(struct model *m, struct clock_inst *c, enum alert_level level,
+    int64_t fired_at)
+{
+	const struct clock_conf *cc = &m->cfg->clocks[c->clock];
+	const struct timescale *limit = config_clock_limit(cc, c->priority);
+	struct transition *t;
+	char buf[64];
+
+	if (c->fired & (1u << level))
+		return;
+	c->fired |= (uint8_t)(1u << level);
+	if (m->replay)
+		return;
+	t = model_push(m, TR_RAISE, cc->name, c->ids);
+	t->level = level;
+	inst_fill(m, t, c);
+	t->fired_at = fired_at;
+	timescale_format(limit ? limit : &cc->limit, buf, sizeof(buf));
+	t->detail = model_json(json_pack("{s:s}", "limit", buf));
+}
+
+static void
+inst_resolve(struct model *m, struct clock_inst *c, const char *resolution,
+    int64_t resolved_at)
+{
+	struct transition *t;
+
+	if (c->fired == 0)
+		return;
+	c->fired = 0;
+	if (m->replay)
+		return;
+	t = model_push(m, TR_RESOLVE, m->cfg->clocks[c->clock].name, c->ids);
+	inst_fill(m, t, c);
+	t->resolution = resolution;
+	t->resolved_at = resolved_at;
+}
+
+/*
+ * Bring one instance up to date at now: fire what its state has reached,
+ * resolve it when it has stopped, and put its next change on the heap.
+ * An instance found already past its deadline fires overdue (and
+ * escalated) but not the stale due_soon.
+ */
+static void
+inst_evaluate(struct model *m, struct clock_inst *c, int64_t now)
+{
+	const struct clock_conf *cc = &m->cfg->clocks[c->clock];
+	enum clock_state st;
+	int64_t next = INT64_MAX;
+
+	if (c->flags & INST_DONE) {
+		heap_remove(m, c);
+		return;
+	}
+	st = clock_state_at(now, c->started_at, c->stopped_at, c->warn_at,
+	    c->due_at, c->escalate_at);
+	if (st == CS_MET || st == CS_MET_LATE) {
+		heap_remove(m, c);
+		if (cc->alert_on == ALERT_ON_LATE_STOP && st == CS_MET_LATE)
+			inst_raise(m, c, AL_OVERDUE, c->stopped_at);
+		inst_resolve(m, c, st == CS_MET ? "met" : "met_late",
+		    c->stopped_at);
+		c->flags |= INST_DONE;
+		return;
+	}
+	if (cc->alert_on == ALERT_ON_OPEN) {
+		if (st >= CS_OVERDUE) {
+			inst_raise(m, c, AL_OVERDUE, c->due_at);
+			if (st == CS_ESCALATED)
+				inst_raise(m, c, AL_ESCALATED, c->escalate_at);
+		} else if (st == CS_DUE_SOON)
+			inst_raise(m, c, AL_DUE_SOON, c->warn_at);
+		if (c->warn_at != TIME_NONE && c->warn_at > now)
+			next = c->warn_at;
+		if (c->due_at > now && c->due_at < next)
+			next = c->due_at;
+		if (c->escalate_at != TIME_NONE && c->escalate_at > now &&
+		    c->escalate_at < next)
+			next = c->escalate_at;
+	}
+	/* A stop recorded ahead of our clock still needs a look when it comes. */
+	if (c->stopped_at != TIME_NONE && c->stopped_at > now &&
+	    c->stopped_at < next)
+		next = c->stopped_at;
+	heap_set(m, c, next);
+}
+
+void
+model_advance(struct model *m, int64_t now)
+{
+	while (m->nheap > 0 && m->heap[0]->next_at <= now) {
+		struct clock_inst *c = m->heap[0];
+		heap_remove(m, c);
+		inst_evaluate(m, c, now);
+	}
+}
+
+static void
+inst_unlink_free(struct model *m, struct clock_inst *c)
+{
+	struct clock_inst **pp = &m->buckets[c->hash & (m->nbuckets - 1)];
+
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	heap_remove(m, c);
+	m->nclocks--;
+	free(c);
+}
+
+static struct clock_inst *
+inst_new(struct model *m, unsigned clock, const char *id, const char *child,
+    uint32_t h)
+{
+	size_t il = strlen(id), cl = strlen(child);
+	struct clock_inst *c = xmalloc(sizeof(*c) + il + cl + 2);
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->ids, id, il + 1);
+	memcpy(c->ids + il + 1, child, cl + 1);
+	c->child_id = c->ids + il + 1;
+	c->hash = h;
+	c->clock = (uint16_t)clock;
+	c->heap_idx = NOT_IN_HEAP;
+	c->next = m->buckets[h & (m->nbuckets - 1)];
+	m->buckets[h & (m->nbuckets - 1)] = c;
+	if (++m->nclocks > m->nbuckets)
+		inst_table_grow(m);
+	return c;
+}
+
+/* Text for a reason: short, printable, never the whole of a hostile value. */
+static void
+reason_name(char *buf, size_t len, const char *what, const char *v)
+{
+	size_t n = 0;
+
+	n = (size_t)snprintf(buf, len, "%s '", what);
+	for (const unsigned char *p = (const unsigned char *)v;
+	    *p && n + 5 < len && n < 60; p++)
+		buf[n++] = (*p >= 0x20 && *p < 0x7f && *p != '\'') ? (char)*p : '?';
+	snprintf(buf + n, len - n, "'");
+}
+
+static const char *
+clock_row_invalid(const struct model *m, const struct clock_row *r,
+    int64_t now, int *clock, char *buf, size_t len)
+{
+	static const struct {
+		const char	*name;
+		size_t		 off;
+		bool		 required;
+	} fields[] = {
+		{ "clock", offsetof(struct clock_row, clock), true },
+		{ "instance_id", offsetof(struct clock_row, instance_id), true },
+		{ "child_id", offsetof(struct clock_row, child_id), true },
+		{ "team_id", offsetof(struct clock_row, team_id), false },
+		{ "worker_id", offsetof(struct clock_row, worker_id), false },
+		{ "priority", offsetof(struct clock_row, priority), false },
+	};
+	const struct clock_conf *cc;
+
+	*clock = -1;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v, *why;
+		memcpy(&v, (const char *)r + fields[i].off, sizeof(v));
+		if (v == NULL && !fields[i].required)
+			continue;
+		if ((why = model_check_text(v, MODEL_MAX_ID)) != NULL) {
+			snprintf(buf, len, "%s %s", fields[i].name, why);
+			return buf;
+		}
+	}
+	if (r->started_at == TIME_NONE)
+		return "started_at is missing";
+	if ((cc = config_clock(m->cfg, r->clock)) == NULL) {
+		reason_name(buf, len, "unknown clock", r->clock);
+		return buf;
+	}
+	*clock = (int)(cc - m->cfg->clocks);
+	if (config_clock_limit(cc, r->priority) == NULL) {
+		reason_name(buf, len, "unknown priority", r->priority);
+		return buf;
+	}
+	if (r->stopped_at != TIME_NONE && r->stopped_at < r->started_at)
+		return "stopped before it started";
+	if (!m->replay && r->started_at > now + MODEL_FUTURE_SLACK)
+		return "starts in the future";
+	return NULL;
+}
+
+int
+model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
+{
+	char buf[128];
+	const char *why;
+	struct clock_inst **pp, *c;
+	int64_t stopped = r->stopped_at;
+	int clock;
+	uint32_t h;
+
+	why = clock_row_invalid(m, r, now, &clock, buf, sizeof(buf));
+	if (why == NULL && m->replay && r->started_at > now)
+		return 0;	/* --at: it has not started yet */
+	if (why != NULL) {
+		/* A row that turned bad takes its instance out of the model. */
+		if (clock >= 0 && model_check_text(r->instance_id,
+		    MODEL_MAX_ID) == NULL) {
+			h = inst_hash((unsigned)clock, r->instance_id,
+			    strlen(r->instance_id));
+			if ((c = *inst_slot(m, (unsigned)clock, r->instance_id,
+			    h)) != NULL) {
+				inst_resolve(m, c, "withdrawn", now);
+				inst_unlink_free(m, c);
+			}
+		}
+		model_invalid(m, "mash.clocks", r->clock, r->instance_id, why,
+		    false, now);
+		return -1;
+	}
+	if (m->replay && stopped != TIME_NONE && stopped > now)
+		stopped = TIME_NONE;
+
+	h = inst_hash((unsigned)clock, r->instance_id, strlen(r->instance_id));
+	pp = inst_slot(m, (unsigned)clock, r->instance_id, h);
+	c = *pp;
+	if (c != NULL && m->in_full && c->pass == m->pass) {
+		model_invalid(m, "mash.clocks", r->clock, r->instance_id,
+		    "duplicated instance", true, now);
+		return -1;
+	}
+	if (c != NULL && strcmp(c->child_id, r->child_id) != 0) {
+		/* The child changed: the ids live inline, so move it. */
+		struct clock_inst *n = inst_new(m, (unsigned)clock,
+		    r->instance_id, r->child_id, h);
+		uint8_t fired = c->fired, flags = c->flags;
+		uint32_t pass = c->pass;
+		inst_unlink_free(m, c);
+		c = n;
+		c->fired = fired;
+		c->flags = flags;
+		c->pass = pass;
+	} else if (c == NULL)
+		c = inst_new(m, (unsigned)clock, r->instance_id, r->child_id, h);
+
+	if (c->stopped_at != stopped)
+		c->flags &= (uint8_t)~INST_DONE;
+	c->team_id = strmap_intern(m->strings, r->team_id);
+	c->worker_id = strmap_intern(m->strings, r->worker_id);
+	c->priority = strmap_intern(m->strings, r->priority);
+	c->started_at = r->started_at;
+	c->stopped_at = stopped;
+	inst_deadlines(m, c);
+	c->pass = m->pass;
+	model_invalid_clear(m, "mash.clocks", r->clock, r->instance_id, now);
+	if (m->loaded)
+		inst_evaluate(m, c, now);
+	return 0;
+}
+
+void
+model_clocks_sweep(struct model *m, int64_t now)
+{
+	for (size_t i = 0; i < m->nbuckets; i++) {
+		struct clock_inst **pp = &m->buckets[i];
+		while (*pp != NULL) {
+			struct clock_inst *c = *pp;
+			bool drop = false;
+			if (c->pass != m->pass) {
+				inst_resolve(m, c, "withdrawn", now);
+				drop = true;
+			} else {
+				inst_evaluate(m, c, now);
+				drop = !m->replay && c->stopped_at != TIME_NONE &&
+				    c->stopped_at < now - KEEP_STOPPED &&
+				    c->fired == 0;
+			}
+			if (!drop) {
+				pp = &c->next;
+				continue;
+			}
+			*pp = c->next;
+			heap_remove(m, c);
+			m->nclocks--;
+			free(c);
+		}
+	}
+}
+
+bool
+model_clocks_mark(struct model *m, const char *rule, const char *id,
+    enum alert_level level)
+{
+	const struct clock_conf *cc = config_clock(m->cfg, rule);
+	struct clock_inst *c;
+	unsigned clock;
+
+	if (cc == NULL)
+		return false;
+	clock = (unsigned)(cc - m->cfg->clocks);
+	c = *inst_slot(m, clock, id, inst_hash(clock, id, strlen(id)));
+	if (c == NULL)
+		return false;
+	c->fired |= (uint8_t)(1u << level);
+	c->flags &= (uint8_t)~INST_DONE;
+	return true;
+}
+
+void
+model_clocks_free(struct model *m)
+{
+	for (size_t i = 0; i < m->nbuckets; i++) {
+		struct clock_inst *c = m->buckets[i], *next;
+		for (; c != NULL; c = next) {
+			next = c->next;
+			free(c);
+		}
+	}
+	free(m->buckets);
+	free(m->heap);
+}
+
+/*
+ * After a reload: clocks may have moved, changed limits or gone.  Look
+ * each instance's clock up by its old name, drop those whose clock no
+ * longer exists, and recompute every deadline.
+ */
+void
+model_reconfigure(struct model *m, const struct config *cfg,
+    const struct calendar *cal, int64_t now)
+{
+	const struct config *old = m->cfg;
+
+	for (size_t i = 0; i < m->nbuckets; i++) {
+		struct clock_inst **pp = &m->buckets[i];
+		while (*pp != NULL) {
+			struct clock_inst *c = *pp;
+			const struct clock_conf *cc = config_clock(cfg,
+			    old->clocks[c->clock].name);
+			if (cc == NULL || config_clock_limit(cc,
+			    c->priority) == NULL) {
+				inst_resolve(m, c, "withdrawn", now);
+				*pp = c->next;
+				heap_remove(m, c);
+				m->nclocks--;
+				free(c);
+				continue;
+			}
+			c->clock = (uint16_t)(cc - cfg->clocks);
+			pp = &c->next;
+		}
+	}
+	m->cfg = cfg;
+	m->cal = cal;
+	for (size_t i = 0; i < m->nbuckets; i++)
+		for (struct clock_inst *c = m->buckets[i]; c; c = c->next) {
+			inst_deadlines(m, c);
+			if (m->loaded)
+				inst_evaluate(m, c, now);
+		}
+}
+
+static int
+inst_cmp(const void *a, const void *b)
+{
+	const struct clock_inst *x = *(struct clock_inst *const *)a;
+	const struct clock_inst *y = *(struct clock_inst *const *)b;
+
+	if (x->clock != y->clock)
+		return x->clock < y->clock ? -1 : 1;
+	if (x->started_at != y->started_at)
+		return x->started_at < y->started_at ? -1 : 1;
+	return strcmp(x->ids, y->ids);
+}
+
+void
+model_foreach_clock(const struct model *m, int64_t now,
+    void (*fn)(void *arg, const struct clock_view *v), void *arg)
+{
+	struct clock_inst **all = xreallocarray(NULL, m->nclocks + 1,
+	    sizeof(*all));
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nbuckets; i++)
+		for (struct clock_inst *c = m->buckets[i]; c; c = c->next)
+			all[n++] = c;
+	qsort(all, n, sizeof(*all), inst_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct clock_inst *c = all[i];
+		struct clock_view v = {
+			.clock = &m->cfg->clocks[c->clock],
+			.instance_id = c->ids,
+			.child_id = c->child_id,
+			.team_id = c->team_id,
+			.worker_id = c->worker_id,
+			.priority = c->priority,
+			.started_at = c->started_at,
+			.stopped_at = c->stopped_at,
+			.warn_at = c->warn_at,
+			.due_at = c->due_at,
+			.escalate_at = c->escalate_at,
+		};
+		v.state = clock_state_at(now, c->started_at, c->stopped_at,
+		    c->warn_at, c->due_at, c->escalate_at);
+		fn(arg, &v);
+	}
+	free(all);
+}
+
+void
+model_clocks_count(const struct model *m, int64_t now, struct model_counts *k)
+{
+	for (size_t i = 0; i < m->nbuckets; i++)
+		for (struct clock_inst *c = m->buckets[i]; c; c = c->next) {
+			enum clock_state st = clock_state_at(now, c->started_at,
+			    c->stopped_at, c->warn_at, c->due_at,
+			    c->escalate_at);
+			k->clocks++;
+			if (st <= CS_ESCALATED)
+				k->open++;
+			if (st == CS_OVERDUE || st == CS_ESCALATED)
+				k->overdue++;
+		}
+}

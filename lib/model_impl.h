@@ -1,0 +1,81 @@
+/*
+ * Inside the model: shared by lib/model*.c only, never installed.  Split
+ * by concern: model_clocks.c (instances, deadlines, the heap),
+ * model_events.c (per-child windows, repeat rules), model_checks.c
+ * (checks and invalid rows).
+ */
+#ifndef MASHWATCH_MODEL_IMPL_H
+#define MASHWATCH_MODEL_IMPL_H
+
+#include <jansson.h>
+
+#include "mashwatch/model.h"
+#include "mashwatch/strmap.h"
+
+struct clock_inst;
+
+struct model {
+	const struct config	*cfg;
+	const struct calendar	*cal;
+	bool			 replay;
+	bool			 loaded;
+	bool			 in_full;	/* between begin_full and end_full */
+	uint32_t		 pass;		/* full passes begun */
+
+	struct strmap		*strings;	/* interned team, worker, priority */
+
+	/* Clock instances: an intrusive hash by (clock, instance id). */
+	struct clock_inst	**buckets;
+	size_t			  nbuckets;
+	size_t			  nclocks;
+
+	/* Open instances by their next transition instant. */
+	struct clock_inst	**heap;
+	size_t			  nheap;
+	size_t			  cap_heap;
+
+	struct strmap		*children;	/* "kind\x1fchild" -> struct child_events */
+	size_t			 nevents;
+	struct strmap		*repeat_fired;	/* "rule\x1fevent" -> non-NULL */
+
+	struct strmap		*checks;	/* "check\x1finstance" -> struct check_ent */
+	size_t			 nfailed;
+	struct strmap		*invalid;	/* alert instance key -> struct invalid_ent */
+
+	struct transition	*trans;
+	size_t			 ntrans;
+	size_t			 cap_trans;
+};
+
+struct transition *model_push(struct model *m, enum transition_kind kind,
+    const char *rule, const char *instance_id);
+/* Serialise and release obj. */
+char *model_json(json_t *obj);
+
+/* Record an invalid row; key parts are joined with '/'. */
+void model_invalid(struct model *m, const char *source, const char *what,
+    const char *id, const char *reason, bool duplicate, int64_t now);
+/* The row behind key is valid again (incremental reads only). */
+void model_invalid_clear(struct model *m, const char *source,
+    const char *what, const char *id, int64_t now);
+
+void model_clocks_free(struct model *m);
+void model_clocks_sweep(struct model *m, int64_t now);
+bool model_clocks_mark(struct model *m, const char *rule, const char *id,
+    enum alert_level level);
+void model_clocks_count(const struct model *m, int64_t now,
+    struct model_counts *c);
+
+void model_events_free(struct model *m);
+void model_events_sweep(struct model *m, int64_t now);
+void model_repeat_mark(struct model *m, const char *rule, const char *event_id);
+
+void model_checks_free(struct model *m);
+void model_checks_sweep(struct model *m, int64_t now);
+bool model_checks_mark(struct model *m, const char *rule, const char *id);
+
+void model_invalid_free(struct model *m);
+void model_invalid_sweep(struct model *m, int64_t now);
+bool model_invalid_mark(struct model *m, const char *key);
+
+#endif
