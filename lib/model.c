@@ -213,6 +213,12 @@ model_begin_full(struct model *m)
 	m->in_full = true;
 }
 
+void
+model_abort_full(struct model *m)
+{
+	m->in_full = false;
+}
+
 bool
 model_loaded(const struct model *m)
 {

@@ -142,6 +142,8 @@ int model_put_check(struct model *m, const struct check_row *row,
 void model_mark_fired(struct model *m, const char *rule,
     const char *instance_id, enum alert_level level, int64_t now);
 void model_end_full(struct model *m, int64_t now);
+/* A full pass that could not finish: forget it, withdraw nothing. */
+void model_abort_full(struct model *m);
 bool model_loaded(const struct model *m);
 
 /* The next instant a clock changes state, or INT64_MAX. */
