@@ -49,6 +49,10 @@ COMMON_OBJS := $(DAEMON_COMMON:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
+# The state schema's migrations are compiled into both programs.
+MIGRATIONS := $(sort $(wildcard etc/sql/state/*.sql))
+COMMON_OBJS += $(BUILD)/gen/migrations.o
+
 LIBA := $(BUILD)/libmashwatch.a
 PROGS := $(BUILD)/mashwatchd $(BUILD)/mashwatchctl
 
@@ -59,6 +63,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(E) CC $<
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)scripts/embed-sql $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Idaemon $(WARN) $(CFLAGS) -c -o $@ $<
 
 $(LIBA): $(LIB_OBJS)
 	$(E) AR $@

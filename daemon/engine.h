@@ -60,7 +60,8 @@ void store_free(struct store *s);
  * false on any failure). */
 int store_lease(struct store *s, void (*cb)(void *arg, bool held),
     void *arg);
-int store_release(struct store *s);
+/* Give the lease up; cb once answered (not called if it cannot be sent). */
+int store_release(struct store *s, void (*cb)(void *arg), void *arg);
 /* Unresolved alerts (and recent repeats) as fired keys. */
 int store_load_fired(struct store *s,
     void (*cb)(void *arg, bool ok, struct fired_key *v, size_t n), void *arg);

@@ -1,0 +1,23 @@
+/*
+ * mashwatchctl: one function per command, each in the ctl_*.c file of its
+ * concern.  Each returns a sysexits code.
+ */
+#ifndef MASHWATCH_CTL_H
+#define MASHWATCH_CTL_H
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
+
+struct ctl {
+	const char		*config_path;
+	struct config		*cfg;
+	struct calendar		*cal;
+};
+
+/* ctl_db.c */
+int ctl_migrate(struct ctl *ctl, int argc, char **argv);
+int ctl_status(struct ctl *ctl, int argc, char **argv);
+/* ctl_due.c */
+int ctl_due(struct ctl *ctl, int argc, char **argv);
+
+#endif

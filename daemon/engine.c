@@ -1,0 +1,563 @@
+/*
+ * What runs when.  A daemon is a standby until it holds the leader lease;
+ * the leader loads everything, then polls incrementally, resyncs in full
+ * now and then, wakes on NOTIFY, and keeps one timer armed for the next
+ * instant a clock changes state.  Losing the state database or the lease
+ * drops the model: the alert store is the truth, and a full load rebuilds
+ * the rest without firing anything twice.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mashwatch/xmalloc.h"
+
+#include "engine.h"
+#include "log.h"
+#include "pg.h"
+
+struct engine {
+	struct event_base	*base;
+	const struct config	*cfg;
+	const struct calendar	*cal;
+	struct pgconn		*src;
+	struct pgconn		*state;
+	struct poller		*poller;
+	struct store		*store;
+	struct model		*model;
+	char			 holder[128];
+
+	struct event		*ev_lease;	/* take or renew the lease */
+	struct event		*ev_poll;	/* incremental poll */
+	struct event		*ev_tick;	/* next clock transition */
+	struct event		*ev_retry;	/* a failed load, again */
+	struct event		*ev_stop;	/* give up draining */
+
+	bool			 leader;
+	bool			 loading;
+	bool			 loaded;
+	bool			 want_poll;	/* a NOTIFY came while busy */
+	bool			 stopping;
+	int64_t			 watermark_us;
+	int64_t			 last_full;	/* monotonic seconds */
+	struct fired_key	*fired;
+	size_t			 nfired;
+
+	struct engine_stats	 stats;
+	void			(*ready_cb)(void *);
+	void			*ready_arg;
+	void			(*stop_cb)(void *);
+	void			*stop_arg;
+};
+
+int64_t
+engine_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t
+engine_now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+static int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static void
+timer_in(struct event *ev, int64_t usec)
+{
+	struct timeval tv;
+
+	if (usec < 0)
+		usec = 0;
+	tv.tv_sec = (time_t)(usec / 1000000);
+	tv.tv_usec = (suseconds_t)(usec % 1000000);
+	evtimer_add(ev, &tv);
+}
+
+static void
+engine_ready(struct engine *e)
+{
+	if (e->stats.ready)
+		return;
+	e->stats.ready = true;
+	if (e->ready_cb)
+		e->ready_cb(e->ready_arg);
+}
+
+/* Hand what the model decided to the store. */
+static void
+engine_flush(struct engine *e)
+{
+	struct transition *v;
+	size_t n;
+
+	if (model_pending_transitions(e->model) == 0)
+		return;
+	v = model_take_transitions(e->model, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].kind == TR_RAISE)
+			e->stats.raised++;
+		else
+			e->stats.resolved++;
+	}
+	store_write(e->store, v, n);
+}
+
+/* Arm the one timer for the next instant any open clock changes state. */
+static void
+engine_arm(struct engine *e)
+{
+	int64_t next = model_next_transition(e->model);
+
+	evtimer_del(e->ev_tick);
+	if (!e->loaded || next == INT64_MAX)
+		return;
+	timer_in(e->ev_tick, next * 1000000 - engine_now_us());
+}
+
+static void
+engine_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+	int64_t now = engine_now();
+
+	(void)fd;
+	(void)what;
+	/* The timer may wake a little early; the model is the judge. */
+	if (model_next_transition(e->model) > now) {
+		engine_arm(e);
+		return;
+	}
+	model_advance(e->model, now);
+	engine_flush(e);
+	engine_arm(e);
+}
+
+static void engine_load(struct engine *e);
+
+static void
+engine_step_down(struct engine *e, const char *why)
+{
+	if (e->leader)
+		log_notice("standing by: %s", why);
+	e->leader = false;
+	e->stats.leader = false;
+	e->loaded = false;
+	evtimer_del(e->ev_tick);
+	evtimer_del(e->ev_retry);
+	store_discard(e->store);
+	/* A load in flight finishes into the old model and is discarded then. */
+	if (!e->loading) {
+		model_free(e->model);
+		e->model = model_new(e->cfg, e->cal, false);
+	}
+}
+
+static void
+engine_lease_lost(void *arg)
+{
+	engine_step_down(arg, "another daemon holds the leader lease");
+}
+
+static void
+engine_lease_answer(void *arg, bool held)
+{
+	struct engine *e = arg;
+
+	if (e->stopping)
+		return;
+	if (held && !e->leader) {
+		log_notice("leader: this daemon (%s) now polls and alerts",
+		    e->holder);
+		e->leader = true;
+		e->stats.leader = true;
+		engine_load(e);
+	} else if (!held && e->leader)
+		engine_step_down(e, "the leader lease could not be renewed");
+	else if (!held && !e->stats.ready) {
+		log_info("standing by: another daemon is the leader");
+		engine_ready(e);
+	}
+}
+
+static void
+engine_lease_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (!e->stopping && pgconn_is_up(e->state))
+		store_lease(e->store, engine_lease_answer, e);
+}
+
+static void
+engine_fired_free(struct engine *e)
+{
+	store_fired_free(e->fired, e->nfired);
+	e->fired = NULL;
+	e->nfired = 0;
+}
+
+static void
+engine_sync_written(void *arg, PGresult *res)
+{
+	(void)arg;
+	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_warnx("cannot record the poll in mashwatch.sync: %s",
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+}
+
+/* For `mashwatchctl status`: when we last read the source. */
+static void
+engine_record_poll(struct engine *e, bool full, const struct poll_stats *st)
+{
+	char rows[32], wm[32];
+	const char *params[3] = { full ? "true" : "false", rows, wm };
+
+	snprintf(rows, sizeof(rows), "%zu", st->rows);
+	snprintf(wm, sizeof(wm), "%.6f", (double)st->watermark_us / 1e6);
+	pgconn_query(e->state, "INSERT INTO mashwatch.sync AS s (source, "
+	    "watermark, last_poll_at, last_full_at, rows_read) VALUES ('mash', "
+	    "to_timestamp($3::float8), now(), CASE WHEN $1::bool THEN now() END, "
+	    "$2::bigint) ON CONFLICT (source) DO UPDATE SET "
+	    "watermark = excluded.watermark, last_poll_at = now(), "
+	    "last_full_at = coalesce(excluded.last_full_at, s.last_full_at), "
+	    "rows_read = s.rows_read + excluded.rows_read", 3, params,
+	    engine_sync_written, e);
+}
+
+static void
+engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
+{
+	struct engine *e = arg;
+	int64_t now = engine_now();
+
+	e->loading = false;
+	e->stats.polls++;
+	if (!e->leader || e->stopping) {
+		/* Stood down while reading: this model is stale. */
+		engine_fired_free(e);
+		model_free(e->model);
+		e->model = model_new(e->cfg, e->cal, false);
+		return;
+	}
+	if (!ok) {
+		e->stats.poll_failures++;
+		engine_fired_free(e);
+		if (!e->loaded)
+			timer_in(e->ev_retry, 5 * 1000000);
+		return;
+	}
+	e->stats.last_poll = *st;
+	e->stats.last_poll_at = now;
+	e->stats.rows_read += st->rows;
+	if (full) {
+		for (size_t i = 0; i < e->nfired; i++)
+			if (e->fired[i].level >= 0)
+				model_mark_fired(e->model, e->fired[i].rule,
+				    e->fired[i].instance_id,
+				    (enum alert_level)e->fired[i].level, now);
+		engine_fired_free(e);
+		model_end_full(e->model, now);
+		e->last_full = mono_now();
+		if (!e->loaded) {
+			struct model_counts c;
+			model_counts(e->model, now, &c);
+			log_notice("loaded %zu rows in %.1f s: %zu open clocks, "
+			    "%zu overdue, %zu invalid rows", st->rows, st->seconds,
+			    c.open, c.overdue, c.invalid);
+		} else
+			log_info("resync: %zu rows in %.1f s", st->rows,
+			    st->seconds);
+	} else if (st->rows > 0)
+		log_debug("poll: %zu rows in %.3f s", st->rows, st->seconds);
+	e->loaded = true;
+	e->watermark_us = st->watermark_us;
+	engine_record_poll(e, full, st);
+	engine_flush(e);
+	model_advance(e->model, now);
+	engine_flush(e);
+	engine_arm(e);
+	engine_ready(e);
+	if (e->want_poll) {
+		e->want_poll = false;
+		timer_in(e->ev_poll, 0);
+	}
+}
+
+static void
+engine_fired(void *arg, bool ok, struct fired_key *v, size_t n)
+{
+	struct engine *e = arg;
+
+	e->fired = v;
+	e->nfired = n;
+	if (!ok || !e->leader || e->stopping || !pgconn_is_up(e->src) ||
+	    poller_run(e->poller, e->model, true, engine_now(), 0,
+	    engine_polled, e) < 0) {
+		e->loading = false;
+		engine_fired_free(e);
+		if (e->leader && !e->stopping)
+			timer_in(e->ev_retry, 5 * 1000000);
+	}
+}
+
+/* A full load, first as leader or after a failure: the store's view first. */
+static void
+engine_load(struct engine *e)
+{
+	if (e->loading || e->stopping || !e->leader)
+		return;
+	if (!pgconn_is_up(e->src) || !pgconn_is_up(e->state))
+		return;		/* on_state will call again */
+	e->loading = true;
+	if (e->loaded) {
+		/* A periodic resync: the model already knows what fired. */
+		if (poller_run(e->poller, e->model, true, engine_now(), 0,
+		    engine_polled, e) < 0)
+			e->loading = false;
+		return;
+	}
+	if (store_load_fired(e->store, engine_fired, e) < 0)
+		e->loading = false;
+}
+
+static void
+engine_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	engine_load(arg);
+}
+
+static void
+engine_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (!e->leader || !e->loaded || e->stopping)
+		return;
+	if (e->loading || poller_busy(e->poller)) {
+		e->want_poll = true;
+		return;
+	}
+	if (!pgconn_is_up(e->src))
+		return;
+	if (mono_now() - e->last_full >= e->cfg->source.resync_interval) {
+		engine_load(e);
+		return;
+	}
+	e->loading = true;
+	if (poller_run(e->poller, e->model, false, engine_now(),
+	    e->watermark_us, engine_polled, e) < 0)
+		e->loading = false;
+}
+
+static void
+engine_notified(void *arg, const char *channel, const char *payload)
+{
+	struct engine *e = arg;
+
+	(void)channel;
+	(void)payload;
+	log_debug("source: change notified");
+	engine_poll(-1, 0, e);
+}
+
+static void
+engine_src_state(void *arg, bool up)
+{
+	struct engine *e = arg;
+
+	e->stats.source_up = up;
+	if (up && e->leader && !e->loaded)
+		engine_load(e);
+	else if (up && e->loaded)
+		engine_poll(-1, 0, e);
+}
+
+static void
+engine_state_state(void *arg, bool up)
+{
+	struct engine *e = arg;
+
+	e->stats.state_up = up;
+	if (!up) {
+		/* Nothing can be written or renewed: let the store be the truth. */
+		engine_step_down(e, "the state database is unavailable");
+		return;
+	}
+	engine_lease_tick(-1, 0, e);
+}
+
+struct engine *
+engine_new(struct event_base *base, const struct config *cfg,
+    const struct calendar *cal)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+	char host[64];
+	struct timeval tv;
+
+	e->base = base;
+	e->cfg = cfg;
+	e->cal = cal;
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(e->holder, sizeof(e->holder), "%s:%ld", host, (long)getpid());
+	e->model = model_new(cfg, cal, false);
+	e->src = pgconn_new(base, "source", cfg->source.conninfo,
+	    engine_src_state, e);
+	e->state = pgconn_new(base, "state", cfg->state.conninfo,
+	    engine_state_state, e);
+	e->poller = poller_new(e->src, cfg);
+	e->store = store_new(e->state, e->holder, cfg->state.lease_ttl);
+	store_on_lost(e->store, engine_lease_lost, e);
+	e->ev_lease = event_new(base, -1, EV_PERSIST, engine_lease_tick, e);
+	e->ev_poll = event_new(base, -1, EV_PERSIST, engine_poll, e);
+	e->ev_tick = evtimer_new(base, engine_tick, e);
+	e->ev_retry = evtimer_new(base, engine_retry, e);
+	tv.tv_sec = cfg->state.lease_ttl / 3 > 0 ? cfg->state.lease_ttl / 3 : 1;
+	tv.tv_usec = 0;
+	event_add(e->ev_lease, &tv);
+	tv.tv_sec = cfg->source.poll_interval;
+	event_add(e->ev_poll, &tv);
+	return e;
+}
+
+void
+engine_start(struct engine *e)
+{
+	if (e->cfg->source.listen[0] != '\0')
+		pgconn_listen(e->src, e->cfg->source.listen, engine_notified, e);
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->ev_stop)
+		event_free(e->ev_stop);
+	event_free(e->ev_lease);
+	event_free(e->ev_poll);
+	event_free(e->ev_tick);
+	event_free(e->ev_retry);
+	/* Connections first: their pending callbacks point into us. */
+	pgconn_free(e->src);
+	pgconn_free(e->state);
+	poller_free(e->poller);
+	store_free(e->store);
+	engine_fired_free(e);
+	model_free(e->model);
+	free(e);
+}
+
+void
+engine_reconfigure(struct engine *e, const struct config *cfg,
+    const struct calendar *cal)
+{
+	struct timeval tv = { .tv_sec = cfg->source.poll_interval };
+
+	model_reconfigure(e->model, cfg, cal, engine_now());
+	poller_reconfigure(e->poller, cfg);
+	e->cfg = cfg;
+	e->cal = cal;
+	event_del(e->ev_poll);
+	event_add(e->ev_poll, &tv);
+	engine_flush(e);
+	engine_arm(e);
+}
+
+static void
+engine_stopped(void *arg)
+{
+	struct engine *e = arg;
+	void (*cb)(void *) = e->stop_cb;
+
+	e->stop_cb = NULL;
+	if (e->ev_stop)
+		evtimer_del(e->ev_stop);
+	if (cb)
+		cb(e->stop_arg);
+}
+
+static void
+engine_drained(void *arg)
+{
+	struct engine *e = arg;
+
+	if (!e->stopping)
+		return;
+	store_on_drained(e->store, NULL, NULL);
+	if (!e->leader || store_release(e->store, engine_stopped, e) < 0)
+		engine_stopped(e);
+}
+
+static void
+engine_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("stopping with %zu alert changes unwritten; the next "
+	    "leader will find them again", store_queued(e->store));
+	engine_stopped(e);
+}
+
+void
+engine_stop(struct engine *e, void (*cb)(void *arg), void *arg)
+{
+	e->stopping = true;
+	e->stop_cb = cb;
+	e->stop_arg = arg;
+	event_del(e->ev_lease);
+	event_del(e->ev_poll);
+	evtimer_del(e->ev_tick);
+	evtimer_del(e->ev_retry);
+	e->ev_stop = evtimer_new(e->base, engine_stop_timeout, e);
+	timer_in(e->ev_stop, 5 * 1000000);
+	store_on_drained(e->store, engine_drained, e);
+	if (store_queued(e->store) == 0 || !pgconn_is_up(e->state))
+		engine_drained(e);
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->stats;
+}
+
+const struct model *
+engine_model(const struct engine *e)
+{
+	return e->model;
+}
+
+void
+engine_on_ready(struct engine *e, void (*cb)(void *), void *arg)
+{
+	e->ready_cb = cb;
+	e->ready_arg = arg;
+}

@@ -1,0 +1,111 @@
+/*
+ * mashwatchd --once: one evaluation as of a time, JSON lines on stdout,
+ * nothing written anywhere.  The same poller and model as the daemon, in
+ * replay mode, so yesterday's position can be replayed exactly.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "mashwatch/findings.h"
+
+#include "engine.h"
+#include "log.h"
+#include "pg.h"
+
+#define CONNECT_TIMEOUT	30
+
+struct once {
+	struct event_base	*base;
+	const struct calendar	*cal;
+	struct pgconn		*src;
+	struct poller		*poller;
+	struct model		*model;
+	int64_t			 at;
+	bool			 all;
+	bool			 started;
+	int			 rc;
+};
+
+static void
+once_done(void *arg, bool ok, bool full, const struct poll_stats *st)
+{
+	struct once *o = arg;
+
+	(void)full;
+	if (!ok) {
+		log_err("--once: reading the source failed");
+		o->rc = EX_UNAVAILABLE;
+	} else {
+		model_end_full(o->model, o->at);
+		findings_print(stdout, o->model, o->cal, o->at, o->all);
+		if (fflush(stdout) != 0)
+			o->rc = EX_IOERR;
+		else
+			o->rc = EX_OK;
+		log_debug("--once: %zu rows in %.2f s", st->rows, st->seconds);
+	}
+	event_base_loopbreak(o->base);
+}
+
+static void
+once_state(void *arg, bool up)
+{
+	struct once *o = arg;
+
+	if (!up) {
+		if (!o->started) {
+			o->rc = EX_UNAVAILABLE;
+			event_base_loopbreak(o->base);
+		}
+		return;
+	}
+	if (o->started)
+		return;
+	o->started = true;
+	if (poller_run(o->poller, o->model, true, o->at, 0, once_done, o) < 0) {
+		o->rc = EX_UNAVAILABLE;
+		event_base_loopbreak(o->base);
+	}
+}
+
+static void
+once_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct once *o = arg;
+
+	(void)fd;
+	(void)what;
+	if (o->started)
+		return;
+	log_err("--once: no source database after %d s", CONNECT_TIMEOUT);
+	o->rc = EX_UNAVAILABLE;
+	event_base_loopbreak(o->base);
+}
+
+int
+once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
+    bool all)
+{
+	struct once o = { .cal = cal, .at = at, .all = all,
+	    .rc = EX_UNAVAILABLE };
+	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT };
+	struct event *timeout;
+
+	o.base = event_base_new();
+	if (o.base == NULL)
+		fatalx("cannot create the event loop");
+	o.model = model_new(cfg, cal, true);
+	o.src = pgconn_new(o.base, "source", cfg->source.conninfo, once_state,
+	    &o);
+	o.poller = poller_new(o.src, cfg);
+	timeout = evtimer_new(o.base, once_timeout, &o);
+	evtimer_add(timeout, &tv);
+	event_base_dispatch(o.base);
+	event_free(timeout);
+	pgconn_free(o.src);
+	poller_free(o.poller);
+	model_free(o.model);
+	event_base_free(o.base);
+	return o.rc;
+}

@@ -1,0 +1,94 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "migrations.h"
+#include "setup.h"
+
+struct config *
+setup_config(const char *path)
+{
+	struct config_errors errs = { 0 };
+	struct config *cfg = config_load(path, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	config_errors_clear(&errs);
+	return cfg;
+}
+
+struct calendar *
+setup_calendar(const struct config *cfg)
+{
+	char err[512];
+	struct calendar *cal;
+
+	cal = calendar_new(cfg->calendar.timezone, cfg->calendar.working_days,
+	    err, sizeof(err));
+	if (cal == NULL) {
+		fprintf(stderr, "%s: calendar.timezone: %s\n", cfg->path, err);
+		return NULL;
+	}
+	if (cfg->calendar.holidays[0] != '\0' &&
+	    calendar_load_holidays(cal, cfg->calendar.holidays, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		calendar_free(cal);
+		return NULL;
+	}
+	return cal;
+}
+
+void
+setup_warn_coverage(const struct calendar *cal, int64_t t)
+{
+	struct cal_date d;
+
+	if (calendar_covers(cal, t))
+		return;
+	d = calendar_date_of(cal, t);
+	fprintf(stderr, "warning: %04d-%02d-%02d is beyond %d, the last year "
+	    "of the holiday list; no holidays are counted after it\n",
+	    d.year, d.month, d.day, calendar_last_year(cal));
+}
+
+PGconn *
+setup_connect(const char *conninfo, const char *what)
+{
+	PGconn *conn = PQconnectdb(conninfo);
+	char *msg, *nl;
+
+	if (PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	msg = strdup(PQerrorMessage(conn));
+	while (msg && (nl = strchr(msg, '\n')) != NULL)
+		*nl = ' ';
+	fprintf(stderr, "%s database unavailable: %s\n", what,
+	    msg ? msg : "out of memory");
+	free(msg);
+	PQfinish(conn);
+	return NULL;
+}
+
+int
+setup_schema_version(PGconn *conn)
+{
+	PGresult *res;
+	int v = -1;
+
+	/* Two steps: a query naming a missing table fails to parse. */
+	res = PQexec(conn, "SELECT to_regclass('mashwatch.schema_migrations') "
+	    "IS NOT NULL");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		v = strcmp(PQgetvalue(res, 0, 0), "t") == 0 ? 1 : 0;
+	PQclear(res);
+	if (v != 1)
+		return v;
+	res = PQexec(conn, "SELECT coalesce(max(version), 0) "
+	    "FROM mashwatch.schema_migrations");
+	v = PQresultStatus(res) == PGRES_TUPLES_OK ?
+	    atoi(PQgetvalue(res, 0, 0)) : -1;
+	PQclear(res);
+	return v;
+}

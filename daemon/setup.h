@@ -1,0 +1,33 @@
+/* Start-up shared by mashwatchd and mashwatchctl. */
+#ifndef MASHWATCH_SETUP_H
+#define MASHWATCH_SETUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
+
+#define DEFAULT_CONFIG	"/etc/mashwatch/mashwatch.conf"
+
+/*
+ * Load the config at path, printing every error as FILE:LINE: message to
+ * stderr.  NULL if it has errors.
+ */
+struct config *setup_config(const char *path);
+/* The calendar the config describes, or NULL with the reason printed. */
+struct calendar *setup_calendar(const struct config *cfg);
+/* Warn on stderr when t lies beyond the holiday list. */
+void setup_warn_coverage(const struct calendar *cal, int64_t t);
+
+/*
+ * A blocking connection for the command-line tools (never the daemon's
+ * loop).  NULL with the reason printed if it cannot connect.
+ */
+PGconn *setup_connect(const char *conninfo, const char *what);
+/* The state schema version, 0 if there is none, -1 on error. */
+int setup_schema_version(PGconn *conn);
+
+#endif
