@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mashwatch/timescale.h"
 
@@ -27,9 +28,9 @@ enum conf_type {
 	CONF_LIMIT,		/* timescale in hours, days or working days */
 	CONF_WINDOW,		/* timescale that may also be in months */
 	CONF_WEEKDAYS,		/* list of "Mon".."Sun", stored as a CAL_* bit mask */
-	CONF_ADDRESSES,		/* list of email addresses */
-	CONF_LIMIT_MAP,		/* group of priority = timescale */
-	CONF_FLOAT_MAP,		/* group of name = number */
+	CONF_ADDRESSES,		/* an email address or a list of them */
+	CONF_LIMIT_MAP,		/* group of priority = timescale; the count follows the array */
+	CONF_FLOAT_MAP,		/* group of name = number within [min, max]; ditto */
 	CONF_ENUM,		/* one of the strings in choices, stored as its index */
 };
 
@@ -37,7 +38,8 @@ struct conf_setting {
 	const char	*name;		/* dotted path, e.g. "source.poll_interval" */
 	enum conf_type	 type;
 	const char	*def;		/* default as written in the file; NULL: required or none */
-	double		 min, max;	/* bounds for CONF_INT and CONF_FLOAT */
+	bool		 required;	/* an error when missing (def is then NULL) */
+	double		 min, max;	/* bounds for CONF_INT and CONF_FLOAT; min: least length of a string */
 	bool		 reloadable;	/* takes effect on SIGHUP without a restart */
 	bool		 secret_ok;	/* may hold a secret (refused if the file is readable by others) */
 	const char	*const *choices;	/* CONF_ENUM: NULL-terminated */
@@ -201,6 +203,12 @@ void config_errors_clear(struct config_errors *e);
  */
 struct config *config_load(const char *path, struct config_errors *errs);
 void config_free(struct config *cfg);
+
+/*
+ * Write every effective setting to fp, one "name = value;" line each in
+ * the file's syntax, with passwords masked: the output of `mashwatchd -t -d`.
+ */
+void config_print(const struct config *cfg, FILE *fp);
 
 /* The clock, repeat rule or check called name, or NULL. */
 const struct clock_conf *config_clock(const struct config *cfg,

@@ -1,0 +1,633 @@
+/*
+ * Loading mashwatch.conf with libconfig.  The tables in config_table.c say
+ * what may be written and config_value.c reads each value; this file walks
+ * the file's structure: unknown names, defaults, the lists of clocks,
+ * repeats and checks, the teams, and what no single setting can say
+ * (duplicates, amber below red).  Every error is collected as
+ * "FILE:LINE: message" rather than stopping at the first.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mashwatch/config.h"
+#include "mashwatch/xmalloc.h"
+#include "config_private.h"
+
+void
+config_errors_add(struct config_errors *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = xstrdup("out of memory formatting an error");
+	va_end(ap);
+	e->v = xreallocarray(e->v, e->n + 1, sizeof(*e->v));
+	e->v[e->n++] = msg;
+}
+
+void
+config_errors_clear(struct config_errors *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	e->v = NULL;
+	e->n = 0;
+}
+
+/*
+ * libconfig names a file that @include brought in as written, relative to
+ * the config's folder; make it usable from the current directory.
+ */
+char *
+conf_source_file(const struct conf_loader *ld, const config_setting_t *node)
+{
+	const char *file = node ? config_setting_source_file(node) : NULL;
+
+	if (file == NULL || strcmp(file, ld->path) == 0)
+		return xstrdup(ld->path);
+	if (file[0] == '/')
+		return xstrdup(file);
+	return xasprintf("%s/%s", ld->dir, file);
+}
+
+void
+conf_err(struct conf_loader *ld, const config_setting_t *node,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *file;
+	int line = 0;
+
+	if (node != NULL)
+		line = config_setting_source_line(node);
+	file = conf_source_file(ld, node);
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	ld->v = xreallocarray(ld->v, ld->n + 1, sizeof(*ld->v));
+	ld->v[ld->n].line = line;
+	ld->v[ld->n].seq = ld->n;
+	if (line > 0)
+		ld->v[ld->n].msg = xasprintf("%s:%d: %s", file, line,
+		    msg ? msg : "?");
+	else
+		ld->v[ld->n].msg = xasprintf("%s: %s", file, msg ? msg : "?");
+	ld->n++;
+	free(msg);
+	free(file);
+}
+
+/* Edit distance of two short names, for "did you mean". */
+static size_t
+conf_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[64];
+	size_t prev, tmp;
+
+	if (la >= NELEM(d) || lb >= NELEM(d))
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = d[j];
+			d[j] = prev + (a[i - 1] != b[j - 1]);
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (tmp + 1 < d[j])
+				d[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return d[lb];
+}
+
+/*
+ * Report the unknown setting `shown`, suggesting a known name when `name`
+ * (shown, or its last part inside a list entry or team) is an obvious typo
+ * of it (two edits at most) or the right name in the wrong group.
+ */
+static void
+conf_unknown(struct conf_loader *ld, const config_setting_t *node,
+    const char *shown, const char *name, const char *const *known,
+    size_t nknown)
+{
+	const char *best = NULL, *last, *klast;
+	size_t i, d, bestd = 3;
+
+	last = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+	for (i = 0; i < nknown; i++) {
+		klast = strrchr(known[i], '.') ? strrchr(known[i], '.') + 1 :
+		    known[i];
+		d = conf_distance(name, known[i]);
+		if (d >= strlen(name) / 2 + 1)
+			d = SIZE_MAX;
+		if (strcmp(last, klast) == 0 && d > 1)
+			d = 1;
+		if (d < bestd) {
+			bestd = d;
+			best = known[i];
+		}
+	}
+	if (best != NULL)
+		conf_err(ld, node, "unknown setting '%s'; did you mean "
+		    "'%s'?", shown, best);
+	else
+		conf_err(ld, node, "unknown setting '%s'", shown);
+}
+
+static const struct conf_setting *
+conf_find(const struct conf_setting *tab, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return &tab[i];
+	return NULL;
+}
+
+static const char *const list_names[] = {
+	"clocks", "repeats", "checks", "routes.teams"
+};
+
+/* Flag every name under root that no table knows. */
+static void
+conf_check_names(struct conf_loader *ld, const config_setting_t *root)
+{
+	const struct conf_setting *tab;
+	const config_setting_t *g, *m;
+	const char **known;
+	size_t ntab, nknown = 0, i, len;
+	char *full;
+	int gi, mi;
+	bool group;
+
+	tab = config_settings(&ntab);
+	known = xcalloc(ntab + NELEM(list_names), sizeof(*known));
+	for (i = 0; i < ntab; i++)
+		known[nknown++] = tab[i].name;
+	for (i = 0; i < NELEM(list_names); i++)
+		known[nknown++] = list_names[i];
+
+	for (gi = 0; gi < config_setting_length(root); gi++) {
+		g = config_setting_get_elem(root, (unsigned)gi);
+		if (strcmp(config_setting_name(g), "clocks") == 0 ||
+		    strcmp(config_setting_name(g), "repeats") == 0 ||
+		    strcmp(config_setting_name(g), "checks") == 0)
+			continue;
+		len = strlen(config_setting_name(g));
+		group = false;
+		for (i = 0; i < ntab && !group; i++)
+			group = strncmp(tab[i].name, config_setting_name(g),
+			    len) == 0 && tab[i].name[len] == '.';
+		if (!group) {
+			conf_unknown(ld, g, config_setting_name(g),
+			    config_setting_name(g), known,
+			    nknown);
+			continue;
+		}
+		if (!config_setting_is_group(g)) {
+			conf_err(ld, g, "'%s' must be a group: %s = { ... };",
+			    config_setting_name(g), config_setting_name(g));
+			continue;
+		}
+		for (mi = 0; mi < config_setting_length(g); mi++) {
+			m = config_setting_get_elem(g, (unsigned)mi);
+			full = xasprintf("%s.%s", config_setting_name(g),
+			    config_setting_name(m));
+			if (conf_find(tab, ntab, full) == NULL &&
+			    strcmp(full, "routes.teams") != 0)
+				conf_unknown(ld, m, full, full, known, nknown);
+			free(full);
+		}
+	}
+	free(known);
+}
+
+/*
+ * Read one group (an entry of a list, or a team) with table tab into
+ * base: unknown names, then each setting, its default or "is required".
+ * extra is a name the caller reads itself, or NULL.
+ */
+static void
+conf_load_group(struct conf_loader *ld, const config_setting_t *grp,
+    const char *prefix, const struct conf_setting *tab, size_t ntab,
+    const char *extra, void *base)
+{
+	const config_setting_t *m;
+	const char **known;
+	char *name;
+	size_t i, nknown = 0;
+	int k;
+
+	known = xcalloc(ntab + 1, sizeof(*known));
+	for (i = 0; i < ntab; i++)
+		known[nknown++] = tab[i].name;
+	if (extra != NULL)
+		known[nknown++] = extra;
+	for (k = 0; k < config_setting_length(grp); k++) {
+		m = config_setting_get_elem(grp, (unsigned)k);
+		if (conf_find(tab, ntab, config_setting_name(m)) != NULL ||
+		    (extra && strcmp(extra, config_setting_name(m)) == 0))
+			continue;
+		name = xasprintf("%s.%s", prefix, config_setting_name(m));
+		conf_unknown(ld, m, name, config_setting_name(m), known,
+		    nknown);
+		free(name);
+	}
+	free(known);
+
+	for (i = 0; i < ntab; i++) {
+		m = config_setting_get_member(grp, tab[i].name);
+		name = xasprintf("%s.%s", prefix, tab[i].name);
+		if (m != NULL)
+			conf_read_value(ld, &tab[i], name, m, base);
+		else if (tab[i].required)
+			conf_err(ld, grp, "'%s' is required", name);
+		else if (tab[i].def != NULL)
+			conf_read_default(ld, &tab[i], base);
+		free(name);
+	}
+}
+
+/*
+ * Read the list `key` (clocks, repeats or checks) into an array of
+ * entries of elemsize bytes.  Each table has "name" and "label"; the label
+ * defaults to the name and names must be unique.
+ */
+static void *
+conf_load_list(struct conf_loader *ld, const config_t *cf, const char *key,
+    const struct conf_setting *tab, size_t ntab, size_t elemsize,
+    size_t line_off, size_t *count)
+{
+	const struct conf_setting *sname = conf_find(tab, ntab, "name");
+	const struct conf_setting *slabel = conf_find(tab, ntab, "label");
+	const config_setting_t *list, *el;
+	char *base, *prefix, *nm, *other;
+	size_t i, j, n;
+
+	*count = 0;
+	if ((list = config_lookup(cf, key)) == NULL)
+		return NULL;
+	if (!config_setting_is_list(list) && !(config_setting_is_array(list)
+	    && config_setting_length(list) == 0)) {
+		conf_err(ld, list, "'%s' must be a list of groups: %s = "
+		    "( { name = ...; }, { ... } );", key, key);
+		return NULL;
+	}
+	n = (size_t)config_setting_length(list);
+	base = xcalloc(n ? n : 1, elemsize);
+	for (i = 0; i < n; i++) {
+		el = config_setting_get_elem(list, (unsigned)i);
+		*(int *)(void *)(base + i * elemsize + line_off) =
+		    config_setting_source_line(el);
+		if (!config_setting_is_group(el)) {
+			conf_err(ld, el, "each entry of '%s' must be a group "
+			    "{ name = ...; }", key);
+			continue;
+		}
+		prefix = xasprintf("%s[%zu]", key, i);
+		conf_load_group(ld, el, prefix, tab, ntab, NULL,
+		    base + i * elemsize);
+		free(prefix);
+		nm = *CONF_CFIELD(base + i * elemsize, sname, char *);
+		if (nm != NULL && *CONF_CFIELD(base + i * elemsize, slabel,
+		    char *) == NULL)
+			*CONF_FIELD(base + i * elemsize, slabel, char *) =
+			    xstrdup(nm);
+		for (j = 0; nm != NULL && j < i; j++) {
+			other = *CONF_CFIELD(base + j * elemsize, sname,
+			    char *);
+			if (other != NULL && strcmp(other, nm) == 0) {
+				conf_err(ld, el, "duplicate name '%s' in "
+				    "'%s' (first at line %d)", nm, key,
+				    *(int *)(void *)(base + j * elemsize +
+				    line_off));
+				break;
+			}
+		}
+	}
+	*count = n;
+	return base;
+}
+
+static void
+conf_load_clocks(struct conf_loader *ld, const config_t *cf, struct config *cfg)
+{
+	const struct conf_setting *tab;
+	const config_setting_t *el;
+	struct clock_conf *c;
+	size_t ntab, i;
+
+	tab = config_clock_settings(&ntab);
+	cfg->clocks = conf_load_list(ld, cf, "clocks", tab, ntab,
+	    sizeof(*cfg->clocks), offsetof(struct clock_conf, line),
+	    &cfg->nclocks);
+	for (i = 0; i < cfg->nclocks; i++) {
+		c = &cfg->clocks[i];
+		el = config_setting_get_elem(config_lookup(cf, "clocks"),
+		    (unsigned)i);
+		if (!config_setting_is_group(el))
+			continue;
+		c->has_warn = config_setting_get_member(el,
+		    "warn_before") != NULL;
+		c->has_escalate = config_setting_get_member(el,
+		    "escalate_after") != NULL;
+		/* A clock judged when it stops never warns nor escalates. */
+		if (c->alert_on == ALERT_ON_LATE_STOP &&
+		    (c->has_warn || c->has_escalate))
+			conf_err(ld, el, "'clocks[%zu]': warn_before and "
+			    "escalate_after do nothing with alert_on = "
+			    "\"late_stop\"; remove them", i);
+	}
+}
+
+static void
+conf_load_team(struct conf_loader *ld, const config_setting_t *grp,
+    const char *id, struct config *cfg)
+{
+	struct team_route *t;
+	const struct conf_setting *tab;
+	char *prefix;
+	size_t i, ntab;
+
+	tab = conf_team_settings(&ntab);
+	for (i = 0; i < cfg->routes.nteams; i++)
+		if (strcmp(cfg->routes.teams[i].team_id, id) == 0) {
+			conf_err(ld, grp, "duplicate team '%s' in "
+			    "'routes.teams'", id);
+			return;
+		}
+	t = &cfg->routes.teams[cfg->routes.nteams++];
+	t->team_id = xstrdup(id);
+	prefix = xasprintf("routes.teams.%s", id);
+	conf_load_group(ld, grp, prefix, tab, ntab,
+	    config_setting_is_list(config_setting_parent(grp)) ? "team" : NULL,
+	    t);
+	free(prefix);
+}
+
+/*
+ * routes.teams is a group of TEAM = { manager = ...; escalation = ...; }
+ * where TEAM must be a libconfig name (a letter first, then letters,
+ * digits, - and _); a team id that is not, such as "123" or "MASH East",
+ * is written in the list form ( { team = "MASH East"; manager = ...; } ).
+ */
+static void
+conf_load_teams(struct conf_loader *ld, const config_t *cf, struct config *cfg)
+{
+	const config_setting_t *teams, *t, *id;
+	int i, n;
+
+	if ((teams = config_lookup(cf, "routes.teams")) == NULL)
+		return;
+	if (!config_setting_is_group(teams) && !config_setting_is_list(teams)) {
+		conf_err(ld, teams, "'routes.teams' must be a group: teams = "
+		    "{ MASH = { manager = [ \"...\" ]; }; };");
+		return;
+	}
+	n = config_setting_length(teams);
+	cfg->routes.teams = xcalloc(n ? (size_t)n : 1,
+	    sizeof(*cfg->routes.teams));
+	for (i = 0; i < n; i++) {
+		t = config_setting_get_elem(teams, (unsigned)i);
+		if (!config_setting_is_group(t)) {
+			conf_err(ld, t, "each team of 'routes.teams' must be "
+			    "a group { manager = [ ... ]; escalation = "
+			    "[ ... ]; }");
+			continue;
+		}
+		if (config_setting_is_group(teams)) {
+			conf_load_team(ld, t, config_setting_name(t), cfg);
+			continue;
+		}
+		id = config_setting_get_member(t, "team");
+		if (id == NULL || config_setting_type(id) != CONFIG_TYPE_STRING
+		    || *config_setting_get_string(id) == '\0')
+			conf_err(ld, t, "each entry of 'routes.teams' needs "
+			    "team = \"TEAM ID\";");
+		else
+			conf_load_team(ld, t, config_setting_get_string(id),
+			    cfg);
+	}
+}
+
+/* HOST:PORT or [V6]:PORT with a port from 1 to 65535. */
+static bool
+conf_listen_ok(const char *v)
+{
+	const char *colon, *p;
+	long port;
+	char *end;
+
+	if (*v == '[') {
+		if ((p = strchr(v, ']')) == NULL || p == v + 1 || p[1] != ':')
+			return false;
+		colon = p + 1;
+	} else {
+		colon = strchr(v, ':');
+		if (colon == NULL || colon == v || strchr(colon + 1, ':'))
+			return false;
+	}
+	if (!isdigit((unsigned char)colon[1]))
+		return false;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	return errno == 0 && *end == '\0' && port >= 1 && port <= 65535;
+}
+
+/*
+ * What no single table entry can say.  A value that came from a default has
+ * no node, so its message names the file without a line.
+ */
+static void
+conf_check_config(struct conf_loader *ld, const config_t *cf,
+    struct config *cfg)
+{
+	const config_setting_t *node;
+	const char *p;
+	struct stat st;
+
+	if (cfg->caseloads.amber >= cfg->caseloads.red) {
+		if ((node = config_lookup(cf, "caseloads.amber")) == NULL)
+			node = config_lookup(cf, "caseloads.red");
+		conf_err(ld, node, "'caseloads.amber' (%d) must be less than "
+		    "'caseloads.red' (%d)", cfg->caseloads.amber,
+		    cfg->caseloads.red);
+	}
+	if (cfg->notify.from != NULL && !conf_address_ok(cfg->notify.from))
+		conf_err(ld, config_lookup(cf, "notify.from"), "'notify.from': "
+		    "\"%s\" is not an email address; write local@domain",
+		    cfg->notify.from);
+	if (cfg->notify.smtp_url != NULL &&
+	    strncmp(cfg->notify.smtp_url, "smtp://", 7) != 0 &&
+	    strncmp(cfg->notify.smtp_url, "smtps://", 8) != 0)
+		conf_err(ld, config_lookup(cf, "notify.smtp_url"),
+		    "'notify.smtp_url' must start with smtp:// or smtps://");
+	if (cfg->http.listen != NULL && *cfg->http.listen &&
+	    !conf_listen_ok(cfg->http.listen))
+		conf_err(ld, config_lookup(cf, "http.listen"), "'http.listen': "
+		    "\"%s\" is not HOST:PORT (e.g. \"127.0.0.1:9187\"; \"\" "
+		    "disables)", cfg->http.listen);
+	/* The link goes into emails: only known placeholders, only http(s). */
+	if (cfg->notify.link != NULL && *cfg->notify.link) {
+		p = cfg->notify.link;
+		if (strncmp(p, "https://", 8) != 0 &&
+		    strncmp(p, "http://", 7) != 0)
+			conf_err(ld, config_lookup(cf, "notify.link"),
+			    "'notify.link' must start with https:// or "
+			    "http://");
+		for (p = strchr(p, '{'); p != NULL; p = strchr(p + 1, '{'))
+			if (strncmp(p, "{child}", 7) != 0 &&
+			    strncmp(p, "{instance}", 10) != 0) {
+				conf_err(ld, config_lookup(cf, "notify.link"),
+				    "'notify.link' may use {child} and "
+				    "{instance} only");
+				break;
+			}
+	}
+	if (cfg->notify.password_file != NULL && *cfg->notify.password_file &&
+	    stat(cfg->notify.password_file, &st) == 0 &&
+	    (st.st_mode & S_IROTH))
+		conf_err(ld, config_lookup(cf, "notify.password_file"),
+		    "'notify.password_file': %s is readable by others: "
+		    "refused; chmod o-r %s", cfg->notify.password_file,
+		    cfg->notify.password_file);
+}
+
+static void
+conf_load_settings(struct conf_loader *ld, const config_t *cf,
+    struct config *cfg)
+{
+	const struct conf_setting *tab;
+	const config_setting_t *node;
+	size_t ntab, i;
+
+	tab = config_settings(&ntab);
+	for (i = 0; i < ntab; i++) {
+		node = config_lookup(cf, tab[i].name);
+		if (node != NULL)
+			conf_read_value(ld, &tab[i], tab[i].name, node, cfg);
+		else if (tab[i].def != NULL)
+			conf_read_default(ld, &tab[i], cfg);
+	}
+	if (cfg->state.conninfo == NULL)
+		cfg->state.conninfo = xstrdup(cfg->source.conninfo);
+}
+
+static int
+conf_error_cmp(const void *a, const void *b)
+{
+	const struct conf_msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	/* Keep the order of discovery for one line (qsort is not stable). */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The config file's folder, absolute, so that a later chdir is harmless. */
+static char *
+conf_folder(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *abs;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if ((abs = realpath(dir, NULL)) != NULL) {
+		free(dir);
+		dir = xstrdup(abs);
+		free(abs);
+	}
+	return dir;
+}
+
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	const struct conf_setting *tab;
+	struct config *cfg = NULL, *ret = NULL;
+	struct conf_loader ld;
+	config_t cf;
+	FILE *fp;
+	size_t i, ntab;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.path = path;
+	ld.dir = conf_folder(path);
+	config_init(&cf);
+	config_set_include_dir(&cf, ld.dir);
+
+	/* libconfig says only "file I/O error"; fopen says why. */
+	if ((fp = fopen(path, "r")) == NULL) {
+		config_errors_add(errs, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	fclose(fp);
+	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+		if (config_error_line(&cf) > 0)
+			config_errors_add(errs, "%s:%d: %s",
+			    config_error_file(&cf) ? config_error_file(&cf) :
+			    path, config_error_line(&cf),
+			    config_error_text(&cf));
+		else
+			config_errors_add(errs, "%s: %s", path,
+			    config_error_text(&cf));
+		goto out;
+	}
+
+	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->path = xstrdup(path);
+	conf_check_names(&ld, config_root_setting(&cf));
+	conf_load_settings(&ld, &cf, cfg);
+	conf_load_teams(&ld, &cf, cfg);
+	conf_load_clocks(&ld, &cf, cfg);
+	tab = config_repeat_settings(&ntab);
+	cfg->repeats = conf_load_list(&ld, &cf, "repeats", tab, ntab,
+	    sizeof(*cfg->repeats), offsetof(struct repeat_conf, line),
+	    &cfg->nrepeats);
+	tab = config_check_settings(&ntab);
+	cfg->checks = conf_load_list(&ld, &cf, "checks", tab, ntab,
+	    sizeof(*cfg->checks), offsetof(struct check_conf, line),
+	    &cfg->nchecks);
+	conf_check_config(&ld, &cf, cfg);
+	if (ld.n == 0) {
+		ret = cfg;
+		cfg = NULL;
+	}
+out:
+	/* Report in the order of the file, as a reader fixes them. */
+	if (ld.n > 0)
+		qsort(ld.v, ld.n, sizeof(*ld.v), conf_error_cmp);
+	for (i = 0; i < ld.n; i++) {
+		config_errors_add(errs, "%s", ld.v[i].msg);
+		free(ld.v[i].msg);
+	}
+	free(ld.v);
+	free(ld.dir);
+	config_destroy(&cf);
+	config_free(cfg);
+	return ret;
+}
+

@@ -1,0 +1,282 @@
+/*
+ * The settings of mashwatch.conf, each declared once.  These tables drive
+ * parsing, defaults, validation, `mashwatchd -t -d` and the man page; see
+ * include/mashwatch/config.h for the meaning of each column.
+ *
+ * Defaults are written exactly as they would be in the file, so that the
+ * loader reads them with the same code as the user's values.
+ *
+ * Reloadable (takes effect on SIGHUP): polling intervals, the calendar's
+ * working days and holidays, clocks, repeats, checks, caseloads, routes,
+ * everything under notify and report.  Not reloadable: the connection
+ * strings, the source schema and LISTEN channel, the lease, the time zone
+ * and the HTTP listener, because changing them means reconnecting,
+ * re-electing a leader or recomputing every stored instant.
+ */
+#include <stddef.h>
+
+#include "mashwatch/config.h"
+#include "config_private.h"
+
+#define CF(m)	offsetof(struct config, m)
+#define CK(m)	offsetof(struct clock_conf, m)
+#define RP(m)	offsetof(struct repeat_conf, m)
+#define CH(m)	offsetof(struct check_conf, m)
+
+const char *const conf_weekday_names[7] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+
+static const char *const transport_choices[] = {
+	"smtp", "sendmail", "directory", NULL
+};
+
+static const char *const alert_on_choices[] = {
+	"open", "late_stop", NULL
+};
+
+static const struct conf_setting settings[] = {
+	{ .name = "source.conninfo", .type = CONF_STRING,
+	  .def = "\"service=mash\"", .min = 1, .secret_ok = true,
+	  .offset = CF(source.conninfo),
+	  .help = "libpq connection string of the source database.  Keep "
+	  "passwords in ~/.pgpass or the service file, not here." },
+	{ .name = "source.schema", .type = CONF_IDENT, .def = "\"mash\"",
+	  .min = 1, .offset = CF(source.schema),
+	  .help = "Schema holding the views clocks, events, checks, caseloads "
+	  "and teams." },
+	{ .name = "source.poll_interval", .type = CONF_INT, .def = "30",
+	  .min = 1, .max = 3600, .reloadable = true,
+	  .offset = CF(source.poll_interval),
+	  .help = "Seconds between incremental polls." },
+	{ .name = "source.resync_interval", .type = CONF_INT, .def = "900",
+	  .min = 10, .max = 86400, .reloadable = true,
+	  .offset = CF(source.resync_interval),
+	  .help = "Seconds between full resyncs, which notice deleted rows." },
+	{ .name = "source.listen", .type = CONF_IDENT,
+	  .def = "\"mash_changed\"",
+	  .offset = CF(source.listen),
+	  .help = "Channel to LISTEN on for wake-ups; \"\" disables." },
+
+	{ .name = "state.conninfo", .type = CONF_STRING, .min = 1,
+	  .secret_ok = true, .offset = CF(state.conninfo),
+	  .help = "libpq connection string of the state database "
+	  "(default: source.conninfo)." },
+	{ .name = "state.lease_ttl", .type = CONF_INT, .def = "15",
+	  .min = 3, .max = 300, .offset = CF(state.lease_ttl),
+	  .help = "Seconds a leader's lease lasts without renewal." },
+
+	{ .name = "calendar.timezone", .type = CONF_STRING,
+	  .def = "\"Europe/London\"", .min = 1,
+	  .offset = CF(calendar.timezone),
+	  .help = "Time zone of local dates and times of day." },
+	{ .name = "calendar.working_days", .type = CONF_WEEKDAYS,
+	  .def = "[ \"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\" ]",
+	  .reloadable = true, .offset = CF(calendar.working_days),
+	  .help = "Working weekdays, from \"Mon\" to \"Sun\"." },
+	{ .name = "calendar.holidays", .type = CONF_PATH,
+	  .def = "\"/etc/mashwatch/bank-holidays-england-and-wales.txt\"",
+	  .min = 1, .reloadable = true, .offset = CF(calendar.holidays),
+	  .help = "File of holidays, one YYYY-MM-DD per line; relative to "
+	  "the config's folder." },
+
+	{ .name = "caseloads.amber", .type = CONF_INT, .def = "18",
+	  .min = 1, .max = 1000, .reloadable = true,
+	  .offset = CF(caseloads.amber),
+	  .help = "Open cases above which a worker is amber." },
+	{ .name = "caseloads.red", .type = CONF_INT, .def = "20",
+	  .min = 1, .max = 1000, .reloadable = true,
+	  .offset = CF(caseloads.red),
+	  .help = "Open cases above which a worker is red (more than amber)." },
+
+	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = CF(routes.def),
+	  .help = "Where alerts go when their team has no route." },
+	{ .name = "routes.data_quality", .type = CONF_ADDRESSES,
+	  .reloadable = true, .offset = CF(routes.data_quality),
+	  .help = "Where invalid rows are reported (empty: routes.default)." },
+	{ .name = "routes.report", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = CF(routes.report),
+	  .help = "Recipients of the nightly report." },
+
+	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
+	  .reloadable = true, .choices = transport_choices,
+	  .offset = CF(notify.transport),
+	  .help = "How email leaves: \"smtp\", \"sendmail\" or "
+	  "\"directory\"." },
+	{ .name = "notify.smtp_url", .type = CONF_STRING,
+	  .def = "\"smtp://localhost:25\"", .min = 1, .reloadable = true,
+	  .secret_ok = true, .offset = CF(notify.smtp_url),
+	  .help = "smtp:// or smtps:// URL of the relay; no password in it." },
+	{ .name = "notify.smtp_user", .type = CONF_STRING, .def = "\"\"",
+	  .reloadable = true, .offset = CF(notify.smtp_user),
+	  .help = "SMTP user name; \"\" for none." },
+	{ .name = "notify.password_file", .type = CONF_PATH, .def = "\"\"",
+	  .reloadable = true, .offset = CF(notify.password_file),
+	  .help = "File holding the SMTP password, readable by mashwatch "
+	  "only." },
+	{ .name = "notify.require_starttls", .type = CONF_BOOL, .def = "true",
+	  .reloadable = true, .offset = CF(notify.require_starttls),
+	  .help = "Refuse an smtp:// relay that does not offer STARTTLS." },
+	{ .name = "notify.sendmail", .type = CONF_PATH,
+	  .def = "\"/usr/sbin/sendmail\"", .min = 1, .reloadable = true,
+	  .offset = CF(notify.sendmail),
+	  .help = "sendmail program for the sendmail transport." },
+	{ .name = "notify.directory", .type = CONF_PATH,
+	  .def = "\"/var/lib/mashwatch/outbox\"", .min = 1, .reloadable = true,
+	  .offset = CF(notify.directory),
+	  .help = "Folder of .eml files for the directory transport." },
+	{ .name = "notify.from", .type = CONF_STRING,
+	  .def = "\"mashwatch@localhost\"", .min = 1, .reloadable = true,
+	  .offset = CF(notify.from),
+	  .help = "Sender address of every email." },
+	{ .name = "notify.group_wait", .type = CONF_INT, .def = "30",
+	  .min = 0, .max = 3600, .reloadable = true,
+	  .offset = CF(notify.group_wait),
+	  .help = "Seconds to gather new alerts for a route before sending." },
+	{ .name = "notify.group_interval", .type = CONF_INT, .def = "300",
+	  .min = 0, .max = 86400, .reloadable = true,
+	  .offset = CF(notify.group_interval),
+	  .help = "Seconds between two emails to one route, at least." },
+	{ .name = "notify.reminder_at", .type = CONF_TIME_OF_DAY,
+	  .def = "\"08:30\"", .reloadable = true,
+	  .offset = CF(notify.reminder_at),
+	  .help = "Local time of the daily digest of open alerts." },
+	{ .name = "notify.reminder_backoff", .type = CONF_INT, .def = "5",
+	  .min = 1, .max = 60, .reloadable = true,
+	  .offset = CF(notify.reminder_backoff),
+	  .help = "Working days after which an item is in every second "
+	  "digest only." },
+	{ .name = "notify.link", .type = CONF_STRING, .def = "\"\"",
+	  .reloadable = true, .offset = CF(notify.link),
+	  .help = "Link template for a child's record, with {child} and "
+	  "optionally {instance}; \"\" for none." },
+	{ .name = "notify.ack_stops_escalation", .type = CONF_BOOL,
+	  .def = "false", .reloadable = true,
+	  .offset = CF(notify.ack_stops_escalation),
+	  .help = "Whether an acknowledgement also stops escalation." },
+	{ .name = "notify.retry_max", .type = CONF_INT, .def = "3600",
+	  .min = 60, .max = 86400, .reloadable = true,
+	  .offset = CF(notify.retry_max),
+	  .help = "Longest wait in seconds between two attempts to send." },
+
+	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
+	  .reloadable = true, .offset = CF(report.at),
+	  .help = "Local time of the nightly report on the previous day." },
+	{ .name = "report.archive", .type = CONF_PATH,
+	  .def = "\"/var/lib/mashwatch/reports\"", .min = 1, .reloadable = true,
+	  .offset = CF(report.archive),
+	  .help = "Folder where reports are kept as .html, .csv and .json." },
+	{ .name = "report.comparators", .type = CONF_FLOAT_MAP,
+	  .def = "{ statistical_neighbours = 0.21; england = 0.24; }",
+	  .min = 0, .max = 1, .reloadable = true,
+	  .offset = CF(report.comparators),
+	  .help = "Re-referral rates to show beside ours, as fractions." },
+
+	{ .name = "http.listen", .type = CONF_STRING,
+	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),
+	  .help = "HOST:PORT of /healthz, /readyz and /metrics; \"\" "
+	  "disables." },
+};
+
+/*
+ * One team of routes.teams.  Not exported: teams are named by the site,
+ * so `-t -d` and the man page describe them apart from the other lists.
+ */
+static const struct conf_setting team_settings[] = {
+	{ .name = "manager", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = offsetof(struct team_route, manager),
+	  .help = "The team's managers: new, due and overdue alerts." },
+	{ .name = "escalation", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = offsetof(struct team_route, escalation),
+	  .help = "Where escalations go (default: the managers)." },
+};
+
+static const struct conf_setting clock_settings[] = {
+	{ .name = "name", .type = CONF_IDENT, .required = true, .min = 1,
+	  .reloadable = true, .offset = CK(name),
+	  .help = "The clock's name, as in mash.clocks.clock." },
+	{ .name = "label", .type = CONF_STRING, .min = 1, .reloadable = true,
+	  .offset = CK(label),
+	  .help = "Title in emails and the report (default: the name)." },
+	{ .name = "limit", .type = CONF_LIMIT, .required = true,
+	  .reloadable = true, .offset = CK(limit),
+	  .help = "Time allowed when the row has no priority." },
+	{ .name = "limits", .type = CONF_LIMIT_MAP, .reloadable = true,
+	  .offset = CK(limits),
+	  .help = "Time allowed per priority; another priority is invalid." },
+	{ .name = "warn_before", .type = CONF_LIMIT, .reloadable = true,
+	  .offset = CK(warn_before),
+	  .help = "How long before the deadline to warn (default: never)." },
+	{ .name = "escalate_after", .type = CONF_LIMIT, .reloadable = true,
+	  .offset = CK(escalate_after),
+	  .help = "How long after the deadline to escalate (default: never)." },
+	{ .name = "alert_on", .type = CONF_ENUM, .def = "\"open\"",
+	  .reloadable = true, .choices = alert_on_choices,
+	  .offset = CK(alert_on),
+	  .help = "\"open\": alert while it runs; \"late_stop\": only when it "
+	  "stops late." },
+};
+
+static const struct conf_setting repeat_settings[] = {
+	{ .name = "name", .type = CONF_IDENT, .required = true, .min = 1,
+	  .reloadable = true, .offset = RP(name),
+	  .help = "The rule's name." },
+	{ .name = "label", .type = CONF_STRING, .min = 1, .reloadable = true,
+	  .offset = RP(label),
+	  .help = "Title in emails and the report (default: the name)." },
+	{ .name = "kind", .type = CONF_IDENT, .required = true, .min = 1,
+	  .reloadable = true, .offset = RP(kind),
+	  .help = "Event kind counted, as in mash.events.kind." },
+	{ .name = "min", .type = CONF_INT, .def = "2", .min = 2, .max = 1000,
+	  .reloadable = true, .offset = RP(min),
+	  .help = "Events of one child within the window that raise an "
+	  "alert." },
+	{ .name = "window", .type = CONF_WINDOW, .required = true,
+	  .reloadable = true, .offset = RP(window),
+	  .help = "How far back events count, e.g. \"3 months\"." },
+};
+
+static const struct conf_setting check_settings[] = {
+	{ .name = "name", .type = CONF_IDENT, .required = true, .min = 1,
+	  .reloadable = true, .offset = CH(name),
+	  .help = "The check's name, as in mash.checks.check_name." },
+	{ .name = "label", .type = CONF_STRING, .min = 1, .reloadable = true,
+	  .offset = CH(label),
+	  .help = "Title in emails and the report (default: the name)." },
+};
+
+const struct conf_setting *
+config_settings(size_t *n)
+{
+	*n = NELEM(settings);
+	return settings;
+}
+
+const struct conf_setting *
+config_clock_settings(size_t *n)
+{
+	*n = NELEM(clock_settings);
+	return clock_settings;
+}
+
+const struct conf_setting *
+config_repeat_settings(size_t *n)
+{
+	*n = NELEM(repeat_settings);
+	return repeat_settings;
+}
+
+const struct conf_setting *
+config_check_settings(size_t *n)
+{
+	*n = NELEM(check_settings);
+	return check_settings;
+}
+
+const struct conf_setting *
+conf_team_settings(size_t *n)
+{
+	*n = NELEM(team_settings);
+	return team_settings;
+}

@@ -1,0 +1,111 @@
+"""mashwatchd -t: the configuration check run by operators and systemd.
+
+Runs the real binary from $MASHWATCH_BUILD (default ./build) and asserts on
+its output and exit status (sysexits: 0 ok, 78 bad configuration).
+"""
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("MASHWATCH_BUILD", ROOT / "build"))
+DAEMON = BUILD / "mashwatchd"
+EX_USAGE = 64
+EX_CONFIG = 78
+ERROR_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<msg>.+)$")
+
+
+def run(*args):
+    return subprocess.run([str(DAEMON), *args], capture_output=True,
+                          text=True, timeout=30)
+
+
+def write(tmp_path, text, mode=0o600):
+    path = tmp_path / "mashwatch.conf"
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+def error_lines(stderr, path):
+    lines = stderr.splitlines()
+    for line in lines:
+        m = ERROR_LINE.match(line)
+        assert m, f"not FILE:LINE: message: {line!r}"
+        assert m["file"] == str(path)
+    return [int(ERROR_LINE.match(line)["line"]) for line in lines]
+
+
+def test_example_config_is_ok():
+    r = run("-t", "-c", str(ROOT / "etc" / "mashwatch.conf"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "configuration OK\n"
+    assert r.stderr == ""
+
+
+def test_debug_prints_every_setting():
+    r = run("-t", "-d", "-c", str(ROOT / "etc" / "mashwatch.conf"))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert out[-1] == "configuration OK"
+    assert "source.poll_interval = 30;" in out
+    assert 'clocks[1].limits = { high = "1 working day"; medium = ' \
+        '"1 working day"; standard = "3 working days"; };' in out
+
+
+def test_three_mistakes_three_lines(tmp_path):
+    path = write(tmp_path, """source: {
+	pol_interval = 30;
+};
+clocks = (
+	{ name = "contact_decision"; limit = "1 working dya"; }
+);
+caseloads: { amber = 25; red = 20; };
+""")
+    r = run("-t", "-c", str(path))
+    assert r.returncode == EX_CONFIG
+    assert r.stdout == ""
+    assert error_lines(r.stderr, path) == [2, 5, 7]
+    assert "did you mean 'source.poll_interval'?" in r.stderr
+
+
+def test_syntax_error_one_line(tmp_path):
+    path = write(tmp_path, "source: {\n\tpoll_interval = 30\n\tschema = ;\n};\n")
+    r = run("-t", "-c", str(path))
+    assert r.returncode == EX_CONFIG
+    assert len(error_lines(r.stderr, path)) == 1
+
+
+def test_world_readable_password_refused(tmp_path):
+    text = 'source: { conninfo = "host=db user=mw password=hunter2"; };\n'
+    path = write(tmp_path, text, 0o644)
+    r = run("-t", "-c", str(path))
+    assert r.returncode == EX_CONFIG
+    assert error_lines(r.stderr, path) == [1]
+    assert "readable by others" in r.stderr
+    assert "hunter2" not in r.stderr
+
+    path.chmod(0o600)
+    r = run("-t", "-d", "-c", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "hunter2" not in r.stdout
+
+
+def test_missing_file(tmp_path):
+    r = run("-t", "-c", str(tmp_path / "nope.conf"))
+    assert r.returncode == EX_CONFIG
+    assert "No such file or directory" in r.stderr
+
+
+@pytest.mark.parametrize("args", [["-x"], ["-t", "extra"], ["--at", "2022-04-27T07:00Z"]])
+def test_bad_usage(args):
+    assert run(*args).returncode == EX_USAGE
+
+
+def test_help_and_version():
+    assert run("-h").returncode == 0
+    r = run("-V")
+    assert r.returncode == 0 and r.stdout.startswith("mashwatchd ")
