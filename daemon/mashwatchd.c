@@ -1,18 +1,24 @@
 /*
  * mashwatchd: watches the MASH front door for work waiting past its
- * timescale (DESIGN.md).  For now it parses its options and checks the
- * configuration; the engine, poller and notifier are wired in later.
+ * timescale (DESIGN.md).  main() parses the options, loads the config and
+ * the calendar, and runs the loop; the engine does the work, and signals
+ * arrive through the loop (evsignal) so handlers run as ordinary code.
  */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sysexits.h>
 
-#include "mashwatch/config.h"
-#include "log.h"
+#include <event2/event.h>
 
-#define MASHWATCH_CONF	"/etc/mashwatch/mashwatch.conf"
+#include "mashwatch/config.h"
+#include "engine.h"
+#include "log.h"
+#include "setup.h"
+
+#define MASHWATCH_CONF	DEFAULT_CONFIG
 #ifndef MASHWATCH_VERSION
 #define MASHWATCH_VERSION	"0.1"
 #endif
@@ -116,13 +122,123 @@ options_parse(int argc, char *argv[], struct options *o)
 	return 0;
 }
 
+struct daemon {
+	struct event_base	*base;
+	const char		*config_path;
+	struct config		*cfg;
+	struct calendar		*cal;
+	struct engine		*engine;
+	bool			 stopping;
+};
+
+static void
+daemon_stopped(void *arg)
+{
+	struct daemon *d = arg;
+
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+daemon_on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (d->stopping) {
+		log_notice("signal %d again: stopping now", (int)sig);
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	d->stopping = true;
+	log_notice("signal %d: stopping", (int)sig);
+	engine_stop(d->engine, daemon_stopped, d);
+}
+
+/* SIGHUP: a bad new config is logged, every error of it, and the old kept. */
+static void
+daemon_on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg;
+	struct calendar *cal;
+	char err[512];
+
+	(void)sig;
+	(void)what;
+	log_notice("reloading %s", d->config_path);
+	if ((cfg = config_load(d->config_path, &errs)) == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("%s", errs.v[i]);
+		log_err("reload failed: %zu errors; still running on the old "
+		    "configuration", errs.n);
+		config_errors_clear(&errs);
+		return;
+	}
+	cal = calendar_new(cfg->calendar.timezone, cfg->calendar.working_days,
+	    err, sizeof(err));
+	if (cal != NULL && cfg->calendar.holidays[0] != '\0' &&
+	    calendar_load_holidays(cal, cfg->calendar.holidays, err,
+	    sizeof(err)) < 0) {
+		calendar_free(cal);
+		cal = NULL;
+	}
+	if (cal == NULL) {
+		log_err("reload failed: calendar: %s; still running on the old "
+		    "configuration", err);
+		config_free(cfg);
+		return;
+	}
+	config_unreloadable_changes(d->cfg, cfg, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		log_warnx("%s (needs a restart; the old value stays in use)",
+		    errs.v[i]);
+	config_errors_clear(&errs);
+	engine_reconfigure(d->engine, cfg, cal);
+	config_free(d->cfg);
+	calendar_free(d->cal);
+	d->cfg = cfg;
+	d->cal = cal;
+	log_notice("reloaded %s", d->config_path);
+}
+
+static int
+daemon_run(struct daemon *d)
+{
+	struct event *ev_term, *ev_int, *ev_hup;
+
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	ev_term = evsignal_new(d->base, SIGTERM, daemon_on_stop, d);
+	ev_int = evsignal_new(d->base, SIGINT, daemon_on_stop, d);
+	ev_hup = evsignal_new(d->base, SIGHUP, daemon_on_reload, d);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_hup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_notice("mashwatchd %s starting (calendar %s, %zu clocks)",
+	    MASHWATCH_VERSION, calendar_tzname(d->cal), d->cfg->nclocks);
+	d->engine = engine_new(d->base, d->cfg, d->cal);
+	engine_start(d->engine);
+	event_base_dispatch(d->base);
+
+	engine_free(d->engine);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+	event_base_free(d->base);
+	log_notice("mashwatchd stopped");
+	return EX_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct config_errors errs = { NULL, 0 };
-	struct config *cfg = NULL;
+	struct daemon d = { 0 };
 	struct options o = { 0 };
-	size_t i;
+	int64_t at;
 	int ret = EX_SOFTWARE;
 
 	switch (options_parse(argc, argv, &o)) {
@@ -133,25 +249,38 @@ main(int argc, char *argv[])
 		return EX_OK;
 	}
 	log_init(o.debug);
+	d.config_path = o.config;
 
 	/* Config errors go to stderr bare, so that editors can jump to them. */
-	if ((cfg = config_load(o.config, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
+	if ((d.cfg = setup_config(o.config)) == NULL)
+		return EX_CONFIG;
+	if ((d.cal = setup_calendar(d.cfg)) == NULL) {
 		ret = EX_CONFIG;
 		goto out;
 	}
 	if (o.test) {
 		if (o.debug)
-			config_print(cfg, stdout);
+			config_print(d.cfg, stdout);
 		printf("configuration OK\n");
 		ret = EX_OK;
 		goto out;
 	}
-	log_err("the engine is not implemented yet");
-	ret = EX_UNAVAILABLE;
+	if (o.once) {
+		at = engine_now();
+		if (o.at != NULL && calendar_parse_iso(NULL, o.at, &at) < 0) {
+			fprintf(stderr, "mashwatchd: --at '%s' is not an ISO 8601 "
+			    "time with an offset, e.g. 2022-04-27T09:00:00+01:00\n",
+			    o.at);
+			ret = EX_USAGE;
+			goto out;
+		}
+		setup_warn_coverage(d.cal, at);
+		ret = once_run(d.cfg, d.cal, at, o.all);
+		goto out;
+	}
+	ret = daemon_run(&d);
 out:
-	config_free(cfg);
-	config_errors_clear(&errs);
+	calendar_free(d.cal);
+	config_free(d.cfg);
 	return ret;
 }
