@@ -1,0 +1,117 @@
+/*
+ * Alert emails (DESIGN.md section 5), pure: items and "now" in, an RFC 5322
+ * multipart/alternative message (text and HTML, optional attachments) out.
+ *
+ * Emails carry case references, ids and links only, never names or notes.
+ * Every header value is stripped of CR, LF and other controls and encoded
+ * (RFC 2047) when it is not ASCII; every string in the HTML is escaped.
+ */
+#ifndef MASHWATCH_MAIL_H
+#define MASHWATCH_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mashwatch/calendar.h"
+
+/* A message under construction. */
+struct mail;
+
+/*
+ * A message from `from` dated `date`, with Message-ID <message_id> (given
+ * without the angle brackets; it is cleaned like any header).  utc_offset
+ * (seconds east) is used for the Date header.  Free with mail_free.
+ */
+struct mail *mail_new(const char *from, const char *message_id, int64_t date,
+    int utc_offset);
+void mail_free(struct mail *m);
+void mail_add_to(struct mail *m, const char *address);
+void mail_set_subject(struct mail *m, const char *subject);
+/* Both bodies are copied; html may be NULL for text only. */
+void mail_set_body(struct mail *m, const char *text, const char *html);
+/* An attachment (the report's CSV): the bytes are copied and base64ed. */
+void mail_attach(struct mail *m, const char *content_type,
+    const char *filename, const void *data, size_t len);
+/* The whole message with CRLF line ends; the caller frees it. */
+char *mail_render(const struct mail *m);
+
+/* Helpers, exported for the tests and the report. */
+
+/* s with CR, LF, tabs and controls turned into single spaces, trimmed. */
+char *mail_header_clean(const char *s);
+/* s cleaned, then RFC 2047 encoded words if it has any 8-bit byte. */
+char *mail_header_encode(const char *s);
+/* s with & < > " ' escaped for HTML text and attributes. */
+char *mail_html_escape(const char *s);
+/* Percent-encode everything but RFC 3986 unreserved characters. */
+char *mail_url_encode(const char *s);
+/*
+ * The link template with {child} and {instance} replaced by their URL
+ * encodings; NULL when the template is empty.
+ */
+char *mail_link(const char *tmpl, const char *child, const char *instance);
+/* "Thu, 14 Apr 2022 10:00:00 +0100" into buf (at least 32 bytes). */
+void mail_format_date(int64_t t, int utc_offset, char *buf, size_t len);
+
+/* What an email is about. */
+enum mail_kind {
+	MAIL_ALERTS,		/* new and resolved alerts for one route */
+	MAIL_DIGEST,		/* the morning reminder */
+	MAIL_ESCALATION,	/* escalated alerts, to the escalation route */
+	MAIL_DATA_QUALITY,	/* invalid rows and failed deliveries */
+	MAIL_TEST,		/* mashwatchctl test-email */
+};
+
+/* One row of an email's table.  Strings are borrowed; NULL is "none". */
+struct mail_item {
+	long long	 alert_id;
+	const char	*rule;		/* clock, repeat rule or check name */
+	const char	*label;		/* its configured label, or NULL */
+	const char	*level;		/* due_soon, overdue, escalated, ... */
+	bool		 resolved;	/* a 'resolved' outbox row */
+	const char	*resolution;	/* met, met_late, withdrawn, ... */
+	const char	*instance_id;
+	const char	*child_id;
+	const char	*team_id;
+	const char	*team_name;
+	const char	*worker_id;
+	int64_t		 started_at;	/* TIME_NONE-like: INT64_MIN when unknown */
+	int64_t		 due_at;
+	int64_t		 stopped_at;
+	int64_t		 fired_at;
+	const char	*detail;	/* data quality: the reason */
+	bool		 unrouted;	/* its team has no address: sent to the default */
+	int64_t		 first_sent_at;	/* escalation: when the item was first sent */
+	const char	*first_sent_to;	/* ... and to whom */
+};
+
+struct mail_context {
+	const struct calendar	*cal;
+	const char		*link;		/* notify.link */
+	int64_t			 now;
+	const char		*route_title;	/* "team MASH (Front door)", ... */
+};
+
+struct mail_content {
+	char	*subject;
+	char	*text;
+	char	*html;
+};
+
+/*
+ * Subject and both bodies of an email of `kind` listing items (in the order
+ * given).  The caller frees the content with mail_content_clear.
+ */
+void mail_compose(const struct mail_context *ctx, enum mail_kind kind,
+    const struct mail_item *items, size_t n, struct mail_content *out);
+void mail_content_clear(struct mail_content *c);
+
+/*
+ * How late item is, in words: "3 working days late", "due today",
+ * "decided 2 working days late", "decided in time".  Into buf.
+ */
+void mail_item_lateness(const struct mail_context *ctx,
+    const struct mail_item *it, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,482 @@
+/*
+ * RFC 5322 messages: headers cleaned and encoded, multipart/alternative
+ * bodies in quoted-printable, attachments in base64, CRLF throughout.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mashwatch/mail.h"
+#include "mashwatch/xmalloc.h"
+
+#include "mail_impl.h"
+
+/* RFC 5322 allows 998; stay well inside the 78 it recommends where we can. */
+#define QP_LINE		76
+#define B64_LINE	76
+/* An encoded word may be 75 bytes: "=?UTF-8?B?" + 4/3 of this + "?=". */
+#define EW_CHUNK	45
+
+struct part {
+	char	*content_type;
+	char	*filename;
+	char	*data;
+	size_t	 len;
+};
+
+struct mail {
+	char		*from;
+	char		*message_id;
+	int64_t		 date;
+	int		 utc_offset;
+	char		**to;
+	size_t		 nto;
+	char		*subject;
+	char		*text;
+	char		*html;
+	struct part	*parts;
+	size_t		 nparts;
+};
+
+void
+sbuf_addn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		b->s = xreallocarray(b->s, cap, 1);
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+sbuf_add(struct sbuf *b, const char *s)
+{
+	sbuf_addn(b, s, strlen(s));
+}
+
+void
+sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		xmalloc((size_t)-1 / 2);	/* dies with a message */
+	sbuf_addn(b, s, (size_t)n);
+	free(s);
+}
+
+void
+sbuf_add_html(struct sbuf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			sbuf_add(b, "&amp;");
+			break;
+		case '<':
+			sbuf_add(b, "&lt;");
+			break;
+		case '>':
+			sbuf_add(b, "&gt;");
+			break;
+		case '"':
+			sbuf_add(b, "&quot;");
+			break;
+		case '\'':
+			sbuf_add(b, "&#39;");
+			break;
+		default:
+			sbuf_addn(b, s, 1);
+		}
+	}
+}
+
+char *
+sbuf_take(struct sbuf *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+char *
+mail_html_escape(const char *s)
+{
+	struct sbuf b = { 0 };
+
+	sbuf_add(&b, "");
+	sbuf_add_html(&b, s);
+	return sbuf_take(&b);
+}
+
+char *
+mail_header_clean(const char *s)
+{
+	struct sbuf b = { 0 };
+	bool space = false;
+
+	sbuf_add(&b, "");
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* CR and LF would end the header: the injection this stops. */
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			space = true;
+			continue;
+		}
+		if (space && b.len > 0)
+			sbuf_add(&b, " ");
+		space = false;
+		sbuf_addn(&b, s, 1);
+	}
+	return sbuf_take(&b);
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void
+sbuf_add_base64(struct sbuf *b, const unsigned char *p, size_t n)
+{
+	char q[4];
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		q[0] = b64[(v >> 18) & 63];
+		q[1] = b64[(v >> 12) & 63];
+		q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? b64[v & 63] : '=';
+		sbuf_addn(b, q, 4);
+	}
+}
+
+/* Split before a UTF-8 continuation byte never: words must hold whole characters. */
+static size_t
+utf8_chunk(const char *s, size_t len, size_t max)
+{
+	size_t n = len < max ? len : max;
+
+	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n ? n : (len < max ? len : max);
+}
+
+char *
+mail_header_encode(const char *s)
+{
+	char *clean = mail_header_clean(s);
+	struct sbuf b = { 0 };
+	bool ascii = true;
+	size_t len, at, n;
+
+	for (const char *p = clean; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = false;
+	if (ascii)
+		return clean;
+	len = strlen(clean);
+	for (at = 0; at < len; at += n) {
+		n = utf8_chunk(clean + at, len - at, EW_CHUNK);
+		if (at > 0)
+			sbuf_add(&b, "\r\n ");	/* folded: whitespace between words */
+		sbuf_add(&b, "=?UTF-8?B?");
+		sbuf_add_base64(&b, (const unsigned char *)clean + at, n);
+		sbuf_add(&b, "?=");
+	}
+	free(clean);
+	return sbuf_take(&b);
+}
+
+char *
+mail_url_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct sbuf b = { 0 };
+
+	sbuf_add(&b, "");
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[3];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			sbuf_addn(&b, s, 1);
+			continue;
+		}
+		e[0] = '%';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		sbuf_addn(&b, e, 3);
+	}
+	return sbuf_take(&b);
+}
+
+char *
+mail_link(const char *tmpl, const char *child, const char *instance)
+{
+	struct sbuf b = { 0 };
+	char *enc;
+
+	if (tmpl == NULL || *tmpl == '\0')
+		return NULL;
+	sbuf_add(&b, "");
+	while (*tmpl != '\0') {
+		if (strncmp(tmpl, "{child}", 7) == 0) {
+			enc = mail_url_encode(child);
+			sbuf_add(&b, enc);
+			free(enc);
+			tmpl += 7;
+		} else if (strncmp(tmpl, "{instance}", 10) == 0) {
+			enc = mail_url_encode(instance);
+			sbuf_add(&b, enc);
+			free(enc);
+			tmpl += 10;
+		} else
+			sbuf_addn(&b, tmpl++, 1);
+	}
+	return sbuf_take(&b);
+}
+
+void
+mail_format_date(int64_t t, int utc_offset, char *buf, size_t len)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t local = (time_t)(t + utc_offset);
+	int off = utc_offset < 0 ? -utc_offset : utc_offset;
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	snprintf(buf, len, "%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
+	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, utc_offset < 0 ? '-' : '+',
+	    off / 3600, off % 3600 / 60);
+}
+
+struct mail *
+mail_new(const char *from, const char *message_id, int64_t date,
+    int utc_offset)
+{
+	struct mail *m = xcalloc(1, sizeof(*m));
+
+	m->from = mail_header_clean(from);
+	m->message_id = mail_header_clean(message_id);
+	m->date = date;
+	m->utc_offset = utc_offset;
+	return m;
+}
+
+void
+mail_free(struct mail *m)
+{
+	if (m == NULL)
+		return;
+	free(m->from);
+	free(m->message_id);
+	for (size_t i = 0; i < m->nto; i++)
+		free(m->to[i]);
+	free(m->to);
+	free(m->subject);
+	free(m->text);
+	free(m->html);
+	for (size_t i = 0; i < m->nparts; i++) {
+		free(m->parts[i].content_type);
+		free(m->parts[i].filename);
+		free(m->parts[i].data);
+	}
+	free(m->parts);
+	free(m);
+}
+
+void
+mail_add_to(struct mail *m, const char *address)
+{
+	m->to = xreallocarray(m->to, m->nto + 1, sizeof(*m->to));
+	m->to[m->nto++] = mail_header_clean(address);
+}
+
+void
+mail_set_subject(struct mail *m, const char *subject)
+{
+	free(m->subject);
+	m->subject = mail_header_encode(subject);
+}
+
+void
+mail_set_body(struct mail *m, const char *text, const char *html)
+{
+	free(m->text);
+	free(m->html);
+	m->text = xstrdup(text ? text : "");
+	m->html = xstrdup(html);
+}
+
+void
+mail_attach(struct mail *m, const char *content_type, const char *filename,
+    const void *data, size_t len)
+{
+	struct part *p;
+
+	m->parts = xreallocarray(m->parts, m->nparts + 1, sizeof(*m->parts));
+	p = &m->parts[m->nparts++];
+	p->content_type = mail_header_clean(content_type);
+	p->filename = mail_header_clean(filename);
+	/* Quotes and backslashes would end the quoted filename parameter. */
+	for (char *c = p->filename; *c; c++)
+		if (*c == '"' || *c == '\\')
+			*c = '_';
+	p->data = xmalloc(len ? len : 1);
+	memcpy(p->data, data, len);
+	p->len = len;
+}
+
+/*
+ * Quoted-printable (RFC 2045): keeps the bodies readable in the .eml files
+ * and safe whatever the line lengths; line ends become CRLF.
+ */
+static void
+sbuf_add_qp(struct sbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t col = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[3];
+		bool lineend = s[1] == '\n' || s[1] == '\0' ||
+		    (s[1] == '\r' && s[2] == '\n');
+
+		if (c == '\r' && s[1] == '\n')
+			continue;
+		if (c == '\n') {
+			sbuf_add(b, "\r\n");
+			col = 0;
+			continue;
+		}
+		if (col >= QP_LINE - 3) {
+			sbuf_add(b, "=\r\n");
+			col = 0;
+		}
+		/* A trailing blank would be lost in transit; a lone '.' too. */
+		if ((c >= 33 && c <= 126 && c != '=' &&
+		    !(c == '.' && col == 0)) ||
+		    ((c == ' ' || c == '\t') && !lineend)) {
+			sbuf_addn(b, s, 1);
+			col++;
+			continue;
+		}
+		e[0] = '=';
+		e[1] = hex[c >> 4];
+		e[2] = hex[c & 15];
+		sbuf_addn(b, e, 3);
+		col += 3;
+	}
+	sbuf_add(b, "\r\n");
+}
+
+static void
+sbuf_add_b64_lines(struct sbuf *b, const char *data, size_t len)
+{
+	/* 57 input bytes make one 76-character line. */
+	for (size_t at = 0; at < len; at += B64_LINE / 4 * 3) {
+		size_t n = len - at < B64_LINE / 4 * 3 ? len - at :
+		    B64_LINE / 4 * 3;
+
+		sbuf_add_base64(b, (const unsigned char *)data + at, n);
+		sbuf_add(b, "\r\n");
+	}
+}
+
+/* A boundary that cannot occur in quoted-printable or base64 text. */
+static void
+boundary_make(const struct mail *m, const char *tag, char *buf, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = m->message_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(buf, len, "=_mashwatch_%s_%016llx", tag, (unsigned long long)h);
+}
+
+static void
+sbuf_add_alternative(struct sbuf *b, const struct mail *m)
+{
+	char bd[64];
+
+	if (m->html == NULL) {
+		sbuf_add(b, "Content-Type: text/plain; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		sbuf_add_qp(b, m->text ? m->text : "");
+		return;
+	}
+	boundary_make(m, "alt", bd, sizeof(bd));
+	sbuf_printf(b, "Content-Type: multipart/alternative; "
+	    "boundary=\"%s\"\r\n\r\n", bd);
+	sbuf_printf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd);
+	sbuf_add_qp(b, m->text ? m->text : "");
+	sbuf_printf(b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd);
+	sbuf_add_qp(b, m->html);
+	sbuf_printf(b, "--%s--\r\n", bd);
+}
+
+char *
+mail_render(const struct mail *m)
+{
+	struct sbuf b = { 0 };
+	char date[40], bd[64];
+
+	mail_format_date(m->date, m->utc_offset, date, sizeof(date));
+	sbuf_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: ", date, m->from);
+	for (size_t i = 0; i < m->nto; i++)
+		sbuf_printf(&b, "%s%s", i ? ",\r\n " : "", m->to[i]);
+	if (m->nto == 0)
+		sbuf_add(&b, "undisclosed-recipients:;");
+	sbuf_printf(&b, "\r\nMessage-ID: <%s>\r\nSubject: %s\r\n"
+	    "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
+	    m->message_id, m->subject ? m->subject : "");
+	if (m->nparts == 0) {
+		sbuf_add_alternative(&b, m);
+		return sbuf_take(&b);
+	}
+	boundary_make(m, "mixed", bd, sizeof(bd));
+	sbuf_printf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+	    "\r\n--%s\r\n", bd, bd);
+	sbuf_add_alternative(&b, m);
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct part *p = &m->parts[i];
+
+		sbuf_printf(&b, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+		    "Content-Disposition: attachment; filename=\"%s\"\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\n", bd,
+		    p->content_type, p->filename, p->filename);
+		sbuf_add_b64_lines(&b, p->data, p->len);
+	}
+	sbuf_printf(&b, "--%s--\r\n", bd);
+	return sbuf_take(&b);
+}

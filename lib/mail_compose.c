@@ -1,0 +1,394 @@
+/*
+ * What an alert email says: a subject that says what and how many, and the
+ * same table of items in text and in HTML.  Case references and ids only.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mashwatch/mail.h"
+#include "mashwatch/xmalloc.h"
+
+#include "mail_impl.h"
+
+#define NO_TIME	INT64_MIN
+
+/* What "stopped" means for each clock of DESIGN.md section 3. */
+static const struct {
+	const char	*clock;
+	const char	*verb;
+} stop_verbs[] = {
+	{ "contact_decision", "decided" },
+	{ "da_screening", "screened" },
+	{ "police_notification_lag", "received" },
+	{ "strategy_discussion", "held" },
+	{ "strategy_record", "circulated" },
+	{ "allocation", "allocated" },
+	{ "child_seen", "seen" },
+	{ "icpc", "held" },
+	{ "assessment", "authorised" },
+};
+
+static const char *
+stop_verb(const char *rule)
+{
+	for (size_t i = 0; i < sizeof(stop_verbs) / sizeof(stop_verbs[0]); i++)
+		if (rule != NULL && strcmp(rule, stop_verbs[i].clock) == 0)
+			return stop_verbs[i].verb;
+	return "completed";
+}
+
+static const char *
+level_phrase(const char *level)
+{
+	if (level == NULL)
+		return "open";
+	if (strcmp(level, "due_soon") == 0)
+		return "due soon";
+	if (strcmp(level, "overdue") == 0)
+		return "overdue";
+	if (strcmp(level, "escalated") == 0)
+		return "escalated";
+	if (strcmp(level, "repeat") == 0)
+		return "repeat";
+	if (strcmp(level, "check") == 0)
+		return "failed check";
+	if (strcmp(level, "data_quality") == 0)
+		return "data problem";
+	return level;
+}
+
+static void
+format_local(const struct mail_context *ctx, int64_t t, char *buf,
+    size_t len)
+{
+	struct cal_date d;
+	int64_t local;
+
+	if (t == NO_TIME) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	d = calendar_date_of(ctx->cal, t);
+	local = t + calendar_utc_offset(ctx->cal, t);
+	local = ((local % 86400) + 86400) % 86400;
+	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", d.year, d.month, d.day,
+	    (int)(local / 3600), (int)(local % 3600 / 60));
+}
+
+/* The due date is the local date of the last second before due_at. */
+static void
+format_due(const struct mail_context *ctx, int64_t due_at, char *buf,
+    size_t len)
+{
+	struct cal_date d;
+
+	if (due_at == NO_TIME) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	d = calendar_date_of(ctx->cal, due_at - 1);
+	snprintf(buf, len, "%04d-%02d-%02d", d.year, d.month, d.day);
+}
+
+static void
+plural_days(char *buf, size_t len, const char *prefix, int n,
+    const char *suffix)
+{
+	snprintf(buf, len, "%s%d working day%s %s", prefix, n, n == 1 ? "" : "s",
+	    suffix);
+}
+
+void
+mail_item_lateness(const struct mail_context *ctx,
+    const struct mail_item *it, char *buf, size_t len)
+{
+	const char *verb = stop_verb(it->rule);
+	char pre[48];
+	int n;
+
+	if (it->resolved) {
+		if (it->resolution != NULL &&
+		    strcmp(it->resolution, "withdrawn") == 0) {
+			snprintf(buf, len, "withdrawn");
+			return;
+		}
+		if (it->due_at == NO_TIME || it->stopped_at == NO_TIME) {
+			snprintf(buf, len, "resolved (%s)", it->resolution ?
+			    it->resolution : "cleared");
+			return;
+		}
+		if (it->stopped_at < it->due_at) {
+			snprintf(buf, len, "%s in time", verb);
+			return;
+		}
+		n = calendar_working_days_between(ctx->cal, it->due_at - 1,
+		    it->stopped_at);
+		snprintf(pre, sizeof(pre), "%s ", verb);
+		if (n <= 0)
+			snprintf(buf, len, "%s late on the due date", verb);
+		else
+			plural_days(buf, len, pre, n, "late");
+		return;
+	}
+	if (it->due_at == NO_TIME) {
+		snprintf(buf, len, "%s", level_phrase(it->level));
+		return;
+	}
+	if (ctx->now < it->due_at) {
+		n = calendar_working_days_between(ctx->cal, ctx->now,
+		    it->due_at - 1);
+		if (n <= 0)
+			snprintf(buf, len, "due today");
+		else
+			plural_days(buf, len, "due in ", n, "");
+		/* plural_days leaves a trailing blank for the empty suffix. */
+		if (len > 0 && buf[0] != '\0' && buf[strlen(buf) - 1] == ' ')
+			buf[strlen(buf) - 1] = '\0';
+		return;
+	}
+	n = calendar_working_days_between(ctx->cal, it->due_at - 1, ctx->now);
+	if (n <= 0)
+		snprintf(buf, len, "late today");
+	else
+		plural_days(buf, len, "", n, "late");
+}
+
+static const char *
+item_label(const struct mail_item *it)
+{
+	return it->label != NULL ? it->label : it->rule ? it->rule : "?";
+}
+
+/*
+ * "MASH: 3 overdue: Contacts awaiting a MASH decision" for one kind of
+ * item; "MASH: 3 overdue, 1 resolved: Contacts awaiting a MASH decision
+ * and 2 more" when there are several.
+ */
+static char *
+compose_subject(const struct mail_context *ctx, enum mail_kind kind,
+    const struct mail_item *items, size_t n)
+{
+	static const char *const order[] = { "escalated", "overdue",
+	    "due_soon", "repeat", "check", "data_quality" };
+	size_t counts[7] = { 0 };	/* per order[], then resolved */
+	const char *labels[3] = { NULL, NULL, NULL };
+	size_t nlabels = 0, more = 0;
+	struct sbuf b = { 0 };
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *l = item_label(&items[i]);
+		size_t k;
+		bool seen = false;
+
+		if (items[i].resolved)
+			counts[6]++;
+		else {
+			for (k = 0; k < 6; k++)
+				if (items[i].level != NULL &&
+				    strcmp(items[i].level, order[k]) == 0)
+					break;
+			counts[k < 6 ? k : 1]++;
+		}
+		for (k = 0; k < nlabels; k++)
+			if (strcmp(labels[k], l) == 0)
+				seen = true;
+		for (k = 0; k < i && !seen && nlabels == 3; k++)
+			if (strcmp(item_label(&items[k]), l) == 0)
+				seen = true;
+		if (!seen && nlabels < 3)
+			labels[nlabels++] = l;
+		else if (!seen)
+			more++;
+	}
+	sbuf_add(&b, "MASH: ");
+	switch (kind) {
+	case MAIL_DIGEST:
+		sbuf_printf(&b, "%zu still open", n);
+		first = false;
+		break;
+	case MAIL_TEST:
+		sbuf_add(&b, "test email");
+		goto route;
+	case MAIL_DATA_QUALITY:
+		sbuf_printf(&b, "%zu data quality problem%s", n,
+		    n == 1 ? "" : "s");
+		goto route;
+	default:
+		for (size_t k = 0; k < 7; k++) {
+			if (counts[k] == 0)
+				continue;
+			sbuf_printf(&b, "%s%zu %s", first ? "" : ", ",
+			    counts[k], k == 6 ? "resolved" :
+			    level_phrase(order[k]));
+			first = false;
+		}
+	}
+	if (first)
+		sbuf_add(&b, "nothing new");
+	if (nlabels > 0) {
+		sbuf_printf(&b, ": %s", labels[0]);
+		if (nlabels > 1 || more > 0)
+			sbuf_printf(&b, " and %zu more", nlabels - 1 + more);
+	}
+route:
+	if (ctx->route_title != NULL && *ctx->route_title != '\0')
+		sbuf_printf(&b, " (%s)", ctx->route_title);
+	return sbuf_take(&b);
+}
+
+static const char *
+dash(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+static void
+compose_intro(const struct mail_context *ctx, enum mail_kind kind, size_t n,
+    struct sbuf *t, struct sbuf *h)
+{
+	const char *what;
+
+	switch (kind) {
+	case MAIL_DIGEST:
+		what = "Still open and not acknowledged, oldest first.  "
+		    "Acknowledge an item with: mashwatchctl ack ALERT_ID "
+		    "--by NAME";
+		break;
+	case MAIL_ESCALATION:
+		what = "These items are past their escalation point and "
+		    "are escalated to you.";
+		break;
+	case MAIL_DATA_QUALITY:
+		what = "These problems need someone to look at the data or "
+		    "the delivery of alerts.";
+		break;
+	case MAIL_TEST:
+		what = "This is a test email from mashwatch: if you can read "
+		    "it, this route works.";
+		break;
+	default:
+		what = "New and resolved alerts for work at the MASH front "
+		    "door.";
+	}
+	sbuf_printf(t, "%s\n", what);
+	sbuf_add(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>mashwatch</title></head><body>\n<p>");
+	sbuf_add_html(h, what);
+	sbuf_add(h, "</p>\n");
+	if (ctx->route_title != NULL && *ctx->route_title != '\0') {
+		sbuf_printf(t, "Route: %s\n", ctx->route_title);
+		sbuf_add(h, "<p>Route: ");
+		sbuf_add_html(h, ctx->route_title);
+		sbuf_add(h, "</p>\n");
+	}
+	if (n > 0)
+		sbuf_add(h, "<table border=\"1\" cellpadding=\"4\" "
+		    "cellspacing=\"0\">\n<tr><th>Alert</th><th>Case reference"
+		    "</th><th>Work</th><th>Started</th><th>Due</th>"
+		    "<th>How late</th><th>Team</th><th>Worker</th></tr>\n");
+}
+
+static void
+compose_item(const struct mail_context *ctx, enum mail_kind kind,
+    const struct mail_item *it, struct sbuf *t, struct sbuf *h)
+{
+	char started[32], due[32], late[96], first[32];
+	char *link = mail_link(ctx->link, it->child_id ? it->child_id : "",
+	    it->instance_id ? it->instance_id : "");
+	const char *team = it->team_name && *it->team_name ? it->team_name :
+	    it->team_id;
+	struct sbuf note = { 0 };
+
+	format_local(ctx, it->started_at, started, sizeof(started));
+	format_due(ctx, it->due_at, due, sizeof(due));
+	mail_item_lateness(ctx, it, late, sizeof(late));
+	sbuf_add(&note, "");
+	if (it->unrouted)
+		sbuf_printf(&note, " [team %s has no address: sent to the "
+		    "default route]", dash(it->team_id));
+	if (kind == MAIL_ESCALATION || (it->level != NULL &&
+	    strcmp(it->level, "escalated") == 0)) {
+		if (it->first_sent_at != NO_TIME) {
+			format_local(ctx, it->first_sent_at, first,
+			    sizeof(first));
+			sbuf_printf(&note, " [first sent %s to %s]", first,
+			    dash(it->first_sent_to));
+		} else
+			sbuf_add(&note, " [not sent before]");
+	}
+	if (it->detail != NULL && *it->detail != '\0')
+		sbuf_printf(&note, " [%s]", it->detail);
+
+	/* Text: one block per item, so that long references do not wrap. */
+	sbuf_printf(t, "\n* #%lld %s: %s (%s)\n", it->alert_id,
+	    dash(it->child_id), item_label(it), it->resolved ? "resolved" :
+	    level_phrase(it->level));
+	sbuf_printf(t, "  instance %s, started %s, due %s, %s\n",
+	    dash(it->instance_id), started, due, late);
+	sbuf_printf(t, "  team %s, worker %s%s\n", dash(team),
+	    dash(it->worker_id), note.s);
+	if (link != NULL)
+		sbuf_printf(t, "  %s\n", link);
+
+	sbuf_printf(h, "<tr><td>%lld</td><td>", it->alert_id);
+	if (link != NULL) {
+		sbuf_add(h, "<a href=\"");
+		sbuf_add_html(h, link);
+		sbuf_add(h, "\">");
+	}
+	sbuf_add_html(h, dash(it->child_id));
+	if (link != NULL)
+		sbuf_add(h, "</a>");
+	sbuf_add(h, "</td><td>");
+	sbuf_add_html(h, item_label(it));
+	sbuf_add(h, " (");
+	sbuf_add_html(h, it->resolved ? "resolved" : level_phrase(it->level));
+	sbuf_add(h, ")<br><small>");
+	sbuf_add_html(h, dash(it->instance_id));
+	sbuf_add(h, "</small></td><td>");
+	sbuf_add_html(h, started);
+	sbuf_add(h, "</td><td>");
+	sbuf_add_html(h, due);
+	sbuf_add(h, "</td><td>");
+	sbuf_add_html(h, late);
+	sbuf_add_html(h, note.s);
+	sbuf_add(h, "</td><td>");
+	sbuf_add_html(h, dash(team));
+	sbuf_add(h, "</td><td>");
+	sbuf_add_html(h, dash(it->worker_id));
+	sbuf_add(h, "</td></tr>\n");
+	free(note.s);
+	free(link);
+}
+
+void
+mail_compose(const struct mail_context *ctx, enum mail_kind kind,
+    const struct mail_item *items, size_t n, struct mail_content *out)
+{
+	struct sbuf t = { 0 }, h = { 0 };
+
+	out->subject = compose_subject(ctx, kind, items, n);
+	compose_intro(ctx, kind, n, &t, &h);
+	for (size_t i = 0; i < n; i++)
+		compose_item(ctx, kind, &items[i], &t, &h);
+	if (n > 0)
+		sbuf_add(&h, "</table>\n");
+	sbuf_add(&t, "\n-- \nmashwatch: case references only; open the "
+	    "case management system for details.\n");
+	sbuf_add(&h, "<p><small>mashwatch: case references only; open the "
+	    "case management system for details.</small></p>\n</body></html>\n");
+	out->text = sbuf_take(&t);
+	out->html = sbuf_take(&h);
+}
+
+void
+mail_content_clear(struct mail_content *c)
+{
+	free(c->subject);
+	free(c->text);
+	free(c->html);
+	c->subject = c->text = c->html = NULL;
+}

@@ -1,0 +1,23 @@
+/* Inside the mail module: shared by lib/mail*.c only, never installed. */
+#ifndef MASHWATCH_MAIL_IMPL_H
+#define MASHWATCH_MAIL_IMPL_H
+
+#include <stddef.h>
+
+/* A growable string; s is always NUL-terminated once anything is added. */
+struct sbuf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+};
+
+void sbuf_addn(struct sbuf *b, const char *s, size_t n);
+void sbuf_add(struct sbuf *b, const char *s);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Append s HTML-escaped. */
+void sbuf_add_html(struct sbuf *b, const char *s);
+/* The string (never NULL); the buffer is left empty. */
+char *sbuf_take(struct sbuf *b);
+
+#endif
