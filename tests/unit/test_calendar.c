@@ -36,7 +36,7 @@ static int64_t
 at(const char *s)
 {
 	struct tm tm;
-	int y, mo, d, h, mi, se, oh, om;
+	int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, oh = 0, om = 0;
 	int64_t t;
 
 	memset(&tm, 0, sizeof(tm));
