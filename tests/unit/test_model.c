@@ -266,10 +266,13 @@ test_priority_limits(void **state)
 	/* Across the spring change: 24 hours elapsed is 13:00 BST next day. */
 	put_clock(f, "strategy_discussion", "S1", "urgent",
 	    "2022-03-26T12:00:00Z", NULL, now);
+	/* Standard risk: 3 working days, the end of Wednesday 30 March. */
 	put_clock(f, "da_screening", "D1", "standard",
-	    "2022-04-14T10:00:00+01:00", NULL, now);
+	    "2022-03-25T10:00:00Z", NULL, now);
 	model_end_full(f->m, now);
-	assert_int_equal(take(f), 0);
+	/* A 1 working day warning on a 24 hour clock starts with the clock. */
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "strategy_discussion", "S1", AL_DUE_SOON, now);
 	model_advance(f->m, T("2022-03-27T12:00:00Z"));
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "strategy_discussion", "S1", AL_OVERDUE,
@@ -323,8 +326,9 @@ test_hostile_rows(void **state)
 		    NULL, TIME_NONE, TIME_NONE }, "started_at is missing" },
 	};
 	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+	/* Started this morning, so on time: only its duplicate is a finding. */
 	struct clock_row dup = { "contact_decision", "H9", "P9", "MASH", NULL,
-	    NULL, start, TIME_NONE };
+	    NULL, now - 60, TIME_NONE };
 
 	model_begin_full(f->m);
 	for (size_t i = 0; i < nrows; i++)
