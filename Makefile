@@ -55,6 +55,8 @@ COMMON_OBJS += $(BUILD)/gen/migrations.o
 
 LIBA := $(BUILD)/libmashwatch.a
 PROGS := $(BUILD)/mashwatchd $(BUILD)/mashwatchctl
+# Drives daemon/pg.c against a real server for tests/integration.
+PGPROBE := $(BUILD)/tests/pgprobe
 
 .PHONY: all check check-run unit integration asan demo bench install clean bootstrap
 all: $(LIBA) $(PROGS)
@@ -85,6 +87,10 @@ $(BUILD)/mashwatchctl: $(BUILD)/daemon/mashwatchctl.o $(COMMON_OBJS) $(LIBA)
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+$(PGPROBE): $(BUILD)/tests/pgprobe.o $(BUILD)/daemon/pg.o $(BUILD)/daemon/log.o $(LIBA)
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(E) CC $<
@@ -104,7 +110,7 @@ check-run: unit integration asan
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "  UNIT   $$t"; $$t; done
 
-integration: all
+integration: all $(PGPROBE)
 	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
 asan:

@@ -41,6 +41,7 @@ struct poller {
 	struct pgconn		*src;
 	const struct config	*cfg;
 	char			*sql[V_COUNT][2];	/* [view][full] */
+	bool			 rebuild;	/* the config changed mid-pass */
 	/* The pass in progress. */
 	bool			 busy;
 	bool			 full;
@@ -117,7 +118,10 @@ void
 poller_reconfigure(struct poller *p, const struct config *cfg)
 {
 	p->cfg = cfg;
-	if (!p->busy)
+	/* The texts in use stay valid until the pass in progress ends. */
+	if (p->busy)
+		p->rebuild = true;
+	else
 		poller_build_sql(p);
 }
 
@@ -153,10 +157,10 @@ poller_row(void *arg, char *line, size_t len)
 		p->st.invalid++;
 		return;
 	}
-	/* An embedded NUL would cut a field short unseen: refuse it. */
+	/* An embedded NUL would cut a field short unseen: make it a finding. */
 	for (int i = 0; i < view_fields[p->view]; i++)
 		if (f[i] != NULL && strlen(f[i]) != lens[i])
-			f[i] = "\x80";	/* invalid UTF-8: becomes a finding */
+			f[i][0] = (char)0x80;	/* invalid UTF-8 */
 	switch (p->view) {
 	case V_CLOCKS: {
 		struct clock_row r = {
@@ -217,8 +221,10 @@ poller_finish(struct poller *p, bool ok)
 	p->st.seconds = elapsed(&p->began);
 	if (!ok && p->full)
 		model_abort_full(p->model);
-	if (p->cfg != NULL)
+	if (p->rebuild) {
 		poller_build_sql(p);
+		p->rebuild = false;
+	}
 	cb(arg, ok, p->full, &p->st);
 }
 

@@ -1,0 +1,24 @@
+/*
+ * One line of PostgreSQL COPY text format (the default of COPY ... TO
+ * STDOUT), split and decoded in place.  Pure: no allocation, no globals.
+ */
+#ifndef MASHWATCH_COPYTEXT_H
+#define MASHWATCH_COPYTEXT_H
+
+#include <stddef.h>
+
+/*
+ * Split `line` (len bytes, no trailing newline) on tabs and decode its
+ * backslash escapes (\b \f \n \r \t \v \\, \NNN octal, \xHH hex; a
+ * backslash before any other byte is that byte) in place.  line[len] must
+ * be writable: the last field's terminator may land there.  On success
+ * fields[i] points into line at a NUL-terminated string of lens[i] bytes
+ * (it may hold a NUL of its own if the data had \000), or is NULL with
+ * lens[i] == 0 for SQL NULL (a field that is exactly \N), and the return is
+ * nfields.  Returns -1 if the line does not have exactly nfields fields or
+ * ends in a lone backslash; line is then garbage.
+ */
+int copytext_split(char *line, size_t len, char **fields, size_t *lens,
+    int nfields);
+
+#endif

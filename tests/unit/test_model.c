@@ -1,0 +1,544 @@
+/*
+ * The model against the example config and the real holiday file: each
+ * clock turns due_soon, overdue and escalated at the right instant, fires
+ * each level once, resolves when it stops or disappears, and turns hostile
+ * rows into findings.  Expected instants are worked out by hand from the
+ * 2022 calendar (Good Friday 15 April, Easter Monday 18 April).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
+#include "mashwatch/model.h"
+
+struct fixture {
+	struct config	*cfg;
+	struct calendar	*cal;
+	struct model	*m;
+	struct transition *t;
+	size_t		 nt;
+};
+
+static int64_t
+T(const char *iso)
+{
+	int64_t t;
+
+	assert_int_equal(calendar_parse_iso(NULL, iso, &t), 0);
+	return t;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct config_errors errs = { 0 };
+	char err[256];
+
+	f->cfg = config_load("etc/mashwatch.conf", &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.v[i]);
+	assert_non_null(f->cfg);
+	f->cal = calendar_new(f->cfg->calendar.timezone,
+	    f->cfg->calendar.working_days, err, sizeof(err));
+	assert_non_null(f->cal);
+	assert_int_equal(calendar_load_holidays(f->cal,
+	    f->cfg->calendar.holidays, err, sizeof(err)), 0);
+	f->m = model_new(f->cfg, f->cal, false);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	transition_free_array(f->t, f->nt);
+	model_free(f->m);
+	calendar_free(f->cal);
+	config_free(f->cfg);
+	free(f);
+	return 0;
+}
+
+/* Take what the model queued, freeing the previous batch. */
+static size_t
+take(struct fixture *f)
+{
+	transition_free_array(f->t, f->nt);
+	f->t = model_take_transitions(f->m, &f->nt);
+	return f->nt;
+}
+
+static void
+put_clock(struct fixture *f, const char *clock, const char *id,
+    const char *priority, const char *start, const char *stop, int64_t now)
+{
+	struct clock_row r = {
+		.clock = clock, .instance_id = id, .child_id = "P1",
+		.team_id = "MASH", .priority = priority,
+		.started_at = T(start),
+		.stopped_at = stop ? T(stop) : TIME_NONE,
+	};
+
+	assert_int_equal(model_put_clock(f->m, &r, now), 0);
+}
+
+static void
+assert_raise(const struct transition *t, const char *rule, const char *id,
+    enum alert_level level, int64_t fired_at)
+{
+	assert_int_equal(t->kind, TR_RAISE);
+	assert_string_equal(t->rule, rule);
+	assert_string_equal(t->instance_id, id);
+	assert_string_equal(alert_level_name(t->level), alert_level_name(level));
+	assert_true(t->fired_at == fired_at);
+}
+
+static void
+assert_resolve(const struct transition *t, const char *rule, const char *id,
+    const char *resolution)
+{
+	assert_int_equal(t->kind, TR_RESOLVE);
+	assert_string_equal(t->rule, rule);
+	assert_string_equal(t->instance_id, id);
+	assert_string_equal(t->resolution, resolution);
+}
+
+/*
+ * A contact received on the Thursday before Easter: due at the end of
+ * Tuesday 19 April, warned at its start, escalated at the end of the next
+ * working day, and decided late on the Thursday.
+ */
+static void
+test_contact_through_easter(void **state)
+{
+	struct fixture *f = *state;
+	int64_t warn = T("2022-04-19T00:00:00+01:00");
+	int64_t due = T("2022-04-20T00:00:00+01:00");
+	int64_t esc = T("2022-04-21T00:00:00+01:00");
+
+	model_begin_full(f->m);
+	put_clock(f, "contact_decision", "C1", NULL,
+	    "2022-04-14T10:00:00+01:00", NULL, T("2022-04-14T12:00:00+01:00"));
+	model_end_full(f->m, T("2022-04-14T12:00:00+01:00"));
+	assert_int_equal(take(f), 0);
+	assert_true(model_next_transition(f->m) == warn);
+
+	model_advance(f->m, warn - 1);
+	assert_int_equal(take(f), 0);
+	model_advance(f->m, warn);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "contact_decision", "C1", AL_DUE_SOON, warn);
+	assert_true(model_next_transition(f->m) == due);
+
+	model_advance(f->m, due);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "contact_decision", "C1", AL_OVERDUE, due);
+	assert_true(f->t[0].due_at == due);
+	assert_true(model_next_transition(f->m) == esc);
+
+	model_advance(f->m, esc + 5);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "contact_decision", "C1", AL_ESCALATED, esc);
+	assert_true(model_next_transition(f->m) == INT64_MAX);
+
+	/* Nothing fires twice. */
+	model_advance(f->m, esc + 3600);
+	assert_int_equal(take(f), 0);
+
+	put_clock(f, "contact_decision", "C1", NULL,
+	    "2022-04-14T10:00:00+01:00", "2022-04-21T09:00:00+01:00",
+	    T("2022-04-21T09:30:00+01:00"));
+	assert_int_equal(take(f), 1);
+	assert_resolve(&f->t[0], "contact_decision", "C1", "met_late");
+	assert_true(f->t[0].stopped_at == T("2022-04-21T09:00:00+01:00"));
+}
+
+/* Found already past its deadline: overdue fires, the stale warning does not. */
+static void
+test_found_overdue_skips_warning(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+
+	model_begin_full(f->m);
+	put_clock(f, "contact_decision", "C2", NULL,
+	    "2022-04-14T10:00:00+01:00", NULL, now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "contact_decision", "C2", AL_OVERDUE,
+	    T("2022-04-20T00:00:00+01:00"));
+}
+
+/*
+ * After a restart the store says what fired: nothing fires again, what
+ * came due while down fires, and an alert for an instance the source no
+ * longer has is withdrawn.
+ */
+static void
+test_restart_resumes(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-21T09:00:00+01:00");
+
+	model_begin_full(f->m);
+	put_clock(f, "contact_decision", "C3", NULL,
+	    "2022-04-14T10:00:00+01:00", NULL, now);
+	model_mark_fired(f->m, "contact_decision", "C3", AL_DUE_SOON, now);
+	model_mark_fired(f->m, "contact_decision", "C3", AL_OVERDUE, now);
+	model_mark_fired(f->m, "contact_decision", "GONE", AL_OVERDUE, now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 2);
+	assert_resolve(&f->t[0], "contact_decision", "GONE", "withdrawn");
+	assert_raise(&f->t[1], "contact_decision", "C3", AL_ESCALATED,
+	    T("2022-04-21T00:00:00+01:00"));
+}
+
+/* A row gone from the source at the next full pass is withdrawn. */
+static void
+test_withdrawn_at_resync(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	struct model_counts c;
+
+	model_begin_full(f->m);
+	put_clock(f, "contact_decision", "C4", NULL,
+	    "2022-04-14T10:00:00+01:00", NULL, now);
+	put_clock(f, "contact_decision", "C5", NULL,
+	    "2022-04-20T08:00:00+01:00", NULL, now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 1);
+
+	model_begin_full(f->m);
+	put_clock(f, "contact_decision", "C5", NULL,
+	    "2022-04-20T08:00:00+01:00", NULL, now + 60);
+	model_end_full(f->m, now + 60);
+	assert_int_equal(take(f), 1);
+	assert_resolve(&f->t[0], "contact_decision", "C4", "withdrawn");
+	model_counts(f->m, now + 60, &c);
+	assert_int_equal(c.clocks, 1);
+	assert_int_equal(c.open, 1);
+	assert_int_equal(c.overdue, 0);
+}
+
+/*
+ * A police notification received a week after the incident: the clock
+ * alerts only on its late stop, raised and resolved together.
+ */
+static void
+test_police_notification_late(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-08T12:00:00+01:00");
+
+	model_begin_full(f->m);
+	model_end_full(f->m, now);
+	put_clock(f, "police_notification_lag", "C6", NULL,
+	    "2022-04-01T22:00:00+01:00", "2022-04-08T11:00:00+01:00", now);
+	assert_int_equal(take(f), 2);
+	assert_raise(&f->t[0], "police_notification_lag", "C6", AL_OVERDUE,
+	    T("2022-04-08T11:00:00+01:00"));
+	assert_resolve(&f->t[1], "police_notification_lag", "C6", "met_late");
+	/* On time: nothing at all. */
+	put_clock(f, "police_notification_lag", "C7", NULL,
+	    "2022-04-07T22:00:00+01:00", "2022-04-08T09:00:00+01:00", now);
+	assert_int_equal(take(f), 0);
+}
+
+/* Per-priority limits: an urgent strategy discussion is 24 elapsed hours. */
+static void
+test_priority_limits(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-03-26T12:00:00Z");
+
+	model_begin_full(f->m);
+	/* Across the spring change: 24 hours elapsed is 13:00 BST next day. */
+	put_clock(f, "strategy_discussion", "S1", "urgent",
+	    "2022-03-26T12:00:00Z", NULL, now);
+	/* Standard risk: 3 working days, the end of Wednesday 30 March. */
+	put_clock(f, "da_screening", "D1", "standard",
+	    "2022-03-25T10:00:00Z", NULL, now);
+	model_end_full(f->m, now);
+	/* A 1 working day warning on a 24 hour clock starts with the clock. */
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "strategy_discussion", "S1", AL_DUE_SOON, now);
+	model_advance(f->m, T("2022-03-27T12:00:00Z"));
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "strategy_discussion", "S1", AL_OVERDUE,
+	    T("2022-03-27T13:00:00+01:00"));
+}
+
+struct hostile {
+	const char	*name;
+	struct clock_row row;
+	const char	*reason;
+};
+
+static void
+count_invalid(void *arg, const struct invalid_view *v)
+{
+	size_t *n = arg;
+
+	(void)v;
+	(*n)++;
+}
+
+/* Each hostile row is one data_quality finding, and the model carries on. */
+static void
+test_hostile_rows(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t start = T("2022-04-19T09:00:00+01:00");
+	char *huge = malloc(1024 * 1024 + 1);
+	size_t n = 0;
+
+	memset(huge, 'x', 1024 * 1024);
+	huge[1024 * 1024] = '\0';
+	const struct hostile rows[] = {
+		{ "null child", { "contact_decision", "H1", NULL, "MASH", NULL,
+		    NULL, start, TIME_NONE }, "child_id is missing" },
+		{ "stop before start", { "contact_decision", "H2", "P2", "MASH",
+		    NULL, NULL, start, start - 60 }, "stopped before it started" },
+		{ "start in 2099", { "contact_decision", "H3", "P3", "MASH", NULL,
+		    NULL, T("2099-01-01T00:00:00Z"), TIME_NONE },
+		    "starts in the future" },
+		{ "1 MB identifier", { "contact_decision", huge, "P4", "MASH",
+		    NULL, NULL, start, TIME_NONE }, "instance_id is too long" },
+		{ "invalid UTF-8", { "contact_decision", "H5", "P\xc3\x28", "MASH",
+		    NULL, NULL, start, TIME_NONE }, "child_id is not valid UTF-8" },
+		{ "unknown clock", { "no_such_clock", "H6", "P6", "MASH", NULL,
+		    NULL, start, TIME_NONE }, "unknown clock 'no_such_clock'" },
+		{ "unknown priority", { "da_screening", "H7", "P7", "MASH", NULL,
+		    "extreme", start, TIME_NONE }, "unknown priority 'extreme'" },
+		{ "null start", { "contact_decision", "H8", "P8", "MASH", NULL,
+		    NULL, TIME_NONE, TIME_NONE }, "started_at is missing" },
+	};
+	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+	/* Started this morning, so on time: only its duplicate is a finding. */
+	struct clock_row dup = { "contact_decision", "H9", "P9", "MASH", NULL,
+	    NULL, now - 60, TIME_NONE };
+
+	model_begin_full(f->m);
+	for (size_t i = 0; i < nrows; i++)
+		assert_int_equal(model_put_clock(f->m, &rows[i].row, now), -1);
+	assert_int_equal(model_put_clock(f->m, &dup, now), 0);
+	assert_int_equal(model_put_clock(f->m, &dup, now), -1);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), nrows + 1);
+	for (size_t i = 0; i < f->nt; i++) {
+		assert_int_equal(f->t[i].kind, TR_RAISE);
+		assert_int_equal(f->t[i].level, AL_DATA_QUALITY);
+		assert_string_equal(f->t[i].rule, "invalid");
+		/* Never the whole of a hostile value. */
+		assert_true(strlen(f->t[i].instance_id) < 300);
+		assert_true(strlen(f->t[i].detail) < 600);
+	}
+	for (size_t i = 0; i < nrows; i++) {
+		bool found = false;
+		for (size_t j = 0; j < f->nt && !found; j++)
+			found = strstr(f->t[j].detail, rows[i].reason) != NULL;
+		if (!found)
+			fail_msg("%s: no finding '%s'", rows[i].name,
+			    rows[i].reason);
+	}
+	model_foreach_invalid(f->m, count_invalid, &n);
+	assert_int_equal(n, nrows + 1);
+
+	/* The same rows at the next resync fire nothing new. */
+	model_begin_full(f->m);
+	for (size_t i = 0; i < nrows; i++)
+		model_put_clock(f->m, &rows[i].row, now);
+	model_put_clock(f->m, &dup, now);
+	model_put_clock(f->m, &dup, now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 0);
+
+	/* Put right, the finding clears. */
+	model_begin_full(f->m);
+	model_put_clock(f->m, &dup, now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), nrows + 1);
+	for (size_t i = 0; i < f->nt; i++)
+		assert_resolve(&f->t[i], "invalid", f->t[i].instance_id,
+		    "cleared");
+	free(huge);
+}
+
+static void
+put_event(struct fixture *f, const char *id, const char *child,
+    const char *at, int64_t now)
+{
+	struct event_row r = { "contact", id, child, "MASH", T(at) };
+
+	assert_int_equal(model_put_event(f->m, &r, now), 0);
+}
+
+/* Three contacts in three months fire once; a fourth fires again. */
+static void
+test_repeat_contacts(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+
+	model_begin_full(f->m);
+	put_event(f, "E1", "P1", "2022-01-10T10:00:00Z", now);	/* outside */
+	put_event(f, "E2", "P1", "2022-02-01T10:00:00Z", now);
+	put_event(f, "E3", "P1", "2022-03-01T10:00:00Z", now);
+	put_event(f, "E4", "P1", "2022-04-19T10:00:00+01:00", now);
+	put_event(f, "E5", "P2", "2022-04-19T10:00:00+01:00", now);
+	put_event(f, "E6", "P2", "2022-04-19T11:00:00+01:00", now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "repeat_contacts", "E4", AL_REPEAT,
+	    T("2022-04-19T10:00:00+01:00"));
+	assert_string_equal(f->t[0].child_id, "P1");
+	assert_non_null(strstr(f->t[0].detail, "\"count\":3"));
+	assert_non_null(strstr(f->t[0].detail, "[\"E2\",\"E3\",\"E4\"]"));
+
+	put_event(f, "E7", "P2", "2022-04-20T08:00:00+01:00", now);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "repeat_contacts", "E7", AL_REPEAT,
+	    T("2022-04-20T08:00:00+01:00"));
+	/* Read again (the poll's overlap): nothing new. */
+	put_event(f, "E7", "P2", "2022-04-20T08:00:00+01:00", now);
+	assert_int_equal(take(f), 0);
+}
+
+/* A failed check raises; put right, it resolves as passed. */
+static void
+test_checks(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	struct check_row r = { "strategy_attendance", "S1", "P1", "MASH",
+	    T("2022-04-19T10:00:00+01:00"), 0, "absent: health" };
+
+	model_begin_full(f->m);
+	assert_int_equal(model_put_check(f->m, &r, now), 0);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 1);
+	assert_raise(&f->t[0], "strategy_attendance", "S1", AL_CHECK,
+	    T("2022-04-19T10:00:00+01:00"));
+	r.passed = 1;
+	r.detail = NULL;
+	assert_int_equal(model_put_check(f->m, &r, now), 0);
+	assert_int_equal(take(f), 1);
+	assert_resolve(&f->t[0], "strategy_attendance", "S1", "passed");
+}
+
+struct state_case {
+	const char	*what;
+	const char	*now;
+	const char	*stop;
+	enum clock_state want;
+};
+
+/* clock_state_at on the Easter contact, instant by instant. */
+static void
+test_state_table(void **state)
+{
+	static const struct state_case cases[] = {
+		{ "just started", "2022-04-14T10:00:00+01:00", NULL, CS_ON_TIME },
+		{ "a second before the warning", "2022-04-18T23:59:59+01:00",
+		    NULL, CS_ON_TIME },
+		{ "the warning", "2022-04-19T00:00:00+01:00", NULL, CS_DUE_SOON },
+		{ "the deadline", "2022-04-20T00:00:00+01:00", NULL, CS_OVERDUE },
+		{ "escalation", "2022-04-21T00:00:00+01:00", NULL, CS_ESCALATED },
+		{ "decided in time", "2022-04-20T09:00:00+01:00",
+		    "2022-04-19T23:59:59+01:00", CS_MET },
+		{ "decided at the deadline is late", "2022-04-20T09:00:00+01:00",
+		    "2022-04-20T00:00:00+01:00", CS_MET_LATE },
+		{ "a stop after now has not happened", "2022-04-20T09:00:00+01:00",
+		    "2022-04-20T10:00:00+01:00", CS_OVERDUE },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct state_case *c = &cases[i];
+		enum clock_state got = clock_state_at(T(c->now),
+		    T("2022-04-14T10:00:00+01:00"),
+		    c->stop ? T(c->stop) : TIME_NONE,
+		    T("2022-04-19T00:00:00+01:00"),
+		    T("2022-04-20T00:00:00+01:00"),
+		    T("2022-04-21T00:00:00+01:00"));
+		if (got != c->want)
+			fail_msg("%s: %s, want %s", c->what,
+			    clock_state_name(got), clock_state_name(c->want));
+	}
+}
+
+struct view_ctx {
+	size_t		 n;
+	enum clock_state state[4];
+};
+
+static void
+collect_view(void *arg, const struct clock_view *v)
+{
+	struct view_ctx *vc = arg;
+
+	if (vc->n < 4)
+		vc->state[vc->n] = v->state;
+	vc->n++;
+}
+
+/* --at replay: a later start is not there yet; a later stop has not happened. */
+static void
+test_replay(void **state)
+{
+	struct fixture *f = *state;
+	int64_t at = T("2022-04-20T09:00:00+01:00");
+	struct model *m = model_new(f->cfg, f->cal, true);
+	struct view_ctx vc = { 0 };
+	struct clock_row later = { "contact_decision", "R1", "P1", "MASH", NULL,
+	    NULL, T("2022-04-21T09:00:00+01:00"), TIME_NONE };
+	struct clock_row stopped_later = { "contact_decision", "R2", "P1",
+	    "MASH", NULL, NULL, T("2022-04-14T10:00:00+01:00"),
+	    T("2022-04-22T09:00:00+01:00") };
+	size_t n;
+	struct transition *t;
+
+	model_begin_full(m);
+	assert_int_equal(model_put_clock(m, &later, at), 0);
+	assert_int_equal(model_put_clock(m, &stopped_later, at), 0);
+	model_end_full(m, at);
+	model_foreach_clock(m, at, collect_view, &vc);
+	assert_int_equal(vc.n, 1);
+	assert_int_equal(vc.state[0], CS_OVERDUE);
+	/* Replay writes nothing. */
+	t = model_take_transitions(m, &n);
+	assert_int_equal(n, 0);
+	transition_free_array(t, n);
+	model_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_contact_through_easter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_found_overdue_skips_warning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_resumes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withdrawn_at_resync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_police_notification_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_priority_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
