@@ -1,0 +1,400 @@
+/*
+ * The mail module: escaping, header injection, RFC 2047, link encoding,
+ * subjects and lateness wording, and the MIME structure of what is sent.
+ * Uses the England and Wales holiday file (tests run from the repository
+ * root).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/mail.h"
+
+#define HOLIDAYS	"etc/bank-holidays-england-and-wales.txt"
+#define NO_TIME		INT64_MIN
+
+static struct calendar *cal;
+
+static int
+setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	cal = calendar_new("Europe/London", CAL_MON_FRI, err, sizeof(err));
+	if (cal == NULL || calendar_load_holidays(cal, HOLIDAYS, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "calendar: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	calendar_free(cal);
+	return 0;
+}
+
+static int64_t
+at(const char *iso)
+{
+	int64_t t;
+
+	assert_int_equal(calendar_parse_iso(NULL, iso, &t), 0);
+	return t;
+}
+
+static void
+test_html_escape(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "", "" },
+		{ "P123", "P123" },
+		{ "<script>alert(1)</script>",
+		  "&lt;script&gt;alert(1)&lt;/script&gt;" },
+		{ "a&b \"c\" 'd'", "a&amp;b &quot;c&quot; &#39;d&#39;" },
+		{ "&amp;", "&amp;amp;" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = mail_html_escape(cases[i].in);
+
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+static void
+test_header_clean(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "Front door", "Front door" },
+		{ "Team\r\nBcc: evil@example.org", "Team Bcc: evil@example.org" },
+		{ "Team\nX-Injected: 1", "Team X-Injected: 1" },
+		{ "  a \t\t b\r", "a b" },
+		{ "\r\n", "" },
+		{ "bell\007end", "bell end" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = mail_header_clean(cases[i].in);
+
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+static void
+test_header_encode(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "MASH: 3 overdue", "MASH: 3 overdue" },
+		{ "caf\xc3\xa9", "=?UTF-8?B?Y2Fmw6k=?=" },
+		{ "a\r\n\xc3\xa9", "=?UTF-8?B?YSDDqQ==?=" },
+	};
+	char *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = mail_header_encode(cases[i].in);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+	/* Long values are split into words of whole characters, folded. */
+	s = mail_header_encode("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_non_null(strstr(s, "?=\r\n =?UTF-8?B?"));
+	for (char *w = s; (w = strstr(w, "=?UTF-8?B?")) != NULL; w++)
+		assert_true(strstr(w, "?=") - w + 2 <= 75);
+	free(s);
+}
+
+static void
+test_link(void **state)
+{
+	static const struct {
+		const char	*tmpl, *child, *instance, *out;
+	} cases[] = {
+		{ "https://cms.example.org/child/{child}", "P1", "C1",
+		  "https://cms.example.org/child/P1" },
+		{ "https://x/{child}/w/{instance}", "P 1/2", "C&1",
+		  "https://x/P%201%2F2/w/C%261" },
+		{ "https://x/?c={child}", "<script>\"", "",
+		  "https://x/?c=%3Cscript%3E%22" },
+		{ "https://x/{child}", "caf\xc3\xa9", "", "https://x/caf%C3%A9" },
+		{ "https://x/{nothing}", "P1", "", "https://x/{nothing}" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = mail_link(cases[i].tmpl, cases[i].child,
+		    cases[i].instance);
+
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+	assert_null(mail_link("", "P1", "C1"));
+	assert_null(mail_link(NULL, "P1", "C1"));
+}
+
+static void
+test_format_date(void **state)
+{
+	char buf[40];
+
+	(void)state;
+	mail_format_date(at("2022-04-14T10:00:00+01:00"), 3600, buf,
+	    sizeof(buf));
+	assert_string_equal(buf, "Thu, 14 Apr 2022 10:00:00 +0100");
+	mail_format_date(at("2022-01-03T09:05:07Z"), 0, buf, sizeof(buf));
+	assert_string_equal(buf, "Mon, 3 Jan 2022 09:05:07 +0000");
+}
+
+static struct mail_item
+item(const char *rule, const char *level, const char *child)
+{
+	struct mail_item it = {
+		.alert_id = 7, .rule = rule, .level = level,
+		.label = "Contacts awaiting a MASH decision",
+		.instance_id = "C1", .child_id = child, .team_id = "MASH",
+		.started_at = at("2022-04-14T10:00:00+01:00"),
+		.due_at = at("2022-04-20T00:00:00+01:00"),
+		.stopped_at = NO_TIME, .fired_at = NO_TIME,
+		.first_sent_at = NO_TIME,
+	};
+	return it;
+}
+
+static void
+test_lateness(void **state)
+{
+	struct mail_context ctx = { .cal = cal };
+	struct mail_item it = item("contact_decision", "overdue", "P1");
+	static const struct {
+		const char	*now;
+		const char	*stopped;	/* NULL: still open */
+		const char	*resolution;
+		const char	*out;
+	} cases[] = {
+		{ "2022-04-19T09:00:00+01:00", NULL, NULL, "due today" },
+		{ "2022-04-14T12:00:00+01:00", NULL, NULL,
+		  "due in 1 working day" },
+		{ "2022-04-20T09:00:00+01:00", NULL, NULL,
+		  "1 working day late" },
+		{ "2022-04-22T09:00:00+01:00", NULL, NULL,
+		  "3 working days late" },
+		{ "2022-04-22T09:00:00+01:00", "2022-04-21T15:00:00+01:00",
+		  "met_late", "decided 2 working days late" },
+		{ "2022-04-22T09:00:00+01:00", "2022-04-19T15:00:00+01:00",
+		  "met", "decided in time" },
+		{ "2022-04-22T09:00:00+01:00", "2022-04-21T15:00:00+01:00",
+		  "withdrawn", "withdrawn" },
+	};
+	char buf[96];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ctx.now = at(cases[i].now);
+		it.resolved = cases[i].stopped != NULL;
+		it.stopped_at = it.resolved ? at(cases[i].stopped) : NO_TIME;
+		it.resolution = cases[i].resolution;
+		mail_item_lateness(&ctx, &it, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].out);
+	}
+	it.rule = "allocation";
+	it.resolved = true;
+	it.resolution = "met_late";
+	it.stopped_at = at("2022-04-20T15:00:00+01:00");
+	mail_item_lateness(&ctx, &it, buf, sizeof(buf));
+	assert_string_equal(buf, "allocated 1 working day late");
+}
+
+static void
+test_subjects(void **state)
+{
+	struct mail_context ctx = { .cal = cal,
+	    .now = at("2022-04-21T09:00:00+01:00") };
+	struct mail_item v[4];
+	struct mail_content c;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++)
+		v[i] = item("contact_decision", "overdue", "P1");
+	mail_compose(&ctx, MAIL_ALERTS, v, 3, &c);
+	assert_string_equal(c.subject,
+	    "MASH: 3 overdue: Contacts awaiting a MASH decision");
+	mail_content_clear(&c);
+
+	v[3] = item("allocation", "due_soon", "P2");
+	v[3].label = "Referrals awaiting a social worker";
+	v[2].resolved = true;
+	v[2].resolution = "met_late";
+	v[2].stopped_at = ctx.now;
+	ctx.route_title = "team MASH";
+	mail_compose(&ctx, MAIL_ALERTS, v, 4, &c);
+	assert_string_equal(c.subject, "MASH: 2 overdue, 1 due soon, "
+	    "1 resolved: Contacts awaiting a MASH decision and 1 more "
+	    "(team MASH)");
+	assert_non_null(strstr(c.text, "decided 2 working days late"));
+	mail_content_clear(&c);
+
+	mail_compose(&ctx, MAIL_DIGEST, v, 2, &c);
+	assert_string_equal(c.subject, "MASH: 2 still open: Contacts "
+	    "awaiting a MASH decision (team MASH)");
+	mail_content_clear(&c);
+
+	ctx.route_title = NULL;
+	mail_compose(&ctx, MAIL_TEST, NULL, 0, &c);
+	assert_string_equal(c.subject, "MASH: test email");
+	mail_content_clear(&c);
+}
+
+/* A hostile case reference and team name stay data, in both bodies. */
+static void
+test_compose_escapes(void **state)
+{
+	struct mail_context ctx = { .cal = cal, .link =
+	    "https://cms.example.org/child/{child}",
+	    .now = at("2022-04-21T09:00:00+01:00"),
+	    .route_title = "team Evil\r\nBcc: x@example.org" };
+	struct mail_item it = item("contact_decision", "escalated",
+	    "<script>alert(1)</script>");
+	struct mail_content c;
+	struct mail *m;
+	char *msg, *hdr_end;
+
+	(void)state;
+	it.team_name = "Evil\r\nBcc: x@example.org";
+	it.first_sent_at = at("2022-04-20T09:00:00+01:00");
+	it.first_sent_to = "mgr@example.org";
+	mail_compose(&ctx, MAIL_ESCALATION, &it, 1, &c);
+	assert_null(strstr(c.html, "<script>"));
+	assert_non_null(strstr(c.html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	assert_non_null(strstr(c.html,
+	    "href=\"https://cms.example.org/child/%3Cscript%3Ealert%281%29"));
+	assert_non_null(strstr(c.text, "first sent 2022-04-20 09:00 to "
+	    "mgr@example.org"));
+
+	m = mail_new("mashwatch@example.org", "e1.x@example.org",
+	    ctx.now, 3600);
+	mail_add_to(m, "boss@example.org\r\nBcc: y@example.org");
+	mail_set_subject(m, c.subject);
+	mail_set_body(m, c.text, c.html);
+	msg = mail_render(m);
+	hdr_end = strstr(msg, "\r\n\r\n");
+	assert_non_null(hdr_end);
+	*hdr_end = '\0';
+	/* Every header line starts a known header or is a continuation. */
+	for (char *line = msg; line != NULL; ) {
+		char *next = strstr(line, "\r\n");
+
+		if (next != NULL)
+			*next = '\0';
+		assert_true(line[0] == ' ' ||
+		    strncmp(line, "Date: ", 6) == 0 ||
+		    strncmp(line, "From: ", 6) == 0 ||
+		    strncmp(line, "To: ", 4) == 0 ||
+		    strncmp(line, "Message-ID: ", 12) == 0 ||
+		    strncmp(line, "Subject: ", 9) == 0 ||
+		    strncmp(line, "MIME-Version: ", 14) == 0 ||
+		    strncmp(line, "Auto-Submitted: ", 16) == 0 ||
+		    strncmp(line, "Content-Type: ", 14) == 0);
+		assert_null(strchr(line, '\n'));
+		assert_null(strchr(line, '\r'));
+		line = next ? next + 2 : NULL;
+	}
+	free(msg);
+	mail_free(m);
+	mail_content_clear(&c);
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_mime_structure(void **state)
+{
+	struct mail *m;
+	char *msg;
+	const char csv[] = "child,days\nP1,3\n";
+
+	(void)state;
+	m = mail_new("mashwatch@example.org", "r1@example.org",
+	    at("2022-04-21T09:00:00+01:00"), 3600);
+	mail_add_to(m, "a@example.org");
+	mail_add_to(m, "b@example.org");
+	mail_set_subject(m, "Report");
+	mail_set_body(m, "Hello\nworld = 1\n", "<p>Hello</p>\n");
+	msg = mail_render(m);
+	assert_non_null(strstr(msg, "Date: Thu, 21 Apr 2022 09:00:00 +0100\r\n"));
+	assert_non_null(strstr(msg, "To: a@example.org,\r\n b@example.org\r\n"));
+	assert_non_null(strstr(msg, "Message-ID: <r1@example.org>\r\n"));
+	assert_non_null(strstr(msg, "Content-Type: multipart/alternative; "
+	    "boundary=\""));
+	assert_non_null(strstr(msg, "world =3D 1\r\n"));
+	assert_int_equal(count(msg, "Content-Type: text/plain"), 1);
+	assert_int_equal(count(msg, "Content-Type: text/html"), 1);
+	assert_null(strstr(msg, "multipart/mixed"));
+	/* No bare LF anywhere. */
+	for (const char *p = msg; *p; p++)
+		if (*p == '\n')
+			assert_true(p > msg && p[-1] == '\r');
+	free(msg);
+
+	mail_attach(m, "text/csv", "report\"x.csv", csv, sizeof(csv) - 1);
+	msg = mail_render(m);
+	assert_non_null(strstr(msg, "Content-Type: multipart/mixed; "));
+	assert_non_null(strstr(msg, "Content-Disposition: attachment; "
+	    "filename=\"report_x.csv\"\r\n"));
+	assert_non_null(strstr(msg, "Y2hpbGQsZGF5cwpQMSwzCg==\r\n"));
+	assert_int_equal(count(msg, "--=_mashwatch_mixed_"), 3);
+	free(msg);
+	mail_free(m);
+	mail_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_header_clean),
+		cmocka_unit_test(test_header_encode),
+		cmocka_unit_test(test_link),
+		cmocka_unit_test(test_format_date),
+		cmocka_unit_test(test_lateness),
+		cmocka_unit_test(test_subjects),
+		cmocka_unit_test(test_compose_escapes),
+		cmocka_unit_test(test_mime_structure),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
