@@ -19,5 +19,9 @@ int ctl_migrate(struct ctl *ctl, int argc, char **argv);
 int ctl_status(struct ctl *ctl, int argc, char **argv);
 /* ctl_due.c */
 int ctl_due(struct ctl *ctl, int argc, char **argv);
+/* ctl_notify.c */
+int ctl_ack(struct ctl *ctl, int argc, char **argv);
+int ctl_history(struct ctl *ctl, int argc, char **argv);
+int ctl_test_email(struct ctl *ctl, int argc, char **argv);
 
 #endif

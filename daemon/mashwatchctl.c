@@ -20,6 +20,10 @@ static const struct {
 	{ "migrate", ctl_migrate, "migrate" },
 	{ "status", ctl_status, "status" },
 	{ "due", ctl_due, "due --clock C [--priority P] --from TIME" },
+	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]" },
+	{ "history", ctl_history, "history --child ID" },
+	{ "test-email", ctl_test_email,
+	  "test-email default|data_quality|report|team:ID|escalation:ID" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -16,6 +16,7 @@
 #include "mashwatch/config.h"
 #include "engine.h"
 #include "log.h"
+#include "notifier.h"
 #include "setup.h"
 
 #define MASHWATCH_CONF	DEFAULT_CONFIG
@@ -128,6 +129,8 @@ struct daemon {
 	struct config		*cfg;
 	struct calendar		*cal;
 	struct engine		*engine;
+	struct notifier		*notifier;
+	int			 running;	/* engine and notifier not yet stopped */
 	bool			 stopping;
 };
 
@@ -136,7 +139,16 @@ daemon_stopped(void *arg)
 {
 	struct daemon *d = arg;
 
-	event_base_loopexit(d->base, NULL);
+	if (--d->running == 0)
+		event_base_loopexit(d->base, NULL);
+}
+
+static bool
+daemon_is_leader(void *arg)
+{
+	struct daemon *d = arg;
+
+	return engine_stats(d->engine)->leader;
 }
 
 static void
@@ -152,6 +164,8 @@ daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 	}
 	d->stopping = true;
 	log_notice("signal %d: stopping", (int)sig);
+	d->running = 2;
+	notifier_stop(d->notifier, daemon_stopped, d);
 	engine_stop(d->engine, daemon_stopped, d);
 }
 
@@ -196,6 +210,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 		    errs.v[i]);
 	config_errors_clear(&errs);
 	engine_reconfigure(d->engine, cfg, cal);
+	notifier_reconfigure(d->notifier, cfg, cal);
 	config_free(d->cfg);
 	calendar_free(d->cal);
 	d->cfg = cfg;
@@ -221,9 +236,11 @@ daemon_run(struct daemon *d)
 	log_notice("mashwatchd %s starting (calendar %s, %zu clocks)",
 	    MASHWATCH_VERSION, calendar_tzname(d->cal), d->cfg->nclocks);
 	d->engine = engine_new(d->base, d->cfg, d->cal);
+	d->notifier = notifier_new(d->base, d->cfg, d->cal, daemon_is_leader, d);
 	engine_start(d->engine);
 	event_base_dispatch(d->base);
 
+	notifier_free(d->notifier);
 	engine_free(d->engine);
 	event_free(ev_term);
 	event_free(ev_int);

@@ -1,0 +1,368 @@
+/*
+ * mashwatchctl ack, history and test-email: acknowledging an alert, the
+ * trail of who was told what and when about a child, and checking a route.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mashwatch/mail.h"
+#include "mashwatch/xmalloc.h"
+
+#include "ctl.h"
+#include "engine.h"
+#include "setup.h"
+#include "transport.h"
+
+static void
+print_time(const struct ctl *ctl, PGresult *res, int r, int c)
+{
+	char buf[32];
+
+	if (PQgetisnull(res, r, c)) {
+		printf("-");
+		return;
+	}
+	calendar_format_iso(ctl->cal, (int64_t)strtod(PQgetvalue(res, r, c),
+	    NULL), buf, sizeof(buf));
+	printf("%s", buf);
+}
+
+int
+ctl_ack(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "note", required_argument, NULL, 'n' },
+		{ "until", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *by = NULL, *note = NULL, *until = NULL, *params[4];
+	char until_buf[32];
+	PGconn *conn = NULL;
+	PGresult *res = NULL;
+	int64_t t;
+	int ch, rc = EX_USAGE;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			by = optarg;
+			break;
+		case 'n':
+			note = optarg;
+			break;
+		case 'u':
+			until = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc - 1 || by == NULL || *by == '\0' ||
+	    strspn(argv[optind], "0123456789") != strlen(argv[optind]) ||
+	    *argv[optind] == '\0')
+		goto usage;
+	if (until != NULL) {
+		if (calendar_parse_iso(ctl->cal, until, &t) < 0) {
+			fprintf(stderr, "mashwatchctl: --until '%s' is not an "
+			    "ISO 8601 time\n", until);
+			return EX_USAGE;
+		}
+		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);
+	}
+	if ((conn = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
+		return EX_UNAVAILABLE;
+	params[0] = argv[optind];
+	params[1] = by;
+	params[2] = note;
+	params[3] = until ? until_buf : NULL;
+	res = PQexecParams(conn, "UPDATE mashwatch.alerts SET acked_at = now(), "
+	    "acked_by = $2, ack_note = $3, "
+	    "ack_until = to_timestamp($4::float8) WHERE alert_id = $1::bigint "
+	    "RETURNING rule, level, resolved_at IS NOT NULL", 4, NULL, params,
+	    NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "mashwatchctl: ack: %s", PQresultErrorMessage(res));
+		rc = EX_UNAVAILABLE;
+	} else if (PQntuples(res) == 0) {
+		fprintf(stderr, "mashwatchctl: no alert %s\n", argv[optind]);
+		rc = EX_DATAERR;
+	} else {
+		printf("alert %s (%s, %s) acknowledged by %s%s%s%s\n",
+		    argv[optind], PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    by, until ? " until " : "", until ? until : "",
+		    strcmp(PQgetvalue(res, 0, 2), "t") == 0 ?
+		    " (already resolved)" : "");
+		rc = EX_OK;
+	}
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
+usage:
+	fprintf(stderr, "usage: mashwatchctl [-c FILE] ack ALERT_ID --by NAME "
+	    "[--note TEXT] [--until TIME]\n");
+	return rc;
+}
+
+static int
+history_query(PGconn *conn, const char *sql, const char *child,
+    PGresult **res)
+{
+	const char *params[1] = { child };
+
+	*res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "mashwatchctl: history: %s",
+		    PQresultErrorMessage(*res));
+		PQclear(*res);
+		*res = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Every alert, then every email with each of its attempts. */
+int
+ctl_history(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "child", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *child = NULL;
+	PGconn *conn;
+	PGresult *al = NULL, *em = NULL, *at = NULL;
+	int ch, rc = EX_UNAVAILABLE;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'c')
+			goto usage;
+		child = optarg;
+	}
+	if (child == NULL || optind != argc)
+		goto usage;
+	if ((conn = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
+		return EX_UNAVAILABLE;
+	if (history_query(conn, "SELECT alert_id, rule, level, instance_id, "
+	    "team_id, extract(epoch FROM fired_at), "
+	    "extract(epoch FROM resolved_at), resolution, "
+	    "extract(epoch FROM acked_at), acked_by, ack_note, "
+	    "extract(epoch FROM ack_until) FROM mashwatch.alerts "
+	    "WHERE child_id = $1 ORDER BY fired_at, alert_id", child, &al) < 0 ||
+	    history_query(conn, "SELECT e.email_id, e.kind, e.route, "
+	    "array_to_string(e.recipients, ', '), e.subject, e.status, "
+	    "extract(epoch FROM e.created_at), extract(epoch FROM e.sent_at), "
+	    "string_agg(DISTINCT ea.alert_id::text, ',') "
+	    "FROM mashwatch.emails e "
+	    "JOIN mashwatch.email_alerts ea ON ea.email_id = e.email_id "
+	    "JOIN mashwatch.alerts a ON a.alert_id = ea.alert_id "
+	    "WHERE a.child_id = $1 GROUP BY e.email_id "
+	    "ORDER BY e.created_at, e.email_id", child, &em) < 0 ||
+	    history_query(conn, "SELECT t.email_id, "
+	    "extract(epoch FROM t.attempted_at), t.transport, t.outcome, "
+	    "t.code, t.reply FROM mashwatch.email_attempts t "
+	    "WHERE t.email_id IN (SELECT ea.email_id FROM mashwatch.email_alerts "
+	    "ea JOIN mashwatch.alerts a ON a.alert_id = ea.alert_id "
+	    "WHERE a.child_id = $1) ORDER BY t.attempted_at, t.attempt_id",
+	    child, &at) < 0)
+		goto out;
+	printf("history of child %s\n\nalerts:\n", child);
+	if (PQntuples(al) == 0)
+		printf("  (none)\n");
+	for (int r = 0; r < PQntuples(al); r++) {
+		printf("  alert %s: %s %s, instance %s, team %s, fired ",
+		    PQgetvalue(al, r, 0), PQgetvalue(al, r, 1),
+		    PQgetvalue(al, r, 2), PQgetvalue(al, r, 3),
+		    PQgetisnull(al, r, 4) ? "-" : PQgetvalue(al, r, 4));
+		print_time(ctl, al, r, 5);
+		if (!PQgetisnull(al, r, 6)) {
+			printf(", resolved ");
+			print_time(ctl, al, r, 6);
+			printf(" (%s)", PQgetvalue(al, r, 7));
+		}
+		if (!PQgetisnull(al, r, 8)) {
+			printf(", acknowledged ");
+			print_time(ctl, al, r, 8);
+			printf(" by %s", PQgetvalue(al, r, 9));
+			if (!PQgetisnull(al, r, 10))
+				printf(" (\"%s\")", PQgetvalue(al, r, 10));
+			if (!PQgetisnull(al, r, 11)) {
+				printf(" until ");
+				print_time(ctl, al, r, 11);
+			}
+		}
+		printf("\n");
+	}
+	printf("\nemails:\n");
+	if (PQntuples(em) == 0)
+		printf("  (none)\n");
+	for (int r = 0; r < PQntuples(em); r++) {
+		printf("  email %s (%s) ", PQgetvalue(em, r, 0),
+		    PQgetvalue(em, r, 1));
+		print_time(ctl, em, r, 6);
+		printf(" to %s [route %s], alerts %s: \"%s\"; %s",
+		    PQgetvalue(em, r, 3), PQgetvalue(em, r, 2),
+		    PQgetvalue(em, r, 8), PQgetvalue(em, r, 4),
+		    PQgetvalue(em, r, 5));
+		if (!PQgetisnull(em, r, 7)) {
+			printf(" ");
+			print_time(ctl, em, r, 7);
+		}
+		printf("\n");
+		for (int k = 0; k < PQntuples(at); k++) {
+			if (strcmp(PQgetvalue(at, k, 0), PQgetvalue(em, r, 0)))
+				continue;
+			printf("    attempt ");
+			print_time(ctl, at, k, 1);
+			printf(" via %s: %s, reply %s%s%s\n", PQgetvalue(at, k, 2),
+			    PQgetvalue(at, k, 3), PQgetisnull(at, k, 4) ? "" :
+			    PQgetvalue(at, k, 4), PQgetisnull(at, k, 4) ? "" : " ",
+			    PQgetvalue(at, k, 5));
+		}
+	}
+	rc = EX_OK;
+out:
+	PQclear(al);
+	PQclear(em);
+	PQclear(at);
+	PQfinish(conn);
+	return rc;
+usage:
+	fprintf(stderr, "usage: mashwatchctl [-c FILE] history --child ID\n");
+	return EX_USAGE;
+}
+
+struct test_send {
+	struct event_base	*base;
+	struct tx_result	 r;
+	bool			 done;
+};
+
+static void
+test_sent(void *arg, const struct tx_result *r)
+{
+	struct test_send *ts = arg;
+
+	ts->r = *r;
+	ts->done = true;
+	event_base_loopexit(ts->base, NULL);
+}
+
+/* Team addresses from the config, else from the source's teams view. */
+static void
+route_team(struct ctl *ctl, const char *team, bool esc, struct addresses *out,
+    char ***owned)
+{
+	const struct team_route *tr = config_team_route(ctl->cfg, team);
+	const char *params[1] = { team };
+	PGconn *conn;
+	PGresult *res;
+	char *sql, *p, *tok;
+
+	if (tr != NULL && (esc ? tr->escalation.n : tr->manager.n) > 0) {
+		*out = esc ? tr->escalation : tr->manager;
+		return;
+	}
+	if ((conn = setup_connect(ctl->cfg->source.conninfo, "source")) == NULL)
+		return;
+	sql = xasprintf("SELECT %s FROM %s.teams WHERE team_id = $1",
+	    esc ? "escalation_email" : "manager_email", ctl->cfg->source.schema);
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	free(sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0)) {
+		char *copy = xstrdup(PQgetvalue(res, 0, 0));
+
+		for (tok = strtok_r(copy, ",; \t", &p); tok != NULL;
+		    tok = strtok_r(NULL, ",; \t", &p)) {
+			*owned = xreallocarray(*owned, out->n + 2, sizeof(char *));
+			(*owned)[out->n++] = xstrdup(tok);
+			(*owned)[out->n] = NULL;
+		}
+		out->v = *owned;
+		free(copy);
+	}
+	PQclear(res);
+	PQfinish(conn);
+}
+
+int
+ctl_test_email(struct ctl *ctl, int argc, char **argv)
+{
+	struct addresses rcpts = { NULL, 0 };
+	char **owned = NULL, *msg, *msgid;
+	const char *route;
+	struct mail_context mc = { .cal = ctl->cal, .link = ctl->cfg->notify.link };
+	struct mail_content c;
+	struct test_send ts = { 0 };
+	struct mailer *tx;
+	struct mail *m;
+	int rc = EX_UNAVAILABLE;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: mashwatchctl [-c FILE] test-email "
+		    "default|data_quality|report|team:ID|escalation:ID\n");
+		return EX_USAGE;
+	}
+	route = argv[1];
+	if (strcmp(route, "default") == 0)
+		rcpts = ctl->cfg->routes.def;
+	else if (strcmp(route, "data_quality") == 0)
+		rcpts = ctl->cfg->routes.data_quality;
+	else if (strcmp(route, "report") == 0)
+		rcpts = ctl->cfg->routes.report;
+	else if (strncmp(route, "team:", 5) == 0 && route[5] != '\0')
+		route_team(ctl, route + 5, false, &rcpts, &owned);
+	else if (strncmp(route, "escalation:", 11) == 0 && route[11] != '\0')
+		route_team(ctl, route + 11, true, &rcpts, &owned);
+	else {
+		fprintf(stderr, "mashwatchctl: unknown route '%s'\n", route);
+		return EX_USAGE;
+	}
+	if (rcpts.n == 0) {
+		fprintf(stderr, "mashwatchctl: route %s has no address\n", route);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	mc.now = engine_now();
+	mc.route_title = route;
+	mail_compose(&mc, MAIL_TEST, NULL, 0, &c);
+	msgid = xasprintf("mashwatch.test.%lld.%d@%s", (long long)mc.now,
+	    (int)getpid(), strchr(ctl->cfg->notify.from, '@') ?
+	    strchr(ctl->cfg->notify.from, '@') + 1 : "localhost");
+	m = mail_new(ctl->cfg->notify.from, msgid, mc.now,
+	    calendar_utc_offset(ctl->cal, mc.now));
+	for (size_t i = 0; i < rcpts.n; i++)
+		mail_add_to(m, rcpts.v[i]);
+	mail_set_subject(m, c.subject);
+	mail_set_body(m, c.text, c.html);
+	msg = mail_render(m);
+	ts.base = event_base_new();
+	tx = transport_new(ts.base, ctl->cfg);
+	if (transport_send(tx, ctl->cfg->notify.from, rcpts.v, rcpts.n, msgid,
+	    msg, test_sent, &ts) == 0)
+		event_base_dispatch(ts.base);
+	printf("%s to %zu recipients of route %s via %s: %s%d %s\n",
+	    ts.r.outcome == TX_SENT ? "sent" : "NOT sent", rcpts.n, route,
+	    transport_name(tx), ts.r.outcome == TX_RETRY ? "temporary failure, " :
+	    ts.r.outcome == TX_FAILED ? "rejected, " : "", ts.r.code,
+	    ts.r.reply);
+	rc = ts.done && ts.r.outcome == TX_SENT ? EX_OK : EX_UNAVAILABLE;
+	transport_free(tx);
+	event_base_free(ts.base);
+	mail_free(m);
+	mail_content_clear(&c);
+	free(msg);
+	free(msgid);
+out:
+	for (size_t i = 0; owned != NULL && owned[i] != NULL; i++)
+		free(owned[i]);
+	free(owned);
+	return rc;
+}

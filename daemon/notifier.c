@@ -1,0 +1,457 @@
+/*
+ * The notifier's loop: a one-second tick that, while we are the leader,
+ * refreshes the teams from the source, turns the outbox into emails per
+ * route (notifier_outbox.c decides what goes where), writes the morning
+ * digest once a working day, and hands pending emails to the transport
+ * one at a time, recording every attempt.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "mashwatch/mail.h"
+#include "mashwatch/xmalloc.h"
+
+#include "engine.h"
+#include "log.h"
+#include "notifier_impl.h"
+#include "pg.h"
+
+#define TICK_US		500000
+#define TEAMS_EVERY	60	/* seconds between reads of the teams */
+#define SWEEP_EVERY	30	/* seconds between outbox reads without a NOTIFY */
+#define SEND_LEASE	300	/* seconds an attempt holds its email */
+#define BACKOFF_MIN	2	/* seconds before the first retry */
+#define GIVE_UP_AFTER	(3 * 86400)	/* transient failures become permanent */
+
+static void notifier_send_next(struct notifier *n);
+
+bool
+notifier_active(const struct notifier *n)
+{
+	return !n->stopping && n->is_leader(n->leader_arg) &&
+	    pgconn_is_up(n->state);
+}
+
+/* Teams: names and addresses from the source's teams view. */
+
+void
+team_list_clear(struct team_list *tl)
+{
+	for (size_t i = 0; i < tl->n; i++) {
+		free(tl->v[i].id);
+		free(tl->v[i].name);
+		addr_list_clear(&tl->v[i].manager);
+		addr_list_clear(&tl->v[i].escalation);
+	}
+	free(tl->v);
+	tl->v = NULL;
+	tl->n = 0;
+}
+
+static void
+notifier_teams_read(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+	struct team_list tl = { NULL, 0 };
+
+	n->teams_busy = false;
+	if (res == NULL)
+		return;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_err("notifier: cannot read the teams: %s",
+		    PQresultErrorMessage(res));
+		return;
+	}
+	tl.n = (size_t)PQntuples(res);
+	tl.v = xcalloc(tl.n + 1, sizeof(*tl.v));
+	for (size_t i = 0; i < tl.n; i++) {
+		int r = (int)i;
+
+		tl.v[i].id = xstrdup(PQgetvalue(res, r, 0));
+		tl.v[i].name = PQgetisnull(res, r, 1) ? NULL :
+		    xstrdup(PQgetvalue(res, r, 1));
+		addr_list_split(&tl.v[i].manager, PQgetisnull(res, r, 2) ?
+		    NULL : PQgetvalue(res, r, 2));
+		addr_list_split(&tl.v[i].escalation, PQgetisnull(res, r, 3) ?
+		    NULL : PQgetvalue(res, r, 3));
+	}
+	team_list_clear(&n->teams);
+	n->teams = tl;
+	n->teams_at = engine_now();
+	if (!n->teams_loaded)
+		log_info("notifier: %zu teams read", tl.n);
+	n->teams_loaded = true;
+}
+
+static void
+notifier_teams_refresh(struct notifier *n)
+{
+	char *sql;
+
+	if (n->teams_busy || !pgconn_is_up(n->src))
+		return;
+	/* The schema is a CONF_IDENT, validated at load: safe to interpolate. */
+	sql = xasprintf("SELECT team_id, name, manager_email, escalation_email "
+	    "FROM %s.teams WHERE team_id IS NOT NULL", n->cfg->source.schema);
+	if (pgconn_query(n->src, sql, 0, NULL, notifier_teams_read, n) == 0)
+		n->teams_busy = true;
+	free(sql);
+}
+
+/* Delivery: one email at a time, every attempt recorded. */
+
+struct sending {
+	struct notifier	*n;
+	long long	 email_id;
+	char		*kind;
+	char		*route;
+	char		*subject;
+	int		 attempts;
+	int64_t		 created_at;
+	struct tx_result r;
+};
+
+static void
+sending_free(struct sending *s)
+{
+	if (s == NULL)
+		return;
+	free(s->kind);
+	free(s->route);
+	free(s->subject);
+	free(s);
+}
+
+static void
+notifier_send_finished(struct notifier *n)
+{
+	sending_free(n->sending);
+	n->sending = NULL;
+	if (n->stopping) {
+		if (n->stop_cb != NULL) {
+			void (*cb)(void *) = n->stop_cb;
+
+			n->stop_cb = NULL;
+			cb(n->stop_arg);
+		}
+		return;
+	}
+	notifier_send_next(n);
+}
+
+static void
+notifier_recorded(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_err("notifier: cannot record a delivery attempt: %s",
+		    PQresultErrorMessage(res));
+	else if (res == NULL)
+		log_warnx("notifier: lost the state database while recording "
+		    "email #%lld; it may be sent again", n->sending->email_id);
+	notifier_send_finished(n);
+}
+
+/* A permanent failure is reported to the data-quality route, once. */
+static void
+notifier_report_failure(struct notifier *n, const struct sending *s)
+{
+	char detail[900];
+	struct mail_item it = { 0 };
+
+	if (strcmp(s->route, "data_quality") == 0 ||
+	    strcmp(s->kind, "delivery_failure") == 0)
+		return;
+	snprintf(detail, sizeof(detail), "email #%lld to route %s "
+	    "(\"%s\") could not be delivered: %s", s->email_id, s->route,
+	    s->subject, s->r.reply);
+	it.alert_id = s->email_id;
+	it.rule = "delivery";
+	it.label = "Alert email not delivered";
+	it.level = "data_quality";
+	it.started_at = it.due_at = it.stopped_at = it.fired_at =
+	    it.first_sent_at = INT64_MIN;
+	it.detail = detail;
+	notifier_queue_email(n, "delivery_failure", "data_quality",
+	    MAIL_DATA_QUALITY, &it, 1, s->email_id);
+}
+
+static void
+notifier_sent(void *arg, const struct tx_result *r)
+{
+	struct notifier *n = arg;
+	struct sending *s = n->sending;
+	static const char *const outcomes[] = { "sent", "retry", "failed" };
+	char id[24], code[16], delay[16];
+	const char *params[6];
+	int64_t wait;
+	int o;
+
+	s->r = *r;
+	o = r->outcome;
+	if (o == TX_RETRY && engine_now() - s->created_at > GIVE_UP_AFTER)
+		o = TX_FAILED;
+	/* Exponential backoff from BACKOFF_MIN up to retry_max. */
+	wait = BACKOFF_MIN;
+	for (int i = 1; i < s->attempts && wait < n->cfg->notify.retry_max; i++)
+		wait *= 2;
+	if (wait > n->cfg->notify.retry_max)
+		wait = n->cfg->notify.retry_max;
+	snprintf(id, sizeof(id), "%lld", s->email_id);
+	snprintf(code, sizeof(code), "%d", r->code);
+	snprintf(delay, sizeof(delay), "%" PRId64, wait);
+	params[0] = id;
+	params[1] = transport_name(n->tx);
+	params[2] = outcomes[o];
+	params[3] = r->code ? code : NULL;
+	params[4] = r->reply;
+	params[5] = delay;
+	if (o == TX_SENT)
+		log_info("notifier: email #%lld (%s, route %s) sent: %s",
+		    s->email_id, s->kind, s->route, r->reply);
+	else
+		log_warnx("notifier: email #%lld (%s, route %s) attempt %d %s: "
+		    "%s", s->email_id, s->kind, s->route, s->attempts,
+		    o == TX_FAILED ? "failed for good" : "failed, will retry",
+		    r->reply);
+	if (o == TX_FAILED) {
+		n->stats.failed++;
+		notifier_report_failure(n, s);
+	} else if (o == TX_SENT)
+		n->stats.sent++;
+	if (pgconn_query(n->state,
+	    "WITH a AS (INSERT INTO mashwatch.email_attempts (email_id, "
+	    "  transport, outcome, code, reply) "
+	    "  VALUES ($1::bigint, $2, $3, $4::int, $5) RETURNING 1) "
+	    "UPDATE mashwatch.emails SET status = CASE $3 WHEN 'retry' "
+	    "  THEN 'pending' ELSE $3 END, "
+	    "  sent_at = CASE WHEN $3 = 'sent' THEN now() END, last_reply = $5, "
+	    "  next_attempt_at = now() + make_interval(secs => $6::int) "
+	    "WHERE email_id = $1::bigint RETURNING (SELECT count(*) FROM a)",
+	    6, params, notifier_recorded, n) < 0) {
+		log_warnx("notifier: state database down: email #%lld will be "
+		    "attempted again", s->email_id);
+		notifier_send_finished(n);
+	}
+}
+
+static void
+notifier_picked(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+	struct sending *s;
+	char **rcpts = NULL, *list, *p;
+	size_t nr = 0;
+
+	n->picking = false;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) == 0) {
+		if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+			log_err("notifier: cannot pick an email to send: %s",
+			    PQresultErrorMessage(res));
+		if (n->stopping && n->stop_cb != NULL)
+			notifier_send_finished(n);
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->n = n;
+	s->email_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	s->kind = xstrdup(PQgetvalue(res, 0, 1));
+	s->route = xstrdup(PQgetvalue(res, 0, 2));
+	s->attempts = atoi(PQgetvalue(res, 0, 6));
+	s->created_at = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	s->subject = xstrdup(PQgetvalue(res, 0, 8));
+	list = xstrdup(PQgetvalue(res, 0, 3));
+	for (char *tok = strtok_r(list, "\n", &p); tok != NULL;
+	    tok = strtok_r(NULL, "\n", &p)) {
+		rcpts = xreallocarray(rcpts, nr + 1, sizeof(*rcpts));
+		rcpts[nr++] = tok;
+	}
+	n->sending = s;
+	if (transport_send(n->tx, n->cfg->notify.from, rcpts, nr,
+	    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), notifier_sent,
+	    n) < 0)
+		fatalx("notifier: the transport is busy with another message");
+	free(rcpts);
+	free(list);
+}
+
+static void
+notifier_send_next(struct notifier *n)
+{
+	char lease[16];
+	const char *params[1] = { lease };
+
+	if (n->sending != NULL || n->picking || !notifier_active(n))
+		return;
+	snprintf(lease, sizeof(lease), "%d", SEND_LEASE);
+	/* Taking the email pushes next_attempt_at on: another daemon skips it. */
+	if (pgconn_query(n->state,
+	    "UPDATE mashwatch.emails SET attempts = attempts + 1, "
+	    "  next_attempt_at = now() + make_interval(secs => $1::int) "
+	    "WHERE email_id = (SELECT email_id FROM mashwatch.emails "
+	    "  WHERE status = 'pending' AND next_attempt_at <= now() "
+	    "  ORDER BY next_attempt_at, email_id LIMIT 1 "
+	    "  FOR UPDATE SKIP LOCKED) "
+	    "RETURNING email_id, kind, route, array_to_string(recipients, E'\\n'), "
+	    "  message_id, message, attempts, "
+	    "  extract(epoch FROM created_at)::bigint, subject",
+	    1, params, notifier_picked, n) == 0)
+		n->picking = true;
+}
+
+/* Called by notifier_outbox.c once an email has been stored. */
+void
+notifier_kick_send(struct notifier *n)
+{
+	notifier_send_next(n);
+}
+
+/* The tick. */
+
+static void
+notifier_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct notifier *n = arg;
+	struct timeval tv = { 0, TICK_US };
+	int64_t now = engine_now();
+
+	(void)fd;
+	(void)what;
+	if (n->stopping)
+		return;
+	evtimer_add(n->ev_tick, &tv);
+	if (!n->is_leader(n->leader_arg)) {
+		n->was_leader = false;
+		return;
+	}
+	if (!n->was_leader) {
+		/* New leader: look at everything at once. */
+		n->was_leader = true;
+		n->next_outbox_at = now;
+		log_info("notifier: active");
+	}
+	if (!n->teams_loaded || now - n->teams_at >= TEAMS_EVERY)
+		notifier_teams_refresh(n);
+	if (!notifier_active(n) || !n->teams_loaded)
+		return;
+	if (now >= n->next_outbox_at)
+		notifier_outbox_round(n, now);
+	notifier_digest_check(n, now);
+	notifier_send_next(n);
+	if (n->next_send_at <= now) {
+		/* Retries fall due without a NOTIFY: look every sweep. */
+		n->next_send_at = now + 1;
+	}
+}
+
+static void
+notifier_notified(void *arg, const char *channel, const char *payload)
+{
+	struct notifier *n = arg;
+
+	(void)channel;
+	(void)payload;
+	n->next_outbox_at = 0;
+}
+
+static void
+notifier_state_changed(void *arg, bool up)
+{
+	struct notifier *n = arg;
+
+	if (up)
+		n->next_outbox_at = 0;
+}
+
+struct notifier *
+notifier_new(struct event_base *base, const struct config *cfg,
+    const struct calendar *cal, bool (*is_leader)(void *arg), void *arg)
+{
+	struct notifier *n = xcalloc(1, sizeof(*n));
+	struct timeval tv = { 0, TICK_US };
+
+	n->base = base;
+	n->cfg = cfg;
+	n->cal = cal;
+	n->is_leader = is_leader;
+	n->leader_arg = arg;
+	n->state = pgconn_new(base, "notifier state", cfg->state.conninfo,
+	    notifier_state_changed, n);
+	n->src = pgconn_new(base, "notifier source", cfg->source.conninfo,
+	    NULL, NULL);
+	if (n->state == NULL || n->src == NULL)
+		fatalx("notifier: cannot use the configured conninfo");
+	pgconn_listen(n->state, "mashwatch_outbox", notifier_notified, n);
+	n->tx = transport_new(base, cfg);
+	n->ev_tick = evtimer_new(base, notifier_tick, n);
+	evtimer_add(n->ev_tick, &tv);
+	return n;
+}
+
+void
+notifier_reconfigure(struct notifier *n, const struct config *cfg,
+    const struct calendar *cal)
+{
+	n->cfg = cfg;
+	n->cal = cal;
+	transport_reconfigure(n->tx, cfg);
+	/* reminder_at may have moved: look again today. */
+	n->digest_done_on = 0;
+	n->next_outbox_at = 0;
+}
+
+static void
+notifier_stop_now(evutil_socket_t fd, short what, void *arg)
+{
+	struct notifier *n = arg;
+	void (*cb)(void *) = n->stop_cb;
+
+	(void)fd;
+	(void)what;
+	n->stop_cb = NULL;
+	if (cb != NULL)
+		cb(n->stop_arg);
+}
+
+void
+notifier_stop(struct notifier *n, void (*cb)(void *arg), void *arg)
+{
+	struct timeval now = { 0, 0 };
+
+	n->stopping = true;
+	n->stop_cb = cb;
+	n->stop_arg = arg;
+	evtimer_del(n->ev_tick);
+	if (n->picking && n->sending == NULL) {
+		/* Whatever the pick returns is sent, then we stop. */
+		return;
+	}
+	if (n->sending != NULL) {
+		log_notice("notifier: finishing email #%lld before stopping",
+		    n->sending->email_id);
+		return;
+	}
+	/* An email being picked arrives, is not sent, and stays pending. */
+	event_base_once(n->base, -1, EV_TIMEOUT, notifier_stop_now, n, &now);
+}
+
+void
+notifier_free(struct notifier *n)
+{
+	if (n == NULL)
+		return;
+	transport_free(n->tx);
+	pgconn_free(n->state);
+	pgconn_free(n->src);
+	event_free(n->ev_tick);
+	team_list_clear(&n->teams);
+	route_times_clear(n);
+	sending_free(n->sending);
+	free(n);
+}

@@ -1,0 +1,36 @@
+/*
+ * The notifier (DESIGN.md section 5): while this daemon is the leader it
+ * turns outbox rows into emails, one per route after group_wait and at
+ * most one per group_interval, sends the morning digest at reminder_at,
+ * and delivers every pending email at least once with backoff.
+ *
+ * An email row is created in the same statement that claims its outbox
+ * rows, so a crash can repeat an email but never lose one; the message is
+ * stored whole, so a retry sends the same bytes.
+ */
+#ifndef MASHWATCH_NOTIFIER_H
+#define MASHWATCH_NOTIFIER_H
+
+#include <stdbool.h>
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
+
+struct event_base;
+struct notifier;
+
+/*
+ * A notifier with its own state and source connections; cfg and cal are
+ * borrowed (see notifier_reconfigure).  is_leader(arg) is asked before
+ * every step.  Free with notifier_free.
+ */
+struct notifier *notifier_new(struct event_base *base,
+    const struct config *cfg, const struct calendar *cal,
+    bool (*is_leader)(void *arg), void *arg);
+void notifier_free(struct notifier *n);
+void notifier_reconfigure(struct notifier *n, const struct config *cfg,
+    const struct calendar *cal);
+/* Stop starting work; finish (and record) the message in flight; then cb. */
+void notifier_stop(struct notifier *n, void (*cb)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,818 @@
+/*
+ * What goes where: routes from the config and the teams view, outbox rows
+ * grouped into one email per route after group_wait (at most one per
+ * group_interval), and the morning digest.  Every email is composed here,
+ * then stored by one statement that also claims what it carries.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mashwatch/mail.h"
+#include "mashwatch/xmalloc.h"
+
+#include "engine.h"
+#include "log.h"
+#include "notifier_impl.h"
+#include "pg.h"
+
+#define OUTBOX_BATCH	5000
+#define NO_TIME		INT64_MIN
+
+void
+addr_list_clear(struct addr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static void
+addr_list_add(struct addr_list *l, const char *a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], a) == 0)
+			return;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = xstrdup(a);
+}
+
+/* "a@x, b@y; c@z" from the teams view: any of , ; and blanks separate. */
+void
+addr_list_split(struct addr_list *l, const char *s)
+{
+	char *copy, *p, *tok;
+
+	if (s == NULL)
+		return;
+	copy = xstrdup(s);
+	for (tok = strtok_r(copy, ",; \t\r\n", &p); tok != NULL;
+	    tok = strtok_r(NULL, ",; \t\r\n", &p))
+		if (strchr(tok, '@') != NULL)
+			addr_list_add(l, tok);
+	free(copy);
+}
+
+static void
+addr_list_from_conf(struct addr_list *l, const struct addresses *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		addr_list_add(l, a->v[i]);
+}
+
+static const struct team *
+team_find(const struct notifier *n, const char *id)
+{
+	for (size_t i = 0; id != NULL && i < n->teams.n; i++)
+		if (strcmp(n->teams.v[i].id, id) == 0)
+			return &n->teams.v[i];
+	return NULL;
+}
+
+/* A route: its key, a title for the email, its recipients. */
+struct route {
+	char		*key;
+	char		*title;
+	struct addr_list rcpts;
+	bool		 unrouted;	/* fell back to the default */
+};
+
+static void
+route_clear(struct route *r)
+{
+	free(r->key);
+	free(r->title);
+	addr_list_clear(&r->rcpts);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+route_default(const struct notifier *n, struct route *r, bool unrouted)
+{
+	r->key = xstrdup("default");
+	r->title = xstrdup("default route");
+	addr_list_from_conf(&r->rcpts, &n->cfg->routes.def);
+	r->unrouted = unrouted;
+}
+
+/*
+ * Where an alert of level for team_id goes: data quality to its route,
+ * escalated to the team's escalation addresses, the rest to its manager;
+ * the config's routes.teams first, then the teams view, else the default.
+ */
+static void
+route_for(const struct notifier *n, const char *level, const char *team_id,
+    struct route *r)
+{
+	const struct team_route *tr;
+	const struct team *t;
+	bool esc = level != NULL && strcmp(level, "escalated") == 0;
+
+	memset(r, 0, sizeof(*r));
+	if (level != NULL && strcmp(level, "data_quality") == 0) {
+		r->key = xstrdup("data_quality");
+		r->title = xstrdup("data quality");
+		addr_list_from_conf(&r->rcpts, &n->cfg->routes.data_quality);
+		if (r->rcpts.n == 0) {
+			route_clear(r);
+			route_default(n, r, false);
+		}
+		return;
+	}
+	if (team_id == NULL || *team_id == '\0') {
+		route_default(n, r, true);
+		return;
+	}
+	tr = config_team_route(n->cfg, team_id);
+	t = team_find(n, team_id);
+	if (tr != NULL)
+		addr_list_from_conf(&r->rcpts, esc ? &tr->escalation :
+		    &tr->manager);
+	if (r->rcpts.n == 0 && t != NULL) {
+		const struct addr_list *a = esc ? &t->escalation : &t->manager;
+
+		for (size_t i = 0; i < a->n; i++)
+			addr_list_add(&r->rcpts, a->v[i]);
+	}
+	if (r->rcpts.n == 0) {
+		route_default(n, r, true);
+		return;
+	}
+	r->key = xasprintf("%s:%s", esc ? "escalation" : "team", team_id);
+	if (t != NULL && t->name != NULL && *t->name != '\0')
+		r->title = xasprintf("%s %s, %s", esc ? "escalation for team" :
+		    "team", team_id, t->name);
+	else
+		r->title = xasprintf("%s %s", esc ? "escalation for team" :
+		    "team", team_id);
+}
+
+/* A text[] literal: every element quoted, quotes and backslashes escaped. */
+static char *
+pg_text_array(const struct addr_list *l)
+{
+	size_t len = 3;
+	char *s, *p;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += 2 * strlen(l->v[i]) + 3;
+	p = s = xmalloc(len);
+	*p++ = '{';
+	for (size_t i = 0; i < l->n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *c = l->v[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				*p++ = '\\';
+			*p++ = *c;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+static const char *
+from_domain(const struct notifier *n)
+{
+	const char *at = strrchr(n->cfg->notify.from, '@');
+
+	return at != NULL && at[1] != '\0' ? at + 1 : "localhost";
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Subject and message of an email; the caller frees both. */
+static void
+compose(const struct notifier *n, enum mail_kind mk, const char *title,
+    const struct addr_list *rcpts, const char *message_id,
+    const struct mail_item *items, size_t nitems, char **subject,
+    char **message)
+{
+	struct mail_context ctx = { .cal = n->cal, .link = n->cfg->notify.link,
+	    .now = engine_now(), .route_title = title };
+	struct mail_content c;
+	struct mail *m;
+
+	mail_compose(&ctx, mk, items, nitems, &c);
+	m = mail_new(n->cfg->notify.from, message_id, ctx.now,
+	    calendar_utc_offset(n->cal, ctx.now));
+	for (size_t i = 0; i < rcpts->n; i++)
+		mail_add_to(m, rcpts->v[i]);
+	mail_set_subject(m, c.subject);
+	mail_set_body(m, c.text, c.html);
+	*message = mail_render(m);
+	*subject = c.subject;
+	c.subject = NULL;
+	mail_content_clear(&c);
+	mail_free(m);
+}
+
+/* The outbox. */
+
+void
+route_times_clear(struct notifier *n)
+{
+	for (size_t i = 0; i < n->nrtimes; i++)
+		free(n->rtimes[i].route);
+	free(n->rtimes);
+	n->rtimes = NULL;
+	n->nrtimes = 0;
+}
+
+static int64_t
+route_time(const struct notifier *n, const char *route)
+{
+	for (size_t i = 0; i < n->nrtimes; i++)
+		if (strcmp(n->rtimes[i].route, route) == 0)
+			return n->rtimes[i].at;
+	return NO_TIME;
+}
+
+struct group {
+	struct route		 route;
+	struct mail_item	*items;
+	long long		*nids;
+	size_t			 n;
+	int64_t			 oldest;
+	bool			 escalation;
+};
+
+static void
+notifier_round_done(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_err("notifier: cannot store an email: %s",
+		    PQresultErrorMessage(res));
+	else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && PQgetisnull(res, 0, 0))
+		/* Someone claimed part of it first: read the outbox again. */
+		n->next_outbox_at = 0;
+	if (--n->outbox_busy == 0)
+		notifier_kick_send(n);
+}
+
+static char *
+nid_array(const long long *v, size_t n)
+{
+	size_t len = 3 + n * 21;
+	char *s = xmalloc(len), *p = s;
+
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++)
+		p += snprintf(p, len - (size_t)(p - s), "%s%lld", i ? "," : "",
+		    v[i]);
+	snprintf(p, len - (size_t)(p - s), "}");
+	return s;
+}
+
+static const char claim_sql[] =
+    "WITH c AS (SELECT notification_id, alert_id FROM mashwatch.notifications"
+    "  WHERE notification_id = ANY($1::bigint[]) AND claimed_at IS NULL"
+    "  FOR UPDATE SKIP LOCKED"
+    "), ok AS (SELECT count(*) = cardinality($1::bigint[]) AS ok FROM c"
+    "), e AS (INSERT INTO mashwatch.emails (kind, route, recipients,"
+    "    message_id, subject, message)"
+    "  SELECT $2, $3, $4::text[], $5, $6, $7 FROM ok WHERE ok.ok"
+    "  RETURNING email_id"
+    "), u AS (UPDATE mashwatch.notifications t SET claimed_at = now(),"
+    "    email_id = e.email_id FROM e, c"
+    "  WHERE t.notification_id = c.notification_id RETURNING 1"
+    "), ea AS (INSERT INTO mashwatch.email_alerts (email_id, alert_id,"
+    "    notification_id)"
+    "  SELECT DISTINCT ON (c.alert_id) e.email_id, c.alert_id,"
+    "    c.notification_id FROM e, c ORDER BY c.alert_id, c.notification_id"
+    "  RETURNING 1"
+    "), r AS (INSERT INTO mashwatch.routes (route, last_email_at)"
+    "  SELECT $3, now() FROM e ON CONFLICT (route) DO UPDATE"
+    "  SET last_email_at = excluded.last_email_at RETURNING 1"
+    ") SELECT (SELECT email_id FROM e), (SELECT count(*) FROM u),"
+    "  (SELECT count(*) FROM ea), (SELECT count(*) FROM r)";
+
+static void
+group_send(struct notifier *n, struct group *g)
+{
+	char *subject, *message, *msgid, *nids, *rcpts;
+	const char *params[7];
+	enum mail_kind mk = g->escalation ? MAIL_ESCALATION :
+	    strcmp(g->route.key, "data_quality") == 0 ? MAIL_DATA_QUALITY :
+	    MAIL_ALERTS;
+	const char *kind = mk == MAIL_ESCALATION ? "escalation" :
+	    mk == MAIL_DATA_QUALITY ? "data_quality" : "alerts";
+
+	/* The first outbox row names the email: the same rows, the same id. */
+	msgid = xasprintf("mashwatch.%s.%lld.%zu@%s", kind, g->nids[0], g->n,
+	    from_domain(n));
+	compose(n, mk, g->route.title, &g->route.rcpts, msgid, g->items, g->n,
+	    &subject, &message);
+	nids = nid_array(g->nids, g->n);
+	rcpts = pg_text_array(&g->route.rcpts);
+	params[0] = nids;
+	params[1] = kind;
+	params[2] = g->route.key;
+	params[3] = rcpts;
+	params[4] = msgid;
+	params[5] = subject;
+	params[6] = message;
+	if (pgconn_query(n->state, claim_sql, 7, params, notifier_round_done,
+	    n) == 0)
+		n->outbox_busy++;
+	log_info("notifier: %zu items for route %s", g->n, g->route.key);
+	free(subject);
+	free(message);
+	free(msgid);
+	free(nids);
+	free(rcpts);
+}
+
+/* Escalations the config lets an acknowledgement stop: claimed, not sent. */
+static void
+notifier_suppress(struct notifier *n, const long long *nids, size_t k)
+{
+	char *arr = nid_array(nids, k);
+	const char *params[1] = { arr };
+
+	if (pgconn_query(n->state, "UPDATE mashwatch.notifications SET "
+	    "claimed_at = now() WHERE notification_id = ANY($1::bigint[]) "
+	    "AND claimed_at IS NULL", 1, params, notifier_round_done, n) == 0)
+		n->outbox_busy++;
+	free(arr);
+}
+
+static int64_t
+time_of(PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? NO_TIME :
+	    (int64_t)strtod(PQgetvalue(res, r, c), NULL);
+}
+
+static const char *
+str_of(PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+}
+
+static const char *
+label_of(const struct notifier *n, const char *rule)
+{
+	const struct clock_conf *cc = config_clock(n->cfg, rule);
+	const struct repeat_conf *rc;
+	const struct check_conf *ch;
+
+	if (cc != NULL)
+		return cc->label;
+	if ((rc = config_repeat(n->cfg, rule)) != NULL)
+		return rc->label;
+	if ((ch = config_check(n->cfg, rule)) != NULL)
+		return ch->label;
+	if (strcmp(rule, "invalid") == 0)
+		return "Rows the source should not hold";
+	return NULL;
+}
+
+/* Columns shared by the outbox and digest queries, from 0. */
+#define ALERT_COLS \
+    "a.alert_id, a.rule, a.instance_id, a.level, a.child_id, a.team_id," \
+    " a.worker_id, extract(epoch FROM a.started_at)," \
+    " extract(epoch FROM a.due_at), extract(epoch FROM a.stopped_at)," \
+    " extract(epoch FROM a.fired_at), a.resolution," \
+    " coalesce(a.detail->>'reason', a.detail->>'detail')"
+#define NCOLS	13
+
+static void
+item_from_row(const struct notifier *n, PGresult *res, int r,
+    struct mail_item *it)
+{
+	const struct team *t;
+
+	memset(it, 0, sizeof(*it));
+	it->alert_id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+	it->rule = PQgetvalue(res, r, 1);
+	it->label = label_of(n, it->rule);
+	it->instance_id = str_of(res, r, 2);
+	it->level = PQgetvalue(res, r, 3);
+	it->child_id = str_of(res, r, 4);
+	it->team_id = str_of(res, r, 5);
+	it->worker_id = str_of(res, r, 6);
+	it->started_at = time_of(res, r, 7);
+	it->due_at = time_of(res, r, 8);
+	it->stopped_at = time_of(res, r, 9);
+	it->fired_at = time_of(res, r, 10);
+	it->resolution = str_of(res, r, 11);
+	it->detail = str_of(res, r, 12);
+	it->first_sent_at = NO_TIME;
+	if ((t = team_find(n, it->team_id)) != NULL)
+		it->team_name = t->name;
+}
+
+static struct group *
+group_get(struct group **gs, size_t *ng, struct route *r)
+{
+	for (size_t i = 0; i < *ng; i++)
+		if (strcmp((*gs)[i].route.key, r->key) == 0) {
+			route_clear(r);
+			return &(*gs)[i];
+		}
+	*gs = xreallocarray(*gs, *ng + 1, sizeof(**gs));
+	memset(&(*gs)[*ng], 0, sizeof(**gs));
+	(*gs)[*ng].route = *r;
+	(*gs)[*ng].oldest = INT64_MAX;
+	memset(r, 0, sizeof(*r));
+	return &(*gs)[(*ng)++];
+}
+
+static void
+group_add(struct group *g, const struct mail_item *it, long long nid,
+    int64_t created)
+{
+	g->items = xreallocarray(g->items, g->n + 1, sizeof(*g->items));
+	g->nids = xreallocarray(g->nids, g->n + 1, sizeof(*g->nids));
+	g->items[g->n] = *it;
+	g->nids[g->n] = nid;
+	g->n++;
+	if (created < g->oldest)
+		g->oldest = created;
+}
+
+static void
+groups_free(struct group *gs, size_t ng)
+{
+	for (size_t i = 0; i < ng; i++) {
+		route_clear(&gs[i].route);
+		free(gs[i].items);
+		free(gs[i].nids);
+	}
+	free(gs);
+}
+
+static void
+notifier_outbox_read(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+	struct group *gs = NULL;
+	struct route r;
+	long long *quiet = NULL;
+	size_t ng = 0, nquiet = 0;
+	int64_t now = engine_now(), next = now + 30;
+
+	n->outbox_busy--;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res != NULL)
+			log_err("notifier: cannot read the outbox: %s",
+			    PQresultErrorMessage(res));
+		n->next_outbox_at = now + 5;
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct mail_item it;
+		long long nid = strtoll(PQgetvalue(res, i, NCOLS), NULL, 10);
+		int64_t created = time_of(res, i, NCOLS + 2);
+		struct group *g;
+
+		item_from_row(n, res, i, &it);
+		it.resolved = strcmp(PQgetvalue(res, i, NCOLS + 1),
+		    "resolved") == 0;
+		it.first_sent_at = time_of(res, i, NCOLS + 3);
+		it.first_sent_to = str_of(res, i, NCOLS + 4);
+		if (!it.resolved && strcmp(it.level, "escalated") == 0 &&
+		    n->cfg->notify.ack_stops_escalation &&
+		    strcmp(PQgetvalue(res, i, NCOLS + 5), "t") == 0) {
+			quiet = xreallocarray(quiet, nquiet + 1, sizeof(*quiet));
+			quiet[nquiet++] = nid;
+			continue;
+		}
+		route_for(n, it.level, it.team_id, &r);
+		it.unrouted = r.unrouted;
+		g = group_get(&gs, &ng, &r);
+		g->escalation = strncmp(g->route.key, "escalation:", 11) == 0;
+		group_add(g, &it, nid, created);
+	}
+	if (nquiet > 0)
+		notifier_suppress(n, quiet, nquiet);
+	free(quiet);
+	for (size_t i = 0; i < ng; i++) {
+		struct group *g = &gs[i];
+		int64_t last = NO_TIME, due;
+
+		last = route_time(n, g->route.key);
+		due = g->oldest + n->cfg->notify.group_wait;
+		if (last != NO_TIME && last + n->cfg->notify.group_interval > due)
+			due = last + n->cfg->notify.group_interval;
+		if (g->route.rcpts.n == 0) {
+			log_err("notifier: route %s has no address; %zu items "
+			    "wait", g->route.key, g->n);
+			continue;
+		}
+		if (due > now) {
+			if (due < next)
+				next = due;
+			continue;
+		}
+		group_send(n, g);
+	}
+	n->next_outbox_at = next;
+	groups_free(gs, ng);
+}
+
+/* When each route last got an email, for group_interval. */
+static void
+notifier_routes_read(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+
+	n->outbox_busy--;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res != NULL)
+			log_err("notifier: cannot read the routes: %s",
+			    PQresultErrorMessage(res));
+		return;
+	}
+	route_times_clear(n);
+	n->rtimes = xcalloc((size_t)PQntuples(res) + 1, sizeof(*n->rtimes));
+	for (int i = 0; i < PQntuples(res); i++) {
+		n->rtimes[i].route = xstrdup(PQgetvalue(res, i, 0));
+		n->rtimes[i].at = time_of(res, i, 1);
+	}
+	n->nrtimes = (size_t)PQntuples(res);
+}
+
+void
+notifier_outbox_round(struct notifier *n, int64_t now)
+{
+	char lim[16];
+	const char *params[1] = { lim };
+
+	if (n->outbox_busy > 0)
+		return;
+	n->next_outbox_at = now + 30;
+	snprintf(lim, sizeof(lim), "%d", OUTBOX_BATCH);
+	if (pgconn_query(n->state, "SELECT route, "
+	    "extract(epoch FROM last_email_at) FROM mashwatch.routes",
+	    0, NULL, notifier_routes_read, n) < 0)
+		return;
+	n->outbox_busy++;
+	/* An escalation says when, and to whom, the item was first sent. */
+	if (pgconn_query(n->state, "SELECT " ALERT_COLS ", n.notification_id,"
+	    "  n.event, extract(epoch FROM n.created_at),"
+	    "  extract(epoch FROM f.created_at), f.recipients,"
+	    "  EXISTS (SELECT 1 FROM mashwatch.alerts k WHERE k.rule = a.rule"
+	    "    AND k.instance_id = a.instance_id AND k.acked_at IS NOT NULL"
+	    "    AND (k.ack_until IS NULL OR k.ack_until > now()))"
+	    " FROM mashwatch.notifications n"
+	    " JOIN mashwatch.alerts a ON a.alert_id = n.alert_id"
+	    " LEFT JOIN LATERAL (SELECT e.created_at,"
+	    "    array_to_string(e.recipients, ', ') AS recipients"
+	    "  FROM mashwatch.alerts p"
+	    "  JOIN mashwatch.email_alerts ea ON ea.alert_id = p.alert_id"
+	    "  JOIN mashwatch.emails e ON e.email_id = ea.email_id"
+	    "  WHERE a.level = 'escalated' AND p.rule = a.rule"
+	    "    AND p.instance_id = a.instance_id AND p.level <> 'escalated'"
+	    "  ORDER BY e.created_at LIMIT 1) f ON true"
+	    " WHERE n.claimed_at IS NULL"
+	    " ORDER BY n.notification_id LIMIT $1::int",
+	    1, params, notifier_outbox_read, n) == 0)
+		n->outbox_busy++;
+}
+
+/* The morning digest. */
+
+static void
+notifier_digest_stored(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_err("notifier: cannot store a digest: %s",
+		    PQresultErrorMessage(res));
+	else if (res != NULL && !PQgetisnull(res, 0, 0))
+		log_info("notifier: digest #%s stored", PQgetvalue(res, 0, 0));
+	notifier_kick_send(n);
+}
+
+static const char digest_sql[] =
+    "WITH d AS (INSERT INTO mashwatch.routes AS r (route, last_digest_on)"
+    "  VALUES ($2, $7::date) ON CONFLICT (route) DO UPDATE"
+    "  SET last_digest_on = excluded.last_digest_on"
+    "  WHERE r.last_digest_on IS DISTINCT FROM excluded.last_digest_on"
+    "  RETURNING 1"
+    "), e AS (INSERT INTO mashwatch.emails (kind, route, recipients,"
+    "    message_id, subject, message)"
+    "  SELECT 'digest', $2, $3::text[], $4, $5, $6 FROM d"
+    "  ON CONFLICT (message_id) DO NOTHING RETURNING email_id"
+    "), ea AS (INSERT INTO mashwatch.email_alerts (email_id, alert_id)"
+    "  SELECT e.email_id, x FROM e, unnest($1::bigint[]) AS x RETURNING 1"
+    ") SELECT (SELECT email_id FROM e), (SELECT count(*) FROM ea)";
+
+static void
+digest_send(struct notifier *n, struct group *g, const char *date)
+{
+	char *subject, *message, *msgid, *ids, *rcpts;
+	const char *params[7];
+	long long *aids = xcalloc(g->n + 1, sizeof(*aids));
+
+	for (size_t i = 0; i < g->n; i++)
+		aids[i] = g->items[i].alert_id;
+	/* One digest per route and date: the id says so. */
+	msgid = xasprintf("mashwatch.digest.%s.%016" PRIx64 "@%s", date,
+	    hash_str(g->route.key), from_domain(n));
+	compose(n, MAIL_DIGEST, g->route.title, &g->route.rcpts, msgid,
+	    g->items, g->n, &subject, &message);
+	ids = nid_array(aids, g->n);
+	rcpts = pg_text_array(&g->route.rcpts);
+	params[0] = ids;
+	params[1] = g->route.key;
+	params[2] = rcpts;
+	params[3] = msgid;
+	params[4] = subject;
+	params[5] = message;
+	params[6] = date;
+	pgconn_query(n->state, digest_sql, 7, params, notifier_digest_stored,
+	    n);
+	free(aids);
+	free(subject);
+	free(message);
+	free(msgid);
+	free(ids);
+	free(rcpts);
+}
+
+static int
+item_age_cmp(const void *a, const void *b)
+{
+	const struct mail_item *x = a, *y = b;
+	int64_t tx = x->started_at != NO_TIME ? x->started_at : x->fired_at;
+	int64_t ty = y->started_at != NO_TIME ? y->started_at : y->fired_at;
+
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x->alert_id < y->alert_id ? -1 : x->alert_id > y->alert_id;
+}
+
+/*
+ * Older than reminder_backoff working days: every second working day
+ * only, counted from the item's start so that it is the same every day.
+ */
+static bool
+digest_wants(const struct notifier *n, const struct mail_item *it,
+    int64_t now)
+{
+	int64_t start = it->started_at != NO_TIME ? it->started_at :
+	    it->fired_at;
+	int age, backoff = n->cfg->notify.reminder_backoff;
+
+	if (start == NO_TIME)
+		return true;
+	age = calendar_working_days_between(n->cal, start, now);
+	return age <= backoff || (age - backoff) % 2 == 0;
+}
+
+static void
+notifier_digest_read(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+	struct group *gs = NULL;
+	size_t ng = 0;
+	struct route r;
+	int64_t now = engine_now();
+	struct cal_date d = calendar_date_of(n->cal, now);
+	char date[16];
+
+	n->digest_busy = false;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res != NULL)
+			log_err("notifier: cannot read open alerts for the "
+			    "digest: %s", PQresultErrorMessage(res));
+		return;
+	}
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month, d.day);
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct mail_item it;
+		bool esc;
+
+		item_from_row(n, res, i, &it);
+		if (!digest_wants(n, &it, now))
+			continue;
+		esc = strcmp(it.level, "escalated") == 0;
+		/* The manager keeps hearing about what was escalated too. */
+		route_for(n, esc ? "overdue" : it.level, it.team_id, &r);
+		it.unrouted = r.unrouted;
+		group_add(group_get(&gs, &ng, &r), &it, it.alert_id, now);
+		if (esc) {
+			route_for(n, it.level, it.team_id, &r);
+			it.unrouted = r.unrouted;
+			group_add(group_get(&gs, &ng, &r), &it, it.alert_id,
+			    now);
+		}
+	}
+	for (size_t i = 0; i < ng; i++) {
+		if (gs[i].route.rcpts.n == 0)
+			continue;
+		qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
+		    item_age_cmp);
+		digest_send(n, &gs[i], date);
+	}
+	n->digest_done_on = d.year * 10000 + d.month * 100 + d.day;
+	log_info("notifier: morning digest for %s: %zu routes", date, ng);
+	groups_free(gs, ng);
+}
+
+void
+notifier_digest_check(struct notifier *n, int64_t now)
+{
+	struct cal_date d = calendar_date_of(n->cal, now);
+	int64_t key = d.year * 10000 + d.month * 100 + d.day;
+	int64_t local = now + calendar_utc_offset(n->cal, now);
+	int minutes = (int)(((local % 86400) + 86400) % 86400 / 60);
+
+	if (n->digest_busy || n->digest_done_on == key)
+		return;
+	if (!calendar_is_working_day(n->cal, d)) {
+		n->digest_done_on = key;
+		return;
+	}
+	if (minutes < n->cfg->notify.reminder_at)
+		return;
+	/*
+	 * Open and not acknowledged: an acknowledgement covers its level and
+	 * those below it (acking "overdue" quiets "due soon", not an
+	 * escalation).  One line per item, at its highest level.
+	 */
+	if (pgconn_query(n->state,
+	    "WITH o AS (SELECT a.*, CASE a.level WHEN 'escalated' THEN 3"
+	    "  WHEN 'overdue' THEN 2 WHEN 'due_soon' THEN 1 ELSE 0 END AS rank"
+	    "  FROM mashwatch.alerts a"
+	    "  WHERE a.resolved_at IS NULL AND a.level <> 'repeat'"
+	    "), k AS (SELECT rule, instance_id, max(rank) AS rank FROM o"
+	    "  WHERE acked_at IS NOT NULL AND (ack_until IS NULL"
+	    "    OR ack_until > now()) GROUP BY rule, instance_id"
+	    ") SELECT DISTINCT ON (a.rule, a.instance_id) " ALERT_COLS
+	    " FROM o a LEFT JOIN k ON k.rule = a.rule"
+	    "  AND k.instance_id = a.instance_id"
+	    " WHERE k.rank IS NULL OR a.rank > k.rank"
+	    " ORDER BY a.rule, a.instance_id, a.rank DESC",
+	    0, NULL, notifier_digest_read, n) == 0)
+		n->digest_busy = true;
+}
+
+/* Emails that claim nothing: the report of a failed delivery. */
+
+static void
+notifier_queued(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_err("notifier: cannot store an email: %s",
+		    PQresultErrorMessage(res));
+	notifier_kick_send(n);
+}
+
+void
+notifier_queue_email(struct notifier *n, const char *kind, const char *route,
+    enum mail_kind mk, const struct mail_item *items, size_t nitems,
+    long long tag)
+{
+	struct route r;
+	char *subject, *message, *msgid, *rcpts;
+	const char *params[6];
+
+	route_for(n, strcmp(route, "data_quality") == 0 ? "data_quality" :
+	    "overdue", NULL, &r);
+	msgid = xasprintf("mashwatch.%s.%lld@%s", kind, tag, from_domain(n));
+	compose(n, mk, r.title, &r.rcpts, msgid, items, nitems, &subject,
+	    &message);
+	rcpts = pg_text_array(&r.rcpts);
+	params[0] = kind;
+	params[1] = r.key;
+	params[2] = rcpts;
+	params[3] = msgid;
+	params[4] = subject;
+	params[5] = message;
+	if (r.rcpts.n > 0)
+		pgconn_query(n->state, "INSERT INTO mashwatch.emails (kind, "
+		    "route, recipients, message_id, subject, message) "
+		    "VALUES ($1, $2, $3::text[], $4, $5, $6) "
+		    "ON CONFLICT (message_id) DO NOTHING RETURNING email_id",
+		    6, params, notifier_queued, n);
+	route_clear(&r);
+	free(subject);
+	free(message);
+	free(msgid);
+	free(rcpts);
+}
