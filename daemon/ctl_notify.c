@@ -49,6 +49,8 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	int64_t t;
 	int ch, rc = EX_USAGE;
 
+	/* 0, not 1: glibc starts afresh and permutes, so ALERT_ID may come first. */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -140,6 +142,7 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	PGresult *al = NULL, *em = NULL, *at = NULL;
 	int ch, rc = EX_UNAVAILABLE;
 
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'c')
 			goto usage;

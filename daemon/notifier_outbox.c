@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mashwatch/mail.h"
+#include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
 
 #include "engine.h"
@@ -468,6 +469,9 @@ notifier_outbox_read(void *arg, PGresult *res)
 	struct group *gs = NULL;
 	struct route r;
 	long long *quiet = NULL;
+	struct strmap *held;
+	char *key;
+	bool waiting;
 	size_t ng = 0, nquiet = 0;
 	int64_t now = engine_now(), next = now + 30;
 
@@ -478,6 +482,19 @@ notifier_outbox_read(void *arg, PGresult *res)
 			    PQresultErrorMessage(res));
 		n->next_outbox_at = now + 5;
 		return;
+	}
+	/*
+	 * An escalation waits until the item's first email is stored, so that
+	 * it can say when and to whom that went.
+	 */
+	held = strmap_new();
+	for (int i = 0; i < PQntuples(res); i++) {
+		if (strcmp(PQgetvalue(res, i, 3), "escalated") == 0)
+			continue;
+		key = xasprintf("%s\x1f%s", PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2));
+		strmap_put(held, key, strlen(key), held);
+		free(key);
 	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct mail_item it;
@@ -496,6 +513,16 @@ notifier_outbox_read(void *arg, PGresult *res)
 			quiet = xreallocarray(quiet, nquiet + 1, sizeof(*quiet));
 			quiet[nquiet++] = nid;
 			continue;
+		}
+		if (!it.resolved && strcmp(it.level, "escalated") == 0) {
+			key = xasprintf("%s\x1f%s", it.rule, it.instance_id ?
+			    it.instance_id : "");
+			waiting = strmap_get(held, key, strlen(key)) != NULL;
+			free(key);
+			if (waiting) {
+				next = now + 1;
+				continue;
+			}
 		}
 		route_for(n, it.level, it.team_id, &r);
 		it.unrouted = r.unrouted;
@@ -528,6 +555,7 @@ notifier_outbox_read(void *arg, PGresult *res)
 	}
 	n->next_outbox_at = next;
 	groups_free(gs, ng);
+	strmap_free(held);
 }
 
 /* When each route last got an email, for group_interval. */
