@@ -187,7 +187,7 @@ notifier_sent(void *arg, const struct tx_result *r)
 	struct notifier *n = arg;
 	struct sending *s = n->sending;
 	static const char *const outcomes[] = { "sent", "retry", "failed" };
-	char id[24], code[16], delay[16];
+	char id[24], code[16], delay[24];
 	const char *params[6];
 	int64_t wait;
 	int o;
