@@ -381,9 +381,9 @@ notifier_new(struct event_base *base, const struct config *cfg,
 	n->cal = cal;
 	n->is_leader = is_leader;
 	n->leader_arg = arg;
-	n->state = pgconn_new(base, "notifier state", cfg->state.conninfo,
+	n->state = pgconn_new(base, "notifier (state)", cfg->state.conninfo,
 	    notifier_state_changed, n);
-	n->src = pgconn_new(base, "notifier source", cfg->source.conninfo,
+	n->src = pgconn_new(base, "notifier (source)", cfg->source.conninfo,
 	    NULL, NULL);
 	if (n->state == NULL || n->src == NULL)
 		fatalx("notifier: cannot use the configured conninfo");
