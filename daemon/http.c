@@ -29,6 +29,10 @@
 
 #define OUTBOX_REFRESH	15	/* seconds between outbox counts */
 
+/* One count in flight at most; a file static because the callback owns
+ * no pointer (a late answer after http_free is then harmless). */
+static bool outbox_counting;
+
 struct http_server {
 	struct event_base	*base;
 	struct evhttp		*http;
@@ -117,6 +121,8 @@ http_readyz(struct evhttp_request *req, void *arg)
 	    "ready: leader" : "ready: standby");
 }
 
+static void http_outbox_tick(evutil_socket_t, short, void *);
+
 struct count_list {
 	struct clock_count	*v;
 	size_t			 n, cap;
@@ -195,6 +201,9 @@ http_metrics(struct evhttp_request *req, void *arg)
 	struct evbuffer *b = evbuffer_new();
 	int64_t now = engine_now();
 
+	/* A stale count is refreshed for the next scrape, never awaited. */
+	if (engine_now() - metrics.outbox_at >= OUTBOX_REFRESH)
+		http_outbox_tick(-1, 0, h);
 	model_count_by(m, now, count_collect, &l);
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), count_cmp);
@@ -273,13 +282,13 @@ http_other(struct evhttp_request *req, void *arg)
 	    "or /metrics");
 }
 
-/* The callback owns no pointer, so a late answer after free is harmless. */
 static void
 http_outbox_counted(void *arg, PGresult *res)
 {
 	static bool warned;
 
 	(void)arg;
+	outbox_counting = false;
 	if (res == NULL)
 		return;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -309,8 +318,11 @@ http_outbox_tick(evutil_socket_t fd, short what, void *arg)
 		metrics.outbox_depth = -1;
 		return;
 	}
-	pgconn_query(state, "SELECT count(*) FROM mashwatch.notifications "
-	    "WHERE claimed_at IS NULL", 0, NULL, http_outbox_counted, NULL);
+	if (outbox_counting)
+		return;
+	if (pgconn_query(state, "SELECT count(*) FROM mashwatch.notifications "
+	    "WHERE claimed_at IS NULL", 0, NULL, http_outbox_counted, NULL) == 0)
+		outbox_counting = true;
 }
 
 static int
