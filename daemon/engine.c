@@ -33,6 +33,7 @@ struct engine {
 
 	struct event		*ev_lease;	/* take or renew the lease */
 	struct event		*ev_poll;	/* incremental poll */
+	struct event		*ev_resync;	/* full pass */
 	struct event		*ev_tick;	/* next clock transition */
 	struct event		*ev_retry;	/* a failed load, again */
 	struct event		*ev_stop;	/* give up draining */
@@ -41,9 +42,9 @@ struct engine {
 	bool			 loading;
 	bool			 loaded;
 	bool			 want_poll;	/* a NOTIFY came while busy */
+	bool			 want_full;	/* a resync came due while busy */
 	bool			 stopping;
 	int64_t			 watermark_us;
-	int64_t			 last_full;	/* monotonic seconds */
 	struct fired_key	*fired;
 	size_t			 nfired;
 
@@ -67,15 +68,6 @@ engine_now_us(void)
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
-
-static int64_t
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
 }
 
 static void
@@ -277,7 +269,6 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 				    (enum alert_level)e->fired[i].level, now);
 		engine_fired_free(e);
 		model_end_full(e->model, now);
-		e->last_full = mono_now();
 		if (!e->loaded) {
 			struct model_counts c;
 			model_counts(e->model, now, &c);
@@ -297,9 +288,12 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 	engine_flush(e);
 	engine_arm(e);
 	engine_ready(e);
-	if (e->want_poll) {
+	if (e->want_full) {
+		e->want_full = false;
+		event_active(e->ev_resync, EV_TIMEOUT, 0);
+	} else if (e->want_poll) {
 		e->want_poll = false;
-		timer_in(e->ev_poll, 0);
+		event_active(e->ev_poll, EV_TIMEOUT, 0);
 	}
 }
 
@@ -363,14 +357,27 @@ engine_poll(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!pgconn_is_up(e->src))
 		return;
-	if (mono_now() - e->last_full >= e->cfg->source.resync_interval) {
-		engine_load(e);
-		return;
-	}
 	e->loading = true;
 	if (poller_run(e->poller, e->model, false, engine_now(),
 	    e->watermark_us, engine_polled, e) < 0)
 		e->loading = false;
+}
+
+/* The periodic full pass: what disappeared from the source is withdrawn. */
+static void
+engine_resync(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (!e->leader || !e->loaded || e->stopping)
+		return;
+	if (e->loading || poller_busy(e->poller)) {
+		e->want_full = true;
+		return;
+	}
+	engine_load(e);
 }
 
 static void
@@ -435,6 +442,7 @@ engine_new(struct event_base *base, const struct config *cfg,
 	store_on_lost(e->store, engine_lease_lost, e);
 	e->ev_lease = event_new(base, -1, EV_PERSIST, engine_lease_tick, e);
 	e->ev_poll = event_new(base, -1, EV_PERSIST, engine_poll, e);
+	e->ev_resync = event_new(base, -1, EV_PERSIST, engine_resync, e);
 	e->ev_tick = evtimer_new(base, engine_tick, e);
 	e->ev_retry = evtimer_new(base, engine_retry, e);
 	tv.tv_sec = cfg->state.lease_ttl / 3 > 0 ? cfg->state.lease_ttl / 3 : 1;
@@ -442,6 +450,8 @@ engine_new(struct event_base *base, const struct config *cfg,
 	event_add(e->ev_lease, &tv);
 	tv.tv_sec = cfg->source.poll_interval;
 	event_add(e->ev_poll, &tv);
+	tv.tv_sec = cfg->source.resync_interval;
+	event_add(e->ev_resync, &tv);
 	return e;
 }
 
@@ -461,6 +471,7 @@ engine_free(struct engine *e)
 		event_free(e->ev_stop);
 	event_free(e->ev_lease);
 	event_free(e->ev_poll);
+	event_free(e->ev_resync);
 	event_free(e->ev_tick);
 	event_free(e->ev_retry);
 	/* Connections first: their pending callbacks point into us. */
@@ -485,6 +496,9 @@ engine_reconfigure(struct engine *e, const struct config *cfg,
 	e->cal = cal;
 	event_del(e->ev_poll);
 	event_add(e->ev_poll, &tv);
+	tv.tv_sec = cfg->source.resync_interval;
+	event_del(e->ev_resync);
+	event_add(e->ev_resync, &tv);
 	engine_flush(e);
 	engine_arm(e);
 }
@@ -534,6 +548,7 @@ engine_stop(struct engine *e, void (*cb)(void *arg), void *arg)
 	e->stop_arg = arg;
 	event_del(e->ev_lease);
 	event_del(e->ev_poll);
+	event_del(e->ev_resync);
 	evtimer_del(e->ev_tick);
 	evtimer_del(e->ev_retry);
 	e->ev_stop = evtimer_new(e->base, engine_stop_timeout, e);
