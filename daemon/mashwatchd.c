@@ -223,6 +223,18 @@ daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 	engine_stop(d->engine, daemon_stopped, d);
 }
 
+/*
+ * After RELOADING=1 systemd waits for READY=1.  Still serving on the old
+ * configuration counts as ready; before the first poll, READY=1 waits for
+ * the engine as at start.
+ */
+static void
+daemon_reloaded(struct daemon *d)
+{
+	if (engine_stats(d->engine)->ready)
+		daemon_on_ready(d);
+}
+
 /* SIGHUP: a bad new config is logged, every error of it, and the old kept. */
 static void
 daemon_on_reload(evutil_socket_t sig, short what, void *arg)
@@ -271,12 +283,11 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	d->cal = cal;
 	metrics.reloads++;
 	log_notice("reloaded %s", d->config_path);
-	daemon_on_ready(d);
+	daemon_reloaded(d);
 	return;
 fail:
-	/* Still serving on the old configuration: that is ready too. */
 	metrics.reload_failures++;
-	daemon_on_ready(d);
+	daemon_reloaded(d);
 }
 
 static int
