@@ -17,6 +17,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "notifier_impl.h"
 #include "pg.h"
 
@@ -219,6 +220,10 @@ notifier_sent(void *arg, const struct tx_result *r)
 		    "%s", s->email_id, s->kind, s->route, s->attempts,
 		    o == TX_FAILED ? "failed for good" : "failed, will retry",
 		    r->reply);
+	if (o == TX_SENT)
+		metrics.emails_sent++;
+	else
+		metrics.emails_failed++;
 	if (o == TX_FAILED) {
 		n->stats.failed++;
 		notifier_report_failure(n, s);
