@@ -19,5 +19,7 @@ int ctl_migrate(struct ctl *ctl, int argc, char **argv);
 int ctl_status(struct ctl *ctl, int argc, char **argv);
 /* ctl_due.c */
 int ctl_due(struct ctl *ctl, int argc, char **argv);
+/* ctl_report.c */
+int ctl_report(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ static const struct {
 	{ "migrate", ctl_migrate, "migrate" },
 	{ "status", ctl_status, "status" },
 	{ "due", ctl_due, "due --clock C [--priority P] --from TIME" },
+	{ "report", ctl_report,
+	    "report [--date D] [--format text|html|csv|json] [--send]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
