@@ -33,7 +33,7 @@ setup_calendar(const struct config *cfg)
 	if (cfg->calendar.holidays[0] != '\0' &&
 	    calendar_load_holidays(cal, cfg->calendar.holidays, err,
 	    sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(stderr, "%s: calendar.holidays: %s\n", cfg->path, err);
 		calendar_free(cal);
 		return NULL;
 	}

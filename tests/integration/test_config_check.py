@@ -4,6 +4,7 @@ Runs the real binary from $MASHWATCH_BUILD (default ./build) and asserts on
 its output and exit status (sysexits: 0 ok, 78 bad configuration).
 """
 import os
+import pathlib
 import re
 import subprocess
 from pathlib import Path
@@ -88,6 +89,10 @@ def test_world_readable_password_refused(tmp_path):
     assert "readable by others" in r.stderr
     assert "hunter2" not in r.stderr
 
+    # At 0600 it loads; -t also reads the holiday file, so name a real one.
+    holidays = pathlib.Path(__file__).resolve().parents[2] / "etc" / \
+        "bank-holidays-england-and-wales.txt"
+    path.write_text(text + 'calendar: { holidays = "%s"; };\n' % holidays)
     path.chmod(0o600)
     r = run("-t", "-d", "-c", str(path))
     assert r.returncode == 0, r.stderr

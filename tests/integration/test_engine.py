@@ -235,3 +235,96 @@ def test_two_daemons_one_leader(db, build, tmp_path):
         if a.alive():
             a.kill()
         assert b.stop() == 0
+
+
+def test_hostile_rows(pg, db, build, tmp_path):
+    """A source whose rows are wrong in every way a mapping can get them
+    wrong: each bad row is one invalid finding and the daemon carries on.
+    The source is a SQL_ASCII database, the only kind that can hold bytes
+    that are not UTF-8."""
+    src = "hostile_%d" % os.getpid()
+    pg.create_database(src)
+    conn = pg.connect("postgres")
+    with conn.cursor() as cur:
+        cur.execute("drop database %s" % src)
+        cur.execute("create database %s encoding 'SQL_ASCII' lc_collate 'C' "
+                    "lc_ctype 'C' template template0" % src)
+    conn.close()
+    s = pg.connect(src)
+    with s.cursor() as cur:
+        cur.execute("""
+            create schema mash;
+            create table mash.clocks (clock text, instance_id text, child_id text,
+                team_id text, worker_id text, priority text, started_at timestamptz,
+                stopped_at timestamptz, updated_at timestamptz default now());
+            create table mash.events (kind text, event_id text, child_id text,
+                team_id text, occurred_at timestamptz, updated_at timestamptz default now());
+            create table mash.checks (check_name text, instance_id text, child_id text,
+                team_id text, occurred_at timestamptz, passed boolean, detail text,
+                updated_at timestamptz default now());
+        """)
+        start = "now() - interval '3 days'"
+        cur.execute(f"""
+            insert into mash.clocks (clock, instance_id, child_id, team_id, started_at, stopped_at) values
+              ('contact_decision', 'OK1', 'P1', 'MASH', {start}, null),
+              ('contact_decision', 'N1', null, 'MASH', {start}, null),
+              ('contact_decision', 'N2', 'P2', 'MASH', null, null),
+              ('contact_decision', 'B1', 'P3', 'MASH', {start}, {start} - interval '1 hour'),
+              ('contact_decision', 'F1', 'P4', 'MASH', '2099-01-01', null),
+              ('contact_decision', repeat('x', 1024 * 1024), 'P5', 'MASH', {start}, null),
+              ('contact_decision', 'U1', E'P\\xc3\\x28', 'MASH', {start}, null),
+              ('contact_decision', 'D1', 'P7', 'MASH', {start}, null),
+              ('contact_decision', 'D1', 'P7', 'MASH', {start}, null),
+              ('no_such_clock', 'K1', 'P8', 'MASH', {start}, null),
+              ('da_screening', 'R1', 'P9', 'MASH', {start}, null);
+            update mash.clocks set priority = 'extreme' where instance_id = 'R1';
+            insert into mash.events (kind, event_id, child_id, occurred_at) values
+              ('contact', 'E1', null, now()), ('contact', 'E2', 'P1', null);
+            insert into mash.checks (check_name, instance_id, child_id, occurred_at, passed) values
+              ('strategy_attendance', 'S1', 'P1', now(), null);
+        """)
+    s.close()
+    src_conninfo = pg.conninfo(src)
+    config = mw.write_config(tmp_path / "mw.conf", src_conninfo,
+                             state_conninfo=db.conninfo, listen="")
+    mw.migrate(build, config)
+    d = mw.Daemon(build, config, tmp_path / "d.log")
+    try:
+        d.wait_log("loaded")
+        found = mw.wait_for(lambda: db.query(
+            "select detail->>'instance', detail->>'reason' from mashwatch.alerts "
+            "where level = 'data_quality' order by 1"), what="findings")
+        time.sleep(1)
+        found = db.query("select detail->>'instance', detail->>'reason' "
+                         "from mashwatch.alerts where level = 'data_quality' order by 1")
+        reasons = dict(found)
+        expect = {
+            "N1": "child_id is missing",
+            "N2": "started_at is missing",
+            "B1": "stopped before it started",
+            "F1": "starts in the future",
+            "U1": "child_id is not valid UTF-8",
+            "D1": "duplicated instance",
+            "K1": "unknown clock 'no_such_clock'",
+            "R1": "unknown priority 'extreme'",
+            "E1": "child_id is missing",
+            "E2": "occurred_at is missing",
+            "S1": "passed is missing",
+        }
+        for instance, reason in expect.items():
+            assert reasons.get(instance) == reason, (instance, found)
+        huge = [k for k in reasons if k.startswith("xxxx")]
+        assert len(huge) == 1 and len(huge[0]) < 100
+        assert reasons[huge[0]] == "instance_id is too long"
+        assert len(found) == len(expect) + 1
+        # The good rows still alert (the first of the duplicated pair is
+        # kept; its twin is the finding), and the daemon is still running.
+        assert db.query("select instance_id, level from mashwatch.alerts "
+                        "where rule = 'contact_decision' order by 1") == [
+            ("D1", "overdue"), ("OK1", "overdue")]
+        assert d.alive()
+        # No identifier of a child in the log.
+        assert "P5" not in d.text() and "xxxxxxxx" not in d.text()
+    finally:
+        assert d.stop() == 0
+        pg.drop_database(src)
