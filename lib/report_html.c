@@ -143,7 +143,7 @@ h_bars_row(FILE *fp, const char *label, double value, double max,
     const char *colour, const char *figure)
 {
 	fputs("<tr><td width=\"38%\" style=\"" FONT "font-size:14px;"
-	    "color:#222222\">", fp);
+	    "color:#222222;word-break:break-word;overflow-wrap:anywhere\">", fp);
 	report_html_escape(fp, label);
 	fputs("</td><td width=\"44%\">", fp);
 	h_bar(fp, value, max, colour);
@@ -163,9 +163,11 @@ static void
 h_grid_open(FILE *fp, const char *const *heads, size_t n)
 {
 	fputs("<tr><td style=\"padding:6px 16px\"><table role=\"presentation\" "
-	    "width=\"100%\" cellpadding=\"4\" cellspacing=\"0\" border=\"0\" "
-	    "style=\"" FONT "font-size:13px;border-collapse:collapse\">\n<tr>",
-	    fp);
+	    "width=\"100%\" cellpadding=\"3\" cellspacing=\"0\" border=\"0\" "
+	    "style=\"" FONT "font-size:13px;border-collapse:collapse\">\n", fp);
+	if (n == 0)
+		return;
+	fputs("<tr>", fp);
 	for (size_t i = 0; i < n; i++)
 		fprintf(fp, "<th align=\"%s\" style=\"" FONT "font-size:12px;"
 		    "color:" MUTED ";border-bottom:1px solid #cccccc;"
@@ -177,8 +179,8 @@ h_grid_open(FILE *fp, const char *const *heads, size_t n)
 static void
 h_cell_text(FILE *fp, const char *s)
 {
-	fputs("<td align=\"left\" style=\"border-bottom:1px solid #eeeeee\">",
-	    fp);
+	fputs("<td align=\"left\" style=\"border-bottom:1px solid #eeeeee;"
+	    "word-break:break-word;overflow-wrap:anywhere\">", fp);
 	report_html_escape(fp, s);
 	fputs("</td>", fp);
 }
@@ -206,12 +208,12 @@ h_cell_n(FILE *fp, uint64_t n, const char *colour_if_nonzero)
 static void
 h_cell_vs(FILE *fp, uint64_t now, uint64_t before)
 {
-	const char *arrow = now > before ? "&#9650;" : now < before ?
-	    "&#9660;" : "";
+	const char *arrow = now > before ? " &#9650;" : now < before ?
+	    " &#9660;" : "";
 
 	fprintf(fp, "<td align=\"right\" style=\"border-bottom:1px solid "
-	    "#eeeeee;white-space:nowrap\"><b>%llu</b> <span style=\"color:"
-	    MUTED ";font-size:11px\">%s%llu</span></td>",
+	    "#eeeeee\"><b>%llu</b>%s<br><span style=\"color:" MUTED
+	    ";font-size:11px;white-space:nowrap\">was %llu</span></td>",
 	    (unsigned long long)now, arrow, (unsigned long long)before);
 }
 
@@ -269,7 +271,7 @@ h_demand(FILE *fp, const struct report *r)
 	    "28 days" };
 
 	h_section(fp, "1", "Demand");
-	h_note(fp, "Each figure with the period before it in grey.");
+	h_note(fp, "Each figure with the period of the same length before it.");
 	h_grid_open(fp, heads, 4);
 	for (int m = 0; m < RM_COUNT; m++) {
 		const struct report_demand *d = &r->demand[m];
@@ -484,9 +486,7 @@ static void
 h_pairs(FILE *fp, const char *const *labels, const uint64_t *v, size_t n,
     const char *const *colours)
 {
-	static const char *const heads[] = { "", "" };
-
-	h_grid_open(fp, heads, 2);
+	h_grid_open(fp, NULL, 0);
 	for (size_t i = 0; i < n; i++) {
 		fputs("<tr>", fp);
 		h_cell_text(fp, labels[i]);
