@@ -138,8 +138,8 @@ static int
 read_source(const struct ctl *ctl, struct report *r)
 {
 	PGconn *conn;
-	char end[32], since[32], *sql = NULL;
-	const char *params[2] = { end, since };
+	char end[32], since[32], csince[32], *sql = NULL;
+	const char *params[2] = { end, since }, *cparams[2] = { end, csince };
 	const char *s = ctl->cfg->source.schema;
 	int ret = -1;
 
@@ -147,6 +147,8 @@ read_source(const struct ctl *ctl, struct report *r)
 		return -1;
 	snprintf(end, sizeof(end), "%" PRId64, r->end);
 	snprintf(since, sizeof(since), "%" PRId64, r->since);
+	/* Clocks matter only from the start of the earliest demand period. */
+	snprintf(csince, sizeof(csince), "%" PRId64, r->bounds[RP_PREV_28][0]);
 
 	sql = xasprintf("SELECT clock, instance_id, child_id, team_id, priority, "
 	    "floor(extract(epoch FROM started_at))::bigint, "
@@ -154,7 +156,7 @@ read_source(const struct ctl *ctl, struct report *r)
 	    "FROM \"%s\".clocks WHERE started_at < to_timestamp($1) AND "
 	    "(stopped_at IS NULL OR stopped_at >= to_timestamp($2) OR "
 	    "started_at >= to_timestamp($2) OR stopped_at < started_at)", s);
-	if (stream(conn, "mash.clocks", sql, 2, params, row_clock, r) < 0)
+	if (stream(conn, "mash.clocks", sql, 2, cparams, row_clock, r) < 0)
 		goto out;
 	free(sql);
 	/* Grouped by child in byte order: see report_add_event. */

@@ -141,8 +141,9 @@ void report_free(struct report *r);
 
 /*
  * Rows that can matter are those of mash.clocks that started before
- * r->end and either are open, stopped on or after r->since, started on or
- * after r->since, or stopped before they started (invalid); of mash.events
+ * r->end and either are open, stopped on or after r->bounds[RP_PREV_28][0],
+ * started on or after it, or stopped before they started (invalid); of
+ * mash.events
  * and mash.checks those that occurred in [r->since, r->end).  Feeding
  * others is harmless, only slower.
  */
