@@ -132,7 +132,7 @@ install: all
 	install -m 640 etc/mashwatch.conf $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf
 	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
 	cp -R etc/sql/. $(DESTDIR)$(DATADIR)/sql/
-	install -m 644 doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 doc/mashwatch.conf.5 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 systemd/mashwatch.service $(DESTDIR)$(UNITDIR)/
 
