@@ -16,6 +16,7 @@
 #include "mashwatch/config.h"
 #include "engine.h"
 #include "log.h"
+#include "reporter.h"
 #include "setup.h"
 
 #define MASHWATCH_CONF	DEFAULT_CONFIG
@@ -128,6 +129,7 @@ struct daemon {
 	struct config		*cfg;
 	struct calendar		*cal;
 	struct engine		*engine;
+	struct reporter		*reporter;
 	bool			 stopping;
 };
 
@@ -196,11 +198,20 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 		    errs.v[i]);
 	config_errors_clear(&errs);
 	engine_reconfigure(d->engine, cfg, cal);
+	reporter_reconfigure(d->reporter, cfg, cal);
 	config_free(d->cfg);
 	calendar_free(d->cal);
 	d->cfg = cfg;
 	d->cal = cal;
 	log_notice("reloaded %s", d->config_path);
+}
+
+static bool
+daemon_is_leader(void *arg)
+{
+	struct daemon *d = arg;
+
+	return engine_stats(d->engine)->leader;
 }
 
 static int
@@ -222,8 +233,11 @@ daemon_run(struct daemon *d)
 	    MASHWATCH_VERSION, calendar_tzname(d->cal), d->cfg->nclocks);
 	d->engine = engine_new(d->base, d->cfg, d->cal);
 	engine_start(d->engine);
+	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
+	    daemon_is_leader, d);
 	event_base_dispatch(d->base);
 
+	reporter_free(d->reporter);
 	engine_free(d->engine);
 	event_free(ev_term);
 	event_free(ev_int);
