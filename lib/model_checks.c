@@ -259,7 +259,8 @@ model_foreach_failed_check(const struct model *m,
 	struct failed_ctx fc = { .m = m };
 
 	strmap_foreach(m->checks, check_collect, &fc);
-	qsort(fc.v, fc.n, sizeof(*fc.v), check_cmp);
+	if (fc.n > 0)
+		qsort(fc.v, fc.n, sizeof(*fc.v), check_cmp);
 	for (size_t i = 0; i < fc.n; i++) {
 		const struct check_ent *c = fc.v[i];
 		struct check_view v = {
@@ -473,7 +474,8 @@ model_foreach_invalid(const struct model *m,
 	struct invalid_ctx ic = { 0 };
 
 	strmap_foreach(m->invalid, invalid_collect, &ic);
-	qsort(ic.v, ic.n, sizeof(*ic.v), invalid_cmp);
+	if (ic.n > 0)
+		qsort(ic.v, ic.n, sizeof(*ic.v), invalid_cmp);
 	for (size_t i = 0; i < ic.n; i++) {
 		struct invalid_view v = { ic.v[i]->source, ic.v[i]->instance,
 		    ic.v[i]->reason };

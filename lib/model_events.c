@@ -328,7 +328,8 @@ model_foreach_repeat(const struct model *m, int64_t now,
 	struct repeat_ctx rc = { .m = m, .now = now };
 
 	strmap_foreach(m->children, child_collect, &rc);
-	qsort(rc.v, rc.n, sizeof(*rc.v), hit_cmp);
+	if (rc.n > 0)
+		qsort(rc.v, rc.n, sizeof(*rc.v), hit_cmp);
 	for (size_t i = 0; i < rc.n; i++) {
 		const struct repeat_hit *h = &rc.v[i];
 		const char **ids = xreallocarray(NULL, h->count, sizeof(*ids));
