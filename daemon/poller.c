@@ -20,8 +20,12 @@
 #include "log.h"
 #include "pg.h"
 
-/* Rows committed by transactions that began before our last poll. */
-#define OVERLAP_MIN	60
+/*
+ * Rows committed by transactions that began before our last poll carry an
+ * updated_at from before it: read that far back again.  Longer transactions
+ * are caught by the full resync.
+ */
+#define OVERLAP		60
 /* Clocks stopped this long ago are no longer of interest. */
 #define RECENT		(28 * 86400)
 #define PROGRESS_EVERY	250000
@@ -309,14 +313,10 @@ poller_run(struct poller *p, struct model *m, bool full, int64_t now,
 {
 	char since[32], clocks[32], events[32], checks[32];
 	const char *params[4] = { since, clocks, events, checks };
-	int64_t overlap = p->cfg->source.poll_interval * 2;
-
 	if (p->busy)
 		return -1;
-	if (overlap < OVERLAP_MIN)
-		overlap = OVERLAP_MIN;
 	snprintf(since, sizeof(since), "%.6f",
-	    (double)since_us / 1e6 - (double)overlap);
+	    (double)since_us / 1e6 - (double)OVERLAP);
 	snprintf(clocks, sizeof(clocks), "%" PRId64, now - RECENT);
 	snprintf(events, sizeof(events), "%" PRId64, now - longest_window(p->cfg));
 	snprintf(checks, sizeof(checks), "%" PRId64, now - RECENT);

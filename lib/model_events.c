@@ -102,7 +102,7 @@ window_count(const struct model *m, const struct child_events *ce,
  */
 static void
 child_evaluate(struct model *m, struct child_events *ce, size_t k,
-    int64_t now)
+    int64_t now, const int64_t *since)
 {
 	const struct event *e = &ce->v[k];
 
@@ -115,7 +115,8 @@ child_evaluate(struct model *m, struct child_events *ce, size_t k,
 
 		if (strcmp(r->kind, ce->kind) != 0)
 			continue;
-		if (e->at <= calendar_subtract(m->cal, now, &r->window))
+		if (e->at <= (since ? since[i] :
+		    calendar_subtract(m->cal, now, &r->window)))
 			continue;
 		n = window_count(m, ce, r, e->at, &first);
 		if (n < (size_t)r->min)
@@ -222,13 +223,14 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 	if (k == ce->n - 1)
 		ce->team_id = strmap_intern(m->strings, r->team_id);
 	if (m->loaded && !m->in_full && fresh)
-		child_evaluate(m, ce, k, now);
+		child_evaluate(m, ce, k, now, NULL);
 	return 0;
 }
 
 struct sweep_ctx {
 	struct model	*m;
 	int64_t		 now;
+	int64_t		*since;		/* per rule: now - window, computed once */
 	char		**empty;
 	size_t		 nempty;
 };
@@ -255,7 +257,7 @@ child_sweep(void *arg, const char *key, size_t len, void *value)
 		sc->empty[sc->nempty++] = xstrndup(key, len);
 		return;
 	}
-	child_evaluate(sc->m, ce, ce->n - 1, sc->now);
+	child_evaluate(sc->m, ce, ce->n - 1, sc->now, sc->since);
 }
 
 /*
@@ -267,7 +269,12 @@ model_events_sweep(struct model *m, int64_t now)
 {
 	struct sweep_ctx sc = { .m = m, .now = now };
 
+	sc.since = xreallocarray(NULL, m->cfg->nrepeats + 1, sizeof(*sc.since));
+	for (size_t i = 0; i < m->cfg->nrepeats; i++)
+		sc.since[i] = calendar_subtract(m->cal, now,
+		    &m->cfg->repeats[i].window);
 	strmap_foreach(m->children, child_sweep, &sc);
+	free(sc.since);
 	for (size_t i = 0; i < sc.nempty; i++) {
 		child_free(strmap_del(m->children, sc.empty[i],
 		    strlen(sc.empty[i])));
