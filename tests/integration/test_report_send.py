@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not (mw.REPO / "daemon" / "transport.c").exists(
                                 reason="the notify transports are not merged yet")
 
 
-def setup(db, build, tmp_path, at="00:00"):
+def configure(db, build, tmp_path, at="00:00"):
     config = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo,
                              poll_interval=1, lease_ttl=5, extra="""
 report: { at = "%s"; archive = "%s";
@@ -35,7 +35,7 @@ def reports(outbox):
 
 
 def test_send_once_with_archive_and_record(db, build, tmp_path):
-    config, outbox = setup(db, build, tmp_path)
+    config, outbox = configure(db, build, tmp_path)
     p = mw.run(build, "mashwatchctl", "-c", config, "report", "--date", "2022-04-27", "--send")
     assert "sent to 1 recipients" in p.stderr
     sent = reports(outbox)
@@ -60,7 +60,7 @@ def test_send_once_with_archive_and_record(db, build, tmp_path):
 
 
 def test_live_claim_is_respected(db, build, tmp_path):
-    config, outbox = setup(db, build, tmp_path)
+    config, outbox = configure(db, build, tmp_path)
     db.execute("insert into mashwatch.reports (report_date, claimed_by)"
                " values ('2022-04-27', 'other:1:x')")
     p = mw.run(build, "mashwatchctl", "-c", config, "report", "--date", "2022-04-27",
@@ -75,7 +75,7 @@ def test_live_claim_is_respected(db, build, tmp_path):
 
 def test_daemon_sends_when_it_comes_back_and_never_twice(db, build, tmp_path):
     # report.at 00:00 has passed today while no daemon ran.
-    config, outbox = setup(db, build, tmp_path, at="00:00")
+    config, outbox = configure(db, build, tmp_path, at="00:00")
     yesterday = (dt.datetime.now(ZoneInfo("Europe/London")).date() - dt.timedelta(days=1))
     d = mw.Daemon(build, config, tmp_path / "d1.log")
     try:
