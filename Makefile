@@ -13,6 +13,7 @@ MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/mashwatch
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 BUILD    ?= build
 PKGS     := libpq libevent libconfig libcurl jansson
@@ -55,11 +56,13 @@ COMMON_OBJS += $(BUILD)/gen/migrations.o
 
 LIBA := $(BUILD)/libmashwatch.a
 PROGS := $(BUILD)/mashwatchd $(BUILD)/mashwatchctl
+# mashwatch.conf(5) takes its settings from the config table itself.
+MANPAGES := $(BUILD)/doc/mashwatch.conf.5 doc/mashwatchd.8 doc/mashwatchctl.8
 # Drives daemon/pg.c against a real server for tests/integration.
 PGPROBE := $(BUILD)/tests/pgprobe
 
 .PHONY: all check check-run unit integration asan demo bench install clean bootstrap
-all: $(LIBA) $(PROGS)
+all: $(LIBA) $(PROGS) $(BUILD)/doc/mashwatch.conf.5
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -90,6 +93,18 @@ $(BUILD)/mashwatchctl: $(BUILD)/daemon/mashwatchctl.o $(COMMON_OBJS) $(LIBA)
 $(PGPROBE): $(BUILD)/tests/pgprobe.o $(BUILD)/daemon/pg.o $(BUILD)/daemon/log.o $(LIBA)
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/mkconfman: doc/mkconfman.c $(LIBA)
+	@mkdir -p $(@D)
+	$(E) CC $<
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) -lm
+
+$(BUILD)/doc/mashwatch.conf.5: doc/mashwatch.conf.5.in $(BUILD)/mkconfman
+	@mkdir -p $(@D)
+	$(E) GEN $@
+	$(Q)$(BUILD)/mkconfman > $@.settings && \
+	    sed -e '/^@SETTINGS@$$/{r $@.settings' -e 'd;}' doc/mashwatch.conf.5.in > $@.tmp && \
+	    rm -f $@.settings && mv $@.tmp $@
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(@D)
@@ -124,17 +139,28 @@ bench: bootstrap
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) bench/run.py
 
+# Programs, man pages, the example config (never over an existing one), the
+# holiday file, the SQL, the unit with this PREFIX's paths, the sysusers entry.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/mashwatch \
-	    $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(DATADIR)/sql/state $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/mashwatchd $(DESTDIR)$(SBINDIR)/mashwatchd
 	install -m 755 $(BUILD)/mashwatchctl $(DESTDIR)$(BINDIR)/mashwatchctl
-	install -m 640 etc/mashwatch.conf $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf || \
+	    install -m 640 etc/mashwatch.conf $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf
+	install -m 644 etc/mashwatch.conf $(DESTDIR)$(DATADIR)/mashwatch.conf.example
 	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
-	cp -R etc/sql/. $(DESTDIR)$(DATADIR)/sql/
-	install -m 644 doc/mashwatch.conf.5 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 etc/sql/cms.sql etc/sql/mash.sql $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/state/
+	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 systemd/mashwatch.service $(DESTDIR)$(UNITDIR)/
+	sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
+	    -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/mashwatch.service \
+	    > $(DESTDIR)$(UNITDIR)/mashwatch.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/mashwatch.service
+	install -m 644 systemd/mashwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/mashwatch.conf
 
 clean:
 	rm -rf build

@@ -576,3 +576,9 @@ engine_on_ready(struct engine *e, void (*cb)(void *), void *arg)
 	e->ready_cb = cb;
 	e->ready_arg = arg;
 }
+
+struct pgconn *
+engine_state_conn(struct engine *e)
+{
+	return e->state;
+}

@@ -103,6 +103,8 @@ void engine_stop(struct engine *e, void (*cb)(void *arg), void *arg);
 const struct engine_stats *engine_stats(const struct engine *e);
 const struct model *engine_model(const struct engine *e);
 void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
+/* The state database connection, for read-only figures (/metrics). */
+struct pgconn *engine_state_conn(struct engine *e);
 
 /* once.c: `mashwatchd --once`; returns a sysexits code. */
 int once_run(const struct config *cfg, const struct calendar *cal,

@@ -15,9 +15,15 @@
 
 #include "mashwatch/config.h"
 #include "engine.h"
+#include "http.h"
 #include "log.h"
 #include "reporter.h"
+#include "metrics.h"
+#include "sdnotify.h"
 #include "setup.h"
+
+/* Seconds between STATUS= updates (sent only when the text changes). */
+#define STATUS_INTERVAL	5
 
 #define MASHWATCH_CONF	DEFAULT_CONFIG
 #ifndef MASHWATCH_VERSION
@@ -50,7 +56,8 @@ usage(FILE *fp)
 	    "  -t, --test         check the configuration and exit;"
 	    " with -d print it\n"
 	    "  -d, --debug        log debug messages\n"
-	    "  -f, --foreground   stay in the foreground (as under systemd)\n"
+	    "  -f, --foreground   accepted for compatibility: mashwatchd never\n"
+	    "                     forks and always runs in the foreground\n"
 	    "      --once         evaluate once, print JSON lines, exit\n"
 	    "      --at TIME      evaluate as of TIME (ISO 8601)\n"
 	    "      --all          also print clocks on time and stopped\n"
@@ -90,6 +97,7 @@ options_parse(int argc, char *argv[], struct options *o)
 			o->debug = true;
 			break;
 		case 'f':
+			/* Always in the foreground, as systemd wants. */
 			o->foreground = true;
 			break;
 		case OPT_ONCE:
@@ -130,8 +138,66 @@ struct daemon {
 	struct calendar		*cal;
 	struct engine		*engine;
 	struct reporter		*reporter;
+	struct sdnotify		*notify;
+	struct http_server	*http;
+	struct event		*ev_status;
 	bool			 stopping;
 };
+
+/* One line for `systemctl status`: role, counts, last poll.  No ids. */
+static void
+daemon_status(struct daemon *d, char *buf, size_t len)
+{
+	const struct engine_stats *st = engine_stats(d->engine);
+	struct model_counts c;
+	char when[64];
+
+	if (d->stopping) {
+		snprintf(buf, len, "stopping: writing what is queued");
+		return;
+	}
+	if (!st->state_up || !st->source_up) {
+		snprintf(buf, len, "waiting for the %s database",
+		    !st->state_up ? "state" : "source");
+		return;
+	}
+	if (!st->leader) {
+		snprintf(buf, len, "standby: another daemon is the leader");
+		return;
+	}
+	if (st->last_poll_at == 0) {
+		snprintf(buf, len, "leader: loading the source");
+		return;
+	}
+	model_counts(engine_model(d->engine), engine_now(), &c);
+	calendar_format_iso(d->cal, st->last_poll_at, when, sizeof(when));
+	snprintf(buf, len, "leader: %zu open, %zu overdue, %zu invalid rows; "
+	    "last poll %s (%zu rows, %.2f s)", c.open, c.overdue, c.invalid,
+	    when, st->last_poll.rows, st->last_poll.seconds);
+}
+
+static void
+daemon_on_status(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char buf[256];
+
+	(void)fd;
+	(void)what;
+	daemon_status(d, buf, sizeof(buf));
+	sdnotify_status(d->notify, buf);
+}
+
+/* The first poll succeeded, or we stand by: tell systemd we are up. */
+static void
+daemon_on_ready(void *arg)
+{
+	struct daemon *d = arg;
+	char buf[256];
+
+	daemon_status(d, buf, sizeof(buf));
+	sdnotify_ready(d->notify, buf);
+}
 
 static void
 daemon_stopped(void *arg)
@@ -154,7 +220,21 @@ daemon_on_stop(evutil_socket_t sig, short what, void *arg)
 	}
 	d->stopping = true;
 	log_notice("signal %d: stopping", (int)sig);
+	sdnotify_stopping(d->notify);
+	http_set_stopping(d->http);
 	engine_stop(d->engine, daemon_stopped, d);
+}
+
+/*
+ * After RELOADING=1 systemd waits for READY=1.  Still serving on the old
+ * configuration counts as ready; before the first poll, READY=1 waits for
+ * the engine as at start.
+ */
+static void
+daemon_reloaded(struct daemon *d)
+{
+	if (engine_stats(d->engine)->ready)
+		daemon_on_ready(d);
 }
 
 /* SIGHUP: a bad new config is logged, every error of it, and the old kept. */
@@ -170,13 +250,14 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	log_notice("reloading %s", d->config_path);
+	sdnotify_reloading(d->notify);
 	if ((cfg = config_load(d->config_path, &errs)) == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_err("%s", errs.v[i]);
 		log_err("reload failed: %zu errors; still running on the old "
 		    "configuration", errs.n);
 		config_errors_clear(&errs);
-		return;
+		goto fail;
 	}
 	cal = calendar_new(cfg->calendar.timezone, cfg->calendar.working_days,
 	    err, sizeof(err));
@@ -190,7 +271,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 		log_err("reload failed: calendar: %s; still running on the old "
 		    "configuration", err);
 		config_free(cfg);
-		return;
+		goto fail;
 	}
 	config_unreloadable_changes(d->cfg, cfg, &errs);
 	for (size_t i = 0; i < errs.n; i++)
@@ -203,7 +284,13 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	calendar_free(d->cal);
 	d->cfg = cfg;
 	d->cal = cal;
+	metrics.reloads++;
 	log_notice("reloaded %s", d->config_path);
+	daemon_reloaded(d);
+	return;
+fail:
+	metrics.reload_failures++;
+	daemon_reloaded(d);
 }
 
 static bool
@@ -218,6 +305,9 @@ static int
 daemon_run(struct daemon *d)
 {
 	struct event *ev_term, *ev_int, *ev_hup;
+	struct timeval tv = { STATUS_INTERVAL, 0 };
+	char err[256];
+	int ret = EX_OK;
 
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
@@ -231,20 +321,35 @@ daemon_run(struct daemon *d)
 
 	log_notice("mashwatchd %s starting (calendar %s, %zu clocks)",
 	    MASHWATCH_VERSION, calendar_tzname(d->cal), d->cfg->nclocks);
+	d->notify = sdnotify_new(d->base);
 	d->engine = engine_new(d->base, d->cfg, d->cal);
+	engine_on_ready(d->engine, daemon_on_ready, d);
+	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
+	    d->cfg->http.listen, d->engine, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		ret = EX_UNAVAILABLE;
+		goto out;
+	}
+	d->ev_status = event_new(d->base, -1, EV_PERSIST, daemon_on_status, d);
+	event_add(d->ev_status, &tv);
 	engine_start(d->engine);
 	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
 	    daemon_is_leader, d);
 	event_base_dispatch(d->base);
 
+out:
 	reporter_free(d->reporter);
+	if (d->ev_status != NULL)
+		event_free(d->ev_status);
+	http_free(d->http);
 	engine_free(d->engine);
+	sdnotify_free(d->notify);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_hup);
 	event_base_free(d->base);
 	log_notice("mashwatchd stopped");
-	return EX_OK;
+	return ret;
 }
 
 int

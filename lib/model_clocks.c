@@ -614,3 +614,82 @@ model_clocks_count(const struct model *m, int64_t now, struct model_counts *k)
 				k->overdue++;
 		}
 }
+
+/*
+ * Groups are few (clocks times teams) and team ids are interned, so an
+ * open-addressed table keyed on (clock index, team pointer) is enough.
+ */
+struct count_table {
+	struct clock_count	*v;
+	size_t			 n;
+	size_t			 cap;	/* slots in idx, a power of two */
+	size_t			*idx;	/* 0 empty, else index + 1 */
+};
+
+static size_t
+count_slot(const struct count_table *t, const struct clock_conf *clock,
+    const char *team)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)clock * 0x9e3779b97f4a7c15ULL) ^
+	    ((uint64_t)(uintptr_t)team * 0xc2b2ae3d27d4eb4fULL);
+	size_t i = (size_t)(h ^ (h >> 29)) & (t->cap - 1);
+
+	while (t->idx[i] != 0 && (t->v[t->idx[i] - 1].clock != clock ||
+	    t->v[t->idx[i] - 1].team_id != team))
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
+static struct clock_count *
+count_get(struct count_table *t, const struct clock_conf *clock,
+    const char *team)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t *old = t->idx, ocap = t->cap;
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->idx = xcalloc(t->cap, sizeof(*t->idx));
+		t->v = xreallocarray(t->v, t->cap / 2, sizeof(*t->v));
+		for (size_t j = 0; j < ocap; j++)
+			if (old[j] != 0)
+				t->idx[count_slot(t, t->v[old[j] - 1].clock,
+				    t->v[old[j] - 1].team_id)] = old[j];
+		free(old);
+	}
+	i = count_slot(t, clock, team);
+	if (t->idx[i] == 0) {
+		memset(&t->v[t->n], 0, sizeof(t->v[t->n]));
+		t->v[t->n].clock = clock;
+		t->v[t->n].team_id = team;
+		t->idx[i] = ++t->n;
+	}
+	return &t->v[t->idx[i] - 1];
+}
+
+void
+model_count_by(const struct model *m, int64_t now,
+    void (*fn)(void *arg, const struct clock_count *c), void *arg)
+{
+	struct count_table t = { NULL, 0, 0, NULL };
+
+	for (size_t i = 0; i < m->nbuckets; i++)
+		for (struct clock_inst *c = m->buckets[i]; c; c = c->next) {
+			enum clock_state st = clock_state_at(now, c->started_at,
+			    c->stopped_at, c->warn_at, c->due_at,
+			    c->escalate_at);
+			struct clock_count *k = count_get(&t,
+			    &m->cfg->clocks[c->clock], c->team_id);
+			k->held++;
+			if (st <= CS_ESCALATED)
+				k->open++;
+			if (st == CS_DUE_SOON)
+				k->due_soon++;
+			if (st == CS_OVERDUE || st == CS_ESCALATED)
+				k->overdue++;
+		}
+	for (size_t i = 0; i < t.n; i++)
+		fn(arg, &t.v[i]);
+	free(t.v);
+	free(t.idx);
+}

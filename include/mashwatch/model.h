@@ -216,6 +216,23 @@ struct model_counts {
 void model_counts(const struct model *m, int64_t now,
     struct model_counts *c);
 
+/* Clock instances of one (clock, team) pair, for /metrics. */
+struct clock_count {
+	const struct clock_conf	*clock;
+	const char		*team_id;	/* NULL: no owning team */
+	size_t			 held;		/* open or recently stopped */
+	size_t			 open;
+	size_t			 due_soon;
+	size_t			 overdue;	/* overdue or escalated */
+};
+/*
+ * Count per (clock, team) in one walk of the instances, without sorting:
+ * fn is called once per pair the model holds any instance of, in no
+ * particular order.  The strings are the model's: valid until it changes.
+ */
+void model_count_by(const struct model *m, int64_t now,
+    void (*fn)(void *arg, const struct clock_count *c), void *arg);
+
 /*
  * The state of a clock at time now, from its deadlines.  Exposed for unit
  * tests and the report.

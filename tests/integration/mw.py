@@ -49,7 +49,7 @@ def _clock(name, c):
 
 def write_config(path, conninfo, clocks=None, poll_interval=30,
                  resync_interval=900, listen="mash_changed", lease_ttl=15,
-                 state_conninfo=None, outbox=None, extra=""):
+                 state_conninfo=None, outbox=None, extra="", http_listen=""):
     """Write a config for one test; clocks overrides CLOCKS entry by entry."""
     merged = dict(CLOCKS)
     merged.update(clocks or {})
@@ -69,7 +69,7 @@ checks = ( {{ name = "strategy_attendance"; }}, {{ name = "s47_without_strategy"
 routes: {{ default = [ "mash-managers@example.org" ];
           data_quality = [ "data@example.org" ]; report = [ "leaders@example.org" ]; }};
 notify: {{ transport = "directory"; directory = "{outbox}"; from = "mashwatch@example.org"; }};
-http: {{ listen = ""; }};
+http: {{ listen = "{http_listen}"; }};
 {extra}
 """
     path.write_text(text)
@@ -105,13 +105,14 @@ def once(build, config, at=None, all=False):
 class Daemon:
     """mashwatchd -f in the background; stop() sends SIGTERM and waits."""
 
-    def __init__(self, build, config, logpath, debug=True):
+    def __init__(self, build, config, logpath, debug=True, env=None):
         self.logpath = pathlib.Path(logpath)
         self.log = open(self.logpath, "w")
         cmd = [str(pathlib.Path(build) / "mashwatchd"), "-f", "-c", str(config)]
         if debug:
             cmd.append("-d")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=env)
 
     def text(self):
         return self.logpath.read_text(errors="replace")

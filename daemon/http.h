@@ -1,0 +1,38 @@
+/*
+ * The operations endpoints on evhttp (DESIGN.md section 8):
+ *   /healthz  200 while the loop runs
+ *   /readyz   200 when both databases are reachable and this daemon knows
+ *             whether it is the leader or a standby, else 503; one line why
+ *   /metrics  Prometheus text format: counts per clock and team, polls,
+ *             the outbox, emails, leader flag, invalid rows
+ * Nothing served names a child: clock names and team ids only.
+ */
+#ifndef MASHWATCH_HTTP_H
+#define MASHWATCH_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct event_base;
+struct engine;
+struct http_server;
+
+/*
+ * Listen on addr ("127.0.0.1:9187", "[::1]:9187"; port 0 picks one, which
+ * is logged) and serve e's figures; e is borrowed and must outlive the
+ * server.  Returns NULL with a message in err when addr does not parse or
+ * cannot be bound; the caller owns the result.
+ */
+struct http_server *http_new(struct event_base *base, const char *addr,
+    struct engine *e, char *err, size_t errlen);
+void http_free(struct http_server *h);
+/* From now on /readyz answers 503 "stopping". */
+void http_set_stopping(struct http_server *h);
+
+/*
+ * Append s to buf as a Prometheus label value (backslash, double quote and
+ * newline escaped), truncated to fit; exposed for tests.
+ */
+void http_escape_label(char *buf, size_t len, const char *s);
+
+#endif

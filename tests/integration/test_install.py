@@ -1,0 +1,111 @@
+"""make install with PREFIX and DESTDIR puts every file in place, and every
+man page renders without warnings; mashwatch.conf(5) names every setting."""
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def installed(build, tmp_path_factory):
+    dest = tmp_path_factory.mktemp("destdir")
+    p = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "BUILD=%s" % build,
+                        "PREFIX=/usr", "DESTDIR=%s" % dest, "install"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return dest
+
+
+FILES = [
+    ("usr/sbin/mashwatchd", 0o755),
+    ("usr/bin/mashwatchctl", 0o755),
+    ("etc/mashwatch/mashwatch.conf", 0o640),
+    ("etc/mashwatch/bank-holidays-england-and-wales.txt", 0o644),
+    ("usr/share/mashwatch/mashwatch.conf.example", 0o644),
+    ("usr/share/mashwatch/sql/cms.sql", 0o644),
+    ("usr/share/mashwatch/sql/mash.sql", 0o644),
+    ("usr/share/man/man5/mashwatch.conf.5", 0o644),
+    ("usr/share/man/man8/mashwatchd.8", 0o644),
+    ("usr/share/man/man8/mashwatchctl.8", 0o644),
+    ("lib/systemd/system/mashwatch.service", 0o644),
+    ("usr/lib/sysusers.d/mashwatch.conf", 0o644),
+]
+
+
+@pytest.mark.parametrize("path,mode", FILES)
+def test_file_in_place(installed, path, mode):
+    f = installed / path
+    assert f.is_file(), path
+    assert f.stat().st_mode & 0o777 == mode, "%s: %o" % (path, f.stat().st_mode & 0o777)
+
+
+def test_every_migration_installed(installed):
+    for sql in sorted((REPO / "etc" / "sql" / "state").glob("*.sql")):
+        assert (installed / "usr/share/mashwatch/sql/state" / sql.name).read_text() == sql.read_text()
+
+
+def test_installed_daemon_checks_installed_config(installed):
+    conf = installed / "etc/mashwatch/mashwatch.conf"
+    # The example names the holiday file relative to its own folder.
+    p = subprocess.run([str(installed / "usr/sbin/mashwatchd"), "-t", "-c", str(conf)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "configuration OK\n"
+
+
+def test_unit_points_at_prefix(installed):
+    unit = (installed / "lib/systemd/system/mashwatch.service").read_text()
+    assert "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/mashwatch.conf" in unit
+
+
+def test_install_keeps_an_existing_config(build, tmp_path):
+    conf = tmp_path / "etc/mashwatch/mashwatch.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("# mine\n")
+    p = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "BUILD=%s" % build,
+                        "DESTDIR=%s" % tmp_path, "install"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert conf.read_text() == "# mine\n"
+    assert (tmp_path / "usr/local/sbin/mashwatchd").is_file()
+
+
+PAGES = ["usr/share/man/man5/mashwatch.conf.5", "usr/share/man/man8/mashwatchd.8",
+         "usr/share/man/man8/mashwatchctl.8"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_man_page_renders_without_warnings(installed, page):
+    if shutil.which("man") is None:
+        pytest.skip("man is not installed (scripts/bootstrap installs man-db)")
+    env = dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8")
+    p = subprocess.run(["man", "--warnings", "-l", str(installed / page)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == "", p.stderr
+    assert len(p.stdout.splitlines()) > 20
+
+
+def test_conf_page_names_every_setting(installed, build):
+    """Every setting `mashwatchd -t -d` prints is described in the page."""
+    env = dict(os.environ, MANWIDTH="200", LC_ALL="C.UTF-8")
+    page = subprocess.run(["man", "-l", str(installed / PAGES[0])], capture_output=True,
+                          text=True, env=env, timeout=60).stdout
+    p = subprocess.run([str(build / "mashwatchd"), "-t", "-d", "-c",
+                        str(REPO / "etc" / "mashwatch.conf")],
+                       capture_output=True, text=True, timeout=30)
+    names = set()
+    for line in p.stdout.splitlines():
+        m = re.match(r"^([\w.\[\]]+) = ", line)
+        if m:
+            name = re.sub(r"\[\d+\]", "[]", m.group(1))
+            name = re.sub(r"^routes\.teams\.[^.]+\.", "routes.teams.TEAM.", name)
+            names.add(name)
+    assert len(names) > 30
+    missing = sorted(n for n in names if n not in page)
+    assert not missing, missing
