@@ -154,6 +154,7 @@ install: all
 	install -m 644 etc/sql/cms.sql etc/sql/mash.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/state/
 	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
 	    -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/mashwatch.service \

@@ -23,5 +23,7 @@ int ctl_due(struct ctl *ctl, int argc, char **argv);
 int ctl_ack(struct ctl *ctl, int argc, char **argv);
 int ctl_history(struct ctl *ctl, int argc, char **argv);
 int ctl_test_email(struct ctl *ctl, int argc, char **argv);
+/* ctl_report.c */
+int ctl_report(struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ static const struct {
 	{ "history", ctl_history, "history --child ID" },
 	{ "test-email", ctl_test_email,
 	  "test-email default|data_quality|report|team:ID|escalation:ID" },
+	{ "report", ctl_report,
+	    "report [--date D] [--format text|html|csv|json] [--send]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "http.h"
 #include "log.h"
+#include "reporter.h"
 #include "metrics.h"
 #include "notifier.h"
 #include "sdnotify.h"
@@ -139,6 +140,7 @@ struct daemon {
 	struct engine		*engine;
 	struct notifier		*notifier;
 	int			 running;	/* engine and notifier not yet stopped */
+	struct reporter		*reporter;
 	struct sdnotify		*notify;
 	struct http_server	*http;
 	struct event		*ev_status;
@@ -292,6 +294,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	config_errors_clear(&errs);
 	engine_reconfigure(d->engine, cfg, cal);
 	notifier_reconfigure(d->notifier, cfg, cal);
+	reporter_reconfigure(d->reporter, cfg, cal);
 	config_free(d->cfg);
 	calendar_free(d->cal);
 	d->cfg = cfg;
@@ -338,8 +341,12 @@ daemon_run(struct daemon *d)
 	d->ev_status = event_new(d->base, -1, EV_PERSIST, daemon_on_status, d);
 	event_add(d->ev_status, &tv);
 	engine_start(d->engine);
+	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
+	    daemon_is_leader, d);
 	event_base_dispatch(d->base);
+
 out:
+	reporter_free(d->reporter);
 	if (d->ev_status != NULL)
 		event_free(d->ev_status);
 	http_free(d->http);

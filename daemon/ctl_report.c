@@ -1,0 +1,342 @@
+/*
+ * mashwatchctl report: the nightly report for any past date (DESIGN.md
+ * section 6), printed, or with --send archived, mailed to routes.report and
+ * recorded in mashwatch.reports so that a day is sent once.
+ *
+ * The views are read in libpq's single-row mode: each row is folded into
+ * the report as it arrives and then dropped, so memory stays bounded
+ * however long the history (the server sorts the events; we keep none).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "mashwatch/report.h"
+#include "mashwatch/xmalloc.h"
+#include "ctl.h"
+#include "ctl_report.h"
+#include "log.h"
+#include "setup.h"
+
+static const char *const format_names[] = { "text", "html", "csv", "json" };
+
+typedef int (*row_fn)(struct report *r, PGresult *res);
+
+static int64_t
+num(PGresult *res, int col)
+{
+	if (PQgetisnull(res, 0, col))
+		return TIME_NONE;
+	return strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static const char *
+str(PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+}
+
+static int
+row_clock(struct report *r, PGresult *res)
+{
+	struct clock_row row = { str(res, 0), str(res, 1), str(res, 2),
+	    str(res, 3), NULL, str(res, 4), num(res, 5), num(res, 6) };
+
+	if (row.clock == NULL || row.instance_id == NULL ||
+	    row.child_id == NULL) {
+		r->invalid++;
+		return 0;
+	}
+	report_add_clock(r, &row);
+	return 0;
+}
+
+static int
+row_event(struct report *r, PGresult *res)
+{
+	struct event_row row = { str(res, 0), str(res, 1), str(res, 2), NULL,
+	    num(res, 3) };
+
+	if (row.kind == NULL || row.child_id == NULL)
+		return 0;
+	if (report_add_event(r, &row) < 0) {
+		fprintf(stderr, "mashwatchctl: report: events arrived out of "
+		    "order (child %s)\n", row.child_id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+row_check(struct report *r, PGresult *res)
+{
+	if (str(res, 0) == NULL || str(res, 2) == NULL)
+		return 0;
+	report_add_check(r, str(res, 0), num(res, 1),
+	    strcmp(str(res, 2), "t") == 0);
+	return 0;
+}
+
+static int
+row_caseload(struct report *r, PGresult *res)
+{
+	if (str(res, 0) != NULL)
+		report_add_caseload(r, atoi(str(res, 0)));
+	return 0;
+}
+
+/*
+ * Run one parameterised query in single-row mode and feed every row to fn.
+ * Logs the count and the time taken.
+ */
+static int
+stream(PGconn *conn, const char *what, const char *sql, int nparams,
+    const char *const *params, row_fn fn, struct report *r)
+{
+	PGresult *res;
+	struct timespec t0, t1;
+	uint64_t rows = 0;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL,
+	    0) || !PQsetSingleRowMode(conn)) {
+		fprintf(stderr, "mashwatchctl: report: %s: %s", what,
+		    PQerrorMessage(conn));
+		return -1;
+	}
+	while ((res = PQgetResult(conn)) != NULL) {
+		switch (PQresultStatus(res)) {
+		case PGRES_SINGLE_TUPLE:
+			rows++;
+			if (ret == 0 && fn(r, res) < 0)
+				ret = -1;
+			break;
+		case PGRES_TUPLES_OK:
+			break;
+		default:
+			fprintf(stderr, "mashwatchctl: report: %s: %s", what,
+			    PQresultErrorMessage(res));
+			ret = -1;
+		}
+		PQclear(res);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "report: read %" PRIu64 " rows of %s in %.2f s\n", rows,
+	    what, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return ret;
+}
+
+/* Read the mash views into r; the schema name was validated at load. */
+static int
+read_source(const struct ctl *ctl, struct report *r)
+{
+	PGconn *conn;
+	char end[32], since[32], csince[32], *sql = NULL;
+	const char *params[2] = { end, since }, *cparams[2] = { end, csince };
+	const char *s = ctl->cfg->source.schema;
+	int ret = -1;
+
+	if ((conn = setup_connect(ctl->cfg->source.conninfo, "source")) == NULL)
+		return -1;
+	snprintf(end, sizeof(end), "%" PRId64, r->end);
+	snprintf(since, sizeof(since), "%" PRId64, r->since);
+	/* Clocks matter only from the start of the earliest demand period. */
+	snprintf(csince, sizeof(csince), "%" PRId64, r->bounds[RP_PREV_28][0]);
+
+	sql = xasprintf("SELECT clock, instance_id, child_id, team_id, priority, "
+	    "floor(extract(epoch FROM started_at))::bigint, "
+	    "floor(extract(epoch FROM stopped_at))::bigint "
+	    "FROM \"%s\".clocks WHERE started_at < to_timestamp($1) AND "
+	    "(stopped_at IS NULL OR stopped_at >= to_timestamp($2) OR "
+	    "started_at >= to_timestamp($2) OR stopped_at < started_at)", s);
+	if (stream(conn, "mash.clocks", sql, 2, cparams, row_clock, r) < 0)
+		goto out;
+	free(sql);
+	/* Grouped by child in byte order: see report_add_event. */
+	sql = xasprintf("SELECT kind, event_id, child_id, "
+	    "floor(extract(epoch FROM occurred_at))::bigint "
+	    "FROM \"%s\".events WHERE occurred_at < to_timestamp($1) AND "
+	    "occurred_at >= to_timestamp($2) "
+	    "ORDER BY child_id COLLATE \"C\", occurred_at, event_id "
+	    "COLLATE \"C\"", s);
+	if (stream(conn, "mash.events", sql, 2, params, row_event, r) < 0)
+		goto out;
+	free(sql);
+	sql = xasprintf("SELECT check_name, "
+	    "floor(extract(epoch FROM occurred_at))::bigint, passed "
+	    "FROM \"%s\".checks WHERE occurred_at < to_timestamp($1) AND "
+	    "occurred_at >= to_timestamp($2)", s);
+	if (stream(conn, "mash.checks", sql, 2, params, row_check, r) < 0)
+		goto out;
+	free(sql);
+	/* Caseloads have no history: they are as of now. */
+	sql = xasprintf("SELECT open_cases FROM \"%s\".caseloads", s);
+	if (stream(conn, "mash.caseloads", sql, 0, NULL, row_caseload, r) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(sql);
+	PQfinish(conn);
+	return ret;
+}
+
+/* Alerts on D, and escalations still open at its end. */
+static int
+read_alerts(PGconn *conn, struct report *r)
+{
+	char from[32], to[32];
+	const char *params[2] = { from, to };
+	PGresult *res;
+	int ret = -1;
+
+	snprintf(from, sizeof(from), "%" PRId64, r->bounds[RP_DAY][0]);
+	snprintf(to, sizeof(to), "%" PRId64, r->end);
+	res = PQexecParams(conn, "WITH p AS (SELECT to_timestamp($1) AS f, "
+	    "to_timestamp($2) AS t) SELECT "
+	    "count(*) FILTER (WHERE fired_at >= f AND fired_at < t), "
+	    "count(*) FILTER (WHERE resolved_at >= f AND resolved_at < t), "
+	    "count(*) FILTER (WHERE level = 'escalated' AND fired_at >= f "
+	    "AND fired_at < t), "
+	    "count(*) FILTER (WHERE acked_at >= f AND acked_at < t), "
+	    "count(*) FILTER (WHERE level = 'escalated' AND fired_at < t AND "
+	    "(resolved_at IS NULL OR resolved_at >= t)) "
+	    "FROM mashwatch.alerts, p", 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		fprintf(stderr, "mashwatchctl: report: mashwatch.alerts: %s",
+		    PQresultErrorMessage(res));
+		goto out;
+	}
+	r->alerts.raised = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	r->alerts.resolved = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+	r->alerts.escalated = strtoull(PQgetvalue(res, 0, 2), NULL, 10);
+	r->alerts.acknowledged = strtoull(PQgetvalue(res, 0, 3), NULL, 10);
+	r->alerts.escalations_open = strtoull(PQgetvalue(res, 0, 4), NULL, 10);
+	ret = 0;
+out:
+	PQclear(res);
+	return ret;
+}
+
+int
+report_write(const struct report *r, int format, FILE *fp)
+{
+	switch (format) {
+	case FMT_HTML:
+		return report_write_html(r, fp);
+	case FMT_CSV:
+		return report_write_csv(r, fp);
+	case FMT_JSON:
+		return report_write_json(r, fp);
+	default:
+		return report_write_text(r, fp);
+	}
+}
+
+struct report *
+report_generate(const struct ctl *ctl, PGconn *state, struct cal_date d)
+{
+	struct report *r;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = report_new(ctl->cfg, ctl->cal, d, (int64_t)time(NULL));
+	fprintf(stderr, "report: %04d-%02d-%02d: reading the source\n", d.year,
+	    d.month, d.day);
+	if (read_source(ctl, r) < 0 || read_alerts(state, r) < 0) {
+		report_free(r);
+		return NULL;
+	}
+	report_finish(r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "report: %04d-%02d-%02d: %" PRIu64 " rows in %.2f s\n",
+	    d.year, d.month, d.day, r->rows, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return r;
+}
+
+static void
+usage_report(void)
+{
+	fprintf(stderr, "usage: mashwatchctl [-c FILE] report [--date D] "
+	    "[--format text|html|csv|json] [--send]\n");
+}
+
+int
+ctl_report(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "date", required_argument, NULL, 'D' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "send", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cal_date d, today;
+	struct report *r = NULL;
+	PGconn *state = NULL;
+	int ch, format = FMT_TEXT, rc = EX_USAGE;
+	bool send = false, have_date = false;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'D':
+			if (cal_date_parse(optarg, &d) < 0) {
+				fprintf(stderr, "mashwatchctl: --date '%s' is "
+				    "not a date (YYYY-MM-DD)\n", optarg);
+				goto out;
+			}
+			have_date = true;
+			break;
+		case 'F':
+			for (format = 0; format < 4; format++)
+				if (strcmp(optarg, format_names[format]) == 0)
+					break;
+			if (format == 4) {
+				usage_report();
+				goto out;
+			}
+			break;
+		case 'S':
+			send = true;
+			break;
+		default:
+			usage_report();
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		usage_report();
+		goto out;
+	}
+	today = calendar_date_of(ctl->cal, (int64_t)time(NULL));
+	if (!have_date)
+		d = cal_date_add_days(today, -1);
+	if (cal_date_cmp(d, today) >= 0) {
+		fprintf(stderr, "mashwatchctl: --date must be a past date; "
+		    "today is %04d-%02d-%02d\n", today.year, today.month,
+		    today.day);
+		goto out;
+	}
+	setup_warn_coverage(ctl->cal, calendar_start_of(ctl->cal, d));
+	rc = EX_UNAVAILABLE;
+	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
+		goto out;
+	if (send) {
+		rc = report_send(ctl, state, d);
+		goto out;
+	}
+	if ((r = report_generate(ctl, state, d)) == NULL)
+		goto out;
+	rc = report_write(r, format, stdout) < 0 || fflush(stdout) != 0 ?
+	    EX_IOERR : EX_OK;
+out:
+	report_free(r);
+	PQfinish(state);
+	return rc;
+}

@@ -1,0 +1,28 @@
+/* mashwatchctl report: shared between the report command and its sender. */
+#ifndef MASHWATCH_CTL_REPORT_H
+#define MASHWATCH_CTL_REPORT_H
+
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "mashwatch/report.h"
+#include "ctl.h"
+
+/* Formats of --format, in the order of their names. */
+enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON };
+
+/* Read the source views and the alert store; NULL (reason printed) on error. */
+struct report *report_generate(const struct ctl *ctl, PGconn *state,
+    struct cal_date d);
+int report_write(const struct report *r, int format, FILE *fp);
+
+/*
+ * ctl_report_send.c: claim the date in mashwatch.reports, generate, archive
+ * under report.archive, mail to routes.report and record the send.  Returns
+ * EX_OK also when the date was already sent; EX_TEMPFAIL when another
+ * sender holds a live claim.
+ */
+int report_send(const struct ctl *ctl, PGconn *state, struct cal_date d);
+
+#endif

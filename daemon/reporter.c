@@ -1,0 +1,207 @@
+/*
+ * The reporter runs the report in a child process, `mashwatchctl report
+ * --send --date D`, watched from the loop with a timer and waitpid(WNOHANG).
+ * Why a child rather than async queries on the loop: the report reads a
+ * few hundred thousand rows and the mail transport may wait on a relay;
+ * in a child none of that can stall the loop or the lease, the claim-then-
+ * send protocol lives in one place (ctl_report_send.c) for the daemon and
+ * the operator alike, and a crash in it cannot take the daemon down.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "mashwatch/xmalloc.h"
+#include "log.h"
+#include "reporter.h"
+
+extern char **environ;
+
+/* How often to look; a report is due at most this late after report.at. */
+#define TICK		30
+/* After a failed run, wait this long before the next attempt. */
+#define RETRY		300
+
+struct reporter {
+	struct event_base	*base;
+	struct event		*tick;
+	char			*config_path;	/* absolute: the child may not share our cwd */
+	char			*ctl_path;
+	const struct config	*cfg;
+	const struct calendar	*cal;
+	bool			(*is_leader)(void *);
+	void			*arg;
+	pid_t			 child;
+	struct cal_date		 running;	/* the date the child is sending */
+	struct cal_date		 done;		/* last date sent (or found sent) */
+	time_t			 retry_at;
+};
+
+/* mashwatchctl beside mashwatchd, else in ../bin (sbin installs), else PATH. */
+static char *
+ctl_find(void)
+{
+	char self[PATH_MAX], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			p = xasprintf("%s/mashwatchctl", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+			p = xasprintf("%s/../bin/mashwatchctl", self);
+			if (access(p, X_OK) == 0)
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup("mashwatchctl");
+}
+
+/*
+ * The date whose report is due now: yesterday once report.at has passed
+ * today, else the day before yesterday (due yesterday, perhaps missed).
+ */
+static struct cal_date
+due_date(const struct reporter *r, time_t now)
+{
+	struct cal_date today = calendar_date_of(r->cal, now);
+	int64_t midnight = calendar_start_of(r->cal, today);
+
+	if ((now - midnight) / 60 >= r->cfg->report.at)
+		return cal_date_add_days(today, -1);
+	return cal_date_add_days(today, -2);
+}
+
+static void
+reporter_reap(struct reporter *r)
+{
+	int status;
+	pid_t pid = waitpid(r->child, &status, WNOHANG);
+
+	if (pid == 0)
+		return;
+	r->child = -1;
+	if (pid < 0) {
+		log_warn("report %04d-%02d-%02d: waitpid", r->running.year,
+		    r->running.month, r->running.day);
+		r->retry_at = time(NULL) + RETRY;
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EX_OK) {
+		log_info("report %04d-%02d-%02d: done", r->running.year,
+		    r->running.month, r->running.day);
+		r->done = r->running;
+		return;
+	}
+	log_warnx("report %04d-%02d-%02d: mashwatchctl %s %d; trying again in "
+	    "%d s", r->running.year, r->running.month, r->running.day,
+	    WIFEXITED(status) ? "exited" : "killed by signal",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), RETRY);
+	r->retry_at = time(NULL) + RETRY;
+}
+
+static void
+reporter_start(struct reporter *r, struct cal_date d)
+{
+	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
+	char a4[] = "--send", a5[] = "--date";
+	char *argv[] = { a0, a1, r->config_path, a3, a4, a5, date, NULL };
+	int err;
+
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month, d.day);
+	err = posix_spawnp(&r->child, r->ctl_path, NULL, NULL, argv, environ);
+	if (err != 0) {
+		errno = err;
+		log_warn("report %s: cannot run %s", date, r->ctl_path);
+		r->child = -1;
+		r->retry_at = time(NULL) + RETRY;
+		return;
+	}
+	r->running = d;
+	log_info("report %s: sending (pid %d)", date, (int)r->child);
+}
+
+static void
+reporter_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct reporter *r = arg;
+	struct timeval tv = { TICK, 0 };
+	time_t now = time(NULL);
+	struct cal_date d;
+
+	(void)fd;
+	(void)what;
+	if (r->child > 0)
+		reporter_reap(r);
+	if (r->child > 0 || now < r->retry_at || !r->is_leader(r->arg))
+		goto again;
+	d = due_date(r, now);
+	if (cal_date_cmp(d, r->done) != 0)
+		reporter_start(r, d);
+again:
+	/* Poll the child often; otherwise a tick is enough. */
+	if (r->child > 0)
+		tv.tv_sec = 1;
+	evtimer_add(r->tick, &tv);
+}
+
+struct reporter *
+reporter_new(struct event_base *base, const char *config_path,
+    const struct config *cfg, const struct calendar *cal,
+    bool (*is_leader)(void *arg), void *arg)
+{
+	struct reporter *r = xcalloc(1, sizeof(*r));
+	struct timeval tv = { 1, 0 };
+	char *abs = realpath(config_path, NULL);
+
+	r->base = base;
+	r->config_path = abs ? abs : xstrdup(config_path);
+	r->ctl_path = ctl_find();
+	r->cfg = cfg;
+	r->cal = cal;
+	r->is_leader = is_leader;
+	r->arg = arg;
+	r->child = -1;
+	r->tick = evtimer_new(base, reporter_tick, r);
+	/* The first look soon after start: a report missed while down. */
+	evtimer_add(r->tick, &tv);
+	return r;
+}
+
+void
+reporter_reconfigure(struct reporter *r, const struct config *cfg,
+    const struct calendar *cal)
+{
+	r->cfg = cfg;
+	r->cal = cal;
+}
+
+void
+reporter_free(struct reporter *r)
+{
+	if (r == NULL)
+		return;
+	if (r->child > 0)
+		log_info("report %04d-%02d-%02d: left running (pid %d)",
+		    r->running.year, r->running.month, r->running.day,
+		    (int)r->child);
+	event_free(r->tick);
+	free(r->config_path);
+	free(r->ctl_path);
+	free(r);
+}

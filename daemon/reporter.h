@@ -1,0 +1,31 @@
+/*
+ * The reporter: the nightly report on mashwatchd's schedule (DESIGN.md
+ * section 6).  While this daemon is the leader, from report.at local time
+ * it runs `mashwatchctl report --send` for the previous day until that
+ * succeeds; a daemon that was down at report.at does it when it comes back,
+ * and mashwatch.reports makes a second run for a day already sent a no-op.
+ */
+#ifndef MASHWATCH_REPORTER_H
+#define MASHWATCH_REPORTER_H
+
+#include <stdbool.h>
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
+
+struct event_base;
+struct reporter;
+
+/*
+ * cfg and cal are borrowed (see reporter_reconfigure); config_path is the
+ * file the child reads.  is_leader(arg) is asked before every run.
+ */
+struct reporter *reporter_new(struct event_base *base, const char *config_path,
+    const struct config *cfg, const struct calendar *cal,
+    bool (*is_leader)(void *arg), void *arg);
+void reporter_reconfigure(struct reporter *r, const struct config *cfg,
+    const struct calendar *cal);
+/* A run in progress is left to finish: its claim makes that safe. */
+void reporter_free(struct reporter *r);
+
+#endif

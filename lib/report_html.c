@@ -1,0 +1,688 @@
+/*
+ * The report for people: HTML for the email body and a plain-text
+ * alternative.  The HTML is built for Outlook's Word engine and for phones:
+ * tables for layout, every style inline, colours also as bgcolor, bar
+ * charts made of table cells, no scripts, no images, no external anything.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mashwatch/report.h"
+
+#define FONT	"font-family:Arial,Helvetica,sans-serif;"
+#define RED	"#b3261e"
+#define AMBER	"#b26a00"
+#define GREEN	"#1e7b34"
+#define BLUE	"#1d5fa8"
+#define GREY	"#e6e6e6"
+#define MUTED	"#555555"
+
+void
+report_html_escape(FILE *fp, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		case '\'':
+			fputs("&#39;", fp);
+			break;
+		default:
+			fputc(*s, fp);
+		}
+	}
+}
+
+static const char *
+pct(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "–");
+	else
+		snprintf(buf, len, "%.0f%%", v * 100);
+	return buf;
+}
+
+static const char *
+wd(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "–");
+	else
+		snprintf(buf, len, "%.1f", v);
+	return buf;
+}
+
+static const char *
+date_str(struct cal_date d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04d-%02d-%02d", d.year, d.month, d.day);
+	return buf;
+}
+
+static uint64_t
+clock_total_overdue(const struct report *r, bool week_ago)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < r->nclocks; i++)
+		n += week_ago ? r->clocks[i].overdue_week_ago :
+		    r->clocks[i].overdue;
+	return n;
+}
+
+/* ---- HTML ---- */
+
+static void
+h_section(FILE *fp, const char *n, const char *title)
+{
+	fprintf(fp, "<tr><td style=\"" FONT "padding:22px 16px 6px 16px;"
+	    "font-size:18px;font-weight:bold;color:#222222;border-bottom:"
+	    "2px solid " BLUE "\">%s. ", n);
+	report_html_escape(fp, title);
+	fputs("</td></tr>\n", fp);
+}
+
+static void
+h_note(FILE *fp, const char *text)
+{
+	fputs("<tr><td style=\"" FONT "padding:4px 16px;font-size:12px;"
+	    "color:" MUTED "\">", fp);
+	report_html_escape(fp, text);
+	fputs("</td></tr>\n", fp);
+}
+
+/*
+ * One bar: a table whose first cell is `value / max` of the width.  Both
+ * width and bgcolor are attributes too, which is what Outlook honours.
+ */
+static void
+h_bar(FILE *fp, double value, double max, const char *colour)
+{
+	int w = max > 0 ? (int)lround(value / max * 100) : 0;
+
+	if (value > 0 && w < 1)
+		w = 1;
+	if (w > 100)
+		w = 100;
+	fputs("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" "
+	    "cellspacing=\"0\" border=\"0\"><tr>", fp);
+	if (w > 0)
+		fprintf(fp, "<td width=\"%d%%\" height=\"14\" bgcolor=\"%s\" "
+		    "style=\"background:%s;height:14px;font-size:1px;"
+		    "line-height:1px\">&nbsp;</td>", w, colour, colour);
+	if (w < 100)
+		fprintf(fp, "<td width=\"%d%%\" height=\"14\" bgcolor=\"" GREY
+		    "\" style=\"background:" GREY ";height:14px;font-size:1px;"
+		    "line-height:1px\">&nbsp;</td>", 100 - w);
+	fputs("</tr></table>", fp);
+}
+
+/* A table of label | bar | figure rows inside the page's one column. */
+static void
+h_bars_open(FILE *fp)
+{
+	fputs("<tr><td style=\"padding:6px 16px\"><table role=\"presentation\" "
+	    "width=\"100%\" cellpadding=\"3\" cellspacing=\"0\" border=\"0\" "
+	    "style=\"" FONT "font-size:14px\">\n", fp);
+}
+
+static void
+h_bars_row(FILE *fp, const char *label, double value, double max,
+    const char *colour, const char *figure)
+{
+	fputs("<tr><td width=\"38%\" style=\"" FONT "font-size:14px;"
+	    "color:#222222;word-break:break-word;overflow-wrap:anywhere\">", fp);
+	report_html_escape(fp, label);
+	fputs("</td><td width=\"44%\">", fp);
+	h_bar(fp, value, max, colour);
+	fputs("</td><td width=\"18%\" align=\"right\" style=\"" FONT
+	    "font-size:14px;font-weight:bold;white-space:nowrap\">", fp);
+	report_html_escape(fp, figure);
+	fputs("</td></tr>\n", fp);
+}
+
+static void
+h_table_close(FILE *fp)
+{
+	fputs("</table></td></tr>\n", fp);
+}
+
+static void
+h_grid_open(FILE *fp, const char *const *heads, size_t n)
+{
+	fputs("<tr><td style=\"padding:6px 16px\"><table role=\"presentation\" "
+	    "width=\"100%\" cellpadding=\"3\" cellspacing=\"0\" border=\"0\" "
+	    "style=\"" FONT "font-size:13px;border-collapse:collapse\">\n", fp);
+	if (n == 0)
+		return;
+	fputs("<tr>", fp);
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "<th align=\"%s\" style=\"" FONT "font-size:12px;"
+		    "color:" MUTED ";border-bottom:1px solid #cccccc;"
+		    "font-weight:normal\">%s</th>", i == 0 ? "left" : "right",
+		    heads[i]);
+	fputs("</tr>\n", fp);
+}
+
+static void
+h_cell_text(FILE *fp, const char *s)
+{
+	fputs("<td align=\"left\" style=\"border-bottom:1px solid #eeeeee;"
+	    "word-break:break-word;overflow-wrap:anywhere\">", fp);
+	report_html_escape(fp, s);
+	fputs("</td>", fp);
+}
+
+static void
+h_cell(FILE *fp, const char *s, const char *colour)
+{
+	fprintf(fp, "<td align=\"right\" style=\"border-bottom:1px solid "
+	    "#eeeeee;white-space:nowrap%s%s%s\">", colour ? ";color:" : "",
+	    colour ? colour : "", colour ? ";font-weight:bold" : "");
+	report_html_escape(fp, s);
+	fputs("</td>", fp);
+}
+
+static void
+h_cell_n(FILE *fp, uint64_t n, const char *colour_if_nonzero)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n);
+	h_cell(fp, buf, n > 0 ? colour_if_nonzero : NULL);
+}
+
+/* "12 (9)": this period and, in grey, the one before. */
+static void
+h_cell_vs(FILE *fp, uint64_t now, uint64_t before)
+{
+	const char *arrow = now > before ? " &#9650;" : now < before ?
+	    " &#9660;" : "";
+
+	fprintf(fp, "<td align=\"right\" style=\"border-bottom:1px solid "
+	    "#eeeeee\"><b>%llu</b>%s<br><span style=\"color:" MUTED
+	    ";font-size:11px;white-space:nowrap\">was %llu</span></td>",
+	    (unsigned long long)now, arrow, (unsigned long long)before);
+}
+
+static void
+h_headline(FILE *fp, const struct report *r)
+{
+	uint64_t late = clock_total_overdue(r, false);
+	uint64_t was = clock_total_overdue(r, true);
+	double max = 0;
+
+	fprintf(fp, "<tr><td bgcolor=\"%s\" style=\"" FONT "background:%s;"
+	    "color:#ffffff;padding:16px;font-size:22px;font-weight:bold\">"
+	    "%llu overdue now <span style=\"font-size:14px;font-weight:normal\">"
+	    "(a week earlier %llu)</span></td></tr>\n",
+	    late ? RED : GREEN, late ? RED : GREEN, (unsigned long long)late,
+	    (unsigned long long)was);
+	fputs("<tr><td style=\"" FONT "padding:10px 16px;font-size:15px;"
+	    "line-height:22px;color:#222222\">", fp);
+	/* The first line is the total already shown above. */
+	for (size_t i = 1; i < r->nheadline; i++) {
+		bool worse = strncmp(r->headline[i], "Worse:", 6) == 0;
+
+		fprintf(fp, "<div style=\"margin:0 0 6px 0%s\">&#8226; ",
+		    worse ? ";color:" RED ";font-weight:bold" : "");
+		report_html_escape(fp, r->headline[i]);
+		fputs("</div>\n", fp);
+	}
+	fputs("</td></tr>\n", fp);
+	for (size_t i = 0; i < r->nclocks; i++)
+		if ((double)r->clocks[i].overdue > max)
+			max = (double)r->clocks[i].overdue;
+	if (max == 0)
+		return;
+	h_note(fp, "Overdue now, by clock:");
+	h_bars_open(fp);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+		char fig[48];
+
+		if (c->overdue == 0)
+			continue;
+		snprintf(fig, sizeof(fig), "%llu%s", (unsigned long long)
+		    c->overdue, c->overdue > c->overdue_week_ago ? " \u25B2" :
+		    "");
+		h_bars_row(fp, c->conf->label ? c->conf->label : c->conf->name,
+		    (double)c->overdue, max, RED, fig);
+	}
+	h_table_close(fp);
+}
+
+static void
+h_demand(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "", "Yesterday", "7 days",
+	    "28 days" };
+
+	h_section(fp, "1", "Demand");
+	h_note(fp, "Each figure with the period of the same length before it.");
+	h_grid_open(fp, heads, 4);
+	for (int m = 0; m < RM_COUNT; m++) {
+		const struct report_demand *d = &r->demand[m];
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, d->label);
+		h_cell_vs(fp, d->n[RP_DAY], d->n[RP_PREV_DAY]);
+		h_cell_vs(fp, d->n[RP_7], d->n[RP_PREV_7]);
+		h_cell_vs(fp, d->n[RP_28], d->n[RP_PREV_28]);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
+static const char *
+share_colour(double s)
+{
+	if (isnan(s))
+		return GREY;
+	return s >= 0.9 ? GREEN : s >= 0.7 ? AMBER : RED;
+}
+
+static void
+h_timeliness(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "", "Done", "Median", "90%",
+	    "Open", "Overdue", "Oldest" };
+	char a[32], b[32], o[32];
+
+	h_section(fp, "2", "Timeliness");
+	h_note(fp, "Share done within the limit, of those done in the 28 days "
+	    "to the report date:");
+	h_bars_open(fp);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+		double s = report_share(c->now.within_limit, c->now.stopped);
+
+		h_bars_row(fp, c->conf->label ? c->conf->label : c->conf->name,
+		    isnan(s) ? 0 : s, 1, share_colour(s), pct(s, a, sizeof(a)));
+	}
+	h_table_close(fp);
+	h_note(fp, "Durations in working days; open and overdue at the end of "
+	    "the day.");
+	h_grid_open(fp, heads, 7);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, c->conf->label ? c->conf->label : c->conf->name);
+		h_cell_n(fp, c->now.stopped, NULL);
+		h_cell(fp, wd(report_quantile_hist(c->now.hist, c->now.nhist,
+		    0.5), a, sizeof(a)), NULL);
+		h_cell(fp, wd(report_quantile_hist(c->now.hist, c->now.nhist,
+		    0.9), b, sizeof(b)), NULL);
+		h_cell_n(fp, c->open, NULL);
+		h_cell_n(fp, c->overdue, RED);
+		if (c->has_oldest)
+			snprintf(o, sizeof(o), "%d wd", c->oldest_age);
+		else
+			snprintf(o, sizeof(o), "–");
+		h_cell(fp, o, NULL);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
+static void
+h_waiting(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "Working days waiting", "0", "1",
+	    "2–4", "5–9", "10+" };
+	static const char *const shade[RB_COUNT] = { NULL, NULL, AMBER, RED,
+	    RED };
+
+	h_section(fp, "3", "Waiting now");
+	h_grid_open(fp, heads, 6);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, c->conf->label ? c->conf->label : c->conf->name);
+		for (int b = 0; b < RB_COUNT; b++)
+			h_cell_n(fp, c->bands[b], shade[b]);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
+static void
+h_repeats(FILE *fp, const struct report *r)
+{
+	static const char *const names[5] = { "1", "2", "3", "4", "5 or more" };
+	char title[160], fig[32], w[32];
+
+	h_section(fp, "4", "Repeat contacts");
+	for (size_t i = 0; i < r->nrepeats; i++) {
+		const struct report_repeat *rp = &r->repeats[i];
+		double max = 0;
+
+		if (strcmp(rp->conf->kind, "contact") != 0)
+			continue;
+		timescale_format(&rp->conf->window, w, sizeof(w));
+		snprintf(title, sizeof(title), "%s: %llu children with "
+		    "contacts in the %s to the report date, by number of "
+		    "contacts:", rp->conf->label ? rp->conf->label :
+		    rp->conf->name, (unsigned long long)rp->children, w);
+		h_note(fp, title);
+		for (int k = 0; k < 5; k++)
+			if ((double)rp->dist[k] > max)
+				max = (double)rp->dist[k];
+		h_bars_open(fp);
+		for (int k = 0; k < 5; k++) {
+			snprintf(fig, sizeof(fig), "%llu",
+			    (unsigned long long)rp->dist[k]);
+			snprintf(title, sizeof(title), "%s contact%s", names[k],
+			    k == 0 ? "" : "s");
+			h_bars_row(fp, title, (double)rp->dist[k], max,
+			    k == 0 ? BLUE : k == 1 ? AMBER : RED, fig);
+		}
+		h_table_close(fp);
+		if (rp->ntop == 0)
+			continue;
+		fputs("<tr><td style=\"" FONT "padding:4px 16px;font-size:13px;"
+		    "color:#222222\">Most contacted: ", fp);
+		for (size_t j = 0; j < rp->ntop; j++) {
+			fputs(j ? ", " : "", fp);
+			report_html_escape(fp, rp->top[j].child);
+			fprintf(fp, " (%llu)", (unsigned long long)rp->top[j].count);
+		}
+		fputs("</td></tr>\n", fp);
+	}
+}
+
+static void
+h_rereferrals(FILE *fp, const struct report *r)
+{
+	double rate = report_share(r->rereferrals, r->referrals);
+	double max = isnan(rate) ? 0 : rate;
+	char fig[32], note[160];
+
+	h_section(fp, "5", "Re-referrals");
+	snprintf(note, sizeof(note), "%llu of %llu referrals in the 12 months "
+	    "to the report date followed another within 12 months.",
+	    (unsigned long long)r->rereferrals,
+	    (unsigned long long)r->referrals);
+	h_note(fp, note);
+	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
+		if (r->cfg->report.comparators[i].value > max)
+			max = r->cfg->report.comparators[i].value;
+	h_bars_open(fp);
+	h_bars_row(fp, "This authority", isnan(rate) ? 0 : rate, max, BLUE,
+	    pct(rate, fig, sizeof(fig)));
+	for (size_t i = 0; i < r->cfg->report.ncomparators; i++) {
+		const struct float_entry *c = &r->cfg->report.comparators[i];
+		char label[80];
+
+		snprintf(label, sizeof(label), "%s", c->name);
+		for (char *p = label; *p; p++)
+			if (*p == '_')
+				*p = ' ';
+		label[0] = (char)(label[0] >= 'a' && label[0] <= 'z' ?
+		    label[0] - 'a' + 'A' : label[0]);
+		h_bars_row(fp, label, c->value, max, "#8a8a8a",
+		    pct(c->value, fig, sizeof(fig)));
+	}
+	h_table_close(fp);
+}
+
+static bool
+is_strategy(const char *name)
+{
+	return strncmp(name, "strategy", 8) == 0;
+}
+
+static void
+h_strategy(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "", "In time", "Overdue now" };
+	static const char *const cheads[] = { "Last 28 days", "Held",
+	    "Not met" };
+	char a[32];
+
+	h_section(fp, "6", "Strategy discussions");
+	h_grid_open(fp, heads, 3);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+		double s = report_share(c->now.within_limit, c->now.stopped);
+
+		if (!is_strategy(c->conf->name))
+			continue;
+		fputs("<tr>", fp);
+		h_cell_text(fp, c->conf->label ? c->conf->label : c->conf->name);
+		h_cell(fp, pct(s, a, sizeof(a)), NULL);
+		h_cell_n(fp, c->overdue, RED);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+	h_grid_open(fp, cheads, 3);
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const struct report_check *k = &r->checks[i];
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, k->conf->label ? k->conf->label : k->conf->name);
+		h_cell_n(fp, k->total, NULL);
+		h_cell_n(fp, k->failed, RED);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
+static void
+h_pairs(FILE *fp, const char *const *labels, const uint64_t *v, size_t n,
+    const char *const *colours)
+{
+	h_grid_open(fp, NULL, 0);
+	for (size_t i = 0; i < n; i++) {
+		fputs("<tr>", fp);
+		h_cell_text(fp, labels[i]);
+		h_cell_n(fp, v[i], colours ? colours[i] : NULL);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
+static void
+h_rest(FILE *fp, const struct report *r)
+{
+	char amber[64], red[64];
+	const char *cl[3] = { "Workers with open cases", amber, red };
+	const char *const cc[3] = { NULL, AMBER, RED };
+	uint64_t cv[3] = { r->workers, r->amber, r->red };
+	static const char *const al[5] = { "Raised", "Resolved", "Escalated",
+	    "Acknowledged", "Escalations still open" };
+	static const char *const ac[5] = { NULL, NULL, RED, NULL, RED };
+	uint64_t av[5] = { r->alerts.raised, r->alerts.resolved,
+	    r->alerts.escalated, r->alerts.acknowledged,
+	    r->alerts.escalations_open };
+	static const char *const il[1] = { "Source rows that cannot be right" };
+
+	h_section(fp, "7", "Caseloads");
+	snprintf(amber, sizeof(amber), "Over %d cases (amber)",
+	    r->cfg->caseloads.amber);
+	snprintf(red, sizeof(red), "Over %d cases (red)", r->cfg->caseloads.red);
+	h_pairs(fp, cl, cv, 3, cc);
+	h_section(fp, "8", "Alerts on the report date");
+	h_pairs(fp, al, av, 5, ac);
+	h_section(fp, "9", "Data quality");
+	h_pairs(fp, il, &r->invalid, 1, ac + 2);
+}
+
+int
+report_write_html(const struct report *r, FILE *fp)
+{
+	char d[16];
+
+	date_str(r->date, d, sizeof(d));
+	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head>"
+	    "<meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\">"
+	    "<title>MASH front door report %s</title></head>\n"
+	    "<body style=\"margin:0;padding:0;background:#f2f2f2\">\n"
+	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" "
+	    "cellspacing=\"0\" border=\"0\" bgcolor=\"#f2f2f2\"><tr>"
+	    "<td align=\"center\" style=\"padding:12px 4px\">\n"
+	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" "
+	    "cellspacing=\"0\" border=\"0\" bgcolor=\"#ffffff\" "
+	    "style=\"max-width:680px;background:#ffffff\">\n"
+	    "<tr><td style=\"" FONT "padding:16px 16px 8px 16px;"
+	    "font-size:13px;color:" MUTED "\">MASH front door &middot; %s "
+	    "(%s)</td></tr>\n", d, d, calendar_tzname(r->cal));
+	h_headline(fp, r);
+	h_demand(fp, r);
+	h_timeliness(fp, r);
+	h_waiting(fp, r);
+	h_repeats(fp, r);
+	h_rereferrals(fp, r);
+	h_strategy(fp, r);
+	h_rest(fp, r);
+	fputs("<tr><td style=\"" FONT "padding:20px 16px;font-size:11px;"
+	    "color:" MUTED "\">Generated by mashwatch. Working days exclude "
+	    "weekends and bank holidays. Figures are defined in "
+	    "mashwatch-report(5).</td></tr>\n"
+	    "</table>\n</td></tr></table>\n</body></html>\n", fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+/* ---- plain text ---- */
+
+static void
+t_section(FILE *fp, const char *n, const char *title)
+{
+	fprintf(fp, "\n%s. %s\n", n, title);
+}
+
+int
+report_write_text(const struct report *r, FILE *fp)
+{
+	char d[16], a[32], b[32], c3[32], w[32];
+
+	fprintf(fp, "MASH front door report for %s (%s)\n\n",
+	    date_str(r->date, d, sizeof(d)), calendar_tzname(r->cal));
+	for (size_t i = 0; i < r->nheadline; i++)
+		fprintf(fp, "* %s\n", r->headline[i]);
+
+	t_section(fp, "1", "Demand (each with the period before it)");
+	for (int m = 0; m < RM_COUNT; m++) {
+		const struct report_demand *dm = &r->demand[m];
+
+		fprintf(fp, "   %-38s yesterday %llu (%llu), 7 days %llu (%llu), "
+		    "28 days %llu (%llu)\n", dm->label,
+		    (unsigned long long)dm->n[RP_DAY],
+		    (unsigned long long)dm->n[RP_PREV_DAY],
+		    (unsigned long long)dm->n[RP_7],
+		    (unsigned long long)dm->n[RP_PREV_7],
+		    (unsigned long long)dm->n[RP_28],
+		    (unsigned long long)dm->n[RP_PREV_28]);
+	}
+
+	t_section(fp, "2", "Timeliness (28 days; working days)");
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+
+		fprintf(fp, "   %s\n      done %llu, in time %s, median %s, "
+		    "90%% %s; open %llu, overdue %llu", c->conf->label ?
+		    c->conf->label : c->conf->name,
+		    (unsigned long long)c->now.stopped,
+		    pct(report_share(c->now.within_limit, c->now.stopped), a,
+		    sizeof(a)), wd(report_quantile_hist(c->now.hist,
+		    c->now.nhist, 0.5), b, sizeof(b)),
+		    wd(report_quantile_hist(c->now.hist, c->now.nhist, 0.9),
+		    c3, sizeof(c3)), (unsigned long long)c->open,
+		    (unsigned long long)c->overdue);
+		if (c->has_oldest)
+			fprintf(fp, ", oldest %s (%d working days)",
+			    c->oldest_instance, c->oldest_age);
+		fputc('\n', fp);
+	}
+
+	t_section(fp, "3", "Waiting now (working days: 0 / 1 / 2-4 / 5-9 / 10+)");
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+
+		fprintf(fp, "   %-52s", c->conf->label ? c->conf->label :
+		    c->conf->name);
+		for (int k = 0; k < RB_COUNT; k++)
+			fprintf(fp, " %5llu", (unsigned long long)c->bands[k]);
+		fputc('\n', fp);
+	}
+
+	t_section(fp, "4", "Repeat contacts");
+	for (size_t i = 0; i < r->nrepeats; i++) {
+		const struct report_repeat *rp = &r->repeats[i];
+
+		if (strcmp(rp->conf->kind, "contact") != 0)
+			continue;
+		timescale_format(&rp->conf->window, w, sizeof(w));
+		fprintf(fp, "   %llu children in %s: 1: %llu, 2: %llu, 3: %llu, "
+		    "4: %llu, 5+: %llu\n", (unsigned long long)rp->children, w,
+		    (unsigned long long)rp->dist[0],
+		    (unsigned long long)rp->dist[1],
+		    (unsigned long long)rp->dist[2],
+		    (unsigned long long)rp->dist[3],
+		    (unsigned long long)rp->dist[4]);
+		for (size_t j = 0; j < rp->ntop; j++)
+			fprintf(fp, "%s%s (%llu)", j ? ", " : "   most: ",
+			    rp->top[j].child,
+			    (unsigned long long)rp->top[j].count);
+		if (rp->ntop)
+			fputc('\n', fp);
+	}
+
+	t_section(fp, "5", "Re-referrals (12 months)");
+	fprintf(fp, "   %llu of %llu referrals: %s", (unsigned long long)
+	    r->rereferrals, (unsigned long long)r->referrals,
+	    pct(report_share(r->rereferrals, r->referrals), a, sizeof(a)));
+	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
+		fprintf(fp, "; %s %s", r->cfg->report.comparators[i].name,
+		    pct(r->cfg->report.comparators[i].value, a, sizeof(a)));
+	fputc('\n', fp);
+
+	t_section(fp, "6", "Strategy discussions (28 days)");
+	for (size_t i = 0; i < r->nclocks; i++)
+		if (is_strategy(r->clocks[i].conf->name))
+			fprintf(fp, "   %s: in time %s, overdue now %llu\n",
+			    r->clocks[i].conf->label ? r->clocks[i].conf->label :
+			    r->clocks[i].conf->name,
+			    pct(report_share(r->clocks[i].now.within_limit,
+			    r->clocks[i].now.stopped), a, sizeof(a)),
+			    (unsigned long long)r->clocks[i].overdue);
+	for (size_t i = 0; i < r->nchecks; i++)
+		fprintf(fp, "   %s: %llu of %llu\n", r->checks[i].conf->label ?
+		    r->checks[i].conf->label : r->checks[i].conf->name,
+		    (unsigned long long)r->checks[i].failed,
+		    (unsigned long long)r->checks[i].total);
+
+	t_section(fp, "7", "Caseloads");
+	fprintf(fp, "   %llu workers; over %d: %llu; over %d: %llu\n",
+	    (unsigned long long)r->workers, r->cfg->caseloads.amber,
+	    (unsigned long long)r->amber, r->cfg->caseloads.red,
+	    (unsigned long long)r->red);
+	t_section(fp, "8", "Alerts on the report date");
+	fprintf(fp, "   raised %llu, resolved %llu, escalated %llu, "
+	    "acknowledged %llu; escalations still open %llu\n",
+	    (unsigned long long)r->alerts.raised,
+	    (unsigned long long)r->alerts.resolved,
+	    (unsigned long long)r->alerts.escalated,
+	    (unsigned long long)r->alerts.acknowledged,
+	    (unsigned long long)r->alerts.escalations_open);
+	t_section(fp, "9", "Data quality");
+	fprintf(fp, "   %llu source rows cannot be right\n",
+	    (unsigned long long)r->invalid);
+	return ferror(fp) ? -1 : 0;
+}

@@ -1,0 +1,344 @@
+/*
+ * The report as JSON (the public interface of DESIGN.md section 6, every
+ * key documented in mashwatch-report(5)) and as CSV, one row per figure,
+ * flattened from the same JSON so that the two never disagree.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mashwatch/report.h"
+#include "mashwatch/xmalloc.h"
+
+static json_t *
+json_count(uint64_t n)
+{
+	return json_integer((json_int_t)n);
+}
+
+/* NaN (nothing to measure) is null. */
+static json_t *
+json_num(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+json_date(struct cal_date d)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.year, d.month, d.day);
+	return json_string(buf);
+}
+
+static json_t *
+json_instant(const struct report *r, int64_t t)
+{
+	char buf[40];
+
+	calendar_format_iso(r->cal, t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+json_timescale(const struct timescale *ts)
+{
+	char buf[32];
+
+	timescale_format(ts, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+stops_json(const struct report_stops *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "stopped", json_count(s->stopped));
+	json_object_set_new(o, "within_limit", json_count(s->within_limit));
+	json_object_set_new(o, "share_within_limit",
+	    json_num(report_share(s->within_limit, s->stopped)));
+	json_object_set_new(o, "median_working_days",
+	    json_num(report_quantile_hist(s->hist, s->nhist, 0.5)));
+	json_object_set_new(o, "p90_working_days",
+	    json_num(report_quantile_hist(s->hist, s->nhist, 0.9)));
+	return o;
+}
+
+static json_t *
+clock_json(const struct report *r, const struct report_clock *c)
+{
+	json_t *o = json_object(), *bands = json_object(), *w, *old;
+
+	json_object_set_new(o, "clock", json_string(c->conf->name));
+	json_object_set_new(o, "label", json_str_or_null(c->conf->label));
+	json_object_set_new(o, "limit", json_timescale(&c->conf->limit));
+	json_object_update(o, w = stops_json(&c->now));
+	json_decref(w);
+	json_object_set_new(o, "open", json_count(c->open));
+	json_object_set_new(o, "overdue", json_count(c->overdue));
+	for (int b = 0; b < RB_COUNT; b++)
+		json_object_set_new(bands, report_band_names[b],
+		    json_count(c->bands[b]));
+	json_object_set_new(o, "age_bands", bands);
+	if (c->has_oldest) {
+		old = json_object();
+		json_object_set_new(old, "instance",
+		    json_string(c->oldest_instance));
+		json_object_set_new(old, "child", json_string(c->oldest_child));
+		json_object_set_new(old, "started_at",
+		    json_instant(r, c->oldest_started));
+		json_object_set_new(old, "age_working_days",
+		    json_integer(c->oldest_age));
+	} else
+		old = json_null();
+	json_object_set_new(o, "oldest", old);
+	w = stops_json(&c->week_ago);
+	json_object_set_new(w, "open", json_count(c->open_week_ago));
+	json_object_set_new(w, "overdue", json_count(c->overdue_week_ago));
+	json_object_set_new(o, "week_ago", w);
+	return o;
+}
+
+static json_t *
+repeat_json(const struct report_repeat *rp)
+{
+	static const char *const keys[5] = { "1", "2", "3", "4", "5+" };
+	json_t *o = json_object(), *dist = json_object(), *most = json_array();
+
+	json_object_set_new(o, "rule", json_string(rp->conf->name));
+	json_object_set_new(o, "label", json_str_or_null(rp->conf->label));
+	json_object_set_new(o, "kind", json_string(rp->conf->kind));
+	json_object_set_new(o, "window", json_timescale(&rp->conf->window));
+	json_object_set_new(o, "children", json_count(rp->children));
+	for (int k = 0; k < 5; k++)
+		json_object_set_new(dist, keys[k], json_count(rp->dist[k]));
+	json_object_set_new(o, "distribution", dist);
+	for (size_t i = 0; i < rp->ntop; i++)
+		json_array_append_new(most, json_pack("{s:s, s:I}", "child",
+		    rp->top[i].child, "count", (json_int_t)rp->top[i].count));
+	json_object_set_new(o, "most", most);
+	return o;
+}
+
+static json_t *
+report_json(const struct report *r)
+{
+	json_t *o = json_object(), *a, *x, *cmp;
+
+	json_object_set_new(o, "date", json_date(r->date));
+	json_object_set_new(o, "timezone",
+	    json_string(calendar_tzname(r->cal)));
+	json_object_set_new(o, "generated_at",
+	    json_instant(r, r->generated_at));
+
+	a = json_array();
+	for (size_t i = 0; i < r->nheadline; i++)
+		json_array_append_new(a, json_string(r->headline[i]));
+	json_object_set_new(o, "headline", a);
+
+	a = json_array();
+	for (int m = 0; m < RM_COUNT; m++) {
+		x = json_object();
+		json_object_set_new(x, "measure",
+		    json_string(r->demand[m].measure));
+		json_object_set_new(x, "label", json_string(r->demand[m].label));
+		for (int p = 0; p < RP_COUNT; p++)
+			json_object_set_new(x, report_period_keys[p],
+			    json_count(r->demand[m].n[p]));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "demand", a);
+
+	a = json_array();
+	for (size_t i = 0; i < r->nclocks; i++)
+		json_array_append_new(a, clock_json(r, &r->clocks[i]));
+	json_object_set_new(o, "clocks", a);
+
+	a = json_array();
+	for (size_t i = 0; i < r->nrepeats; i++)
+		json_array_append_new(a, repeat_json(&r->repeats[i]));
+	json_object_set_new(o, "repeats", a);
+
+	x = json_object();
+	json_object_set_new(x, "referrals", json_count(r->referrals));
+	json_object_set_new(x, "rereferrals", json_count(r->rereferrals));
+	json_object_set_new(x, "rate",
+	    json_num(report_share(r->rereferrals, r->referrals)));
+	cmp = json_object();
+	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
+		json_object_set_new(cmp, r->cfg->report.comparators[i].name,
+		    json_real(r->cfg->report.comparators[i].value));
+	json_object_set_new(x, "comparators", cmp);
+	json_object_set_new(o, "rereferrals", x);
+
+	a = json_array();
+	for (size_t i = 0; i < r->nchecks; i++)
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:I, s:I}",
+		    "check", r->checks[i].conf->name,
+		    "label", json_str_or_null(r->checks[i].conf->label),
+		    "window", "28 days",
+		    "total", (json_int_t)r->checks[i].total,
+		    "failed", (json_int_t)r->checks[i].failed));
+	json_object_set_new(o, "checks", a);
+
+	json_object_set_new(o, "caseloads", json_pack("{s:I, s:I, s:I, s:i, "
+	    "s:i}", "workers", (json_int_t)r->workers,
+	    "amber", (json_int_t)r->amber, "red", (json_int_t)r->red,
+	    "amber_threshold", r->cfg->caseloads.amber,
+	    "red_threshold", r->cfg->caseloads.red));
+	json_object_set_new(o, "alerts", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+	    "raised", (json_int_t)r->alerts.raised,
+	    "resolved", (json_int_t)r->alerts.resolved,
+	    "escalated", (json_int_t)r->alerts.escalated,
+	    "acknowledged", (json_int_t)r->alerts.acknowledged,
+	    "escalations_open", (json_int_t)r->alerts.escalations_open));
+	json_object_set_new(o, "invalid", json_count(r->invalid));
+	return o;
+}
+
+int
+report_write_json(const struct report *r, FILE *fp)
+{
+	json_t *o = report_json(r);
+	int ret;
+
+	ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	    JSON_REAL_PRECISION(10));
+	json_decref(o);
+	if (ret == 0)
+		fputc('\n', fp);
+	return ret < 0 || ferror(fp) ? -1 : 0;
+}
+
+/*
+ * RFC 4180: quote a field holding a comma, quote or line break, doubling
+ * the quotes.  A field a spreadsheet would run as a formula (=, +, -, @,
+ * tab, CR first) is also quoted and prefixed with an apostrophe; no
+ * figure we write starts so, only text from the source could.
+ */
+void
+report_csv_field(FILE *fp, const char *s)
+{
+	bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	if (formula)
+		fputc('\'', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+csv_row(FILE *fp, const char *section, const char *key, json_t *v)
+{
+	char num[64];
+	const char *s;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		s = json_string_value(v);
+		break;
+	case JSON_INTEGER:
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		s = num;
+		break;
+	case JSON_REAL:
+		snprintf(num, sizeof(num), "%.10g", json_real_value(v));
+		s = num;
+		break;
+	case JSON_TRUE:
+		s = "true";
+		break;
+	case JSON_FALSE:
+		s = "false";
+		break;
+	default:
+		s = "";
+		break;
+	}
+	report_csv_field(fp, section);
+	fputc(',', fp);
+	report_csv_field(fp, key);
+	fputc(',', fp);
+	report_csv_field(fp, s);
+	fputs("\r\n", fp);
+}
+
+/* An array element is named by its identifying field, else its number. */
+static char *
+element_name(json_t *e, size_t i)
+{
+	static const char *const ids[] = { "clock", "rule", "check", "measure",
+	    "child" };
+	json_t *id;
+
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+		if (json_is_object(e) && (id = json_object_get(e, ids[k])) &&
+		    json_is_string(id))
+			return xstrdup(json_string_value(id));
+	return xasprintf("%zu", i + 1);
+}
+
+static void
+csv_walk(FILE *fp, const char *section, const char *prefix, json_t *v)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	char *key, *name;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, e) {
+			key = *prefix ? xasprintf("%s.%s", prefix, k) :
+			    xstrdup(k);
+			csv_walk(fp, section, key, e);
+			free(key);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			name = element_name(e, i);
+			key = *prefix ? xasprintf("%s.%s", prefix, name) :
+			    xstrdup(name);
+			csv_walk(fp, section, key, e);
+			free(key);
+			free(name);
+		}
+	} else
+		csv_row(fp, section, prefix, v);
+}
+
+int
+report_write_csv(const struct report *r, FILE *fp)
+{
+	json_t *o = report_json(r), *v;
+	const char *k;
+
+	fputs("section,key,value\r\n", fp);
+	json_object_foreach(o, k, v) {
+		if (json_is_object(v) || json_is_array(v))
+			csv_walk(fp, k, "", v);
+		else
+			csv_row(fp, "report", k, v);
+	}
+	json_decref(o);
+	return ferror(fp) ? -1 : 0;
+}

@@ -1,0 +1,456 @@
+/*
+ * Unit tests of lib/report*.c: quantiles, the repeat distribution, the
+ * re-referral rule at its edges, clock figures as of the end of the day,
+ * HTML escaping and CSV quoting.  Tables of cases throughout.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
+#include "mashwatch/report.h"
+
+static const char conf_text[] =
+    "source: { conninfo = \"dbname=x\"; };\n"
+    "calendar: { timezone = \"Europe/London\"; holidays = \"%s/etc/bank-holidays-england-and-wales.txt\"; };\n"
+    "clocks = ( { name = \"contact_decision\"; label = \"Contacts <&> "
+    "waiting\"; limit = \"1 working day\"; },\n"
+    "  { name = \"strategy_discussion\"; limit = \"3 working days\";"
+    " limits = { urgent = \"24 hours\"; }; } );\n"
+    "repeats = ( { name = \"repeat_contacts\"; kind = \"contact\"; min = 3;"
+    " window = \"3 months\"; } );\n"
+    "checks = ( { name = \"strategy_attendance\"; } );\n"
+    "routes: { default = [ \"a@example.org\" ]; };\n"
+    "notify: { transport = \"directory\"; directory = \"/tmp\";"
+    " from = \"m@example.org\"; };\n";
+
+struct fixture {
+	char		 path[64];
+	struct config	*cfg;
+	struct calendar	*cal;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct config_errors errs = { 0 };
+	char err[256];
+	FILE *fp;
+	int fd;
+
+	assert_non_null(f);
+	snprintf(f->path, sizeof(f->path), "/tmp/test_report.XXXXXX");
+	assert_true((fd = mkstemp(f->path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	/* Run from the top of the tree, as `make unit` does. */
+	fprintf(fp, conf_text, getenv("MASHWATCH_SRCDIR") ?
+	    getenv("MASHWATCH_SRCDIR") : ".");
+	fclose(fp);
+	f->cfg = config_load(f->path, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	assert_non_null(f->cfg);
+	f->cal = calendar_new("Europe/London", CAL_MON_FRI, err, sizeof(err));
+	assert_non_null(f->cal);
+	/* Easter 2022 */
+	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 15 });
+	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 18 });
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	config_free(f->cfg);
+	calendar_free(f->cal);
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static int64_t
+at(const struct fixture *f, const char *iso)
+{
+	int64_t t;
+
+	assert_int_equal(calendar_parse_iso(f->cal, iso, &t), 0);
+	return t;
+}
+
+static void
+test_quantiles(void **state)
+{
+	static const struct {
+		double		v[8];
+		size_t		n;
+		double		q, want;
+	} cases[] = {
+		{ { 0 }, 0, 0.5, NAN },
+		{ { 3 }, 1, 0.5, 3 },
+		{ { 3 }, 1, 0.9, 3 },
+		{ { 1, 2 }, 2, 0.5, 1.5 },
+		{ { 1, 2, 3 }, 3, 0.5, 2 },
+		{ { 1, 2, 3, 4 }, 4, 0.5, 2.5 },
+		{ { 0, 1, 1, 1, 2, 2, 3, 10 }, 8, 0.9, 5.1 },
+		{ { 0, 1, 1, 1, 2, 2, 3, 10 }, 8, 0.5, 1.5 },
+		{ { 0, 0, 0, 0, 0, 0, 0, 0 }, 8, 0.9, 0 },
+		{ { 1, 2, 3, 4, 5, 6, 7, 8 }, 8, 1.0, 8 },
+		{ { 1, 2, 3, 4, 5, 6, 7, 8 }, 8, 0.0, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t hist[16] = { 0 };
+		double a = report_quantile(cases[i].v, cases[i].n, cases[i].q);
+		double b;
+
+		for (size_t j = 0; j < cases[i].n; j++)
+			hist[(int)cases[i].v[j]]++;
+		b = report_quantile_hist(hist, 16, cases[i].q);
+		if (isnan(cases[i].want)) {
+			assert_true(isnan(a) && isnan(b));
+			continue;
+		}
+		assert_float_equal(a, cases[i].want, 1e-9);
+		assert_float_equal(b, cases[i].want, 1e-9);
+	}
+	assert_float_equal(report_share(150, 1000), 0.15, 1e-12);
+	assert_float_equal(report_share(2, 3), 0.6667, 1e-12);
+	assert_true(isnan(report_share(0, 0)));
+}
+
+static void
+feed(struct fixture *f, struct report *r, const char *kind,
+    const char *child, const char *iso)
+{
+	static int n;
+	char id[16];
+	struct event_row e = { kind, id, child, "MASH", at(f, iso) };
+
+	snprintf(id, sizeof(id), "E%d", ++n);
+	assert_int_equal(report_add_event(r, &e), 0);
+}
+
+/* Children with 1..6 contacts, some just outside (D - 3 months, D]. */
+static void
+test_distribution(void **state)
+{
+	struct fixture *f = *state;
+	struct cal_date d = { 2022, 4, 27 };
+	struct report *r = report_new(f->cfg, f->cal, d, 0);
+	static const struct {
+		const char	*child;
+		int		 in, out;	/* contacts inside and outside */
+	} kids[] = {
+		{ "A", 1, 0 }, { "B", 2, 1 }, { "C", 3, 0 }, { "D", 4, 2 },
+		{ "E", 5, 0 }, { "F", 6, 0 }, { "G", 0, 3 }, { "H", 2, 0 },
+	};
+	const struct report_repeat *rp;
+
+	for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+		/* 2022-01-27 is D - 3 months: outside; 01-28 inside. */
+		for (int k = 0; k < kids[i].out; k++)
+			feed(f, r, "contact", kids[i].child,
+			    "2022-01-27T23:59:00+00:00");
+		for (int k = 0; k < kids[i].in; k++)
+			feed(f, r, "contact", kids[i].child, k == 0 ?
+			    "2022-01-28T00:00:00+00:00" :
+			    "2022-04-27T23:59:00+01:00");
+	}
+	/* The next day is after D: ignored. */
+	feed(f, r, "contact", "Z", "2022-04-28T00:00:00+01:00");
+	report_finish(r);
+	rp = &r->repeats[0];
+	assert_int_equal(rp->children, 7);
+	assert_int_equal(rp->dist[0], 1);
+	assert_int_equal(rp->dist[1], 2);
+	assert_int_equal(rp->dist[2], 1);
+	assert_int_equal(rp->dist[3], 1);
+	assert_int_equal(rp->dist[4], 2);
+	assert_int_equal(rp->ntop, 6);
+	assert_string_equal(rp->top[0].child, "F");
+	assert_int_equal(rp->top[0].count, 6);
+	assert_string_equal(rp->top[1].child, "E");
+	assert_string_equal(rp->top[3].child, "C");
+	assert_string_equal(rp->top[4].child, "B");	/* ties: first child */
+	assert_string_equal(rp->top[5].child, "H");
+	/* Contacts on D and the day before */
+	assert_int_equal(r->demand[RM_CONTACTS].n[RP_DAY], 16);
+	report_free(r);
+}
+
+static void
+test_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+	struct event_row e = { "contact", "E1", "B",  NULL,
+	    at(f, "2022-04-01T10:00:00+01:00") };
+
+	assert_int_equal(report_add_event(r, &e), 0);
+	e.occurred_at -= 60;
+	assert_int_equal(report_add_event(r, &e), -1);
+	e.child_id = "A";
+	assert_int_equal(report_add_event(r, &e), -1);
+	report_free(r);
+}
+
+/* The DfE rule: an earlier referral dated in (date - 12 months, date]. */
+static void
+test_rereferrals(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*name;
+		const char	*times[3];
+		int		 referrals, rereferrals;
+	} cases[] = {
+		{ "one", { "2022-03-01T10:00:00Z" }, 1, 0 },
+		{ "two within a year", { "2021-09-01T10:00:00+01:00",
+		    "2022-03-01T10:00:00Z" }, 2, 1 },
+		{ "exactly 12 months is outside", { "2021-03-01T10:00:00Z",
+		    "2022-03-01T10:00:00Z" }, 1, 0 },
+		{ "12 months less a day is inside", { "2021-03-02T10:00:00Z",
+		    "2022-03-01T10:00:00Z" }, 1, 1 },
+		{ "same day twice", { "2022-03-01T10:00:00Z",
+		    "2022-03-01T11:00:00Z" }, 2, 1 },
+		{ "earlier one before the period still counts",
+		    { "2021-04-20T10:00:00+01:00", "2022-04-10T10:00:00+01:00" },
+		    1, 1 },
+		{ "first of the 12 months", { "2021-04-28T00:00:00+01:00" },
+		    1, 0 },
+		{ "the day before the period", { "2021-04-27T23:59:00+01:00" },
+		    0, 0 },
+		{ "after D", { "2022-04-27T10:00:00+01:00",
+		    "2022-04-28T00:00:00+01:00" }, 1, 0 },
+		{ "three in a row", { "2021-06-01T10:00:00+01:00",
+		    "2021-12-01T10:00:00Z", "2022-04-01T10:00:00+01:00" }, 3, 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct report *r = report_new(f->cfg, f->cal,
+		    (struct cal_date){ 2022, 4, 27 }, 0);
+
+		for (int k = 0; k < 3 && cases[i].times[k]; k++)
+			feed(f, r, "referral", "P1", cases[i].times[k]);
+		report_finish(r);
+		if ((int)r->referrals != cases[i].referrals ||
+		    (int)r->rereferrals != cases[i].rereferrals)
+			fail_msg("%s: %llu referrals, %llu re-referrals",
+			    cases[i].name, (unsigned long long)r->referrals,
+			    (unsigned long long)r->rereferrals);
+		report_free(r);
+	}
+}
+
+/*
+ * Clocks as of the end of Wednesday 27 April 2022 (after Easter): open,
+ * overdue, age bands, stopped within the limit, durations.
+ */
+static void
+test_clocks(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*clock, *priority, *start, *stop;
+	} rows[] = {
+		/* received Thu 14 Apr, decided Tue 19 Apr: 1 wd, in time */
+		{ "contact_decision", NULL, "2022-04-14T10:00:00+01:00",
+		    "2022-04-19T09:00:00+01:00" },
+		/* decided Wed 20 Apr: 2 wd, late */
+		{ "contact_decision", NULL, "2022-04-14T10:00:00+01:00",
+		    "2022-04-20T09:00:00+01:00" },
+		/* open since Mon 25 Apr: age 2, due end of Tue: overdue */
+		{ "contact_decision", NULL, "2022-04-25T10:00:00+01:00", NULL },
+		/* open since D: age 0, not due */
+		{ "contact_decision", NULL, "2022-04-27T10:00:00+01:00", NULL },
+		/* decided after D: open at the end of D, age 1, due end of D */
+		{ "contact_decision", NULL, "2022-04-26T10:00:00+01:00",
+		    "2022-04-28T09:00:00+01:00" },
+		/* started after D: not there yet */
+		{ "contact_decision", NULL, "2022-04-28T10:00:00+01:00", NULL },
+		/* invalid: stopped before it started; unknown priority */
+		{ "contact_decision", NULL, "2022-04-20T10:00:00+01:00",
+		    "2022-04-19T10:00:00+01:00" },
+		{ "strategy_discussion", "whenever", "2022-04-20T10:00:00+01:00",
+		    NULL },
+		{ "no_such_clock", NULL, "2022-04-20T10:00:00+01:00", NULL },
+		/* urgent 24 hours: held after 23 hours, in time, 1 wd */
+		{ "strategy_discussion", "urgent", "2022-04-21T10:00:00+01:00",
+		    "2022-04-22T09:00:00+01:00" },
+	};
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+	const struct report_clock *c;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct clock_row row = { rows[i].clock, "I", "P1", "MASH",
+		    NULL, rows[i].priority, at(f, rows[i].start),
+		    rows[i].stop ? at(f, rows[i].stop) : TIME_NONE };
+		char id[8];
+
+		snprintf(id, sizeof(id), "I%zu", i);
+		row.instance_id = id;
+		report_add_clock(r, &row);
+	}
+	report_finish(r);
+	c = &r->clocks[0];
+	assert_int_equal(c->now.stopped, 2);
+	assert_int_equal(c->now.within_limit, 1);
+	assert_float_equal(report_quantile_hist(c->now.hist, c->now.nhist,
+	    0.5), 1.5, 1e-9);
+	assert_int_equal(c->open, 3);
+	assert_int_equal(c->overdue, 2);
+	assert_int_equal(c->bands[RB_0], 1);
+	assert_int_equal(c->bands[RB_1], 1);
+	assert_int_equal(c->bands[RB_2_4], 1);
+	assert_true(c->has_oldest);
+	assert_string_equal(c->oldest_instance, "I2");
+	assert_int_equal(c->oldest_age, 2);
+	/* A week earlier (end of Wed 20 Apr) none was open. */
+	assert_int_equal(c->open_week_ago, 0);
+	assert_int_equal(c->week_ago.stopped, 2);
+	c = &r->clocks[1];
+	assert_int_equal(c->now.stopped, 1);
+	assert_int_equal(c->now.within_limit, 1);
+	assert_int_equal(r->invalid, 3);
+	report_free(r);
+}
+
+static void
+test_html_escape(void **state)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "", "" },
+		{ "plain", "plain" },
+		{ "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
+		{ "a & b", "a &amp; b" },
+		{ "\"q\" 'a'", "&quot;q&quot; &#39;a&#39;" },
+		{ "&amp;", "&amp;amp;" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *fp;
+
+		memset(buf, 0, sizeof(buf));
+		fp = fmemopen(buf, sizeof(buf), "w");
+
+		report_html_escape(fp, cases[i].in);
+		fclose(fp);
+		assert_string_equal(buf, cases[i].want);
+	}
+}
+
+static void
+test_csv_field(void **state)
+{
+	static const struct {
+		const char	*in, *want;
+	} cases[] = {
+		{ "", "" },
+		{ "12", "12" },
+		{ "0.15", "0.15" },
+		{ "a,b", "\"a,b\"" },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ "two\nlines", "\"two\nlines\"" },
+		{ "cr\r", "\"cr\r\"" },
+		{ "=SUM(A1)", "\"'=SUM(A1)\"" },
+		{ "+1", "\"'+1\"" },
+		{ "-1", "\"'-1\"" },
+		{ "@x", "\"'@x\"" },
+		{ "a=b", "a=b" },
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *fp;
+
+		memset(buf, 0, sizeof(buf));
+		fp = fmemopen(buf, sizeof(buf), "w");
+
+		report_csv_field(fp, cases[i].in);
+		fclose(fp);
+		assert_string_equal(buf, cases[i].want);
+	}
+}
+
+/* Every writer runs, and labels from the config come out escaped. */
+static void
+test_writers(void **state)
+{
+	struct fixture *f = *state;
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, at(f, "2022-04-28T07:00:00+01:00"));
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	report_finish(r);
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(report_write_html(r, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "Contacts &lt;&amp;&gt; waiting"));
+	assert_null(strstr(buf, "<script"));
+	assert_null(strstr(buf, "<img"));
+	free(buf);
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(report_write_json(r, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "\"date\": \"2022-04-27\""));
+	assert_non_null(strstr(buf, "\"median_working_days\": null"));
+	free(buf);
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(report_write_csv(r, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "section,key,value\r\nreport,date,"
+	    "2022-04-27\r\n"));
+	assert_non_null(strstr(buf, "clocks,contact_decision.label,"
+	    "Contacts <&> waiting\r\n"));
+	free(buf);
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(report_write_text(r, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(buf, "MASH front door report for 2022-04-27"));
+	free(buf);
+	report_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantiles),
+		cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_csv_field),
+		cmocka_unit_test_setup_teardown(test_distribution, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_rereferrals, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_clocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
