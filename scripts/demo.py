@@ -19,6 +19,7 @@ Every name and case reference is invented.
 import argparse
 import datetime as dt
 import os
+import re
 import pathlib
 import random
 import shutil
@@ -334,7 +335,7 @@ def write_config(path, conninfo, workdir, port):
 def ctl_has(build, command):
     """Whether this build's mashwatchctl knows `command` (it lists them)."""
     p = subprocess.run([str(build / "mashwatchctl"), "-h"], capture_output=True, text=True)
-    return any(line.split("]")[-1].split()[:1] == [command]
+    return any(re.match(r"\s*(usage:)?\s*mashwatchctl \[-c FILE\] %s\b" % re.escape(command), line)
                for line in (p.stdout + p.stderr).splitlines())
 
 
