@@ -296,7 +296,9 @@ compose_item(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *it, struct sbuf *t, struct sbuf *h)
 {
 	char started[32], due[32], late[96], first[32];
-	char *link = mail_link(ctx->link, it->child_id ? it->child_id : "",
+	/* Items about no child (delivery failures, some findings) get no link. */
+	char *link = it->child_id == NULL || *it->child_id == '\0' ? NULL :
+	    mail_link(ctx->link, it->child_id,
 	    it->instance_id ? it->instance_id : "");
 	const char *team = it->team_name && *it->team_name ? it->team_name :
 	    it->team_id;
