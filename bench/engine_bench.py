@@ -94,6 +94,10 @@ def main():
             select 'contact', 'E' || g, 'P' || (g %% 1000000), 'T' || (g %% 40),
                    now() - (g %% (85 * 86400)) * interval '1 second'
             from generate_series(1, %s) g""", (EVENTS,))
+        # As if written an hour ago: the incremental poll's 60 s overlap
+        # should find only the 10,000 rows changed below.
+        cur.execute("update mash.clocks set updated_at = now() - interval '1 hour'")
+        cur.execute("update mash.events set updated_at = now() - interval '1 hour'")
         cur.execute("create index on mash.clocks (updated_at)")
         cur.execute("create index on mash.events (updated_at)")
         cur.execute("vacuum analyze mash.clocks")

@@ -26,6 +26,7 @@
 #define SWEEP_EVERY	30	/* seconds between outbox reads without a NOTIFY */
 #define SEND_LEASE	300	/* seconds an attempt holds its email */
 #define BACKOFF_MIN	2	/* seconds before the first retry */
+#define RETRY_LOOK	2	/* seconds between looks for retries due */
 #define GIVE_UP_AFTER	(3 * 86400)	/* transient failures become permanent */
 
 static void notifier_send_next(struct notifier *n);
@@ -348,10 +349,14 @@ notifier_tick(evutil_socket_t fd, short what, void *arg)
 	if (now >= n->next_outbox_at)
 		notifier_outbox_round(n, now);
 	notifier_digest_check(n, now);
-	notifier_send_next(n);
+	/*
+	 * New emails kick a send themselves and each send asks for the next;
+	 * only retries fall due unannounced, so look for them now and then
+	 * rather than asking the database on every tick.
+	 */
 	if (n->next_send_at <= now) {
-		/* Retries fall due without a NOTIFY: look every sweep. */
-		n->next_send_at = now + 1;
+		n->next_send_at = now + RETRY_LOOK;
+		notifier_send_next(n);
 	}
 }
 
