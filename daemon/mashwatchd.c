@@ -144,6 +144,9 @@ struct daemon {
 	struct sdnotify		*notify;
 	struct http_server	*http;
 	struct event		*ev_status;
+	struct model_counts	 status_counts;	/* as of status_stamp */
+	uint64_t		 status_stamp;
+	bool			 status_counted;
 	bool			 stopping;
 };
 
@@ -153,6 +156,7 @@ daemon_status(struct daemon *d, char *buf, size_t len)
 {
 	const struct engine_stats *st = engine_stats(d->engine);
 	struct model_counts c;
+	uint64_t stamp;
 	char when[64];
 
 	if (d->stopping) {
@@ -172,7 +176,18 @@ daemon_status(struct daemon *d, char *buf, size_t len)
 		snprintf(buf, len, "leader: loading the source");
 		return;
 	}
-	model_counts(engine_model(d->engine), engine_now(), &c);
+	/*
+	 * Counting walks every clock: do it only when a poll or an alert has
+	 * changed something, so an idle daemon stays idle between timers.
+	 */
+	stamp = st->polls + st->raised + st->resolved;
+	if (stamp != d->status_stamp || !d->status_counted) {
+		model_counts(engine_model(d->engine), engine_now(),
+		    &d->status_counts);
+		d->status_stamp = stamp;
+		d->status_counted = true;
+	}
+	c = d->status_counts;
 	calendar_format_iso(d->cal, st->last_poll_at, when, sizeof(when));
 	snprintf(buf, len, "leader: %zu open, %zu overdue, %zu invalid rows; "
 	    "last poll %s (%zu rows, %.2f s)", c.open, c.overdue, c.invalid,
