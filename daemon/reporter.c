@@ -150,6 +150,9 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 		reporter_reap(r);
 	if (r->child > 0 || now < r->retry_at || !r->is_leader(r->arg))
 		goto again;
+	/* No one to send it to: the nightly report is switched off. */
+	if (r->cfg->routes.report.n == 0)
+		goto again;
 	d = due_date(r, now);
 	if (cal_date_cmp(d, r->done) != 0)
 		reporter_start(r, d);

@@ -97,7 +97,7 @@ static const struct conf_setting settings[] = {
 	  .help = "Where invalid rows are reported (empty: routes.default)." },
 	{ .name = "routes.report", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.report),
-	  .help = "Recipients of the nightly report." },
+	  .help = "Recipients of the nightly report; none: no report is made." },
 
 	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
 	  .reloadable = true, .choices = transport_choices,
