@@ -43,6 +43,7 @@ struct engine {
 	bool			 loaded;
 	bool			 want_poll;	/* a NOTIFY came while busy */
 	bool			 want_full;	/* a resync came due while busy */
+	bool			 rebuild;	/* the store refused a batch */
 	bool			 stopping;
 	int64_t			 watermark_us;
 	struct fired_key	*fired;
@@ -161,6 +162,29 @@ engine_step_down(struct engine *e, const char *why)
 	}
 }
 
+/*
+ * The store refused a batch: what it held is counted as fired in the model
+ * but is not in the store.  Rebuild the model from the store (which fires
+ * it again), after a pause so a batch refused every time cannot spin.
+ */
+static void
+engine_store_refused(void *arg)
+{
+	struct engine *e = arg;
+
+	if (!e->leader || e->stopping)
+		return;
+	e->loaded = false;
+	evtimer_del(e->ev_tick);
+	if (e->loading) {
+		e->rebuild = true;	/* engine_polled finishes the job */
+		return;
+	}
+	model_free(e->model);
+	e->model = model_new(e->cfg, e->cal, false);
+	timer_in(e->ev_retry, 5 * 1000000);
+}
+
 static void
 engine_lease_lost(void *arg)
 {
@@ -244,6 +268,16 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 
 	e->loading = false;
 	e->stats.polls++;
+	if (e->rebuild) {
+		e->rebuild = false;
+		engine_fired_free(e);
+		model_free(e->model);
+		e->model = model_new(e->cfg, e->cal, false);
+		e->loaded = false;
+		if (e->leader && !e->stopping)
+			timer_in(e->ev_retry, 5 * 1000000);
+		return;
+	}
 	if (!e->leader || e->stopping) {
 		/* Stood down while reading: this model is stale. */
 		engine_fired_free(e);
@@ -440,6 +474,7 @@ engine_new(struct event_base *base, const struct config *cfg,
 	e->poller = poller_new(e->src, cfg);
 	e->store = store_new(e->state, e->holder, cfg->state.lease_ttl);
 	store_on_lost(e->store, engine_lease_lost, e);
+	store_on_refused(e->store, engine_store_refused, e);
 	e->ev_lease = event_new(base, -1, EV_PERSIST, engine_lease_tick, e);
 	e->ev_poll = event_new(base, -1, EV_PERSIST, engine_poll, e);
 	e->ev_resync = event_new(base, -1, EV_PERSIST, engine_resync, e);

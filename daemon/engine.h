@@ -73,6 +73,8 @@ void store_discard(struct store *s);
 size_t store_queued(const struct store *s);
 /* Called when a write found that the lease is no longer ours. */
 void store_on_lost(struct store *s, void (*cb)(void *arg), void *arg);
+/* Called when the database refused a batch; the queue is empty then. */
+void store_on_refused(struct store *s, void (*cb)(void *arg), void *arg);
 /* Called when everything queued has been written. */
 void store_on_drained(struct store *s, void (*cb)(void *arg), void *arg);
 

@@ -36,6 +36,8 @@ struct store {
 	bool		 writing;
 	void		(*lost_cb)(void *);
 	void		*lost_arg;
+	void		(*refused_cb)(void *);
+	void		*refused_arg;
 	void		(*drained_cb)(void *);
 	void		*drained_arg;
 	/* The lease request in flight. */
@@ -147,6 +149,13 @@ store_on_lost(struct store *s, void (*cb)(void *), void *arg)
 }
 
 void
+store_on_refused(struct store *s, void (*cb)(void *), void *arg)
+{
+	s->refused_cb = cb;
+	s->refused_arg = arg;
+}
+
+void
 store_on_drained(struct store *s, void (*cb)(void *), void *arg)
 {
 	s->drained_cb = cb;
@@ -178,13 +187,18 @@ store_written(void *arg, PGresult *res)
 		return;		/* connection lost: kept; sent again when it is back */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		/*
-		 * A batch the database refuses will be refused again: drop it
-		 * rather than stop every later alert.  Its instances fire
-		 * again from the model at the next full resync.
+		 * Refused: the model already counts these as fired, so dropping
+		 * the batch would lose them.  Drop everything queued and let the
+		 * engine rebuild from the store, which fires them again.
 		 */
-		log_err("alert store: a batch of %zu transitions was refused: %s",
-		    b->n, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
+		log_err("alert store: a batch of %zu transitions was refused: %s; "
+		    "rebuilding from the alert store", b->n,
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
 		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		store_discard(s);
+		if (s->refused_cb)
+			s->refused_cb(s->refused_arg);
+		return;
 	} else if (strcmp(PQgetvalue(res, 0, 0), "0") == 0) {
 		log_warnx("alert store: the leader lease is no longer ours; "
 		    "standing down");

@@ -328,3 +328,41 @@ def test_hostile_rows(pg, db, build, tmp_path):
     finally:
         assert d.stop() == 0
         pg.drop_database(src)
+
+
+def test_refused_write_is_not_lost(db, build, tmp_path):
+    """The database refuses a batch of alert writes (a trigger stands in for
+    a constraint a site added); once it stops refusing, the alert is
+    written, exactly once: the model is rebuilt from the store rather than
+    believing the refused batch fired."""
+    config = mw.write_config(tmp_path / "mw.conf", db.conninfo, poll_interval=1,
+                             clocks={"contact_decision": dict(limit="1 hours")})
+    mw.migrate(build, config)
+    seed(db)
+    db.execute("""
+        create table public.refuse (on_ boolean not null);
+        insert into public.refuse values (true);
+        create function public.refuse_alerts() returns trigger language plpgsql as $$
+        begin
+            if (select on_ from public.refuse) then
+                raise exception 'refused by site policy';
+            end if;
+            return new;
+        end $$;
+        create trigger refuse before insert on mashwatch.alerts
+            for each row execute function public.refuse_alerts();
+    """)
+    d = mw.Daemon(build, config, tmp_path / "d.log")
+    try:
+        d.wait_log("loaded")
+        contact(db, "C1", "P1", datetime.datetime.now(UTC) - datetime.timedelta(hours=2))
+        d.wait_log("rebuilding from the alert store")
+        assert alerts(db) == []
+        db.execute("update public.refuse set on_ = false")
+        mw.wait_for(lambda: alerts(db), timeout=30, what="the alert after the refusal")
+        time.sleep(2)
+        assert [(a[0], a[1]) for a in alerts(db)] == [("C1", "overdue")]
+        assert db.query("select count(*) from mashwatch.notifications") == [(1,)]
+        assert d.alive()
+    finally:
+        assert d.stop() == 0
