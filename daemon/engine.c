@@ -265,6 +265,7 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 {
 	struct engine *e = arg;
 	int64_t now = engine_now();
+	struct timespec t0, t1;
 
 	e->loading = false;
 	e->stats.polls++;
@@ -295,6 +296,7 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 	e->stats.last_poll = *st;
 	e->stats.last_poll_at = now;
 	e->stats.rows_read += st->rows;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (full) {
 		for (size_t i = 0; i < e->nfired; i++)
 			if (e->fired[i].level >= 0)
@@ -303,6 +305,11 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 				    (enum alert_level)e->fired[i].level, now);
 		engine_fired_free(e);
 		model_end_full(e->model, now);
+		/* The pass ends when the model is whole, not when reading does. */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		e->stats.last_poll.seconds += (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		st = &e->stats.last_poll;
 		if (!e->loaded) {
 			struct model_counts c;
 			model_counts(e->model, now, &c);

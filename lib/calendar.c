@@ -22,6 +22,16 @@ struct calendar {
 	int64_t		*hol;		/* sorted, no duplicates */
 	size_t		 nhol;
 	size_t		 holcap;
+	/*
+	 * The working days of the years the holidays cover, so that n
+	 * working days on is two array reads rather than n lookups: a
+	 * million clocks load in one pass.  Outside them, day by day.
+	 */
+	int64_t		 ix_first;	/* day number of the first day indexed */
+	uint32_t	*ix_before;	/* [i]: working days in [first, first + i) */
+	uint32_t	*ix_work;	/* [k]: the kth working day, less first */
+	size_t		 ix_days;	/* days indexed */
+	size_t		 ix_nwork;	/* working days among them */
 };
 
 /* Howard Hinnant's days_from_civil and civil_from_days. */
@@ -195,6 +205,8 @@ calendar_free(struct calendar *cal)
 		return;
 	tz_free(cal->tz);
 	free(cal->hol);
+	free(cal->ix_before);
+	free(cal->ix_work);
 	free(cal);
 }
 
@@ -240,10 +252,42 @@ cal_insert_day(struct calendar *cal, int64_t day)
 	cal->nhol++;
 }
 
+static bool cal_is_working(const struct calendar *cal, int64_t day);
+
+/* Index whole years, from the first holiday's to the last's. */
+static void
+cal_index(struct calendar *cal)
+{
+	size_t i;
+
+	free(cal->ix_before);
+	free(cal->ix_work);
+	cal->ix_before = cal->ix_work = NULL;
+	cal->ix_days = cal->ix_nwork = 0;
+	if (cal->nhol == 0)
+		return;
+	cal->ix_first = cal_days((struct cal_date){
+	    cal_from_days(cal->hol[0]).year, 1, 1 });
+	cal->ix_days = (size_t)(cal_days((struct cal_date){
+	    cal_from_days(cal->hol[cal->nhol - 1]).year + 1, 1, 1 }) -
+	    cal->ix_first);
+	cal->ix_before = xreallocarray(NULL, cal->ix_days + 1,
+	    sizeof(*cal->ix_before));
+	cal->ix_work = xreallocarray(NULL, cal->ix_days,
+	    sizeof(*cal->ix_work));
+	for (i = 0; i < cal->ix_days; i++) {
+		cal->ix_before[i] = (uint32_t)cal->ix_nwork;
+		if (cal_is_working(cal, cal->ix_first + (int64_t)i))
+			cal->ix_work[cal->ix_nwork++] = (uint32_t)i;
+	}
+	cal->ix_before[cal->ix_days] = (uint32_t)cal->ix_nwork;
+}
+
 void
 calendar_add_holiday(struct calendar *cal, struct cal_date d)
 {
 	cal_insert_day(cal, cal_days(d));
+	cal_index(cal);
 }
 
 /*
@@ -299,7 +343,8 @@ calendar_load_holidays(struct calendar *cal, const char *path, char *err,
 		goto out;
 	}
 	for (i = 0; i < ndays; i++)
-		calendar_add_holiday(cal, days[i]);
+		cal_insert_day(cal, cal_days(days[i]));
+	cal_index(cal);
 	ret = 0;
 out:
 	free(line);
@@ -380,6 +425,13 @@ calendar_is_working_day(const struct calendar *cal, struct cal_date d)
 static int64_t
 cal_working_forward(const struct calendar *cal, int64_t day, int n)
 {
+	int64_t i = day + 1 - cal->ix_first, k;
+
+	if (n > 0 && i >= 0 && i < (int64_t)cal->ix_days) {
+		k = (int64_t)cal->ix_before[i] + n - 1;
+		if (k < (int64_t)cal->ix_nwork)
+			return cal->ix_first + cal->ix_work[k];
+	}
 	while (n > 0)
 		if (cal_is_working(cal, ++day))
 			n--;
@@ -390,6 +442,13 @@ cal_working_forward(const struct calendar *cal, int64_t day, int n)
 static int64_t
 cal_working_back(const struct calendar *cal, int64_t day, int n)
 {
+	int64_t i = day - cal->ix_first, k;
+
+	if (n > 0 && i >= 0 && i <= (int64_t)cal->ix_days) {
+		k = (int64_t)cal->ix_before[i] - n;
+		if (k >= 0)
+			return cal->ix_first + cal->ix_work[k];
+	}
 	while (n > 0)
 		if (cal_is_working(cal, --day))
 			n--;

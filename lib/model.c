@@ -184,7 +184,7 @@ model_new(const struct config *cfg, const struct calendar *cal, bool replay)
 	m->strings = strmap_new();
 	m->nbuckets = 1024;
 	m->buckets = xcalloc(m->nbuckets, sizeof(*m->buckets));
-	m->children = strmap_new();
+	model_events_init(m);
 	m->checks = strmap_new();
 	m->invalid = strmap_new();
 	m->repeat_fired = strmap_new();
@@ -209,6 +209,7 @@ model_free(struct model *m)
 void
 model_begin_full(struct model *m)
 {
+	model_events_abort(m);	/* a pass left unfinished */
 	m->pass++;
 	m->in_full = true;
 }
@@ -216,6 +217,7 @@ model_begin_full(struct model *m)
 void
 model_abort_full(struct model *m)
 {
+	model_events_abort(m);
 	m->in_full = false;
 }
 
@@ -276,7 +278,7 @@ model_counts(const struct model *m, int64_t now, struct model_counts *c)
 {
 	memset(c, 0, sizeof(*c));
 	model_clocks_count(m, now, c);
-	c->events = m->nevents;
+	c->events = model_events_live(m);
 	c->failed_checks = m->nfailed;
 	c->invalid = strmap_count(m->invalid);
 }

@@ -13,6 +13,7 @@
 #include "mashwatch/strmap.h"
 
 struct clock_inst;
+struct stage_part;
 
 struct model {
 	const struct config	*cfg;
@@ -34,8 +35,10 @@ struct model {
 	size_t			  nheap;
 	size_t			  cap_heap;
 
-	struct strmap		*children;	/* "kind\x1fchild" -> struct child_events */
-	size_t			 nevents;
+	/* Events by child (model_events.c), and a full pass's rows. */
+	struct events		*events;
+	struct stage_part	*stage;
+	size_t			 nstaged;
 	struct strmap		*repeat_fired;	/* "rule\x1fevent" -> non-NULL */
 
 	struct strmap		*checks;	/* "check\x1finstance" -> struct check_ent */
@@ -66,7 +69,10 @@ bool model_clocks_mark(struct model *m, const char *rule, const char *id,
 void model_clocks_count(const struct model *m, int64_t now,
     struct model_counts *c);
 
+void model_events_init(struct model *m);
 void model_events_free(struct model *m);
+size_t model_events_live(const struct model *m);
+void model_events_abort(struct model *m);
 void model_events_sweep(struct model *m, int64_t now);
 void model_repeat_mark(struct model *m, const char *rule, const char *event_id);
 

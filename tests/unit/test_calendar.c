@@ -205,6 +205,13 @@ static const struct due_row {
 	  "45 working days over Christmas 2020: Thu 21 January" },
 	{ "2028-03-20T10:00:00+00:00", WD(5), "2028-03-28T00:00:00+01:00",
 	  "2028 is past the file: weekdays only, BST from 26 March" },
+	{ "2027-12-23T10:00:00+00:00", WD(5), "2028-01-04T00:00:00+00:00",
+	  "off the end of the file: 27 and 28 December off, then "
+	  "weekdays into 2028" },
+	{ "2015-12-23T10:00:00+00:00", WD(3), "2015-12-29T00:00:00+00:00",
+	  "2015 is before the file: Christmas Day counts" },
+	{ "2015-12-30T10:00:00+00:00", WD(3), "2016-01-06T00:00:00+00:00",
+	  "from before the file into it: 1 January 2016 is off" },
 	{ "2045-03-24T10:00:00+00:00", WD(1), "2045-03-28T00:00:00+01:00",
 	  "2045: the zone's footer rule puts Mon 27 in BST" },
 	{ "2022-04-14T10:00:00+01:00", D(3), "2022-04-18T00:00:00+01:00",
@@ -428,6 +435,13 @@ static const struct subtract_row {
 	const char		*want;
 	const char		*why;
 } subtract_rows[] = {
+	{ "2022-04-20T10:00:00+01:00", WD(3), "2022-04-13T10:00:00+01:00",
+	  "back over Easter 2022: Tue 19, Thu 14, Wed 13; Mon 18, Fri 15 "
+	  "off" },
+	{ "2016-01-05T10:00:00+00:00", WD(3), "2015-12-30T10:00:00+00:00",
+	  "back out of the file: 1 January 2016 off, 31 December counts" },
+	{ "2028-01-04T10:00:00+00:00", WD(5), "2027-12-24T10:00:00+00:00",
+	  "back from past the file into it: 27 and 28 December off" },
 	{ "2022-05-31T12:00:00+01:00", M(3), "2022-02-28T12:00:00+00:00",
 	  "31 May - 3 months clamps to 28 Feb, same wall time in GMT" },
 	{ "2024-05-31T10:00:00+01:00", M(3), "2024-02-29T10:00:00+00:00",

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,6 +417,228 @@ test_repeat_contacts(void **state)
 	assert_int_equal(take(f), 0);
 }
 
+/*
+ * The event index: what each child's window holds after a sequence of
+ * passes.  Steps: B begins a full pass, X ends it, A abandons it, E puts an
+ * event (staged in a pass, in place outside one).
+ */
+struct event_step {
+	char		 op;
+	const char	*kind, *id, *child, *team, *at;
+};
+
+#define EV(k, i, c, t, a)	{ 'E', k, i, c, t, a }
+#define OP(o)			{ o, NULL, NULL, NULL, NULL, NULL }
+
+static const struct {
+	const char		*why;
+	struct event_step	 steps[16];
+	size_t			 events;	/* in the model at the end */
+	const char		*repeats;	/* model_foreach_repeat, as text */
+} event_cases[] = {
+	{ "three contacts in the window, one before it",
+	  { OP('B'), EV("contact", "E1", "P1", "MASH", "2022-01-10T10:00:00Z"),
+	    EV("contact", "E2", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "E4", "P1", "MASH", "2022-04-19T10:00:00+01:00"),
+	    OP('X') },
+	  4, "repeat_contacts P1 MASH 3 E2,E3,E4;" },
+	{ "an id twice in one pass: the later row wins",
+	  { OP('B'), EV("contact", "E1", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    EV("contact", "E2", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "E1", "P1", "MASH", "2022-01-10T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-04-19T10:00:00+01:00"),
+	    OP('X') },
+	  3, "" },
+	{ "an event gone from the next pass is forgotten",
+	  { OP('B'), EV("contact", "E1", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    EV("contact", "E2", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-04-01T10:00:00+01:00"),
+	    OP('X'), OP('B'),
+	    EV("contact", "E1", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-04-01T10:00:00+01:00"),
+	    OP('X') },
+	  2, "" },
+	{ "a pass left unfinished leaves the last one as it was",
+	  { OP('B'), EV("contact", "E1", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    EV("contact", "E2", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-04-01T10:00:00+01:00"),
+	    OP('X'), OP('B'),
+	    EV("contact", "E1", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    OP('A') },
+	  3, "repeat_contacts P1 MASH 3 E1,E2,E3;" },
+	{ "events between passes, more than the child's run holds, out of "
+	  "order",
+	  { OP('B'), EV("contact", "E5", "P1", "MASH", "2022-02-05T10:00:00Z"),
+	    OP('X'),
+	    EV("contact", "E3", "P1", "MASH", "2022-02-03T10:00:00Z"),
+	    EV("contact", "E7", "P1", "MASH", "2022-02-07T10:00:00Z"),
+	    EV("contact", "E1", "P1", "MASH", "2022-02-01T10:00:00Z"),
+	    EV("contact", "E6", "P1", "MASH", "2022-02-06T10:00:00Z"),
+	    EV("contact", "E2", "P1", "MASH", "2022-02-02T10:00:00Z"),
+	    EV("contact", "E4", "P1", "MASH", "2022-02-04T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-02-03T10:00:00Z") },
+	  7, "repeat_contacts P1 MASH 7 E1,E2,E3,E4,E5,E6,E7;" },
+	{ "the child's team is that of its latest event",
+	  { OP('B'), EV("contact", "E1", "P1", "EAST", "2022-03-01T10:00:00Z"),
+	    EV("contact", "E2", "P1", "WEST", "2022-04-19T10:00:00+01:00"),
+	    EV("contact", "E3", "P1", "EAST", "2022-02-01T10:00:00Z"),
+	    OP('X') },
+	  3, "repeat_contacts P1 WEST 3 E3,E1,E2;" },
+	{ "events at the same second go in id order",
+	  { OP('B'), EV("contact", "Eb", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "Ec", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "Ea", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    OP('X') },
+	  3, "repeat_contacts P1 MASH 3 Ea,Eb,Ec;" },
+	{ "kinds are counted apart; a kind no rule counts is not kept",
+	  { OP('B'), EV("contact", "C1", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "C2", "P1", "MASH", "2022-03-02T10:00:00Z"),
+	    EV("referral", "R1", "P1", "MASH", "2021-06-01T10:00:00+01:00"),
+	    EV("referral", "R2", "P1", "MASH", "2022-03-03T10:00:00Z"),
+	    EV("visit", "V1", "P1", "MASH", "2022-03-03T10:00:00Z"),
+	    OP('X') },
+	  4, "re_referral P1 MASH 2 R1,R2;" },
+	{ "children apart: P1 and P10 share no events",
+	  { OP('B'), EV("contact", "E1", "P1", "MASH", "2022-03-01T10:00:00Z"),
+	    EV("contact", "E2", "P10", "MASH", "2022-03-02T10:00:00Z"),
+	    EV("contact", "E3", "P1", "MASH", "2022-03-03T10:00:00Z"),
+	    EV("contact", "E4", "P10", "MASH", "2022-03-04T10:00:00Z"),
+	    EV("contact", "E5", "P1", "MASH", "2022-03-05T10:00:00Z"),
+	    OP('X') },
+	  5, "repeat_contacts P1 MASH 3 E1,E3,E5;" },
+};
+
+struct repeat_text {
+	char	buf[512];
+	size_t	len;
+};
+
+static void
+repeat_to_text(void *arg, const struct repeat_view *v)
+{
+	struct repeat_text *rt = arg;
+
+	rt->len += (size_t)snprintf(rt->buf + rt->len, sizeof(rt->buf) - rt->len,
+	    "%s %s %s %zu ", v->rule->name, v->child_id, v->team_id, v->count);
+	for (size_t i = 0; i < v->count; i++)
+		rt->len += (size_t)snprintf(rt->buf + rt->len,
+		    sizeof(rt->buf) - rt->len, "%s%s", v->event_ids[i],
+		    i + 1 < v->count ? "," : ";");
+	assert_true(rt->len < sizeof(rt->buf));
+}
+
+static void
+test_event_index(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(event_cases) / sizeof(event_cases[0]);
+	    i++) {
+		struct model *m = model_new(f->cfg, f->cal, false);
+		struct repeat_text rt = { .len = 0 };
+		struct model_counts c;
+		struct transition *t;
+		size_t n;
+
+		for (const struct event_step *st = event_cases[i].steps;
+		    st->op != '\0'; st++) {
+			struct event_row r = { st->kind, st->id, st->child,
+			    st->team, st->at ? T(st->at) : TIME_NONE };
+			switch (st->op) {
+			case 'B': model_begin_full(m); break;
+			case 'X': model_end_full(m, now); break;
+			case 'A': model_abort_full(m); break;
+			case 'E':
+				assert_int_equal(model_put_event(m, &r, now), 0);
+				break;
+			}
+		}
+		model_counts(m, now, &c);
+		model_foreach_repeat(m, now, repeat_to_text, &rt);
+		if (c.events != event_cases[i].events ||
+		    strcmp(rt.buf, event_cases[i].repeats) != 0) {
+			print_error("%s: %zu events, repeats \"%s\"; want %zu, "
+			    "\"%s\"\n", event_cases[i].why, c.events, rt.buf,
+			    event_cases[i].events, event_cases[i].repeats);
+			bad++;
+		}
+		t = model_take_transitions(m, &n);
+		transition_free_array(t, n);
+		model_free(m);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Keep the view of child P6 only. */
+static void
+count_child(void *arg, const struct repeat_view *v)
+{
+	struct repeat_text *rt = arg;
+
+	if (strcmp(v->child_id, "P6") == 0)
+		rt->len = (size_t)snprintf(rt->buf, sizeof(rt->buf),
+		    "%s %s %zu", v->child_id, v->team_id, v->count);
+}
+
+/*
+ * Enough children to spread over every partition of a pass and to grow
+ * the table between passes: child k has k % 4 contacts, so a quarter of
+ * them are at the rule's 3; one more contact each takes the next quarter
+ * there, and each of those fires once.
+ */
+static void
+test_event_index_many(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t day = T("2022-03-01T10:00:00Z");
+	struct model_counts c;
+	struct repeat_text rt;
+	char id[32], child[32];
+	size_t k, j, fired = 0;
+	const size_t N = 4000;
+
+	model_begin_full(f->m);
+	for (k = 0; k < N; k++)
+		for (j = 0; j < k % 4; j++) {
+			struct event_row r = { "contact", id, child, "MASH",
+			    day + (int64_t)j * 86400 };
+			snprintf(id, sizeof(id), "E%zu.%zu", k, j);
+			snprintf(child, sizeof(child), "P%zu", k);
+			assert_int_equal(model_put_event(f->m, &r, now), 0);
+		}
+	model_end_full(f->m, now);
+	model_counts(f->m, now, &c);
+	assert_int_equal(c.events, N / 4 * 6);
+	assert_int_equal(take(f), N / 4);
+	for (k = 2; k < N; k += 4) {
+		struct event_row r = { "contact", id, child, "EAST", now - 60 };
+		snprintf(id, sizeof(id), "E%zu.new", k);
+		snprintf(child, sizeof(child), "P%zu", k);
+		assert_int_equal(model_put_event(f->m, &r, now), 0);
+		fired += take(f);
+		assert_string_equal(f->t[0].child_id, child);
+		assert_string_equal(f->t[0].team_id, "EAST");
+	}
+	assert_int_equal(fired, N / 4);
+	for (k = N; k < 2 * N; k++) {
+		struct event_row r = { "contact", id, child, "MASH", day };
+		snprintf(id, sizeof(id), "E%zu.0", k);
+		snprintf(child, sizeof(child), "P%zu", k);
+		assert_int_equal(model_put_event(f->m, &r, now), 0);
+	}
+	model_counts(f->m, now, &c);
+	assert_int_equal(c.events, N / 4 * 6 + N / 4 + N);
+	/* Child P6 (2 + 1 contacts) is found among the others by its id. */
+	rt.len = 0;
+	rt.buf[0] = '\0';
+	model_foreach_repeat(f->m, now, count_child, &rt);
+	assert_string_equal(rt.buf, "P6 EAST 3");
+}
+
 /* A failed check raises; put right, it resolves as passed. */
 static void
 test_checks(void **state)
@@ -535,6 +758,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_priority_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
