@@ -342,7 +342,7 @@ child_evaluate(struct model *m, const struct events *x, const struct child *c,
 		struct transition *t;
 		json_t *ids;
 
-		if (strcmp(r->kind, c->kind) != 0)
+		if (c->n < (uint32_t)r->min || strcmp(r->kind, c->kind) != 0)
 			continue;
 		if (e->at <= (since ? since[i] :
 		    calendar_subtract(m->cal, now, &r->window)))
@@ -817,7 +817,8 @@ model_foreach_repeat(const struct model *m, int64_t now,
 		for (size_t i = 0; i < m->cfg->nrepeats; i++) {
 			const struct repeat_conf *r = &m->cfg->repeats[i];
 			size_t first, n;
-			if (strcmp(r->kind, c->kind) != 0)
+			if (c->n < (uint32_t)r->min ||
+			    strcmp(r->kind, c->kind) != 0)
 				continue;
 			n = window_count(m, x, c, r, now, &first);
 			if (n < (size_t)r->min)
