@@ -313,7 +313,7 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 		if (!e->loaded) {
 			struct model_counts c;
 			model_counts(e->model, now, &c);
-			log_notice("loaded %zu rows in %.1f s: %zu open clocks, "
+			log_notice("loaded %zu rows in %.2f s: %zu open clocks, "
 			    "%zu overdue, %zu invalid rows", st->rows, st->seconds,
 			    c.open, c.overdue, c.invalid);
 		} else

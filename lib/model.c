@@ -5,6 +5,7 @@
 
 #include "mashwatch/model.h"
 #include "mashwatch/strmap.h"
+#include "mashwatch/pool.h"
 #include "mashwatch/xmalloc.h"
 
 #include "model_impl.h"
@@ -182,6 +183,7 @@ model_new(const struct config *cfg, const struct calendar *cal, bool replay)
 	m->cal = cal;
 	m->replay = replay;
 	m->strings = strmap_new();
+	m->inst_pool = pool_new();
 	m->nbuckets = 1024;
 	m->buckets = xcalloc(m->nbuckets, sizeof(*m->buckets));
 	model_events_init(m);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/pool.h"
 #include "mashwatch/xmalloc.h"
 
 #include "model_impl.h"
@@ -62,6 +63,8 @@ inst_table_grow(struct model *m)
 {
 	size_t n = m->nbuckets * 2;
 	struct clock_inst **b = xcalloc(n, sizeof(*b));
+
+	xprefault(b, n * sizeof(*b));
 
 	for (size_t i = 0; i < m->nbuckets; i++) {
 		struct clock_inst *e = m->buckets[i], *next;
@@ -288,6 +291,14 @@ model_advance(struct model *m, int64_t now)
 }
 
 static void
+inst_release(struct model *m, struct clock_inst *c)
+{
+	size_t il = strlen(c->ids), cl = strlen(c->child_id);
+
+	pool_release(m->inst_pool, c, sizeof(*c) + il + cl + 2);
+}
+
+static void
 inst_unlink_free(struct model *m, struct clock_inst *c)
 {
 	struct clock_inst **pp = &m->buckets[c->hash & (m->nbuckets - 1)];
@@ -297,7 +308,7 @@ inst_unlink_free(struct model *m, struct clock_inst *c)
 	*pp = c->next;
 	heap_remove(m, c);
 	m->nclocks--;
-	free(c);
+	inst_release(m, c);
 }
 
 static struct clock_inst *
@@ -305,7 +316,8 @@ inst_new(struct model *m, unsigned clock, const char *id, const char *child,
     uint32_t h)
 {
 	size_t il = strlen(id), cl = strlen(child);
-	struct clock_inst *c = xmalloc(sizeof(*c) + il + cl + 2);
+	struct clock_inst *c = pool_alloc(m->inst_pool,
+	    sizeof(*c) + il + cl + 2);
 
 	memset(c, 0, sizeof(*c));
 	memcpy(c->ids, id, il + 1);
@@ -474,7 +486,7 @@ model_clocks_sweep(struct model *m, int64_t now)
 			*pp = c->next;
 			heap_remove(m, c);
 			m->nclocks--;
-			free(c);
+			inst_release(m, c);
 		}
 	}
 }
@@ -501,13 +513,7 @@ model_clocks_mark(struct model *m, const char *rule, const char *id,
 void
 model_clocks_free(struct model *m)
 {
-	for (size_t i = 0; i < m->nbuckets; i++) {
-		struct clock_inst *c = m->buckets[i], *next;
-		for (; c != NULL; c = next) {
-			next = c->next;
-			free(c);
-		}
-	}
+	pool_free_all(m->inst_pool);
 	free(m->buckets);
 	free(m->heap);
 }
@@ -535,7 +541,7 @@ model_reconfigure(struct model *m, const struct config *cfg,
 				*pp = c->next;
 				heap_remove(m, c);
 				m->nclocks--;
-				free(c);
+				inst_release(m, c);
 				continue;
 			}
 			c->clock = (uint16_t)(cc - cfg->clocks);

@@ -41,15 +41,16 @@ struct child {
 	uint32_t	 cap;
 };
 
+/* The arrays grow at their ends and are faulted in ahead (xprefault_ahead). */
 struct events {
 	char		*text;
-	size_t		 ntext, cap_text;
+	size_t		 ntext, cap_text, faulted_text;
 	struct child	*ch;
-	size_t		 nch, cap_ch;
+	size_t		 nch, cap_ch, faulted_ch;
 	uint32_t	*slots;		/* child index + 1; 0 is empty */
 	unsigned	 bits;		/* 1 << bits slots */
 	struct event	*ev;
-	size_t		 nev, cap_ev;	/* nev counts the holes too */
+	size_t		 nev, cap_ev, faulted_ev;	/* nev counts holes too */
 	size_t		 live;		/* events in runs */
 };
 
@@ -117,8 +118,9 @@ text_add(struct events *x, const char *s)
 		x->text = xreallocarray(x->text, x->cap_text, 1);
 	}
 	off = (uint32_t)x->ntext;
-	memcpy(x->text + off, s, len);
 	x->ntext += len;
+	xprefault_ahead(x->text, x->ntext, x->cap_text, &x->faulted_text);
+	memcpy(x->text + off, s, len);
 	return off;
 }
 
@@ -193,6 +195,7 @@ child_add(struct events *x, uint64_t h, const char *kind,
 		x->bits++;
 		free(x->slots);
 		x->slots = xcalloc((size_t)1 << x->bits, sizeof(*x->slots));
+		xprefault(x->slots, ((size_t)1 << x->bits) * sizeof(*x->slots));
 		for (size_t i = 0; i < x->nch; i++)
 			slot_insert(x, (uint32_t)i);
 	}
@@ -200,6 +203,8 @@ child_add(struct events *x, uint64_t h, const char *kind,
 		x->cap_ch = x->cap_ch ? x->cap_ch * 2 : 64;
 		x->ch = xreallocarray(x->ch, x->cap_ch, sizeof(*x->ch));
 	}
+	xprefault_ahead(x->ch, (x->nch + 1) * sizeof(*x->ch),
+	    x->cap_ch * sizeof(*x->ch), &x->faulted_ch);
 	c = &x->ch[x->nch];
 	memset(c, 0, sizeof(*c));
 	c->hash = h;
@@ -224,19 +229,34 @@ events_reserve(struct events *x, size_t n)
 	x->ev = xreallocarray(x->ev, x->cap_ev, sizeof(*x->ev));
 }
 
+/* The next n events at the end of the array, faulted in. */
+static struct event *
+events_take(struct events *x, size_t n)
+{
+	struct event *e;
+
+	events_reserve(x, n);
+	e = x->ev + x->nev;
+	x->nev += n;
+	xprefault_ahead(x->ev, x->nev * sizeof(*x->ev),
+	    x->cap_ev * sizeof(*x->ev), &x->faulted_ev);
+	return e;
+}
+
 /* Make room in c's run for one more event, moving it if it is full. */
 static void
 child_grow(struct events *x, struct child *c)
 {
 	uint32_t cap = c->cap ? c->cap * 2 : 2;
 
+	struct event *run;
+
 	if (c->n < c->cap)
 		return;
-	events_reserve(x, cap);
-	memcpy(x->ev + x->nev, x->ev + c->first, c->n * sizeof(*x->ev));
-	c->first = (uint32_t)x->nev;
+	run = events_take(x, cap);
+	memcpy(run, x->ev + c->first, c->n * sizeof(*x->ev));
+	c->first = (uint32_t)(run - x->ev);
 	c->cap = cap;
-	x->nev += cap;
 }
 
 static void
@@ -461,6 +481,7 @@ part_room(struct stage_part *p, size_t need)
 	}
 	c = &p->chunks[p->nchunks++];
 	c->buf = xmalloc(CHUNK_SIZE);
+	xprefault(c->buf, CHUNK_SIZE);
 	c->len = 0;
 	return c;
 }
@@ -674,22 +695,25 @@ child_build(const struct stage_part *p, struct events *x, const uint32_t *rows,
     size_t n)
 {
 	const struct staged *s = staged_at(p, rows[0]), *latest = NULL;
+	struct event *run;
 	struct child *c;
 
 	if (x->nch == x->cap_ch) {
 		x->cap_ch = x->cap_ch ? x->cap_ch * 2 : 1024;
 		x->ch = xreallocarray(x->ch, x->cap_ch, sizeof(*x->ch));
 	}
+	xprefault_ahead(x->ch, (x->nch + 1) * sizeof(*x->ch),
+	    x->cap_ch * sizeof(*x->ch), &x->faulted_ch);
 	c = &x->ch[x->nch++];
 	c->hash = s->hash;
 	c->kind = s->kind;
 	c->child_id = text_add(x, s->str);
-	c->first = (uint32_t)x->nev;
+	run = events_take(x, n);
+	c->first = (uint32_t)(run - x->ev);
 	c->n = c->cap = (uint32_t)n;
-	events_reserve(x, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct staged *t = staged_at(p, rows[i]);
-		struct event *e = &x->ev[x->nev++];
+		struct event *e = &run[i];
 		e->at = t->at;
 		e->id = text_add(x, t->str + t->child_len);
 		/* The child's team is that of its latest event. */
@@ -779,6 +803,7 @@ model_events_sweep(struct model *m, int64_t now)
 		x->bits++;
 	free(x->slots);
 	x->slots = xcalloc((size_t)1 << x->bits, sizeof(*x->slots));
+	xprefault(x->slots, ((size_t)1 << x->bits) * sizeof(*x->slots));
 	for (i = 0; i < x->nch; i++)
 		slot_insert(x, (uint32_t)i);
 	events_free(m->events);

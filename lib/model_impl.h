@@ -26,6 +26,7 @@ struct model {
 	struct strmap		*strings;	/* interned team, worker, priority */
 
 	/* Clock instances: an intrusive hash by (clock, instance id). */
+	struct pool		*inst_pool;
 	struct clock_inst	**buckets;
 	size_t			  nbuckets;
 	size_t			  nclocks;

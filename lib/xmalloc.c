@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "mashwatch/xmalloc.h"
 
@@ -77,4 +79,23 @@ xasprintf(const char *fmt, ...)
 	if (n < 0)
 		xmalloc_die(strlen(fmt));
 	return p;
+}
+
+void
+xprefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	static uintptr_t page;
+	uintptr_t lo, hi;
+
+	if (page == 0)
+		page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	hi = ((uintptr_t)p + len) & ~(page - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
 }
