@@ -36,6 +36,10 @@ create table mash.events (kind text not null, event_id text not null,
 create table mash.checks (check_name text not null, instance_id text not null,
     child_id text not null, team_id text, occurred_at timestamptz not null,
     passed boolean not null, detail text, updated_at timestamptz not null default now());
+create table mash.teams (team_id text primary key, name text, manager_email text,
+    escalation_email text);
+insert into mash.teams select 'T' || g, 'Team ' || g, 'manager' || g || '@example.org',
+    'head' || g || '@example.org' from generate_series(0, 39) g;
 """
 
 CLOCK_COLS = ("clock, instance_id, child_id, team_id, worker_id, priority, "
@@ -161,7 +165,7 @@ def main():
             c0 = cpu_seconds(d.proc.pid)
             time.sleep(30)
             c1 = cpu_seconds(d.proc.pid)
-            print("idle CPU:         %.3f s over 30 s (lease renewals only)" % (c1 - c0))
+            print("idle CPU:         %.3f s over 30 s (target: none between timers)" % (c1 - c0))
         finally:
             d.stop()
     finally:

@@ -52,6 +52,8 @@ struct engine {
 	struct engine_stats	 stats;
 	void			(*ready_cb)(void *);
 	void			*ready_arg;
+	void			(*leader_cb)(void *);
+	void			*leader_arg;
 	void			(*stop_cb)(void *);
 	void			*stop_arg;
 };
@@ -147,10 +149,14 @@ static void engine_load(struct engine *e);
 static void
 engine_step_down(struct engine *e, const char *why)
 {
-	if (e->leader)
+	bool was = e->leader;
+
+	if (was)
 		log_notice("standing by: %s", why);
 	e->leader = false;
 	e->stats.leader = false;
+	if (was && e->leader_cb)
+		e->leader_cb(e->leader_arg);
 	e->loaded = false;
 	evtimer_del(e->ev_tick);
 	evtimer_del(e->ev_retry);
@@ -203,6 +209,8 @@ engine_lease_answer(void *arg, bool held)
 		    e->holder);
 		e->leader = true;
 		e->stats.leader = true;
+		if (e->leader_cb)
+			e->leader_cb(e->leader_arg);
 		engine_load(e);
 	} else if (!held && e->leader)
 		engine_step_down(e, "the leader lease could not be renewed");
@@ -617,6 +625,13 @@ engine_on_ready(struct engine *e, void (*cb)(void *), void *arg)
 {
 	e->ready_cb = cb;
 	e->ready_arg = arg;
+}
+
+void
+engine_on_leader(struct engine *e, void (*cb)(void *), void *arg)
+{
+	e->leader_cb = cb;
+	e->leader_arg = arg;
 }
 
 struct pgconn *

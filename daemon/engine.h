@@ -105,6 +105,8 @@ void engine_stop(struct engine *e, void (*cb)(void *arg), void *arg);
 const struct engine_stats *engine_stats(const struct engine *e);
 const struct model *engine_model(const struct engine *e);
 void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
+/* cb when this daemon becomes the leader or stops being it. */
+void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
 

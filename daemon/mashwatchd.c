@@ -226,6 +226,14 @@ daemon_stopped(void *arg)
 		event_base_loopexit(d->base, NULL);
 }
 
+static void
+daemon_on_leader(void *arg)
+{
+	struct daemon *d = arg;
+
+	notifier_wake(d->notifier);
+}
+
 static bool
 daemon_is_leader(void *arg)
 {
@@ -347,6 +355,7 @@ daemon_run(struct daemon *d)
 	d->engine = engine_new(d->base, d->cfg, d->cal);
 	d->notifier = notifier_new(d->base, d->cfg, d->cal, daemon_is_leader, d);
 	engine_on_ready(d->engine, daemon_on_ready, d);
+	engine_on_leader(d->engine, daemon_on_leader, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
 	    d->cfg->http.listen, d->engine, err, sizeof(err))) == NULL) {
 		log_err("%s", err);

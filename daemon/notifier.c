@@ -1,9 +1,14 @@
 /*
- * The notifier's loop: a one-second tick that, while we are the leader,
- * refreshes the teams from the source, turns the outbox into emails per
- * route (notifier_outbox.c decides what goes where), writes the morning
- * digest once a working day, and hands pending emails to the transport
- * one at a time, recording every attempt.
+ * The notifier's loop.  While we are the leader it refreshes the teams
+ * from the source, turns the outbox into emails per route
+ * (notifier_outbox.c decides what goes where), writes the morning digest
+ * once a working day, and hands pending emails to the transport one at a
+ * time, recording every attempt.
+ *
+ * It sleeps until the first of those is due (notifier_rearm), and is
+ * woken early by what brings one forward: a NOTIFY on the outbox, a
+ * database coming back, a change of leader.  An idle daemon wakes for
+ * its timers, not to ask whether anything happened.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,12 +26,11 @@
 #include "notifier_impl.h"
 #include "pg.h"
 
-#define TICK_US		500000
 #define TEAMS_EVERY	60	/* seconds between reads of the teams */
-#define SWEEP_EVERY	30	/* seconds between outbox reads without a NOTIFY */
+#define TEAMS_RETRY	10	/* seconds before reading them again after an error */
+#define SWEEP_EVERY	30	/* seconds between looks without a NOTIFY */
 #define SEND_LEASE	300	/* seconds an attempt holds its email */
 #define BACKOFF_MIN	2	/* seconds before the first retry */
-#define RETRY_LOOK	2	/* seconds between looks for retries due */
 #define GIVE_UP_AFTER	(3 * 86400)	/* transient failures become permanent */
 
 static void notifier_send_next(struct notifier *n);
@@ -61,11 +65,15 @@ notifier_teams_read(void *arg, PGresult *res)
 	struct team_list tl = { NULL, 0 };
 
 	n->teams_busy = false;
-	if (res == NULL)
-		return;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_err("notifier: cannot read the teams: %s",
-		    PQresultErrorMessage(res));
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* Once per spell of failures, and without the query's text. */
+		if (res != NULL && !n->teams_failing)
+			log_err("notifier: cannot read %s.teams: %s; no "
+			    "alert email goes out until it can be read",
+			    n->cfg->source.schema, pg_primary_message(res));
+		n->teams_failing = res != NULL;
+		n->teams_next_at = engine_now() + TEAMS_RETRY;
+		notifier_rearm(n);
 		return;
 	}
 	tl.n = (size_t)PQntuples(res);
@@ -83,10 +91,12 @@ notifier_teams_read(void *arg, PGresult *res)
 	}
 	team_list_clear(&n->teams);
 	n->teams = tl;
-	n->teams_at = engine_now();
-	if (!n->teams_loaded)
+	n->teams_next_at = engine_now() + TEAMS_EVERY;
+	if (!n->teams_loaded || n->teams_failing)
 		log_info("notifier: %zu teams read", tl.n);
 	n->teams_loaded = true;
+	n->teams_failing = false;
+	notifier_rearm(n);
 }
 
 static void
@@ -96,6 +106,8 @@ notifier_teams_refresh(struct notifier *n)
 
 	if (n->teams_busy || !pgconn_is_up(n->src))
 		return;
+	/* The answer sets the next time; this one holds if none comes. */
+	n->teams_next_at = engine_now() + TEAMS_RETRY;
 	/* The schema is a CONF_IDENT, validated at load: safe to interpolate. */
 	sql = xasprintf("SELECT team_id, name, manager_email, escalation_email "
 	    "FROM %s.teams WHERE team_id IS NOT NULL", n->cfg->source.schema);
@@ -221,6 +233,8 @@ notifier_sent(void *arg, const struct tx_result *r)
 		    "%s", s->email_id, s->kind, s->route, s->attempts,
 		    o == TX_FAILED ? "failed for good" : "failed, will retry",
 		    r->reply);
+	if (o == TX_RETRY && engine_now() + wait < n->retry_at)
+		n->retry_at = engine_now() + wait;
 	if (o == TX_SENT)
 		metrics.emails_sent++;
 	else
@@ -262,6 +276,8 @@ notifier_picked(void *arg, PGresult *res)
 			    PQresultErrorMessage(res));
 		if (n->stopping && n->stop_cb != NULL)
 			notifier_send_finished(n);
+		else
+			notifier_rearm(n);
 		return;
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -318,46 +334,104 @@ notifier_kick_send(struct notifier *n)
 	notifier_send_next(n);
 }
 
-/* The tick. */
+/* The tick: do what is due, then sleep until the next thing is. */
+
+static int64_t
+earlier(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+void
+notifier_rearm(struct notifier *n)
+{
+	int64_t now = engine_now(), next = INT64_MAX;
+	struct timeval tv = { 0, 0 };
+
+	if (n->stopping)
+		return;
+	if (!n->is_leader(n->leader_arg)) {
+		/* notifier_wake() comes when that changes. */
+		if (n->was_leader)
+			next = now;	/* to notice it in the tick */
+		else {
+			evtimer_del(n->ev_tick);
+			return;
+		}
+	}
+	/* What is under way says when it is done; only the rest can fall due. */
+	if (!n->teams_busy && pgconn_is_up(n->src))
+		next = earlier(next, n->teams_next_at);
+	if (notifier_active(n) && n->teams_loaded) {
+		if (n->outbox_busy == 0)
+			next = earlier(next, n->next_outbox_at);
+		if (!n->picking && n->sending == NULL)
+			next = earlier(next, earlier(n->next_send_at,
+			    n->retry_at));
+		if (!n->digest_busy)
+			next = earlier(next, notifier_digest_due(n, now));
+	}
+	if (next == INT64_MAX) {
+		/* Waiting on a database or an answer: those wake us. */
+		evtimer_del(n->ev_tick);
+		return;
+	}
+	if (next > now)
+		tv.tv_sec = (time_t)(next - now);
+	evtimer_add(n->ev_tick, &tv);
+}
+
+void
+notifier_wake(struct notifier *n)
+{
+	if (!n->stopping)
+		event_active(n->ev_tick, EV_TIMEOUT, 0);
+}
 
 static void
 notifier_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct notifier *n = arg;
-	struct timeval tv = { 0, TICK_US };
 	int64_t now = engine_now();
 
 	(void)fd;
 	(void)what;
 	if (n->stopping)
 		return;
-	evtimer_add(n->ev_tick, &tv);
 	if (!n->is_leader(n->leader_arg)) {
+		if (n->was_leader)
+			log_info("notifier: standing by");
 		n->was_leader = false;
+		notifier_rearm(n);
 		return;
 	}
 	if (!n->was_leader) {
 		/* New leader: look at everything at once. */
 		n->was_leader = true;
 		n->next_outbox_at = now;
+		n->next_send_at = now;
+		n->teams_next_at = now;
 		log_info("notifier: active");
 	}
-	if (!n->teams_loaded || now - n->teams_at >= TEAMS_EVERY)
+	if (now >= n->teams_next_at)
 		notifier_teams_refresh(n);
-	if (!notifier_active(n) || !n->teams_loaded)
-		return;
-	if (now >= n->next_outbox_at)
-		notifier_outbox_round(n, now);
-	notifier_digest_check(n, now);
-	/*
-	 * New emails kick a send themselves and each send asks for the next;
-	 * only retries fall due unannounced, so look for them now and then
-	 * rather than asking the database on every tick.
-	 */
-	if (n->next_send_at <= now) {
-		n->next_send_at = now + RETRY_LOOK;
-		notifier_send_next(n);
+	if (notifier_active(n) && n->teams_loaded) {
+		if (now >= n->next_outbox_at)
+			notifier_outbox_round(n, now);
+		notifier_digest_check(n, now);
+		/*
+		 * New emails kick a send themselves and each send asks for
+		 * the next; retries fall due unannounced, at the time we
+		 * gave them or, for those another leader gave, at the next
+		 * sweep.
+		 */
+		if (now >= earlier(n->next_send_at, n->retry_at)) {
+			n->next_send_at = now + SWEEP_EVERY;
+			n->retry_at = INT64_MAX;
+			notifier_send_next(n);
+		}
 	}
+	notifier_rearm(n);
 }
 
 static void
@@ -368,6 +442,7 @@ notifier_notified(void *arg, const char *channel, const char *payload)
 	(void)channel;
 	(void)payload;
 	n->next_outbox_at = 0;
+	notifier_rearm(n);
 }
 
 static void
@@ -375,8 +450,21 @@ notifier_state_changed(void *arg, bool up)
 {
 	struct notifier *n = arg;
 
-	if (up)
+	if (up) {
 		n->next_outbox_at = 0;
+		n->next_send_at = 0;
+	}
+	notifier_rearm(n);
+}
+
+static void
+notifier_source_changed(void *arg, bool up)
+{
+	struct notifier *n = arg;
+
+	if (up && !n->teams_loaded)
+		n->teams_next_at = 0;
+	notifier_rearm(n);
 }
 
 struct notifier *
@@ -384,7 +472,6 @@ notifier_new(struct event_base *base, const struct config *cfg,
     const struct calendar *cal, bool (*is_leader)(void *arg), void *arg)
 {
 	struct notifier *n = xcalloc(1, sizeof(*n));
-	struct timeval tv = { 0, TICK_US };
 
 	n->base = base;
 	n->cfg = cfg;
@@ -394,13 +481,14 @@ notifier_new(struct event_base *base, const struct config *cfg,
 	n->state = pgconn_new(base, "notifier (state)", cfg->state.conninfo,
 	    notifier_state_changed, n);
 	n->src = pgconn_new(base, "notifier (source)", cfg->source.conninfo,
-	    NULL, NULL);
+	    notifier_source_changed, n);
 	if (n->state == NULL || n->src == NULL)
 		fatalx("notifier: cannot use the configured conninfo");
 	pgconn_listen(n->state, "mashwatch_outbox", notifier_notified, n);
 	n->tx = transport_new(base, cfg);
+	n->retry_at = INT64_MAX;
 	n->ev_tick = evtimer_new(base, notifier_tick, n);
-	evtimer_add(n->ev_tick, &tv);
+	notifier_wake(n);
 	return n;
 }
 
@@ -414,6 +502,7 @@ notifier_reconfigure(struct notifier *n, const struct config *cfg,
 	/* reminder_at may have moved: look again today. */
 	n->digest_done_on = 0;
 	n->next_outbox_at = 0;
+	notifier_rearm(n);
 }
 
 static void

@@ -22,7 +22,8 @@ struct notifier;
 /*
  * A notifier with its own state and source connections; cfg and cal are
  * borrowed (see notifier_reconfigure).  is_leader(arg) is asked before
- * every step.  Free with notifier_free.
+ * every step, and notifier_wake() called when its answer changes.  Free
+ * with notifier_free.
  */
 struct notifier *notifier_new(struct event_base *base,
     const struct config *cfg, const struct calendar *cal,
@@ -30,6 +31,8 @@ struct notifier *notifier_new(struct event_base *base,
 void notifier_free(struct notifier *n);
 void notifier_reconfigure(struct notifier *n, const struct config *cfg,
     const struct calendar *cal);
+/* Leadership changed: look at once whether there is work. */
+void notifier_wake(struct notifier *n);
 /* Stop starting work; finish (and record) the message in flight; then cb. */
 void notifier_stop(struct notifier *n, void (*cb)(void *arg), void *arg);
 

@@ -52,13 +52,17 @@ struct notifier {
 	struct team_list	 teams;
 	bool			 teams_loaded;
 	bool			 teams_busy;
-	int64_t			 teams_at;
+	bool			 teams_failing;	/* logged; quiet until read again */
+	int64_t			 teams_next_at;
 
+	/* When each thing is next due; notifier_rearm() sleeps till the first. */
 	int64_t			 next_outbox_at;
 	int			 outbox_busy;	/* statements of a round in flight */
 	int64_t			 digest_done_on;	/* local date as yyyymmdd */
 	bool			 digest_busy;
-	int64_t			 next_send_at;
+	int64_t			 digest_retry_at;	/* after a failed read */
+	int64_t			 next_send_at;	/* look for pending emails */
+	int64_t			 retry_at;	/* the first retry we scheduled */
 	bool			 picking;
 	struct sending		*sending;
 
@@ -76,6 +80,7 @@ struct notifier {
 
 /* notifier.c */
 bool notifier_active(const struct notifier *n);
+void notifier_rearm(struct notifier *n);
 void notifier_kick_send(struct notifier *n);
 void team_list_clear(struct team_list *tl);
 
@@ -85,6 +90,7 @@ void addr_list_clear(struct addr_list *l);
 void route_times_clear(struct notifier *n);
 void notifier_outbox_round(struct notifier *n, int64_t now);
 void notifier_digest_check(struct notifier *n, int64_t now);
+int64_t notifier_digest_due(const struct notifier *n, int64_t now);
 /*
  * Compose and store one email of kind for route (no outbox rows claimed):
  * a delivery failure report.  tag makes its Message-ID unique.

@@ -265,8 +265,10 @@ notifier_round_done(void *arg, PGresult *res)
 	    PQntuples(res) == 1 && PQgetisnull(res, 0, 0))
 		/* Someone claimed part of it first: read the outbox again. */
 		n->next_outbox_at = 0;
-	if (--n->outbox_busy == 0)
+	if (--n->outbox_busy == 0) {
 		notifier_kick_send(n);
+		notifier_rearm(n);
+	}
 }
 
 static char *
@@ -479,8 +481,9 @@ notifier_outbox_read(void *arg, PGresult *res)
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
 			log_err("notifier: cannot read the outbox: %s",
-			    PQresultErrorMessage(res));
+			    pg_primary_message(res));
 		n->next_outbox_at = now + 5;
+		notifier_rearm(n);
 		return;
 	}
 	/*
@@ -556,6 +559,7 @@ notifier_outbox_read(void *arg, PGresult *res)
 	n->next_outbox_at = next;
 	groups_free(gs, ng);
 	strmap_free(held);
+	notifier_rearm(n);
 }
 
 /* When each route last got an email, for group_interval. */
@@ -565,10 +569,11 @@ notifier_routes_read(void *arg, PGresult *res)
 	struct notifier *n = arg;
 
 	n->outbox_busy--;
+	notifier_rearm(n);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
 			log_err("notifier: cannot read the routes: %s",
-			    PQresultErrorMessage(res));
+			    pg_primary_message(res));
 		return;
 	}
 	route_times_clear(n);
@@ -725,7 +730,8 @@ notifier_digest_read(void *arg, PGresult *res)
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
 			log_err("notifier: cannot read open alerts for the "
-			    "digest: %s", PQresultErrorMessage(res));
+			    "digest: %s", pg_primary_message(res));
+		notifier_rearm(n);
 		return;
 	}
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month, d.day);
@@ -758,6 +764,25 @@ notifier_digest_read(void *arg, PGresult *res)
 	n->digest_done_on = d.year * 10000 + d.month * 100 + d.day;
 	log_info("notifier: morning digest for %s: %zu routes", date, ng);
 	groups_free(gs, ng);
+	notifier_rearm(n);
+}
+
+/* When notifier_digest_check() next has something to do. */
+int64_t
+notifier_digest_due(const struct notifier *n, int64_t now)
+{
+	struct cal_date d = calendar_date_of(n->cal, now);
+	int64_t key = d.year * 10000 + d.month * 100 + d.day, at;
+
+	if (n->digest_done_on == key) {
+		/* Tomorrow's midnight: the check then decides about that day. */
+		return calendar_start_of(n->cal, cal_date_add_days(d, 1));
+	}
+	at = calendar_start_of(n->cal, d) +
+	    (int64_t)n->cfg->notify.reminder_at * 60;
+	if (at < n->digest_retry_at)
+		at = n->digest_retry_at;
+	return at > now ? at : now;
 }
 
 void
@@ -768,7 +793,8 @@ notifier_digest_check(struct notifier *n, int64_t now)
 	int64_t local = now + calendar_utc_offset(n->cal, now);
 	int minutes = (int)(((local % 86400) + 86400) % 86400 / 60);
 
-	if (n->digest_busy || n->digest_done_on == key)
+	if (n->digest_busy || n->digest_done_on == key ||
+	    now < n->digest_retry_at)
 		return;
 	if (!calendar_is_working_day(n->cal, d)) {
 		n->digest_done_on = key;
@@ -776,6 +802,8 @@ notifier_digest_check(struct notifier *n, int64_t now)
 	}
 	if (minutes < n->cfg->notify.reminder_at)
 		return;
+	/* The answer marks the day done; this holds if none comes. */
+	n->digest_retry_at = now + 30;
 	/*
 	 * Open and not acknowledged: an acknowledgement covers its level and
 	 * those below it (acking "overdue" quiets "due soon", not an

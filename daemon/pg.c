@@ -841,3 +841,11 @@ pgconn_listen(struct pgconn *c, const char *channel,
 		pgconn_queue_listen(c, l);
 	return 0;
 }
+
+const char *
+pg_primary_message(const PGresult *res)
+{
+	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	return m != NULL ? m : "no message";
+}

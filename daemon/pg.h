@@ -87,4 +87,10 @@ int pgconn_listen(struct pgconn *c, const char *channel,
     void (*notify_cb)(void *arg, const char *channel, const char *payload),
     void *arg);
 
+/*
+ * The primary message of an error result: one line, without the query
+ * text or the row that PQresultErrorMessage() can quote.
+ */
+const char *pg_primary_message(const PGresult *res);
+
 #endif
