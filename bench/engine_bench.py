@@ -146,6 +146,9 @@ def main():
             print("full load:        %d rows in %.2f s, %.0f rows/s" % (rows, secs, rows / secs))
             print("COPY floor:       %.2f s for the same rows (psql to /dev/null)" % floor)
             print("load / floor:     %.2fx (target <= 1.5x)" % (secs / floor))
+            views = re.findall(r"read mash\.(\w+): (\d+) rows, ([\d.]+) s into", d.text())
+            print("  read by:        " + ", ".join("%s %s s" % (v, t) for v, _, t in views)
+                  + ", whole at %.2f s" % secs)
             print("RSS, empty:       %.1f MB" % (empty_kb / 1024))
             print("RSS, clocks:      %.1f MB: %.0f bytes per open clock (target < 300)"
                   % (clocks_kb / 1024, per_clock))

@@ -46,6 +46,8 @@ static const struct copytext_case cases[] = {
 	{ "embedded tab and newline", IN("a\\tb\tc\\nd"), 2, 2,
 	    { F("a\tb"), F("c\nd") } },
 	{ "backslash", IN("a\\\\b\t\\\\"), 2, 2, { F("a\\b"), F("\\") } },
+	{ "plain after escaped: moved, then left in place", IN("ab\tc\\\\d\tef\tg"),
+	  4, 4, { F("ab"), F("c\\d"), F("ef"), F("g") } },
 	{ "octal", IN("\\101\\0601\\7"), 1, 1, { F("A01\a") } },
 	{ "octal nul", IN("a\\000b"), 1, 1, { F("a\0b") } },
 	{ "octal wraps to a byte", IN("\\777"), 1, 1, { F("\377") } },
