@@ -245,8 +245,7 @@ engine_sync_written(void *arg, PGresult *res)
 	(void)arg;
 	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
 		log_warnx("cannot record the poll in mashwatch.sync: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		    pg_primary_message(res));
 }
 
 /* For `mashwatchctl status`: when we last read the source. */

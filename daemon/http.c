@@ -294,9 +294,7 @@ http_outbox_counted(void *arg, PGresult *res)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		if (!warned)
 			log_warnx("metrics: cannot count the outbox: %s",
-			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-			    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
-			    "unexpected result");
+			    pg_primary_message(res));
 		warned = true;
 		metrics.outbox_depth = -1;
 		return;

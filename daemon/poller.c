@@ -248,8 +248,7 @@ poller_copied(void *arg, PGresult *res)
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_err("reading mash.%s failed: %s", view_names[p->view],
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		    pg_primary_message(res));
 		poller_finish(p, false);
 		return;
 	}

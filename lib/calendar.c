@@ -470,16 +470,17 @@ cal_split(const struct calendar *cal, int64_t t, int64_t *secs)
  * Deadlines in days end with their date: due_at is the local midnight that
  * starts the day after.  Months (windows only) are treated like days.
  */
-int64_t
-calendar_due(const struct calendar *cal, int64_t start,
+/*
+ * ts on from local day (or, in hours, from instant t): the local midnight
+ * that ends the day reached.
+ */
+static int64_t
+cal_end_after(const struct calendar *cal, int64_t t, int64_t day,
     const struct timescale *ts)
 {
-	int64_t day = cal_day_of(cal, start);
-	struct cal_date d;
-
 	switch (ts->unit) {
 	case TS_HOURS:
-		return start + (int64_t)ts->n * 3600;
+		return t + (int64_t)ts->n * 3600;
 	case TS_DAYS:
 		day += ts->n;
 		break;
@@ -487,11 +488,17 @@ calendar_due(const struct calendar *cal, int64_t start,
 		day = cal_working_forward(cal, day, ts->n);
 		break;
 	case TS_MONTHS:
-		d = cal_date_add_months(cal_from_days(day), ts->n);
-		day = cal_days(d);
+		day = cal_days(cal_date_add_months(cal_from_days(day), ts->n));
 		break;
 	}
 	return cal_start_of_day(cal, day + 1);
+}
+
+int64_t
+calendar_due(const struct calendar *cal, int64_t start,
+    const struct timescale *ts)
+{
+	return cal_end_after(cal, start, cal_day_of(cal, start), ts);
 }
 
 int64_t
@@ -534,27 +541,9 @@ int64_t
 calendar_escalate(const struct calendar *cal, int64_t due_at,
     const struct timescale *ts)
 {
-	int64_t day;
-	struct cal_date d;
-
 	if (ts->n <= 0)
 		return due_at;
-	day = cal_day_of(cal, due_at - 1);
-	switch (ts->unit) {
-	case TS_HOURS:
-		return due_at + (int64_t)ts->n * 3600;
-	case TS_DAYS:
-		day += ts->n;
-		break;
-	case TS_WORKING_DAYS:
-		day = cal_working_forward(cal, day, ts->n);
-		break;
-	case TS_MONTHS:
-		d = cal_date_add_months(cal_from_days(day), ts->n);
-		day = cal_days(d);
-		break;
-	}
-	return cal_start_of_day(cal, day + 1);
+	return cal_end_after(cal, due_at, cal_day_of(cal, due_at - 1), ts);
 }
 
 /*
