@@ -50,10 +50,11 @@ def test_new_leader_sends_at_once(db, build, tmp_path):
                              clocks={"contact_decision": dict(limit="1 hours")})
     config.write_text(config.read_text().replace("lease_ttl = 15;", "lease_ttl = 6;"))
     mw.migrate(build, config)
-    a = mw.Daemon(build, config, tmp_path / "a.log")
-    a.wait_log("notifier: active")
-    b = mw.Daemon(build, config, tmp_path / "b.log")
+    a = b = None
     try:
+        a = mw.Daemon(build, config, tmp_path / "a.log")
+        a.wait_log("notifier: active")
+        b = mw.Daemon(build, config, tmp_path / "b.log")
         b.wait_log("standing by")
         a.kill()
         b.wait_log("now polls and alerts", timeout=30)
@@ -64,8 +65,10 @@ def test_new_leader_sends_at_once(db, build, tmp_path):
         print("first email %.1f s after the standby took over" % (time.time() - became))
         assert [rcpts for rcpts, _, _ in got] == [["manager@example.org"]], got
         assert "notifier: active" not in b.text().split("standing by")[0]
-    finally:
-        if a.alive():
-            a.kill()
         assert b.stop() == 0
+    finally:
+        # Whatever failed, no daemon outlives the test.
+        for d in (a, b):
+            if d is not None and d.alive():
+                d.kill()
         smtp.stop()
