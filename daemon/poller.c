@@ -158,17 +158,19 @@ poller_row(void *arg, char *line, size_t len)
 	struct poller *p = arg;
 	char *f[8];
 	size_t lens[8];
+	unsigned nuls;
 	int rc = 0;
 
-	if (copytext_split(line, len, f, lens, view_fields[p->view]) < 0) {
+	if (copytext_split(line, len, f, lens, view_fields[p->view],
+	    &nuls) < 0) {
 		log_warnx("mash.%s: a row with the wrong number of columns; "
 		    "skipped", view_names[p->view]);
 		p->st.invalid++;
 		return;
 	}
 	/* An embedded NUL would cut a field short unseen: make it a finding. */
-	for (int i = 0; i < view_fields[p->view]; i++)
-		if (f[i] != NULL && strlen(f[i]) != lens[i])
+	for (int i = 0; nuls != 0; i++, nuls >>= 1)
+		if (nuls & 1)
 			f[i][0] = (char)0x80;	/* invalid UTF-8 */
 	switch (p->view) {
 	case V_CLOCKS: {

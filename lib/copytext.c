@@ -23,14 +23,15 @@ copytext_hex(unsigned char ch)
  */
 int
 copytext_split(char *line, size_t len, char **fields, size_t *lens,
-    int nfields)
+    int nfields, unsigned *nuls)
 {
 	size_t r = 0, w = 0, start;
 	unsigned char ch;
 	int n = 0, v, d, i;
 	bool isnull;
 
-	if (nfields <= 0)
+	*nuls = 0;
+	if (nfields <= 0 || nfields > COPYTEXT_MAX_FIELDS)
 		return -1;
 	for (;;) {
 		if (n == nfields)
@@ -45,13 +46,16 @@ copytext_split(char *line, size_t len, char **fields, size_t *lens,
 		 * short, so a plain loop beats a library call per field.
 		 */
 		if (w == r && !isnull) {
-			while (r < len && line[r] != '\t' && line[r] != '\\')
+			while (r < len && line[r] != '\t' &&
+			    line[r] != '\\' && line[r] != '\0')
 				r++;
 			w = r;
 		}
 		while (r < len && line[r] != '\t') {
 			ch = (unsigned char)line[r++];
 			if (ch != '\\') {
+				if (ch == '\0')
+					*nuls |= 1u << n;
 				line[w++] = (char)ch;
 				continue;
 			}
@@ -91,6 +95,8 @@ copytext_split(char *line, size_t len, char **fields, size_t *lens,
 			default:
 				break;
 			}
+			if (ch == '\0')
+				*nuls |= 1u << n;
 			line[w++] = (char)ch;
 		}
 		if (isnull) {

@@ -12,13 +12,17 @@
  * backslash escapes (\b \f \n \r \t \v \\, \NNN octal, \xHH hex; a
  * backslash before any other byte is that byte) in place.  line[len] must
  * be writable: the last field's terminator may land there.  On success
- * fields[i] points into line at a NUL-terminated string of lens[i] bytes
- * (it may hold a NUL of its own if the data had \000), or is NULL with
- * lens[i] == 0 for SQL NULL (a field that is exactly \N), and the return is
- * nfields.  Returns -1 if the line does not have exactly nfields fields or
- * ends in a lone backslash; line is then garbage.
+ * fields[i] points into line at a NUL-terminated string of lens[i] bytes,
+ * or is NULL with lens[i] == 0 for SQL NULL (a field that is exactly \N),
+ * and the return is nfields.  A field may hold a NUL of its own (a raw NUL
+ * byte, or \000 in the data): bit i of *nuls says field i does, so that a
+ * caller need not strlen every field to find out.  Returns -1 if the line
+ * does not have exactly nfields fields (1 to COPYTEXT_MAX_FIELDS) or ends in
+ * a lone backslash; line is then garbage.
  */
+#define COPYTEXT_MAX_FIELDS	32
+
 int copytext_split(char *line, size_t len, char **fields, size_t *lens,
-    int nfields);
+    int nfields, unsigned *nuls);
 
 #endif
