@@ -31,7 +31,7 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE $(CPPFLAGS)
+ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -pthread $(CPPFLAGS)
 
 ifneq ($(V),1)
 Q := @
@@ -84,20 +84,20 @@ $(LIBA): $(LIB_OBJS)
 
 $(BUILD)/mashwatchd: $(BUILD)/daemon/mashwatchd.o $(COMMON_OBJS) $(LIBA)
 	$(E) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
 $(BUILD)/mashwatchctl: $(BUILD)/daemon/mashwatchctl.o $(COMMON_OBJS) $(LIBA)
 	$(E) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
 $(PGPROBE): $(BUILD)/tests/pgprobe.o $(BUILD)/daemon/pg.o $(BUILD)/daemon/log.o $(LIBA)
 	$(E) LD $@
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
 $(BUILD)/mkconfman: doc/mkconfman.c $(LIBA)
 	@mkdir -p $(@D)
 	$(E) CC $<
-	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) -lm -pthread
 
 $(BUILD)/doc/mashwatch.conf.5: doc/mashwatch.conf.5.in $(BUILD)/mkconfman
 	@mkdir -p $(@D)

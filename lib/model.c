@@ -232,8 +232,10 @@ model_loaded(const struct model *m)
 void
 model_end_full(struct model *m, int64_t now)
 {
+	struct events_build *b = model_events_build_start(m);
+
 	model_clocks_sweep(m, now);
-	model_events_sweep(m, now);
+	model_events_build_finish(m, b, now);
 	model_checks_sweep(m, now);
 	model_invalid_sweep(m, now);
 	m->in_full = false;

@@ -18,6 +18,7 @@
  * moves it to the end of the array; the hole it leaves, like the child
  * ids that staging copies once per row, is reclaimed by the next pass.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,9 @@ struct stage_part {
 };
 
 #define MIN_BITS	4
+
+/* A full pass of fewer staged rows than this builds its index inline. */
+#define BUILD_THREAD_MIN	65536
 
 static const char *
 text(const struct events *x, uint32_t off)
@@ -728,10 +732,9 @@ child_build(const struct stage_part *p, struct events *x, const uint32_t *rows,
 	return c;
 }
 
-/* Build the children of one partition into x; evaluate each. */
+/* Build the children of one partition into x. */
 static void
-part_build(struct model *m, struct stage_part *p, struct events *x,
-    int64_t now, const int64_t *since)
+part_build(struct stage_part *p, struct events *x)
 {
 	uint32_t *order, *start, *rows = NULL;
 	size_t nb, b, i, caprows = 0;
@@ -759,8 +762,7 @@ part_build(struct model *m, struct stage_part *p, struct events *x,
 			rows[nrows++] = order[k];
 			if (same)
 				continue;
-			child_evaluate(m, x, child_build(p, x, rows, nrows),
-			    nrows - 1, now, since);
+			child_build(p, x, rows, nrows);
 			nrows = 0;
 		}
 	}
@@ -770,34 +772,28 @@ part_build(struct model *m, struct stage_part *p, struct events *x,
 }
 
 /*
- * End of a full pass: build a new index from the staged rows, child by
- * child in hash order, and look at each child's latest event, which is
- * the one a new alert would be about.
+ * A new index from the staged rows, child by child in hash order.  It
+ * reads only the stage, which it frees, and writes only the new index, so
+ * it can run beside the sweep of the clocks (model_events_build_start).
  */
-void
-model_events_sweep(struct model *m, int64_t now)
+static struct events *
+events_build(struct stage_part *stage, size_t nstaged)
 {
 	struct events *x = events_new(MIN_BITS);
 	size_t i, text = 1;
-	int64_t *since;
 
-	since = xreallocarray(NULL, m->cfg->nrepeats + 1, sizeof(*since));
-	for (i = 0; i < m->cfg->nrepeats; i++)
-		since[i] = calendar_subtract(m->cal, now,
-		    &m->cfg->repeats[i].window);
-	if (m->stage != NULL) {
+	if (stage != NULL) {
 		/* Room for every id staged: duplicates only make less. */
 		for (i = 0; i < PARTS; i++)
-			text += m->stage[i].text;
+			text += stage[i].text;
 		x->cap_text = text;
 		x->text = xreallocarray(NULL, x->cap_text, 1);
-		events_reserve(x, m->nstaged);
+		events_reserve(x, nstaged);
 		for (i = 0; i < PARTS; i++) {
-			part_build(m, &m->stage[i], x, now, since);
-			part_free(&m->stage[i]);
+			part_build(&stage[i], x);
+			part_free(&stage[i]);
 		}
 	}
-	free(since);
 	/* The children are in hash order, so the table fills front to back. */
 	while (((size_t)1 << x->bits) < x->nch * 2)
 		x->bits++;
@@ -806,9 +802,71 @@ model_events_sweep(struct model *m, int64_t now)
 	xprefault(x->slots, ((size_t)1 << x->bits) * sizeof(*x->slots));
 	for (i = 0; i < x->nch; i++)
 		slot_insert(x, (uint32_t)i);
+	return x;
+}
+
+struct events_build {
+	struct stage_part	*stage;
+	size_t			 nstaged;
+	struct events		*x;
+	pthread_t		 thread;
+	bool			 threaded;
+};
+
+static void *
+events_build_thread(void *arg)
+{
+	struct events_build *b = arg;
+
+	b->x = events_build(b->stage, b->nstaged);
+	return NULL;
+}
+
+struct events_build *
+model_events_build_start(struct model *m)
+{
+	struct events_build *b = xcalloc(1, sizeof(*b));
+
+	/* The build owns the stage now. */
+	b->stage = m->stage;
+	b->nstaged = m->nstaged;
+	m->stage = NULL;
+	m->nstaged = 0;
+	/* Small passes are not worth a thread; nor is failing to start one. */
+	b->threaded = b->nstaged >= BUILD_THREAD_MIN &&
+	    pthread_create(&b->thread, NULL, events_build_thread, b) == 0;
+	return b;
+}
+
+/*
+ * End of a full pass: take the new index, drop the old one (events the
+ * source no longer has are simply not in the new one), and look at each
+ * child's latest event, which is the one a new alert would be about.
+ */
+void
+model_events_build_finish(struct model *m, struct events_build *b,
+    int64_t now)
+{
+	int64_t *since;
+	struct events *x;
+
+	if (b->threaded)
+		pthread_join(b->thread, NULL);
+	else
+		events_build_thread(b);
+	free(b->stage);
+	x = b->x;
+	free(b);
 	events_free(m->events);
 	m->events = x;
-	events_clear(m);
+
+	since = xreallocarray(NULL, m->cfg->nrepeats + 1, sizeof(*since));
+	for (size_t i = 0; i < m->cfg->nrepeats; i++)
+		since[i] = calendar_subtract(m->cal, now,
+		    &m->cfg->repeats[i].window);
+	for (size_t i = 0; i < x->nch; i++)
+		child_evaluate(m, x, &x->ch[i], x->ch[i].n - 1, now, since);
+	free(since);
 }
 
 struct repeat_hit {

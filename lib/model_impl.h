@@ -74,7 +74,15 @@ void model_events_init(struct model *m);
 void model_events_free(struct model *m);
 size_t model_events_live(const struct model *m);
 void model_events_abort(struct model *m);
-void model_events_sweep(struct model *m, int64_t now);
+/*
+ * The end of a full pass's events: start builds the new index (on a
+ * thread, when the pass is large) while the caller sweeps the clocks,
+ * which touch nothing the build does; finish waits for it, swaps it in
+ * and evaluates the repeat rules.
+ */
+struct events_build *model_events_build_start(struct model *m);
+void model_events_build_finish(struct model *m, struct events_build *b,
+    int64_t now);
 void model_repeat_mark(struct model *m, const char *rule, const char *event_id);
 
 void model_checks_free(struct model *m);

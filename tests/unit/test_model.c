@@ -590,16 +590,14 @@ count_child(void *arg, const struct repeat_view *v)
  * there, and each of those fires once.
  */
 static void
-test_event_index_many(void **state)
+event_index_many(struct fixture *f, size_t N)
 {
-	struct fixture *f = *state;
 	int64_t now = T("2022-04-20T09:00:00+01:00");
 	int64_t day = T("2022-03-01T10:00:00Z");
 	struct model_counts c;
 	struct repeat_text rt;
 	char id[32], child[32];
 	size_t k, j, fired = 0;
-	const size_t N = 4000;
 
 	model_begin_full(f->m);
 	for (k = 0; k < N; k++)
@@ -610,8 +608,15 @@ test_event_index_many(void **state)
 			snprintf(child, sizeof(child), "P%zu", k);
 			assert_int_equal(model_put_event(f->m, &r, now), 0);
 		}
+	/* Open clocks, on time, for the sweep that runs beside the build. */
+	for (k = 0; k < N / 4; k++) {
+		snprintf(id, sizeof(id), "C%zu", k);
+		put_clock(f, "contact_decision", id, NULL,
+		    "2022-04-20T08:30:00+01:00", NULL, now);
+	}
 	model_end_full(f->m, now);
 	model_counts(f->m, now, &c);
+	assert_int_equal(c.open, N / 4);
 	assert_int_equal(c.events, N / 4 * 6);
 	assert_int_equal(take(f), N / 4);
 	for (k = 2; k < N; k += 4) {
@@ -637,6 +642,20 @@ test_event_index_many(void **state)
 	rt.buf[0] = '\0';
 	model_foreach_repeat(f->m, now, count_child, &rt);
 	assert_string_equal(rt.buf, "P6 EAST 3");
+}
+
+/* 6,000 rows: the index is built inline. */
+static void
+test_event_index_many(void **state)
+{
+	event_index_many(*state, 4000);
+}
+
+/* 72,000 rows: built on a thread beside the sweep of the clocks. */
+static void
+test_event_index_threaded(void **state)
+{
+	event_index_many(*state, 48000);
 }
 
 /* A failed check raises; put right, it resolves as passed. */
@@ -760,6 +779,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_repeat_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_index_threaded, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
