@@ -183,9 +183,7 @@ model_new(const struct config *cfg, const struct calendar *cal, bool replay)
 	m->cal = cal;
 	m->replay = replay;
 	m->strings = strmap_new();
-	m->inst_pool = pool_new();
-	m->nbuckets = 1024;
-	m->buckets = xcalloc(m->nbuckets, sizeof(*m->buckets));
+	model_clocks_init(m);
 	model_events_init(m);
 	m->checks = strmap_new();
 	m->invalid = strmap_new();

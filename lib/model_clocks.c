@@ -20,8 +20,7 @@ enum {
 };
 
 struct clock_inst {
-	struct clock_inst	*next;		/* hash chain */
-	uint32_t		 hash;
+	uint32_t		 hash;		/* inst_hash() */
 	uint32_t		 heap_idx;
 	uint32_t		 pass;		/* last full pass that saw it */
 	uint16_t		 clock;		/* index into cfg->clocks */
@@ -46,37 +45,102 @@ inst_hash(unsigned clock, const char *id, size_t len)
 	return (uint32_t)(strmap_hash(id, len) ^ (clock * 0x9e3779b97f4a7c15ULL));
 }
 
-static struct clock_inst **
-inst_slot(const struct model *m, unsigned clock, const char *id, uint32_t h)
-{
-	struct clock_inst **pp = &m->buckets[h & (m->nbuckets - 1)];
+/*
+ * The table holds each instance's hash beside it, so that a probe past
+ * other instances (and every miss, as when a first load adds a million)
+ * reads the table alone, one cache line, and no instance.  Linear
+ * probing; at most half full.
+ */
+struct inst_slot {
+	struct clock_inst	*c;		/* NULL: empty */
+	uint32_t		 hash;
+};
 
-	for (; *pp != NULL; pp = &(*pp)->next)
-		if ((*pp)->hash == h && (*pp)->clock == clock &&
-		    strcmp((*pp)->ids, id) == 0)
+#define ISLOT_MIN_BITS	10
+
+static size_t
+islot_mask(const struct model *m)
+{
+	return ((size_t)1 << m->islot_bits) - 1;
+}
+
+/* The slot holding (clock, id), or the empty slot where it would go. */
+static size_t
+inst_find(const struct model *m, unsigned clock, const char *id, uint32_t h)
+{
+	size_t mask = islot_mask(m), i = h & mask;
+	const struct inst_slot *s;
+
+	for (; (s = &m->islots[i])->c != NULL; i = (i + 1) & mask)
+		if (s->hash == h && s->c->clock == clock &&
+		    strcmp(s->c->ids, id) == 0)
 			break;
-	return pp;
+	return i;
+}
+
+static struct clock_inst *
+inst_get(const struct model *m, unsigned clock, const char *id, uint32_t h)
+{
+	return m->islots[inst_find(m, clock, id, h)].c;
 }
 
 static void
-inst_table_grow(struct model *m)
+islots_alloc(struct model *m, unsigned bits)
 {
-	size_t n = m->nbuckets * 2;
-	struct clock_inst **b = xcalloc(n, sizeof(*b));
+	size_t n = (size_t)1 << bits;
 
-	xprefault(b, n * sizeof(*b));
+	m->islot_bits = bits;
+	m->islots = xcalloc(n, sizeof(*m->islots));
+	xprefault(m->islots, n * sizeof(*m->islots));
+}
 
-	for (size_t i = 0; i < m->nbuckets; i++) {
-		struct clock_inst *e = m->buckets[i], *next;
-		for (; e != NULL; e = next) {
-			next = e->next;
-			e->next = b[e->hash & (n - 1)];
-			b[e->hash & (n - 1)] = e;
-		}
+static void
+islots_grow(struct model *m)
+{
+	struct inst_slot *old = m->islots;
+	size_t n = (size_t)1 << m->islot_bits, mask;
+
+	islots_alloc(m, m->islot_bits + 1);
+	mask = islot_mask(m);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = old[i].hash & mask;
+		if (old[i].c == NULL)
+			continue;
+		while (m->islots[j].c != NULL)
+			j = (j + 1) & mask;
+		m->islots[j] = old[i];
 	}
-	free(m->buckets);
-	m->buckets = b;
-	m->nbuckets = n;
+	free(old);
+}
+
+/*
+ * Empty slot i, moving later entries of its probe run back into the gap
+ * so that no lookup stops short (backward-shift deletion).
+ */
+static void
+islot_clear(struct model *m, size_t i)
+{
+	size_t mask = islot_mask(m), j = i, home;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (m->islots[j].c == NULL)
+			break;
+		home = m->islots[j].hash & mask;
+		/* The entry at j may move to i only if i is on its way from home. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		m->islots[i] = m->islots[j];
+		i = j;
+	}
+	m->islots[i].c = NULL;
+}
+
+void
+model_clocks_init(struct model *m)
+{
+	m->inst_pool = pool_new();
+	islots_alloc(m, ISLOT_MIN_BITS);
 }
 
 /* The heap: parent of i is (i - 1) / 2; smallest next_at on top. */
@@ -298,19 +362,29 @@ inst_release(struct model *m, struct clock_inst *c)
 	pool_release(m->inst_pool, c, sizeof(*c) + il + cl + 2);
 }
 
+/* Take the instance in slot i out of the model. */
 static void
-inst_unlink_free(struct model *m, struct clock_inst *c)
+inst_drop(struct model *m, size_t i)
 {
-	struct clock_inst **pp = &m->buckets[c->hash & (m->nbuckets - 1)];
+	struct clock_inst *c = m->islots[i].c;
 
-	while (*pp != c)
-		pp = &(*pp)->next;
-	*pp = c->next;
+	islot_clear(m, i);
 	heap_remove(m, c);
 	m->nclocks--;
 	inst_release(m, c);
 }
 
+static void
+inst_drop_ptr(struct model *m, const struct clock_inst *c)
+{
+	size_t mask = islot_mask(m), i = c->hash & mask;
+
+	while (m->islots[i].c != c)
+		i = (i + 1) & mask;
+	inst_drop(m, i);
+}
+
+/* A new instance, in no table yet. */
 static struct clock_inst *
 inst_new(struct model *m, unsigned clock, const char *id, const char *child,
     uint32_t h)
@@ -326,11 +400,63 @@ inst_new(struct model *m, unsigned clock, const char *id, const char *child,
 	c->hash = h;
 	c->clock = (uint16_t)clock;
 	c->heap_idx = NOT_IN_HEAP;
-	c->next = m->buckets[h & (m->nbuckets - 1)];
-	m->buckets[h & (m->nbuckets - 1)] = c;
-	if (++m->nclocks > m->nbuckets)
-		inst_table_grow(m);
 	return c;
+}
+
+/* Put c in the empty slot i that inst_find() gave. */
+static void
+inst_insert(struct model *m, size_t i, struct clock_inst *c)
+{
+	m->islots[i].c = c;
+	m->islots[i].hash = c->hash;
+	if (++m->nclocks * 2 > (size_t)1 << m->islot_bits)
+		islots_grow(m);
+}
+
+/*
+ * Walk every instance: for (i = 0; (c = inst_next(m, &i)) != NULL; ).
+ * The instances lie in no order the walk can follow, so it asks for the
+ * one a few slots on while it gives this one.
+ */
+#define WALK_AHEAD	8
+
+static struct clock_inst *
+inst_next(const struct model *m, size_t *i)
+{
+	size_t n = (size_t)1 << m->islot_bits;
+
+	while (*i < n) {
+		struct clock_inst *c = m->islots[(*i)++].c;
+		if (*i + WALK_AHEAD < n)
+			__builtin_prefetch(m->islots[*i + WALK_AHEAD].c);
+		if (c != NULL)
+			return c;
+	}
+	return NULL;
+}
+
+/* Dropping during a walk would move entries under it: drop after. */
+struct drop_list {
+	struct clock_inst	**v;
+	size_t			  n, cap;
+};
+
+static void
+drop_later(struct drop_list *d, struct clock_inst *c)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->v = xreallocarray(d->v, d->cap, sizeof(*d->v));
+	}
+	d->v[d->n++] = c;
+}
+
+static void
+drop_now(struct model *m, struct drop_list *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		inst_drop_ptr(m, d->v[i]);
+	free(d->v);
 }
 
 /* Text for a reason: short, printable, never the whole of a hostile value. */
@@ -398,10 +524,11 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 {
 	char buf[128];
 	const char *why;
-	struct clock_inst **pp, *c;
+	struct clock_inst *c;
 	int64_t stopped = r->stopped_at;
 	int clock;
 	uint32_t h;
+	size_t i;
 
 	why = clock_row_invalid(m, r, now, &clock, buf, sizeof(buf));
 	if (why == NULL && m->replay && r->started_at > now)
@@ -412,10 +539,10 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 		    MODEL_MAX_ID) == NULL) {
 			h = inst_hash((unsigned)clock, r->instance_id,
 			    strlen(r->instance_id));
-			if ((c = *inst_slot(m, (unsigned)clock, r->instance_id,
-			    h)) != NULL) {
+			i = inst_find(m, (unsigned)clock, r->instance_id, h);
+			if ((c = m->islots[i].c) != NULL) {
 				inst_resolve(m, c, "withdrawn", now);
-				inst_unlink_free(m, c);
+				inst_drop(m, i);
 			}
 		}
 		model_invalid(m, "mash.clocks", r->clock, r->instance_id, why,
@@ -426,8 +553,8 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 		stopped = TIME_NONE;
 
 	h = inst_hash((unsigned)clock, r->instance_id, strlen(r->instance_id));
-	pp = inst_slot(m, (unsigned)clock, r->instance_id, h);
-	c = *pp;
+	i = inst_find(m, (unsigned)clock, r->instance_id, h);
+	c = m->islots[i].c;
 	if (c != NULL && m->in_full && c->pass == m->pass) {
 		model_invalid(m, "mash.clocks", r->clock, r->instance_id,
 		    "duplicated instance", true, now);
@@ -437,15 +564,16 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 		/* The child changed: the ids live inline, so move it. */
 		struct clock_inst *n = inst_new(m, (unsigned)clock,
 		    r->instance_id, r->child_id, h);
-		uint8_t fired = c->fired, flags = c->flags;
-		uint32_t pass = c->pass;
-		inst_unlink_free(m, c);
-		c = n;
-		c->fired = fired;
-		c->flags = flags;
-		c->pass = pass;
-	} else if (c == NULL)
+		n->fired = c->fired;
+		n->flags = c->flags;
+		n->pass = c->pass;
+		heap_remove(m, c);
+		inst_release(m, c);
+		m->islots[i].c = c = n;
+	} else if (c == NULL) {
 		c = inst_new(m, (unsigned)clock, r->instance_id, r->child_id, h);
+		inst_insert(m, i, c);
+	}
 
 	if (c->stopped_at != stopped)
 		c->flags &= (uint8_t)~INST_DONE;
@@ -465,30 +593,21 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 void
 model_clocks_sweep(struct model *m, int64_t now)
 {
-	for (size_t i = 0; i < m->nbuckets; i++) {
-		struct clock_inst **pp = &m->buckets[i];
-		while (*pp != NULL) {
-			struct clock_inst *c = *pp;
-			bool drop = false;
-			if (c->pass != m->pass) {
-				inst_resolve(m, c, "withdrawn", now);
-				drop = true;
-			} else {
-				inst_evaluate(m, c, now);
-				drop = !m->replay && c->stopped_at != TIME_NONE &&
-				    c->stopped_at < now - KEEP_STOPPED &&
-				    c->fired == 0;
-			}
-			if (!drop) {
-				pp = &c->next;
-				continue;
-			}
-			*pp = c->next;
-			heap_remove(m, c);
-			m->nclocks--;
-			inst_release(m, c);
+	struct drop_list drop = { NULL, 0, 0 };
+	struct clock_inst *c;
+
+	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; ) {
+		if (c->pass != m->pass) {
+			inst_resolve(m, c, "withdrawn", now);
+			drop_later(&drop, c);
+			continue;
 		}
+		inst_evaluate(m, c, now);
+		if (!m->replay && c->stopped_at != TIME_NONE &&
+		    c->stopped_at < now - KEEP_STOPPED && c->fired == 0)
+			drop_later(&drop, c);
 	}
+	drop_now(m, &drop);
 }
 
 bool
@@ -502,7 +621,7 @@ model_clocks_mark(struct model *m, const char *rule, const char *id,
 	if (cc == NULL)
 		return false;
 	clock = (unsigned)(cc - m->cfg->clocks);
-	c = *inst_slot(m, clock, id, inst_hash(clock, id, strlen(id)));
+	c = inst_get(m, clock, id, inst_hash(clock, id, strlen(id)));
 	if (c == NULL)
 		return false;
 	c->fired |= (uint8_t)(1u << level);
@@ -514,7 +633,7 @@ void
 model_clocks_free(struct model *m)
 {
 	pool_free_all(m->inst_pool);
-	free(m->buckets);
+	free(m->islots);
 	free(m->heap);
 }
 
@@ -528,34 +647,41 @@ model_reconfigure(struct model *m, const struct config *cfg,
     const struct calendar *cal, int64_t now)
 {
 	const struct config *old = m->cfg;
+	struct drop_list drop = { NULL, 0, 0 };
+	struct inst_slot *slots = m->islots;
+	size_t n = (size_t)1 << m->islot_bits;
+	struct clock_inst *c;
 
-	for (size_t i = 0; i < m->nbuckets; i++) {
-		struct clock_inst **pp = &m->buckets[i];
-		while (*pp != NULL) {
-			struct clock_inst *c = *pp;
-			const struct clock_conf *cc = config_clock(cfg,
-			    old->clocks[c->clock].name);
-			if (cc == NULL || config_clock_limit(cc,
-			    c->priority) == NULL) {
-				inst_resolve(m, c, "withdrawn", now);
-				*pp = c->next;
-				heap_remove(m, c);
-				m->nclocks--;
-				inst_release(m, c);
-				continue;
-			}
-			c->clock = (uint16_t)(cc - cfg->clocks);
-			pp = &c->next;
+	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; ) {
+		const struct clock_conf *cc = config_clock(cfg,
+		    old->clocks[c->clock].name);
+		if (cc == NULL || config_clock_limit(cc, c->priority) == NULL) {
+			inst_resolve(m, c, "withdrawn", now);
+			drop_later(&drop, c);
 		}
 	}
+	drop_now(m, &drop);
+	/* A clock's index is part of its instances' hash: hash them anew. */
+	islots_alloc(m, m->islot_bits);
+	for (size_t i = 0; i < n; i++) {
+		unsigned clock;
+		if ((c = slots[i].c) == NULL)
+			continue;
+		clock = (unsigned)(config_clock(cfg,
+		    old->clocks[c->clock].name) - cfg->clocks);
+		c->clock = (uint16_t)clock;
+		c->hash = inst_hash(clock, c->ids, strlen(c->ids));
+		m->islots[inst_find(m, clock, c->ids, c->hash)] =
+		    (struct inst_slot){ c, c->hash };
+	}
+	free(slots);
 	m->cfg = cfg;
 	m->cal = cal;
-	for (size_t i = 0; i < m->nbuckets; i++)
-		for (struct clock_inst *c = m->buckets[i]; c; c = c->next) {
-			inst_deadlines(m, c);
-			if (m->loaded)
-				inst_evaluate(m, c, now);
-		}
+	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; ) {
+		inst_deadlines(m, c);
+		if (m->loaded)
+			inst_evaluate(m, c, now);
+	}
 }
 
 static int
@@ -576,15 +702,14 @@ model_foreach_clock(const struct model *m, int64_t now,
     void (*fn)(void *arg, const struct clock_view *v), void *arg)
 {
 	struct clock_inst **all = xreallocarray(NULL, m->nclocks + 1,
-	    sizeof(*all));
+	    sizeof(*all)), *c;
 	size_t n = 0;
 
-	for (size_t i = 0; i < m->nbuckets; i++)
-		for (struct clock_inst *c = m->buckets[i]; c; c = c->next)
-			all[n++] = c;
+	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; )
+		all[n++] = c;
 	qsort(all, n, sizeof(*all), inst_cmp);
 	for (size_t i = 0; i < n; i++) {
-		const struct clock_inst *c = all[i];
+		c = all[i];
 		struct clock_view v = {
 			.clock = &m->cfg->clocks[c->clock],
 			.instance_id = c->ids,
@@ -608,17 +733,17 @@ model_foreach_clock(const struct model *m, int64_t now,
 void
 model_clocks_count(const struct model *m, int64_t now, struct model_counts *k)
 {
-	for (size_t i = 0; i < m->nbuckets; i++)
-		for (struct clock_inst *c = m->buckets[i]; c; c = c->next) {
-			enum clock_state st = clock_state_at(now, c->started_at,
-			    c->stopped_at, c->warn_at, c->due_at,
-			    c->escalate_at);
-			k->clocks++;
-			if (st <= CS_ESCALATED)
-				k->open++;
-			if (st == CS_OVERDUE || st == CS_ESCALATED)
-				k->overdue++;
-		}
+	const struct clock_inst *c;
+
+	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; ) {
+		enum clock_state st = clock_state_at(now, c->started_at,
+		    c->stopped_at, c->warn_at, c->due_at, c->escalate_at);
+		k->clocks++;
+		if (st <= CS_ESCALATED)
+			k->open++;
+		if (st == CS_OVERDUE || st == CS_ESCALATED)
+			k->overdue++;
+	}
 }
 
 /*
@@ -678,22 +803,21 @@ model_count_by(const struct model *m, int64_t now,
     void (*fn)(void *arg, const struct clock_count *c), void *arg)
 {
 	struct count_table t = { NULL, 0, 0, NULL };
+	const struct clock_inst *c;
 
-	for (size_t i = 0; i < m->nbuckets; i++)
-		for (struct clock_inst *c = m->buckets[i]; c; c = c->next) {
-			enum clock_state st = clock_state_at(now, c->started_at,
-			    c->stopped_at, c->warn_at, c->due_at,
-			    c->escalate_at);
-			struct clock_count *k = count_get(&t,
-			    &m->cfg->clocks[c->clock], c->team_id);
-			k->held++;
-			if (st <= CS_ESCALATED)
-				k->open++;
-			if (st == CS_DUE_SOON)
-				k->due_soon++;
-			if (st == CS_OVERDUE || st == CS_ESCALATED)
-				k->overdue++;
-		}
+	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; ) {
+		enum clock_state st = clock_state_at(now, c->started_at,
+		    c->stopped_at, c->warn_at, c->due_at, c->escalate_at);
+		struct clock_count *k = count_get(&t,
+		    &m->cfg->clocks[c->clock], c->team_id);
+		k->held++;
+		if (st <= CS_ESCALATED)
+			k->open++;
+		if (st == CS_DUE_SOON)
+			k->due_soon++;
+		if (st == CS_OVERDUE || st == CS_ESCALATED)
+			k->overdue++;
+	}
 	for (size_t i = 0; i < t.n; i++)
 		fn(arg, &t.v[i]);
 	free(t.v);

@@ -13,6 +13,7 @@
 #include "mashwatch/strmap.h"
 
 struct clock_inst;
+struct inst_slot;
 struct stage_part;
 
 struct model {
@@ -25,11 +26,11 @@ struct model {
 
 	struct strmap		*strings;	/* interned team, worker, priority */
 
-	/* Clock instances: an intrusive hash by (clock, instance id). */
+	/* Clock instances, open-addressed by (clock, instance id). */
 	struct pool		*inst_pool;
-	struct clock_inst	**buckets;
-	size_t			  nbuckets;
-	size_t			  nclocks;
+	struct inst_slot	*islots;
+	unsigned		 islot_bits;	/* 1 << islot_bits slots */
+	size_t			 nclocks;
 
 	/* Open instances by their next transition instant. */
 	struct clock_inst	**heap;
@@ -63,6 +64,7 @@ void model_invalid(struct model *m, const char *source, const char *what,
 void model_invalid_clear(struct model *m, const char *source,
     const char *what, const char *id, int64_t now);
 
+void model_clocks_init(struct model *m);
 void model_clocks_free(struct model *m);
 void model_clocks_sweep(struct model *m, int64_t now);
 bool model_clocks_mark(struct model *m, const char *rule, const char *id,

@@ -149,11 +149,12 @@ on_row(void *arg, char *line, size_t len)
 	struct probe *p = arg;
 	char *f[3];
 	size_t l[3];
+	unsigned nuls;
 
 	p->rows++;
 	p->bytes += len + 1;
-	if (copytext_split(line, len, f, l, 3) != 3 || f[0] == NULL ||
-	    f[1] == NULL || l[1] != 32) {
+	if (copytext_split(line, len, f, l, 3, &nuls) != 3 || nuls != 0 ||
+	    f[0] == NULL || f[1] == NULL || l[1] != 32) {
 		p->bad_rows++;
 		return;
 	}

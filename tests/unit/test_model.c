@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -658,6 +659,165 @@ test_event_index_threaded(void **state)
 	event_index_many(*state, 48000);
 }
 
+static void
+put_many(struct fixture *f, const char *prefix, int from, int to, int step,
+    const char *stop, int64_t now)
+{
+	char id[16];
+
+	for (int i = from; i < to; i += step) {
+		snprintf(id, sizeof(id), "%s%d", prefix, i);
+		put_clock(f, "assessment", id, NULL,
+		    "2022-04-19T10:00:00+01:00", stop, now);
+	}
+}
+
+static size_t
+clocks_held(struct fixture *f, int64_t now)
+{
+	struct model_counts c;
+
+	model_counts(f->m, now, &c);
+	return c.clocks;
+}
+
+/*
+ * The instance table through growth, drops in a walk and drops one at a
+ * time: every instance still held is found again (a read of it adds
+ * nothing), and none dropped is.
+ */
+static void
+test_instance_table(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	const int N = 5000;
+
+	model_begin_full(f->m);
+	put_many(f, "A", 0, N, 1, NULL, now);
+	model_end_full(f->m, now);
+	assert_int_equal(clocks_held(f, now), N);
+	/* A full pass without the odd ones withdraws them. */
+	model_begin_full(f->m);
+	put_many(f, "A", 0, N, 2, NULL, now);
+	model_end_full(f->m, now);
+	assert_int_equal(clocks_held(f, now), N / 2);
+	put_many(f, "A", 0, N, 2, NULL, now);
+	assert_int_equal(clocks_held(f, now), N / 2);
+	/* A row turned bad (stopped before it started) drops its instance. */
+	for (int i = 0; i < N; i += 4) {
+		char id[16];
+		struct clock_row r = {
+			.clock = "assessment", .instance_id = id,
+			.child_id = "P1", .started_at = now - 3600,
+			.stopped_at = now - 7200,
+		};
+		snprintf(id, sizeof(id), "A%d", i);
+		assert_int_equal(model_put_clock(f->m, &r, now), -1);
+	}
+	assert_int_equal(clocks_held(f, now), N / 4);
+	put_many(f, "A", 2, N, 4, NULL, now);
+	assert_int_equal(clocks_held(f, now), N / 4);
+	/* The odd ones come back as new instances. */
+	put_many(f, "A", 1, N, 2, NULL, now);
+	assert_int_equal(clocks_held(f, now), N / 4 + N / 2);
+	/* And the ones that turned bad, when put right. */
+	put_many(f, "A", 0, N, 1, NULL, now);
+	assert_int_equal(clocks_held(f, now), N);
+}
+
+/*
+ * etc/mashwatch.conf without its first clock, written to a temporary
+ * file: every other clock moves down one place.
+ */
+static struct config *
+config_without_first_clock(void)
+{
+	const char *cut = "\t{\n\t\tname = \"contact_decision\";";
+	char path[] = "/tmp/test_model.XXXXXX", *text, *a, *b;
+	struct config_errors errs = { 0 };
+	struct config *cfg;
+	FILE *in, *out;
+	long len;
+	int fd;
+
+	assert_non_null(in = fopen("etc/mashwatch.conf", "r"));
+	assert_int_equal(fseek(in, 0, SEEK_END), 0);
+	assert_true((len = ftell(in)) > 0);
+	rewind(in);
+	assert_non_null(text = calloc(1, (size_t)len + 1));
+	assert_int_equal(fread(text, 1, (size_t)len, in), (size_t)len);
+	fclose(in);
+	assert_non_null(a = strstr(text, cut));
+	assert_non_null(b = strstr(a, "\n\t},\n"));
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(out = fdopen(fd, "w"));
+	fwrite(text, 1, (size_t)(a - text), out);
+	fputs(b + strlen("\n\t},\n"), out);
+	assert_int_equal(fclose(out), 0);
+	free(text);
+	cfg = config_load(path, &errs);
+	unlink(path);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.v[i]);
+	assert_non_null(cfg);
+	assert_null(config_clock(cfg, "contact_decision"));
+	return cfg;
+}
+
+/*
+ * A reload that moves clocks keeps their instances: found again by the
+ * next read, not taken for new ones (and the old withdrawn at the next
+ * full pass).  The instances of a clock gone from the file are dropped.
+ */
+static void
+test_reconfigure_moves_clocks(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	struct config *cfg = config_without_first_clock();
+	struct model_counts c;
+	char id[16];
+
+	model_begin_full(f->m);
+	put_clock(f, "contact_decision", "C1", NULL,
+	    "2022-04-20T08:30:00+01:00", NULL, now);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "A%d", i);
+		put_clock(f, "assessment", id, NULL,
+		    "2022-04-19T10:00:00+01:00", NULL, now);
+	}
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 0);
+
+	model_reconfigure(f->m, cfg, f->cal, now);
+	model_counts(f->m, now, &c);
+	assert_int_equal(c.clocks, 100);
+	/* An incremental read of every instance finds each one. */
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "A%d", i);
+		put_clock(f, "assessment", id, NULL,
+		    "2022-04-19T10:00:00+01:00", NULL, now);
+	}
+	model_counts(f->m, now, &c);
+	assert_int_equal(c.clocks, 100);
+	/* And a full pass withdraws nothing. */
+	model_begin_full(f->m);
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "A%d", i);
+		put_clock(f, "assessment", id, NULL,
+		    "2022-04-19T10:00:00+01:00", NULL, now);
+	}
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 0);
+	model_counts(f->m, now, &c);
+	assert_int_equal(c.clocks, 100);
+	/* The model holds cfg: free it after the model. */
+	model_free(f->m);
+	f->m = NULL;
+	config_free(cfg);
+}
+
 /* A failed check raises; put right, it resolves as passed. */
 static void
 test_checks(void **state)
@@ -781,6 +941,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_threaded, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_instance_table, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reconfigure_moves_clocks,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
