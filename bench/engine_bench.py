@@ -146,15 +146,16 @@ def main():
         # A checkpoint first, so that the server's writing out of the rows
         # just generated lands on neither.
         cur.execute("checkpoint")
-        floors, loads = [], []
+        floors, loads, phases = [], [], []
         for i in range(RUNS):
             floors.append(copy_floor(pg, "bench"))
+            d, rows, secs = start_daemon(config, tmp / ("full%d.log" % i))
+            loads.append(secs)
+            views = re.findall(r"read mash\.(\w+): \d+ rows, ([\d.]+) s into", d.text())
+            phases.append(", ".join("%s %s s" % v for v in views)
+                          + ", whole at %.2f s" % secs)
             if i + 1 < RUNS:
-                d, rows, secs = start_daemon(config, tmp / ("full%d.log" % i))
                 d.stop()
-                loads.append(secs)
-        d, rows, secs = start_daemon(config, tmp / "full.log")
-        loads.append(secs)
         floor, secs = statistics.median(floors), statistics.median(loads)
         try:
             all_kb = rss_kb(d.proc.pid)
@@ -163,9 +164,8 @@ def main():
             print("COPY floor:       %.2f s for the same rows, psql to /dev/null (median of %d: %s)"
                   % (floor, RUNS, " ".join("%.2f" % t for t in floors)))
             print("load / floor:     %.2fx (target <= 1.5x)" % (secs / floor))
-            views = re.findall(r"read mash\.(\w+): (\d+) rows, ([\d.]+) s into", d.text())
-            print("  read by:        " + ", ".join("%s %s s" % (v, t) for v, _, t in views)
-                  + ", whole at %.2f s" % secs)
+            for i, ph in enumerate(phases):
+                print("  load %d read by: %s" % (i + 1, ph))
             print("RSS, empty:       %.1f MB" % (empty_kb / 1024))
             print("RSS, clocks:      %.1f MB: %.0f bytes per open clock (target < 300)"
                   % (clocks_kb / 1024, per_clock))

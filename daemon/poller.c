@@ -33,13 +33,17 @@
 #define EPOCH(col) \
 	"CASE WHEN isfinite(" col ") THEN floor(extract(epoch FROM " col "))::bigint END"
 
-enum view { V_CLOCKS, V_EVENTS, V_CHECKS, V_COUNT };
+/*
+ * The views in the order they are read.  Events come first so that a full
+ * pass can build their index (model_end_events) while the clocks stream in.
+ */
+enum view { V_EVENTS, V_CLOCKS, V_CHECKS, V_COUNT };
 
 static const char *const view_names[V_COUNT] = {
-	"clocks", "events", "checks",
+	"events", "clocks", "checks",
 };
 
-static const int view_fields[V_COUNT] = { 8, 5, 7 };
+static const int view_fields[V_COUNT] = { 5, 8, 7 };
 
 struct poller {
 	struct pgconn		*src;
@@ -257,6 +261,8 @@ poller_copied(void *arg, PGresult *res)
 	if (p->full || p->view_rows > 0)
 		log_debug("read mash.%s: %zu rows, %.2f s into the pass",
 		    view_names[p->view], p->view_rows, elapsed(&p->began));
+	if (p->full && p->view == V_EVENTS)
+		model_end_events(p->model);
 	p->view++;
 	poller_next(p);
 }
@@ -290,7 +296,7 @@ poller_bounds_set(void *arg, PGresult *res)
 		return;
 	}
 	p->st.watermark_us = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
-	p->view = V_CLOCKS;
+	p->view = 0;		/* the first view */
 	if (p->full)
 		model_begin_full(p->model);
 	poller_next(p);

@@ -230,10 +230,10 @@ model_loaded(const struct model *m)
 void
 model_end_full(struct model *m, int64_t now)
 {
-	struct events_build *b = model_events_build_start(m);
-
+	/* The events' index builds on (model_end_events) beside the sweep. */
+	model_end_events(m);
 	model_clocks_sweep(m, now);
-	model_events_build_finish(m, b, now);
+	model_events_build_finish(m, now);
 	model_checks_sweep(m, now);
 	model_invalid_sweep(m, now);
 	m->in_full = false;

@@ -272,9 +272,14 @@ part_free(struct stage_part *p)
 	memset(p, 0, sizeof(*p));
 }
 
+static struct events *build_wait(struct model *m);
+static struct events *build_join(struct model *m);
+
+/* Forget a pass's events: its stage, and any index built from it. */
 static void
 events_clear(struct model *m)
 {
+	events_free(build_join(m));
 	if (m->stage != NULL)
 		for (size_t i = 0; i < PARTS; i++)
 			part_free(&m->stage[i]);
@@ -541,8 +546,12 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 		return 0;
 	kind = strmap_intern(m->strings, r->kind);
 	if (m->in_full) {
-		event_stage(m, r, kind);
-		return 0;
+		if (m->build == NULL) {
+			event_stage(m, r, kind);
+			return 0;
+		}
+		/* After model_end_events: straight into the new index. */
+		x = build_wait(m);
 	}
 
 	h = child_hash(kind, r->child_id);
@@ -562,7 +571,7 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 	k = child_settle(x, c, k);
 	if (k == c->n - 1)
 		c->team_id = strmap_intern(m->strings, r->team_id);
-	if (m->loaded && fresh)
+	if (m->loaded && fresh && !m->in_full)
 		child_evaluate(m, x, c, k, now, NULL);
 	return 0;
 }
@@ -774,7 +783,8 @@ part_build(struct stage_part *p, struct events *x)
 /*
  * A new index from the staged rows, child by child in hash order.  It
  * reads only the stage, which it frees, and writes only the new index, so
- * it can run beside the sweep of the clocks (model_events_build_start).
+ * it can run on a thread of its own (model_end_events) while the pass
+ * reads on.
  */
 static struct events *
 events_build(struct stage_part *stage, size_t nstaged)
@@ -822,11 +832,14 @@ events_build_thread(void *arg)
 	return NULL;
 }
 
-struct events_build *
-model_events_build_start(struct model *m)
+void
+model_end_events(struct model *m)
 {
-	struct events_build *b = xcalloc(1, sizeof(*b));
+	struct events_build *b;
 
+	if (!m->in_full || m->build != NULL)
+		return;
+	b = xcalloc(1, sizeof(*b));
 	/* The build owns the stage now. */
 	b->stage = m->stage;
 	b->nstaged = m->nstaged;
@@ -835,7 +848,38 @@ model_events_build_start(struct model *m)
 	/* Small passes are not worth a thread; nor is failing to start one. */
 	b->threaded = b->nstaged >= BUILD_THREAD_MIN &&
 	    pthread_create(&b->thread, NULL, events_build_thread, b) == 0;
-	return b;
+	if (!b->threaded)
+		events_build_thread(b);
+	m->build = b;
+}
+
+/* Wait for the build (started) to finish; its index. */
+static struct events *
+build_wait(struct model *m)
+{
+	struct events_build *b = m->build;
+
+	if (b->threaded) {
+		pthread_join(b->thread, NULL);
+		b->threaded = false;
+	}
+	return b->x;
+}
+
+/* Wait for the build and take its index; NULL if none was started. */
+static struct events *
+build_join(struct model *m)
+{
+	struct events_build *b = m->build;
+	struct events *x;
+
+	if (b == NULL)
+		return NULL;
+	x = build_wait(m);
+	free(b->stage);
+	free(b);
+	m->build = NULL;
+	return x;
 }
 
 /*
@@ -844,19 +888,13 @@ model_events_build_start(struct model *m)
  * child's latest event, which is the one a new alert would be about.
  */
 void
-model_events_build_finish(struct model *m, struct events_build *b,
-    int64_t now)
+model_events_build_finish(struct model *m, int64_t now)
 {
 	int64_t *since;
 	struct events *x;
 
-	if (b->threaded)
-		pthread_join(b->thread, NULL);
-	else
-		events_build_thread(b);
-	free(b->stage);
-	x = b->x;
-	free(b);
+	model_end_events(m);
+	x = build_join(m);
 	events_free(m->events);
 	m->events = x;
 

@@ -15,6 +15,7 @@
 struct clock_inst;
 struct inst_slot;
 struct stage_part;
+struct events_build;
 
 struct model {
 	const struct config	*cfg;
@@ -41,6 +42,7 @@ struct model {
 	struct events		*events;
 	struct stage_part	*stage;
 	size_t			 nstaged;
+	struct events_build	*build;		/* from model_end_events */
 	struct strmap		*repeat_fired;	/* "rule\x1fevent" -> non-NULL */
 
 	struct strmap		*checks;	/* "check\x1finstance" -> struct check_ent */
@@ -77,14 +79,11 @@ void model_events_free(struct model *m);
 size_t model_events_live(const struct model *m);
 void model_events_abort(struct model *m);
 /*
- * The end of a full pass's events: start builds the new index (on a
- * thread, when the pass is large) while the caller sweeps the clocks,
- * which touch nothing the build does; finish waits for it, swaps it in
- * and evaluates the repeat rules.
+ * The end of a full pass's events (model_end_events started the build of
+ * their new index, or this does): wait for it, swap it in and evaluate the
+ * repeat rules.
  */
-struct events_build *model_events_build_start(struct model *m);
-void model_events_build_finish(struct model *m, struct events_build *b,
-    int64_t now);
+void model_events_build_finish(struct model *m, int64_t now);
 void model_repeat_mark(struct model *m, const char *rule, const char *event_id);
 
 void model_checks_free(struct model *m);

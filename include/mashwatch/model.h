@@ -138,6 +138,14 @@ int model_put_event(struct model *m, const struct event_row *row,
     int64_t now);
 int model_put_check(struct model *m, const struct check_row *row,
     int64_t now);
+/*
+ * Optional, in a full pass: every event row of the pass is in.  The index
+ * of them starts to build, on a thread when the pass is large, while the
+ * rest of the pass is read; model_end_full() waits for it.  An event put
+ * in the same pass after this waits for it too, then goes into the new
+ * index directly.
+ */
+void model_end_events(struct model *m);
 /* An unresolved alert the store holds, so that it is not fired again. */
 void model_mark_fired(struct model *m, const char *rule,
     const char *instance_id, enum alert_level level, int64_t now);
