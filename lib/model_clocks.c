@@ -127,7 +127,7 @@ islot_clear(struct model *m, size_t i)
 		if (m->islots[j].c == NULL)
 			break;
 		home = m->islots[j].hash & mask;
-		/* The entry at j may move to i only if i is on its way from home. */
+		/* It stays if its home lies (cyclically) in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
 		m->islots[i] = m->islots[j];

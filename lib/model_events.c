@@ -894,9 +894,12 @@ model_events_build_finish(struct model *m, int64_t now)
 	struct events *x;
 
 	model_end_events(m);
-	x = build_join(m);
-	events_free(m->events);
-	m->events = x;
+	/* Without a pass begun there is no new index: keep the one we have. */
+	if ((x = build_join(m)) != NULL) {
+		events_free(m->events);
+		m->events = x;
+	} else
+		x = m->events;
 
 	since = xreallocarray(NULL, m->cfg->nrepeats + 1, sizeof(*since));
 	for (size_t i = 0; i < m->cfg->nrepeats; i++)

@@ -7,9 +7,13 @@
  * argument, and what changes comes out as a queue of transitions for the
  * alert store.  Nothing here reads a clock, a socket or a global.
  *
- * Life of a pass: model_begin_full(); model_put_*() for every row;
- * model_mark_fired() for every unresolved alert the store already holds;
- * model_end_full(now) withdraws what was not seen and evaluates everything.
+ * Life of a pass: model_begin_full(); model_put_*() for every row, with
+ * model_end_events() once the events are in (optional: their index then
+ * builds while the rest is read); model_mark_fired() for every unresolved
+ * alert the store already holds; model_end_full(now) withdraws what was
+ * not seen and evaluates everything.  A large pass builds its event index
+ * on a thread of its own, joined before model_end_full() returns; the
+ * model is otherwise for one thread only.
  * Between full passes, incremental rows go through model_put_*() and take
  * effect at once; model_advance(now) is called when the timer for
  * model_next_transition() fires.
