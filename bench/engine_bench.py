@@ -147,17 +147,18 @@ def main():
         # just generated lands on neither.
         cur.execute("checkpoint")
         floors, loads, phases = [], [], []
-        for i in range(RUNS):
-            floors.append(copy_floor(pg, "bench"))
-            d, rows, secs = start_daemon(config, tmp / ("full%d.log" % i))
-            loads.append(secs)
-            views = re.findall(r"read mash\.(\w+): \d+ rows, ([\d.]+) s into", d.text())
-            phases.append(", ".join("%s %s s" % v for v in views)
-                          + ", whole at %.2f s" % secs)
-            if i + 1 < RUNS:
-                d.stop()
-        floor, secs = statistics.median(floors), statistics.median(loads)
+        d = None
         try:
+            for i in range(RUNS):
+                if d is not None:
+                    d.stop()
+                floors.append(copy_floor(pg, "bench"))
+                d, rows, secs = start_daemon(config, tmp / ("full%d.log" % i))
+                loads.append(secs)
+                views = re.findall(r"read mash\.(\w+): \d+ rows, ([\d.]+) s into", d.text())
+                phases.append(", ".join("%s %s s" % v for v in views)
+                              + ", whole at %.2f s" % secs)
+            floor, secs = statistics.median(floors), statistics.median(loads)
             all_kb = rss_kb(d.proc.pid)
             print("full load:        %d rows in %.2f s, %.0f rows/s (median of %d: %s)"
                   % (rows, secs, rows / secs, RUNS, " ".join("%.2f" % t for t in loads)))
@@ -187,7 +188,8 @@ def main():
             c1 = cpu_seconds(d.proc.pid)
             print("idle CPU:         %.3f s over 30 s (target: none between timers)" % (c1 - c0))
         finally:
-            d.stop()
+            if d is not None and d.alive():
+                d.stop()
     finally:
         pg.cleanup() if hasattr(pg, "cleanup") else pg.stop()
         subprocess.run(["rm", "-rf", str(tmp)])
