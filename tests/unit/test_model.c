@@ -666,6 +666,41 @@ test_event_index_threaded(void **state)
 	event_index_many(*state, 48000);
 }
 
+/*
+ * A pass that fails after its events' index began to build on a thread
+ * keeps the index it had, and a model freed mid-pass waits for the thread
+ * (ASan and valgrind see what either would leak).
+ */
+static void
+test_event_build_abort(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t day = T("2022-03-01T10:00:00Z");
+	struct event_row r = { "contact", "E0", "P0", "MASH", day };
+	struct model_counts c;
+	char id[32], child[32];
+	const size_t N = 70000;
+
+	assert_int_equal(model_put_event(f->m, &r, now), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		model_begin_full(f->m);
+		for (size_t k = 0; k < N; k++) {
+			struct event_row e = { "contact", id, child, "MASH",
+			    day };
+			snprintf(id, sizeof(id), "E%zu", k + 1);
+			snprintf(child, sizeof(child), "P%zu", k % 20000);
+			assert_int_equal(model_put_event(f->m, &e, now), 0);
+		}
+		model_end_events(f->m);
+		if (pass == 1)
+			break;		/* model_free in teardown joins it */
+		model_abort_full(f->m);
+		model_counts(f->m, now, &c);
+		assert_int_equal(c.events, 1);
+	}
+}
+
 static void
 put_many(struct fixture *f, const char *prefix, int from, int to, int step,
     const char *stop, int64_t now)
@@ -947,6 +982,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_event_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_threaded, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_event_build_abort, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_instance_table, setup,
 		    teardown),
