@@ -1,7 +1,8 @@
 # mashwatch — plain GNU make with pkg-config.  `make V=1` shows every command.
 #
 #   make              libmashwatch.a, mashwatchd, mashwatchctl (warnings are errors)
-#   make check        bootstrap, unit tests, integration tests, then both under ASan+UBSan
+#   make check        bootstrap, unit tests, integration tests, the notification
+#                     tests at fixed instants, then unit and integration under ASan+UBSan
 #   make demo         bootstrap, then run the embedded demo
 #   make bench        benchmarks (print figures; never assertions)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -61,7 +62,7 @@ MANPAGES := $(BUILD)/doc/mashwatch.conf.5 doc/mashwatchd.8 doc/mashwatchctl.8
 # Drives daemon/pg.c against a real server for tests/integration.
 PGPROBE := $(BUILD)/tests/pgprobe
 
-.PHONY: all check check-run unit integration asan demo bench install clean bootstrap
+.PHONY: all check check-run unit integration check-clock asan demo bench install clean bootstrap
 all: $(LIBA) $(PROGS) $(BUILD)/doc/mashwatch.conf.5
 
 $(BUILD)/%.o: %.c
@@ -120,13 +121,18 @@ bootstrap:
 check: bootstrap
 	$(Q)$(MAKE) --no-print-directory check-run
 
-check-run: unit integration asan
+check-run: unit integration check-clock asan
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "  UNIT   $$t"; $$t; done
 
 integration: all $(PGPROBE)
 	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
+
+# The notification tests at a Monday 08:29 and 08:31, a weekday afternoon,
+# a Saturday night and both nights the clocks change (libfaketime).
+check-clock: all $(PGPROBE)
+	$(Q)$(PYTHON) scripts/check-clock $(abspath $(BUILD)) $(PYTEST_ARGS)
 
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration

@@ -613,6 +613,12 @@ engine_stats(const struct engine *e)
 	return &e->stats;
 }
 
+const char *
+engine_holder(const struct engine *e)
+{
+	return e->holder;
+}
+
 const struct model *
 engine_model(const struct engine *e)
 {

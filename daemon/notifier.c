@@ -469,10 +469,12 @@ notifier_source_changed(void *arg, bool up)
 
 struct notifier *
 notifier_new(struct event_base *base, const struct config *cfg,
-    const struct calendar *cal, bool (*is_leader)(void *arg), void *arg)
+    const struct calendar *cal, const char *holder,
+    bool (*is_leader)(void *arg), void *arg)
 {
 	struct notifier *n = xcalloc(1, sizeof(*n));
 
+	n->holder = xstrdup(holder);
 	n->base = base;
 	n->cfg = cfg;
 	n->cal = cal;
@@ -552,5 +554,6 @@ notifier_free(struct notifier *n)
 	team_list_clear(&n->teams);
 	route_times_clear(n);
 	sending_free(n->sending);
+	free(n->holder);
 	free(n);
 }

@@ -38,6 +38,7 @@ struct notifier {
 	struct event_base	*base;
 	const struct config	*cfg;
 	const struct calendar	*cal;
+	char			*holder;	/* in the lease */
 	bool			(*is_leader)(void *);
 	void			*leader_arg;
 	struct pgconn		*state;
@@ -58,9 +59,13 @@ struct notifier {
 	/* When each thing is next due; notifier_rearm() sleeps till the first. */
 	int64_t			 next_outbox_at;
 	int			 outbox_busy;	/* statements of a round in flight */
+	/* The morning digest: mashwatch.digests says which routes have had it. */
 	int64_t			 digest_done_on;	/* local date as yyyymmdd */
-	bool			 digest_busy;
-	int64_t			 digest_retry_at;	/* after a failed read */
+	int64_t			 digest_day;	/* the one being sent */
+	bool			 digest_busy;	/* a read or claims in flight */
+	int			 digest_claims;	/* claims awaiting an answer */
+	bool			 digest_failed;	/* one of them failed: retry */
+	int64_t			 digest_retry_at;	/* after a failure */
 	int64_t			 next_send_at;	/* look for pending emails */
 	int64_t			 retry_at;	/* the first retry we scheduled */
 	bool			 picking;

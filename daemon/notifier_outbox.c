@@ -623,41 +623,110 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 		n->outbox_busy++;
 }
 
-/* The morning digest. */
+/*
+ * The morning digest: once per route and working day, at reminder_at, of
+ * what was open and unacknowledged at that instant.  mashwatch.digests
+ * holds the claim, stored in the statement that stores the email and
+ * fenced by the lease, so neither a restart nor a standby taking over
+ * sends a route's digest twice; a route whose claim failed is claimed on
+ * the next try, the others are not touched again.  Alerts raised after
+ * the digest's instant are not in it: they go out as alert emails, so a
+ * daemon that starts after reminder_at sends that day's digest at once
+ * with only what was already known at reminder_at (on its first day,
+ * nothing).
+ */
+
+/* The UTC instant of reminder_at on local date d (DST-aware). */
+static int64_t
+digest_instant(const struct notifier *n, struct cal_date d)
+{
+	int64_t midnight = calendar_start_of(n->cal, d);
+	int64_t at = midnight + (int64_t)n->cfg->notify.reminder_at * 60;
+
+	/* A day of 23 or 25 hours: read the wall clock, not the elapsed time. */
+	return at - (calendar_utc_offset(n->cal, at) -
+	    calendar_utc_offset(n->cal, midnight));
+}
+
+static int64_t
+date_key(struct cal_date d)
+{
+	return d.year * 10000 + d.month * 100 + d.day;
+}
+
+static void
+digest_answered(struct notifier *n)
+{
+	if (--n->digest_claims > 0)
+		return;
+	n->digest_busy = false;
+	if (n->digest_failed) {
+		/* The routes that made it are recorded; the rest go next try. */
+		n->digest_retry_at = engine_now() + 30;
+		n->digest_failed = false;
+	} else
+		n->digest_done_on = n->digest_day;
+	notifier_rearm(n);
+}
 
 static void
 notifier_digest_stored(void *arg, PGresult *res)
 {
 	struct notifier *n = arg;
+	const char *state;
 
-	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_err("notifier: cannot store a digest: %s",
-		    PQresultErrorMessage(res));
-	else if (res != NULL && !PQgetisnull(res, 0, 0))
-		log_info("notifier: digest #%s stored", PQgetvalue(res, 0, 0));
+	if (res == NULL)
+		n->digest_failed = true;
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		/* unique_violation: another daemon claimed it first. */
+		if (state != NULL && strcmp(state, "23505") == 0)
+			log_info("notifier: a digest was already claimed");
+		else {
+			log_err("notifier: cannot store a digest (SQLSTATE %s)",
+			    state != NULL ? state : "?");
+			n->digest_failed = true;
+		}
+	} else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+		log_info("notifier: not the leader: digest not claimed");
+		n->digest_failed = true;
+	} else if (!PQgetisnull(res, 0, 0))
+		log_info("notifier: digest #%s stored for %s",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 3));
+	digest_answered(n);
 	notifier_kick_send(n);
 }
 
+/*
+ * The claim and the email in one statement: nothing unless this daemon
+ * holds the lease and the route has had no digest that day; the digests
+ * row's primary key refuses a concurrent claim, which then stores nothing.
+ */
 static const char digest_sql[] =
-    "WITH d AS (INSERT INTO mashwatch.routes AS r (route, last_digest_on)"
-    "  VALUES ($2, $7::date) ON CONFLICT (route) DO UPDATE"
-    "  SET last_digest_on = excluded.last_digest_on"
-    "  WHERE r.last_digest_on IS DISTINCT FROM excluded.last_digest_on"
-    "  RETURNING 1"
+    "WITH lease AS (SELECT 1 FROM mashwatch.leases"
+    "  WHERE name = 'leader' AND holder = $8 AND expires_at > now()"
     "), e AS (INSERT INTO mashwatch.emails (kind, route, recipients,"
     "    message_id, subject, message)"
-    "  SELECT 'digest', $2, $3::text[], $4, $5, $6 FROM d"
+    "  SELECT 'digest', $2, $3::text[], $4, $5, $6 FROM lease"
+    "  WHERE NOT EXISTS (SELECT 1 FROM mashwatch.digests"
+    "    WHERE route = $2 AND on_date = $7::date)"
     "  ON CONFLICT (message_id) DO NOTHING RETURNING email_id"
+    "), d AS (INSERT INTO mashwatch.digests (route, on_date, email_id,"
+    "    items, claimed_by)"
+    "  SELECT $2, $7::date, e.email_id, cardinality($1::bigint[]), $8"
+    "  FROM e RETURNING 1"
     "), ea AS (INSERT INTO mashwatch.email_alerts (email_id, alert_id)"
     "  SELECT e.email_id, x FROM e, unnest($1::bigint[]) AS x RETURNING 1"
-    ") SELECT (SELECT email_id FROM e), (SELECT count(*) FROM ea)";
+    ") SELECT (SELECT email_id FROM e), (SELECT count(*) FROM ea),"
+    "  EXISTS (SELECT 1 FROM lease), $2::text";
 
-static void
+static int
 digest_send(struct notifier *n, struct group *g, const char *date)
 {
 	char *subject, *message, *msgid, *ids, *rcpts;
-	const char *params[7];
+	const char *params[8];
 	long long *aids = xcalloc(g->n + 1, sizeof(*aids));
+	int ret;
 
 	for (size_t i = 0; i < g->n; i++)
 		aids[i] = g->items[i].alert_id;
@@ -675,14 +744,16 @@ digest_send(struct notifier *n, struct group *g, const char *date)
 	params[4] = subject;
 	params[5] = message;
 	params[6] = date;
-	pgconn_query(n->state, digest_sql, 7, params, notifier_digest_stored,
-	    n);
+	params[7] = n->holder;
+	ret = pgconn_query(n->state, digest_sql, 8, params,
+	    notifier_digest_stored, n);
 	free(aids);
 	free(subject);
 	free(message);
 	free(msgid);
 	free(ids);
 	free(rcpts);
+	return ret;
 }
 
 static int
@@ -720,51 +791,62 @@ notifier_digest_read(void *arg, PGresult *res)
 {
 	struct notifier *n = arg;
 	struct group *gs = NULL;
-	size_t ng = 0;
+	size_t ng = 0, nsent = 0;
 	struct route r;
-	int64_t now = engine_now();
-	struct cal_date d = calendar_date_of(n->cal, now);
+	struct cal_date d;
+	int64_t at;
 	char date[16];
 
-	n->digest_busy = false;
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
 			log_err("notifier: cannot read open alerts for the "
 			    "digest: %s", pg_primary_message(res));
+		n->digest_busy = false;
+		n->digest_retry_at = engine_now() + 30;
 		notifier_rearm(n);
 		return;
 	}
+	/* The day asked about, even if midnight passed since. */
+	d = (struct cal_date){ (int)(n->digest_day / 10000),
+	    (int)(n->digest_day / 100 % 100), (int)(n->digest_day % 100) };
+	at = digest_instant(n, d);
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month, d.day);
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct mail_item it;
 		bool esc;
 
 		item_from_row(n, res, i, &it);
-		if (!digest_wants(n, &it, now))
+		if (!digest_wants(n, &it, at))
 			continue;
 		esc = strcmp(it.level, "escalated") == 0;
 		/* The manager keeps hearing about what was escalated too. */
 		route_for(n, esc ? "overdue" : it.level, it.team_id, &r);
 		it.unrouted = r.unrouted;
-		group_add(group_get(&gs, &ng, &r), &it, it.alert_id, now);
+		group_add(group_get(&gs, &ng, &r), &it, it.alert_id, at);
 		if (esc) {
 			route_for(n, it.level, it.team_id, &r);
 			it.unrouted = r.unrouted;
 			group_add(group_get(&gs, &ng, &r), &it, it.alert_id,
-			    now);
+			    at);
 		}
 	}
+	/* One claim for each route with something to say; busy until all
+	 * are answered. */
+	n->digest_claims = 1;
 	for (size_t i = 0; i < ng; i++) {
 		if (gs[i].route.rcpts.n == 0)
 			continue;
 		qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
 		    item_age_cmp);
-		digest_send(n, &gs[i], date);
+		if (digest_send(n, &gs[i], date) == 0) {
+			n->digest_claims++;
+			nsent++;
+		} else
+			n->digest_failed = true;
 	}
-	n->digest_done_on = d.year * 10000 + d.month * 100 + d.day;
-	log_info("notifier: morning digest for %s: %zu routes", date, ng);
+	log_info("notifier: morning digest for %s: %zu routes", date, nsent);
 	groups_free(gs, ng);
-	notifier_rearm(n);
+	digest_answered(n);
 }
 
 /* When notifier_digest_check() next has something to do. */
@@ -772,14 +854,13 @@ int64_t
 notifier_digest_due(const struct notifier *n, int64_t now)
 {
 	struct cal_date d = calendar_date_of(n->cal, now);
-	int64_t key = d.year * 10000 + d.month * 100 + d.day, at;
+	int64_t at;
 
-	if (n->digest_done_on == key) {
+	if (n->digest_done_on == date_key(d)) {
 		/* Tomorrow's midnight: the check then decides about that day. */
 		return calendar_start_of(n->cal, cal_date_add_days(d, 1));
 	}
-	at = calendar_start_of(n->cal, d) +
-	    (int64_t)n->cfg->notify.reminder_at * 60;
+	at = digest_instant(n, d);
 	if (at < n->digest_retry_at)
 		at = n->digest_retry_at;
 	return at > now ? at : now;
@@ -789,9 +870,9 @@ void
 notifier_digest_check(struct notifier *n, int64_t now)
 {
 	struct cal_date d = calendar_date_of(n->cal, now);
-	int64_t key = d.year * 10000 + d.month * 100 + d.day;
-	int64_t local = now + calendar_utc_offset(n->cal, now);
-	int minutes = (int)(((local % 86400) + 86400) % 86400 / 60);
+	int64_t key = date_key(d), at = digest_instant(n, d);
+	char atbuf[32];
+	const char *params[1];
 
 	if (n->digest_busy || n->digest_done_on == key ||
 	    now < n->digest_retry_at)
@@ -800,20 +881,23 @@ notifier_digest_check(struct notifier *n, int64_t now)
 		n->digest_done_on = key;
 		return;
 	}
-	if (minutes < n->cfg->notify.reminder_at)
+	if (now < at)
 		return;
-	/* The answer marks the day done; this holds if none comes. */
-	n->digest_retry_at = now + 30;
+	snprintf(atbuf, sizeof(atbuf), "%lld", (long long)at);
+	params[0] = atbuf;
 	/*
-	 * Open and not acknowledged: an acknowledgement covers its level and
-	 * those below it (acking "overdue" quiets "due soon", not an
-	 * escalation).  One line per item, at its highest level.
+	 * Open at the digest's instant and not acknowledged now: an
+	 * acknowledgement covers its level and those below it (acking
+	 * "overdue" quiets "due soon", not an escalation).  One line per
+	 * item, at its highest level.  A route that had today's digest
+	 * already is refused by its claim.
 	 */
 	if (pgconn_query(n->state,
 	    "WITH o AS (SELECT a.*, CASE a.level WHEN 'escalated' THEN 3"
 	    "  WHEN 'overdue' THEN 2 WHEN 'due_soon' THEN 1 ELSE 0 END AS rank"
 	    "  FROM mashwatch.alerts a"
 	    "  WHERE a.resolved_at IS NULL AND a.level <> 'repeat'"
+	    "    AND a.created_at < to_timestamp($1::float8)"
 	    "), k AS (SELECT rule, instance_id, max(rank) AS rank FROM o"
 	    "  WHERE acked_at IS NOT NULL AND (ack_until IS NULL"
 	    "    OR ack_until > now()) GROUP BY rule, instance_id"
@@ -822,8 +906,11 @@ notifier_digest_check(struct notifier *n, int64_t now)
 	    "  AND k.instance_id = a.instance_id"
 	    " WHERE k.rank IS NULL OR a.rank > k.rank"
 	    " ORDER BY a.rule, a.instance_id, a.rank DESC",
-	    0, NULL, notifier_digest_read, n) == 0)
+	    1, params, notifier_digest_read, n) == 0) {
 		n->digest_busy = true;
+		n->digest_day = key;
+	} else
+		n->digest_retry_at = now + 30;
 }
 
 /* Emails that claim nothing: the report of a failed delivery. */

@@ -141,7 +141,9 @@ static const struct conf_setting settings[] = {
 	{ .name = "notify.reminder_at", .type = CONF_TIME_OF_DAY,
 	  .def = "\"08:30\"", .reloadable = true,
 	  .offset = CF(notify.reminder_at),
-	  .help = "Local time of the daily digest of open alerts." },
+	  .help = "Local time of the daily digest of open alerts: one per "
+	  "route and working day, listing what was raised before it; a "
+	  "daemon started later sends that day's digest once, at start." },
 	{ .name = "notify.reminder_backoff", .type = CONF_INT, .def = "5",
 	  .min = 1, .max = 60, .reloadable = true,
 	  .offset = CF(notify.reminder_backoff),

@@ -12,6 +12,9 @@ import pathlib
 import signal
 import subprocess
 import time
+from datetime import timedelta
+
+import testclock
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HOLIDAYS = REPO / "etc" / "bank-holidays-england-and-wales.txt"
@@ -47,6 +50,14 @@ def _clock(name, c):
     return "{ " + " ".join(parts) + " }"
 
 
+def quiet_reminder_at():
+    """A reminder_at twelve hours from the test clock: a test that runs for
+    minutes never sees a morning digest fall due unless it asks for one, and
+    alerts it raises are never older than today's digest instant, so none
+    of them is in a digest either (whatever the hour the suite runs at)."""
+    return (testclock.local_now() + timedelta(hours=12)).strftime("%H:%M")
+
+
 def write_config(path, conninfo, clocks=None, poll_interval=30,
                  resync_interval=900, listen="mash_changed", lease_ttl=15,
                  state_conninfo=None, outbox=None, extra="", http_listen=""):
@@ -68,7 +79,7 @@ repeats = (
 checks = ( {{ name = "strategy_attendance"; }}, {{ name = "s47_without_strategy"; }} );
 routes: {{ default = [ "mash-managers@example.org" ];
           data_quality = [ "data@example.org" ]; report = [ "leaders@example.org" ]; }};
-notify: {{ transport = "directory"; directory = "{outbox}"; from = "mashwatch@example.org"; }};
+notify: {{ transport = "directory"; directory = "{outbox}"; from = "mashwatch@example.org"; reminder_at = "{quiet_reminder_at()}"; }};
 http: {{ listen = "{http_listen}"; }};
 {extra}
 """
@@ -80,7 +91,8 @@ http: {{ listen = "{http_listen}"; }};
 def run(build, *args, check=True, timeout=60):
     """Run a binary from the build; returns the CompletedProcess."""
     cmd = [str(pathlib.Path(build) / args[0])] + [str(a) for a in args[1:]]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       env=testclock.env())
     if check and p.returncode != 0:
         raise AssertionError("%s exited %d\nstdout:\n%s\nstderr:\n%s" % (
             " ".join(cmd), p.returncode, p.stdout, p.stderr))
@@ -112,7 +124,7 @@ class Daemon:
         if debug:
             cmd.append("-d")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env=env)
+                                     env=testclock.env(env))
 
     def text(self):
         return self.logpath.read_text(errors="replace")

@@ -7,11 +7,11 @@ import re
 import socket
 import threading
 import time
-from datetime import datetime, timedelta, timezone
 
 from aiosmtpd.controller import Controller
 
 import mw
+import testclock
 
 
 def free_port():
@@ -65,8 +65,9 @@ def write_config(tmp_path, db, smtp_port, clocks=None, notify="", calendar=None)
     notify_group = ('notify: { transport = "smtp"; smtp_url = "smtp://127.0.0.1:%d"; '
                     'require_starttls = false; from = "mashwatch@example.org"; '
                     'group_wait = 2; group_interval = 0; retry_max = 60; '
-                    'link = "https://cms.example.org/child/{child}"; %s };'
-                    % (smtp_port, notify))
+                    'link = "https://cms.example.org/child/{child}"; %s%s };'
+                    % (smtp_port, notify, "" if "reminder_at" in notify else
+                       ' reminder_at = "%s";' % mw.quiet_reminder_at()))
     text = re.sub(r"notify: \{[^\n]*\};", lambda m: notify_group, text)
     if calendar:
         text = re.sub(r"calendar: \{[^\n]*\};", lambda m: calendar, text)
@@ -75,7 +76,7 @@ def write_config(tmp_path, db, smtp_port, clocks=None, notify="", calendar=None)
 
 
 def hours_ago(h):
-    return datetime.now(timezone.utc) - timedelta(hours=h)
+    return testclock.hours_ago(h)
 
 
 def add_team(db, team, name, manager, escalation=None):

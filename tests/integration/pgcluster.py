@@ -31,6 +31,8 @@ import tempfile
 import psycopg2
 from psycopg2 import sql
 
+import testclock
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 # The reference schema and its mapping; load both, in this order.
 CMS_SQL = REPO / "etc" / "sql" / "cms.sql"
@@ -110,7 +112,8 @@ class PgCluster:
             if key.startswith("PG"):
                 del env[key]
         env["LC_ALL"] = "C"
-        return env
+        # The server's now() is the tests' clock (testclock.py).
+        return testclock.env(env)
 
     def _initdb(self):
         self._server_cmd("initdb", "-D", self.datadir, "-U", self.user,

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import mw
+import testclock
 
 UTC = datetime.timezone.utc
 
@@ -88,7 +89,7 @@ def test_live_overdue_within_a_second(db, build, tmp_path):
                              clocks={"contact_decision": dict(limit="1 hours")})
     mw.migrate(build, config)
     seed(db)
-    due = datetime.datetime.now(UTC).replace(microsecond=0) + datetime.timedelta(seconds=4)
+    due = testclock.now().replace(microsecond=0) + datetime.timedelta(seconds=4)
     contact(db, "C1", "P1", due - datetime.timedelta(hours=1))
     d = mw.Daemon(build, config, tmp_path / "d.log")
     try:
@@ -147,7 +148,7 @@ def test_restart_resumes_without_refiring(db, build, tmp_path):
                              clocks={"contact_decision": dict(limit="1 hours")})
     mw.migrate(build, config)
     seed(db)
-    now = datetime.datetime.now(UTC)
+    now = testclock.now()
     contact(db, "C1", "P1", now - datetime.timedelta(hours=2))
     d = mw.Daemon(build, config, tmp_path / "d1.log")
     d.wait_log("loaded")
@@ -172,7 +173,7 @@ def test_postgres_restart_loses_and_duplicates_nothing(pg, db, build, tmp_path):
                              clocks={"contact_decision": dict(limit="1 hours")})
     mw.migrate(build, config)
     seed(db)
-    base = datetime.datetime.now(UTC) - datetime.timedelta(hours=1)
+    base = testclock.now() - datetime.timedelta(hours=1)
     for i in range(12):
         contact(db, "C%d" % i, "P%d" % i, base + datetime.timedelta(seconds=2 + i))
     d = mw.Daemon(build, config, tmp_path / "d.log")
@@ -204,7 +205,7 @@ def test_two_daemons_one_leader(db, build, tmp_path):
                              clocks={"contact_decision": dict(limit="1 hours")})
     mw.migrate(build, config)
     seed(db)
-    now = datetime.datetime.now(UTC)
+    now = testclock.now()
     for i in range(5):
         contact(db, "C%d" % i, "P%d" % i, now - datetime.timedelta(hours=2))
     a = mw.Daemon(build, config, tmp_path / "a.log")
@@ -263,7 +264,9 @@ def test_hostile_rows(pg, db, build, tmp_path):
                 team_id text, occurred_at timestamptz, passed boolean, detail text,
                 updated_at timestamptz default now());
         """)
-        start = "now() - interval '3 days'"
+        # An hour-based limit without escalation: overdue, and only
+        # overdue, whatever the weekday or hour the test runs at.
+        start = "now() - interval '3 hours'"
         cur.execute(f"""
             insert into mash.clocks (clock, instance_id, child_id, team_id, started_at, stopped_at) values
               ('contact_decision', 'OK1', 'P1', 'MASH', {start}, null),
@@ -286,7 +289,8 @@ def test_hostile_rows(pg, db, build, tmp_path):
     s.close()
     src_conninfo = pg.conninfo(src)
     config = mw.write_config(tmp_path / "mw.conf", src_conninfo,
-                             state_conninfo=db.conninfo, listen="")
+                             state_conninfo=db.conninfo, listen="",
+                             clocks={"contact_decision": dict(limit="1 hours")})
     mw.migrate(build, config)
     d = mw.Daemon(build, config, tmp_path / "d.log")
     try:
@@ -355,7 +359,7 @@ def test_refused_write_is_not_lost(db, build, tmp_path):
     d = mw.Daemon(build, config, tmp_path / "d.log")
     try:
         d.wait_log("loaded")
-        contact(db, "C1", "P1", datetime.datetime.now(UTC) - datetime.timedelta(hours=2))
+        contact(db, "C1", "P1", testclock.now() - datetime.timedelta(hours=2))
         d.wait_log("rebuilding from the alert store")
         assert alerts(db) == []
         db.execute("update public.refuse set on_ = false")

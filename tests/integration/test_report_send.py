@@ -6,11 +6,11 @@ restarts happen.
 import datetime as dt
 import email
 import email.policy
-from zoneinfo import ZoneInfo
 
 import pytest
 
 import mw
+import testclock
 
 # --send mails through the notify branch's transports (daemon/transport.c);
 # until that is merged the sending half of the report cannot run.
@@ -76,7 +76,7 @@ def test_live_claim_is_respected(db, build, tmp_path):
 def test_daemon_sends_when_it_comes_back_and_never_twice(db, build, tmp_path):
     # report.at 00:00 has passed today while no daemon ran.
     config, outbox = configure(db, build, tmp_path, at="00:00")
-    yesterday = (dt.datetime.now(ZoneInfo("Europe/London")).date() - dt.timedelta(days=1))
+    yesterday = (testclock.local_now().date() - dt.timedelta(days=1))
     d = mw.Daemon(build, config, tmp_path / "d1.log")
     try:
         mw.wait_for(lambda: len(reports(outbox)) == 1, timeout=60, what="the report email")

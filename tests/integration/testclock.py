@@ -18,12 +18,14 @@ clocks change) whatever the hour it really is.
                     process run on the test clock
 """
 
+import glob
 import os
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
-LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+# Debian's faketime package, whatever the architecture.
+LIBFAKETIME = (glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1") or [""])[0]
 
 
 def _offset():
@@ -33,7 +35,7 @@ def _offset():
     at = datetime.fromisoformat(pinned)
     if at.tzinfo is None:
         at = at.replace(tzinfo=LONDON)
-    if not os.path.exists(LIBFAKETIME):
+    if not LIBFAKETIME:
         raise RuntimeError("MASHWATCH_TEST_NOW needs libfaketime (apt-get install faketime)")
     return int(at.timestamp() - datetime.now(timezone.utc).timestamp())
 
