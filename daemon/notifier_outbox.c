@@ -260,7 +260,7 @@ notifier_round_done(void *arg, PGresult *res)
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK &&
 	    PQresultStatus(res) != PGRES_COMMAND_OK)
 		log_err("notifier: cannot store an email: %s",
-		    PQresultErrorMessage(res));
+		    pg_primary_message(res));
 	else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1 && PQgetisnull(res, 0, 0))
 		/* Someone claimed part of it first: read the outbox again. */
@@ -835,7 +835,7 @@ notifier_queued(void *arg, PGresult *res)
 
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_err("notifier: cannot store an email: %s",
-		    PQresultErrorMessage(res));
+		    pg_primary_message(res));
 	notifier_kick_send(n);
 }
 
