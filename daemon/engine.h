@@ -31,6 +31,8 @@ struct poll_stats {
 	size_t		invalid;	/* of which invalid */
 	double		seconds;	/* its duration */
 	int64_t		watermark_us;	/* source clock when it began */
+	/* A failed poll: which view or statement, and the SQLSTATE only. */
+	char		error[160];
 };
 typedef void (*poller_done_cb)(void *arg, bool ok, bool full,
     const struct poll_stats *st);
@@ -89,6 +91,8 @@ struct engine_stats {
 	uint64_t	 rows_read;
 	uint64_t	 polls;
 	uint64_t	 poll_failures;
+	uint64_t	 polls_failing;	/* failed in a row since the last good one */
+	char		 source_error[160];	/* the last failure, "" when none */
 	uint64_t	 raised;
 	uint64_t	 resolved;
 };

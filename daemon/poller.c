@@ -166,13 +166,16 @@ poller_copied(void *arg, PGresult *res)
 	struct poller *p = arg;
 
 	if (res == NULL) {
+		snprintf(p->st.error, sizeof(p->st.error), "reading %s: the "
+		    "connection was lost", source_view_name(pass_views[p->view]));
 		poller_finish(p, false);
 		return;
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_err("reading %s failed: %s",
+		snprintf(p->st.error, sizeof(p->st.error), "reading %s: %s",
 		    source_view_name(pass_views[p->view]),
 		    pg_primary_message(res));
+		log_err("%s failed", p->st.error);
 		poller_finish(p, false);
 		return;
 	}
@@ -196,8 +199,12 @@ poller_next(struct poller *p)
 	p->view_rows = 0;
 	if (pgconn_copy_out(p->src, source_sql(p->source, pass_views[p->view],
 	    p->full ? SOURCE_CURRENT : SOURCE_CHANGED), poller_row,
-	    poller_copied, p) < 0)
+	    poller_copied, p) < 0) {
+		snprintf(p->st.error, sizeof(p->st.error), "reading %s: the "
+		    "source is not connected",
+		    source_view_name(pass_views[p->view]));
 		poller_finish(p, false);
+	}
 }
 
 static void
@@ -206,10 +213,14 @@ poller_bounds_set(void *arg, PGresult *res)
 	struct poller *p = arg;
 
 	if (res == NULL) {
+		snprintf(p->st.error, sizeof(p->st.error), "setting the poll's "
+		    "bounds: the connection was lost");
 		poller_finish(p, false);
 		return;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		snprintf(p->st.error, sizeof(p->st.error), "setting the poll's "
+		    "bounds: %s", pg_primary_message(res));
 		log_err("source: cannot start a poll: %s",
 		    pg_primary_message(res));
 		poller_finish(p, false);
