@@ -204,7 +204,8 @@ compose(const struct notifier *n, enum mail_kind mk, const char *title,
     char **message)
 {
 	struct mail_context ctx = { .cal = n->cal, .link = n->cfg->notify.link,
-	    .now = engine_now(), .route_title = title };
+	    .now = engine_now(), .route_title = title,
+	    .max_items = (size_t)n->cfg->notify.max_items };
 	struct mail_content c;
 	struct mail *m;
 

@@ -138,6 +138,13 @@ static const struct conf_setting settings[] = {
 	  .min = 0, .max = 86400, .reloadable = true,
 	  .offset = CF(notify.group_interval),
 	  .help = "Seconds between two emails to one route, at least." },
+	{ .name = "notify.max_items", .type = CONF_INT, .def = "200",
+	  .min = 1, .max = 100000, .reloadable = true,
+	  .offset = CF(notify.max_items),
+	  .help = "Most items one email lists; it then says how many more "
+	  "there are.  A data-quality email lists at most 50 references "
+	  "(fewer if this is lower) after its counts per view and reason, "
+	  "and points to mashwatchd --once for the rest." },
 	{ .name = "notify.reminder_at", .type = CONF_TIME_OF_DAY,
 	  .def = "\"08:30\"", .reloadable = true,
 	  .offset = CF(notify.reminder_at),
