@@ -114,9 +114,13 @@ void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
 
-/* once.c: `mashwatchd --once`; returns a sysexits code. */
+/*
+ * once.c: `mashwatchd --once`; returns a sysexits code.  replay: --at was
+ * given, so a stop after it has not happened yet; otherwise the live
+ * daemon's rules (a stop in the future is invalid).
+ */
 int once_run(const struct config *cfg, const struct calendar *cal,
-    int64_t at, bool all);
+    int64_t at, bool replay, bool all);
 
 /* Wall-clock now, in seconds and in microseconds. */
 int64_t engine_now(void);

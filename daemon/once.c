@@ -109,7 +109,7 @@ once_watch(evutil_socket_t fd, short what, void *arg)
 
 int
 once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
-    bool all)
+    bool replay, bool all)
 {
 	struct once o = { .cal = cal, .at = at, .all = all,
 	    .rc = EX_UNAVAILABLE };
@@ -121,6 +121,7 @@ once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
 	if (o.base == NULL)
 		fatalx("cannot create the event loop");
 	o.model = model_new(cfg, cal, true);
+	model_set_live_rules(o.model, !replay);
 	o.src = pgconn_new(o.base, "source", cfg->source.conninfo, once_state,
 	    &o);
 	o.poller = poller_new(o.src, cfg);

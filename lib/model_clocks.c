@@ -605,7 +605,7 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 	uint32_t h;
 	size_t i;
 
-	model_judge_clock(m->cfg, r, now, m->replay, &v);
+	model_judge_clock(m->cfg, r, now, m->replay && !m->live_rules, &v);
 	if (v.invalid == NULL && m->replay && r->started_at > now)
 		return 0;	/* --at: it has not started yet */
 	clock = v.clock != NULL ? (int)(v.clock - m->cfg->clocks) : -1;

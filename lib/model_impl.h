@@ -21,6 +21,7 @@ struct model {
 	const struct config	*cfg;
 	const struct calendar	*cal;
 	bool			 replay;
+	bool			 live_rules;	/* replay model, live validity (--once without --at) */
 	bool			 loaded;
 	bool			 in_full;	/* between begin_full and end_full */
 	uint32_t		 pass;		/* full passes begun */

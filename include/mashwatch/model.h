@@ -170,6 +170,11 @@ struct model;
 struct model *model_new(const struct config *cfg, const struct calendar *cal,
     bool replay);
 void model_free(struct model *m);
+/*
+ * A replay model that judges clock rows by the live rules (a stop after
+ * now is invalid, not "not yet"): --once evaluated at the present.
+ */
+void model_set_live_rules(struct model *m, bool live);
 
 /* Switch to a reloaded config and calendar; deadlines are recomputed. */
 void model_reconfigure(struct model *m, const struct config *cfg,
