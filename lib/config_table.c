@@ -40,7 +40,10 @@ static const struct conf_setting settings[] = {
 	  .def = "\"service=mash\"", .min = 1, .secret_ok = true,
 	  .offset = CF(source.conninfo),
 	  .help = "libpq connection string of the source database.  Keep "
-	  "passwords in ~/.pgpass or the service file, not here." },
+	  "passwords in ~/.pgpass or the service file, not here.  Parsed "
+	  "with libpq at start and by -t: one libpq refuses is a "
+	  "configuration error (exit 78).  Its connect_timeout (default "
+	  "10 s) bounds how long --once and mashwatchctl wait for it." },
 	{ .name = "source.schema", .type = CONF_IDENT, .def = "\"mash\"",
 	  .min = 1, .offset = CF(source.schema),
 	  .help = "Schema holding the views clocks, events, checks, caseloads "
@@ -61,7 +64,7 @@ static const struct conf_setting settings[] = {
 	{ .name = "state.conninfo", .type = CONF_STRING, .min = 1,
 	  .secret_ok = true, .offset = CF(state.conninfo),
 	  .help = "libpq connection string of the state database "
-	  "(default: source.conninfo)." },
+	  "(default: source.conninfo); checked like source.conninfo." },
 	{ .name = "state.lease_ttl", .type = CONF_INT, .def = "15",
 	  .min = 3, .max = 300, .offset = CF(state.lease_ttl),
 	  .help = "Seconds a leader's lease lasts without renewal." },
