@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include "ctl.h"
+#include "pg.h"
 #include "migrations.h"
 #include "setup.h"
 
@@ -16,8 +17,8 @@ exec_ok(PGconn *conn, const char *sql, const char *what)
 	    PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		fprintf(stderr, "mashwatchctl: %s: %s", what,
-		    PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: %s: %s\n", what,
+		    pg_primary_message(res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -71,8 +72,8 @@ ctl_migrate(struct ctl *ctl, int argc, char **argv)
 		    "(version, name) VALUES ($1, $2)", 2, NULL, params, NULL,
 		    NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			fprintf(stderr, "mashwatchctl: %s: %s", mg->name,
-			    PQresultErrorMessage(res));
+			fprintf(stderr, "mashwatchctl: %s: %s\n", mg->name,
+			    pg_primary_message(res));
 			PQclear(res);
 			PQclear(PQexec(conn, "ROLLBACK"));
 			goto out;
@@ -116,8 +117,8 @@ status_query(PGconn *conn, const char *sql, const char *title)
 	if (ok)
 		print_rows(res, title);
 	else
-		fprintf(stderr, "mashwatchctl: %s: %s", title,
-		    PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: %s: %s\n", title,
+		    pg_primary_message(res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }

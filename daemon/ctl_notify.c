@@ -15,6 +15,7 @@
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
+#include "pg.h"
 #include "engine.h"
 #include "setup.h"
 #include "transport.h"
@@ -90,7 +91,7 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	    "RETURNING rule, level, resolved_at IS NOT NULL", 4, NULL, params,
 	    NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "mashwatchctl: ack: %s", PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: ack: %s\n", pg_primary_message(res));
 		rc = EX_UNAVAILABLE;
 	} else if (PQntuples(res) == 0) {
 		fprintf(stderr, "mashwatchctl: no alert %s\n", argv[optind]);
@@ -120,8 +121,8 @@ history_query(PGconn *conn, const char *sql, const char *child,
 
 	*res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "mashwatchctl: history: %s",
-		    PQresultErrorMessage(*res));
+		fprintf(stderr, "mashwatchctl: history: %s\n",
+		    pg_primary_message(*res));
 		PQclear(*res);
 		*res = NULL;
 		return -1;

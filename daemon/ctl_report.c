@@ -3,9 +3,10 @@
  * section 6), printed, or with --send archived, mailed to routes.report and
  * recorded in mashwatch.reports so that a day is sent once.
  *
- * The views are read in libpq's single-row mode: each row is folded into
- * the report as it arrives and then dropped, so memory stays bounded
- * however long the history (the server sorts the events; we keep none).
+ * The views are read by the source reader (source.h), the daemon's own, with
+ * the daemon's validity rules: each row is folded into the report as it
+ * arrives and then dropped, so memory stays bounded however long the
+ * history (the server sorts the events; we keep none).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,168 +22,110 @@
 #include "ctl.h"
 #include "ctl_report.h"
 #include "log.h"
+#include "pg.h"
+#include "source.h"
 #include "setup.h"
 
 static const char *const format_names[] = { "text", "html", "csv", "json" };
 
-typedef int (*row_fn)(struct report *r, PGresult *res);
-
-static int64_t
-num(PGresult *res, int col)
-{
-	if (PQgetisnull(res, 0, col))
-		return TIME_NONE;
-	return strtoll(PQgetvalue(res, 0, col), NULL, 10);
-}
-
-static const char *
-str(PGresult *res, int col)
-{
-	return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
-}
-
-static int
-row_clock(struct report *r, PGresult *res)
-{
-	struct clock_row row = { str(res, 0), str(res, 1), str(res, 2),
-	    str(res, 3), NULL, str(res, 4), num(res, 5), num(res, 6) };
-
-	if (row.clock == NULL || row.instance_id == NULL ||
-	    row.child_id == NULL) {
-		r->invalid++;
-		return 0;
-	}
-	report_add_clock(r, &row);
-	return 0;
-}
-
-static int
-row_event(struct report *r, PGresult *res)
-{
-	struct event_row row = { str(res, 0), str(res, 1), str(res, 2), NULL,
-	    num(res, 3) };
-
-	if (row.kind == NULL || row.child_id == NULL)
-		return 0;
-	if (report_add_event(r, &row) < 0) {
-		fprintf(stderr, "mashwatchctl: report: events arrived out of "
-		    "order (child %s)\n", row.child_id);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-row_check(struct report *r, PGresult *res)
-{
-	if (str(res, 0) == NULL || str(res, 2) == NULL)
-		return 0;
-	report_add_check(r, str(res, 0), num(res, 1),
-	    strcmp(str(res, 2), "t") == 0);
-	return 0;
-}
-
-static int
-row_caseload(struct report *r, PGresult *res)
-{
-	if (str(res, 0) != NULL)
-		report_add_caseload(r, atoi(str(res, 0)));
-	return 0;
-}
+/* What the report needs of the source reader's rows. */
+struct report_read {
+	const struct config	*cfg;
+	struct report		*r;
+};
 
 /*
- * Run one parameterised query in single-row mode and feed every row to fn.
- * Logs the count and the time taken.
+ * Every row goes through the same rules as the daemon's (model_judge_clock)
+ * in replay mode as of the report's end: a stop after it has not happened
+ * yet.  Invalid rows are counted, never a reason to fail.
  */
 static int
-stream(PGconn *conn, const char *what, const char *sql, int nparams,
-    const char *const *params, row_fn fn, struct report *r)
+report_row(void *arg, const struct source_row *row, bool ok)
 {
-	PGresult *res;
-	struct timespec t0, t1;
-	uint64_t rows = 0;
-	int ret = 0;
+	struct report_read *rr = arg;
+	struct report *r = rr->r;
+	struct clock_verdict v;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL,
-	    0) || !PQsetSingleRowMode(conn)) {
-		fprintf(stderr, "mashwatchctl: report: %s: %s", what,
-		    PQerrorMessage(conn));
-		return -1;
+	if (!ok) {
+		if (row->view == SOURCE_CLOCKS)
+			r->invalid++;
+		return 0;
 	}
-	while ((res = PQgetResult(conn)) != NULL) {
-		switch (PQresultStatus(res)) {
-		case PGRES_SINGLE_TUPLE:
-			rows++;
-			if (ret == 0 && fn(r, res) < 0)
-				ret = -1;
-			break;
-		case PGRES_TUPLES_OK:
-			break;
-		default:
-			fprintf(stderr, "mashwatchctl: report: %s: %s", what,
-			    PQresultErrorMessage(res));
-			ret = -1;
+	switch (row->view) {
+	case SOURCE_CLOCKS:
+		model_judge_clock(rr->cfg, &row->u.clock, r->end, true, &v);
+		if (v.invalid != NULL) {
+			r->rows++;
+			r->invalid++;
+			return 0;
 		}
-		PQclear(res);
+		report_add_clock(r, &row->u.clock);
+		return 0;
+	case SOURCE_EVENTS: {
+		const struct event_row *e = &row->u.event;
+		if (e->kind == NULL || e->child_id == NULL ||
+		    e->occurred_at == TIME_NONE || e->occurred_at == TIME_BAD)
+			return 0;
+		if (report_add_event(r, e) < 0) {
+			/* Never the child's id: it is a case reference. */
+			fprintf(stderr, "mashwatchctl: report: mash.events "
+			    "arrived out of order\n");
+			return -1;
+		}
+		return 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "report: read %" PRIu64 " rows of %s in %.2f s\n", rows,
-	    what, (double)(t1.tv_sec - t0.tv_sec) +
-	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return ret;
+	case SOURCE_CHECKS: {
+		const struct check_row *c = &row->u.check;
+		if (c->check == NULL || c->passed < 0 ||
+		    c->occurred_at == TIME_NONE || c->occurred_at == TIME_BAD)
+			return 0;
+		report_add_check(r, c->check, c->occurred_at, c->passed == 1);
+		return 0;
+	}
+	case SOURCE_CASELOADS:
+		if (row->u.caseload.open_cases >= 0)
+			report_add_caseload(r,
+			    (int)row->u.caseload.open_cases);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
-/* Read the mash views into r; the schema name was validated at load. */
+/* Read the mash views into r through the source reader. */
 static int
 read_source(const struct ctl *ctl, struct report *r)
 {
+	static const enum source_view views[] = { SOURCE_CLOCKS,
+	    SOURCE_EVENTS, SOURCE_CHECKS, SOURCE_CASELOADS, SOURCE_NVIEWS };
+	struct report_read rr = { ctl->cfg, r };
+	struct source_bounds b = {
+		/* Clocks matter only from the start of the earliest period. */
+		.clocks_since = r->bounds[RP_PREV_28][0],
+		.events_since = r->since,
+		.checks_since = r->since,
+		.end = r->end,
+	};
+	struct source *s = NULL;
+	struct timespec t0, t1;
+	uint64_t rows = 0;
 	PGconn *conn;
-	char end[32], since[32], csince[32], *sql = NULL;
-	const char *params[2] = { end, since }, *cparams[2] = { end, csince };
-	const char *s = ctl->cfg->source.schema;
 	int ret = -1;
 
 	if ((conn = setup_connect(ctl->cfg->source.conninfo, "source")) == NULL)
 		return -1;
-	snprintf(end, sizeof(end), "%" PRId64, r->end);
-	snprintf(since, sizeof(since), "%" PRId64, r->since);
-	/* Clocks matter only from the start of the earliest demand period. */
-	snprintf(csince, sizeof(csince), "%" PRId64, r->bounds[RP_PREV_28][0]);
-
-	sql = xasprintf("SELECT clock, instance_id, child_id, team_id, priority, "
-	    "floor(extract(epoch FROM started_at))::bigint, "
-	    "floor(extract(epoch FROM stopped_at))::bigint "
-	    "FROM \"%s\".clocks WHERE started_at < to_timestamp($1) AND "
-	    "(stopped_at IS NULL OR stopped_at >= to_timestamp($2) OR "
-	    "started_at >= to_timestamp($2) OR stopped_at < started_at)", s);
-	if (stream(conn, "mash.clocks", sql, 2, cparams, row_clock, r) < 0)
+	s = source_new(ctl->cfg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (source_read(conn, s, &b, SOURCE_WINDOW, views, report_row, &rr,
+	    &rows) < 0)
 		goto out;
-	free(sql);
-	/* Grouped by child in byte order: see report_add_event. */
-	sql = xasprintf("SELECT kind, event_id, child_id, "
-	    "floor(extract(epoch FROM occurred_at))::bigint "
-	    "FROM \"%s\".events WHERE occurred_at < to_timestamp($1) AND "
-	    "occurred_at >= to_timestamp($2) "
-	    "ORDER BY child_id COLLATE \"C\", occurred_at, event_id "
-	    "COLLATE \"C\"", s);
-	if (stream(conn, "mash.events", sql, 2, params, row_event, r) < 0)
-		goto out;
-	free(sql);
-	sql = xasprintf("SELECT check_name, "
-	    "floor(extract(epoch FROM occurred_at))::bigint, passed "
-	    "FROM \"%s\".checks WHERE occurred_at < to_timestamp($1) AND "
-	    "occurred_at >= to_timestamp($2)", s);
-	if (stream(conn, "mash.checks", sql, 2, params, row_check, r) < 0)
-		goto out;
-	free(sql);
-	/* Caseloads have no history: they are as of now. */
-	sql = xasprintf("SELECT open_cases FROM \"%s\".caseloads", s);
-	if (stream(conn, "mash.caseloads", sql, 0, NULL, row_caseload, r) < 0)
-		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "report: read %" PRIu64 " rows of the source in "
+	    "%.2f s\n", rows, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	ret = 0;
 out:
-	free(sql);
+	source_free(s);
 	PQfinish(conn);
 	return ret;
 }
@@ -209,8 +152,8 @@ read_alerts(PGconn *conn, struct report *r)
 	    "(resolved_at IS NULL OR resolved_at >= t)) "
 	    "FROM mashwatch.alerts, p", 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(stderr, "mashwatchctl: report: mashwatch.alerts: %s",
-		    PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: report: mashwatch.alerts: %s\n",
+		    pg_primary_message(res));
 		goto out;
 	}
 	r->alerts.raised = strtoull(PQgetvalue(res, 0, 0), NULL, 10);

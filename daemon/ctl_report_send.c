@@ -22,6 +22,7 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 #include "ctl_report.h"
+#include "pg.h"
 #include "setup.h"
 #include "transport.h"
 
@@ -161,8 +162,8 @@ exec_params(PGconn *conn, const char *sql, int n, const char *const *p,
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		fprintf(stderr, "mashwatchctl: report: mashwatch.reports: %s",
-		    PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: report: mashwatch.reports: %s\n",
+		    pg_primary_message(res));
 		PQclear(res);
 		return -1;
 	}

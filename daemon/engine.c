@@ -294,12 +294,21 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 		return;
 	}
 	if (!ok) {
+		/* The last good model and its timers stay: nothing withdrawn. */
 		e->stats.poll_failures++;
+		e->stats.polls_failing++;
+		snprintf(e->stats.source_error, sizeof(e->stats.source_error),
+		    "%s", st->error[0] ? st->error : "the source failed");
 		engine_fired_free(e);
 		if (!e->loaded)
 			timer_in(e->ev_retry, 5 * 1000000);
 		return;
 	}
+	if (e->stats.polls_failing > 0)
+		log_notice("source: reading again after %" PRIu64 " failed "
+		    "polls", e->stats.polls_failing);
+	e->stats.polls_failing = 0;
+	e->stats.source_error[0] = '\0';
 	e->stats.last_poll = *st;
 	e->stats.last_poll_at = now;
 	e->stats.rows_read += st->rows;

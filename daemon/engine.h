@@ -31,6 +31,8 @@ struct poll_stats {
 	size_t		invalid;	/* of which invalid */
 	double		seconds;	/* its duration */
 	int64_t		watermark_us;	/* source clock when it began */
+	/* A failed poll: which view or statement, and the SQLSTATE only. */
+	char		error[160];
 };
 typedef void (*poller_done_cb)(void *arg, bool ok, bool full,
     const struct poll_stats *st);
@@ -89,6 +91,8 @@ struct engine_stats {
 	uint64_t	 rows_read;
 	uint64_t	 polls;
 	uint64_t	 poll_failures;
+	uint64_t	 polls_failing;	/* failed in a row since the last good one */
+	char		 source_error[160];	/* the last failure, "" when none */
 	uint64_t	 raised;
 	uint64_t	 resolved;
 };
@@ -112,9 +116,13 @@ void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
 
-/* once.c: `mashwatchd --once`; returns a sysexits code. */
+/*
+ * once.c: `mashwatchd --once`; returns a sysexits code.  replay: --at was
+ * given, so a stop after it has not happened yet; otherwise the live
+ * daemon's rules (a stop in the future is invalid).
+ */
 int once_run(const struct config *cfg, const struct calendar *cal,
-    int64_t at, bool all);
+    int64_t at, bool replay, bool all);
 
 /* Wall-clock now, in seconds and in microseconds. */
 int64_t engine_now(void);

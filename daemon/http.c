@@ -90,7 +90,7 @@ http_healthz(struct evhttp_request *req, void *arg)
 
 /* NULL when ready, else why not. */
 static const char *
-http_not_ready(const struct http_server *h)
+http_not_ready(const struct http_server *h, char *buf, size_t len)
 {
 	const struct engine_stats *st = engine_stats(h->engine);
 
@@ -100,6 +100,14 @@ http_not_ready(const struct http_server *h)
 		return "state database unreachable";
 	if (!st->source_up)
 		return "source database unreachable";
+	if (st->polls_failing > 0 && st->source_error[0] != '\0') {
+		/* The SQLSTATE and view only: see pg_result_error. */
+		snprintf(buf, len, "source failing (%" PRIu64 " polls in a "
+		    "row): %s; %s", st->polls_failing, st->source_error,
+		    st->ready ? "timing on the last good model" :
+		    "nothing loaded yet");
+		return buf;
+	}
 	if (!st->ready)
 		return "starting: neither leader with a first poll nor standby yet";
 	return NULL;
@@ -109,8 +117,8 @@ static void
 http_readyz(struct evhttp_request *req, void *arg)
 {
 	struct http_server *h = arg;
-	const char *why = http_not_ready(h);
-	char line[128];
+	char buf[256], line[300];
+	const char *why = http_not_ready(h, buf, sizeof(buf));
 
 	if (why != NULL) {
 		snprintf(line, sizeof(line), "not ready: %s", why);
@@ -238,6 +246,9 @@ http_metrics(struct evhttp_request *req, void *arg)
 	    "source finished, full or incremental.", st->polls);
 	metric_u64(b, "mashwatch_poll_failures_total", "counter", "Polls of "
 	    "the source that failed.", st->poll_failures);
+	metric_u64(b, "mashwatch_source_failing_polls", "gauge", "Polls of "
+	    "the source failed in a row since the last good one.",
+	    st->polls_failing);
 	metric_u64(b, "mashwatch_rows_read_total", "counter", "Rows read from "
 	    "the source views.", st->rows_read);
 	metric_head(b, "mashwatch_poll_duration_seconds", "gauge", "Duration "

@@ -428,7 +428,7 @@ main(int argc, char *argv[])
 			goto out;
 		}
 		setup_warn_coverage(d.cal, at);
-		ret = once_run(d.cfg, d.cal, at, o.all);
+		ret = once_run(d.cfg, d.cal, at, o.at != NULL, o.all);
 		goto out;
 	}
 	ret = daemon_run(&d);

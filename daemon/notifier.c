@@ -164,7 +164,7 @@ notifier_recorded(void *arg, PGresult *res)
 
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_err("notifier: cannot record a delivery attempt: %s",
-		    PQresultErrorMessage(res));
+		    pg_primary_message(res));
 	else if (res == NULL)
 		log_warnx("notifier: lost the state database while recording "
 		    "email #%lld; it may be sent again", n->sending->email_id);
@@ -273,7 +273,7 @@ notifier_picked(void *arg, PGresult *res)
 	    PQntuples(res) == 0) {
 		if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 			log_err("notifier: cannot pick an email to send: %s",
-			    PQresultErrorMessage(res));
+			    pg_primary_message(res));
 		if (n->stopping && n->stop_cb != NULL)
 			notifier_send_finished(n);
 		else

@@ -204,7 +204,8 @@ compose(const struct notifier *n, enum mail_kind mk, const char *title,
     char **message)
 {
 	struct mail_context ctx = { .cal = n->cal, .link = n->cfg->notify.link,
-	    .now = engine_now(), .route_title = title };
+	    .now = engine_now(), .route_title = title,
+	    .max_items = (size_t)n->cfg->notify.max_items };
 	struct mail_content c;
 	struct mail *m;
 
@@ -260,7 +261,7 @@ notifier_round_done(void *arg, PGresult *res)
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK &&
 	    PQresultStatus(res) != PGRES_COMMAND_OK)
 		log_err("notifier: cannot store an email: %s",
-		    PQresultErrorMessage(res));
+		    pg_primary_message(res));
 	else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1 && PQgetisnull(res, 0, 0))
 		/* Someone claimed part of it first: read the outbox again. */
@@ -922,7 +923,7 @@ notifier_queued(void *arg, PGresult *res)
 
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_err("notifier: cannot store an email: %s",
-		    PQresultErrorMessage(res));
+		    pg_primary_message(res));
 	notifier_kick_send(n);
 }
 

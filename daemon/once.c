@@ -13,7 +13,11 @@
 #include "log.h"
 #include "pg.h"
 
-#define CONNECT_TIMEOUT	30
+/*
+ * The source's connection gives up at its connect_timeout (default 10 s,
+ * pg.c); this is the backstop should it not say so.
+ */
+#define CONNECT_TIMEOUT	10
 
 struct once {
 	struct event_base	*base;
@@ -83,25 +87,50 @@ once_timeout(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(o->base);
 }
 
+/*
+ * The first failed attempt ends --once (pg.c has logged why, in one line):
+ * the daemon retries, a one-shot command must not.
+ */
+static void
+once_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct once *o = arg;
+	struct pgconn_stats st;
+
+	(void)fd;
+	(void)what;
+	pgconn_get_stats(o->src, &st);
+	if (o->started || st.conn_failures == 0)
+		return;
+	log_err("--once: the source database is unavailable");
+	o->rc = EX_UNAVAILABLE;
+	event_base_loopbreak(o->base);
+}
+
 int
 once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
-    bool all)
+    bool replay, bool all)
 {
 	struct once o = { .cal = cal, .at = at, .all = all,
 	    .rc = EX_UNAVAILABLE };
 	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT };
-	struct event *timeout;
+	struct timeval tick = { .tv_usec = 50000 };
+	struct event *timeout, *watch;
 
 	o.base = event_base_new();
 	if (o.base == NULL)
 		fatalx("cannot create the event loop");
 	o.model = model_new(cfg, cal, true);
+	model_set_live_rules(o.model, !replay);
 	o.src = pgconn_new(o.base, "source", cfg->source.conninfo, once_state,
 	    &o);
 	o.poller = poller_new(o.src, cfg);
 	timeout = evtimer_new(o.base, once_timeout, &o);
 	evtimer_add(timeout, &tv);
+	watch = event_new(o.base, -1, EV_PERSIST, once_watch, &o);
+	evtimer_add(watch, &tick);
 	event_base_dispatch(o.base);
+	event_free(watch);
 	event_free(timeout);
 	pgconn_free(o.src);
 	poller_free(o.poller);

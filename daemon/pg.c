@@ -122,20 +122,54 @@ pgq_free(struct pgq *q)
 }
 
 /*
+ * A line of a connection's error text that reports a statement's error
+ * rather than the connection's: libpq keeps the last statement's error in
+ * the connection's text, and its message, detail, context and query lines
+ * can quote row values.  The connection's own lines (refused, timed out,
+ * FATAL at start-up) are kept: they name hosts and users, never rows.
+ */
+static bool
+pgconn_statement_line(const char *p)
+{
+	static const char *const prefixes[] = { "ERROR:", "DETAIL:",
+	    "HINT:", "CONTEXT:", "LINE ", "QUERY:", "STATEMENT:", "WARNING:",
+	    "NOTICE:", "WHERE:" };
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Make a libpq message fit for one log line: runs of newlines, tabs and
- * spaces become one space, and conninfo's password, if any, is masked.
+ * spaces become one space, conninfo's password, if any, is masked, and
+ * lines about a statement's error (pgconn_statement_line) are dropped.
  */
 static void
 pgconn_clean_msg(const struct pgconn *c, const char *msg, char *out, size_t len)
 {
 	size_t o = 0, plen = 0;
 	const char *p;
+	bool bol = true, skip = false;
 
 	if (c->password != NULL)
 		plen = strlen(c->password);
 	if (msg == NULL || *msg == '\0')
 		msg = "unknown error";
 	for (p = msg; *p != '\0' && o + 1 < len; p++) {
+		if (bol) {
+			skip = pgconn_statement_line(p);
+			bol = false;
+		}
+		if (*p == '\n') {
+			bol = true;
+			skip = false;
+		}
+		if (skip)
+			continue;
 		if (plen > 0 && strncmp(p, c->password, plen) == 0) {
 			const char *mask = "***";
 
@@ -153,6 +187,8 @@ pgconn_clean_msg(const struct pgconn *c, const char *msg, char *out, size_t len)
 	}
 	while (o > 0 && out[o - 1] == ' ')
 		o--;
+	if (o == 0)
+		o = (size_t)snprintf(out, len, "the connection failed");
 	out[o] = '\0';
 }
 
@@ -260,7 +296,8 @@ pgconn_notice(void *arg, const PGresult *res)
 	const char *sev;
 	char msg[512];
 
-	pgconn_clean_msg(c, PQresultErrorMessage(res), msg, sizeof(msg));
+	/* A notice's text can quote values too: its SQLSTATE only. */
+	pg_result_error(res, msg, sizeof(msg));
 	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	if (sev != NULL && strcmp(sev, "WARNING") == 0)
 		log_warnx("%s database: %s", c->name, msg);
@@ -465,8 +502,7 @@ pgconn_complete(struct pgconn *c)
 	if (q->kind == PGQ_LISTEN && st != PGRES_COMMAND_OK) {
 		char msg[512];
 
-		pgconn_clean_msg(c, res != NULL ? PQresultErrorMessage(res) :
-		    NULL, msg, sizeof(msg));
+		pg_result_error(res, msg, sizeof(msg));
 		log_warnx("%s database: %s failed: %s", c->name, q->sql, msg);
 	}
 	/* A statement that ends without any result is still answered. */
@@ -842,10 +878,110 @@ pgconn_listen(struct pgconn *c, const char *channel,
 	return 0;
 }
 
+/* The conditions a source or state statement can plausibly meet. */
+static const struct {
+	const char	*code;
+	const char	*name;
+} sqlstates[] = {
+	{ "08000", "connection_exception" },
+	{ "08003", "connection_does_not_exist" },
+	{ "08006", "connection_failure" },
+	{ "0A000", "feature_not_supported" },
+	{ "21000", "cardinality_violation" },
+	{ "22001", "string_data_right_truncation" },
+	{ "22003", "numeric_value_out_of_range" },
+	{ "22007", "invalid_datetime_format" },
+	{ "22008", "datetime_field_overflow" },
+	{ "22012", "division_by_zero" },
+	{ "22021", "character_not_in_repertoire" },
+	{ "22023", "invalid_parameter_value" },
+	{ "22P02", "invalid_text_representation" },
+	{ "23502", "not_null_violation" },
+	{ "23503", "foreign_key_violation" },
+	{ "23505", "unique_violation" },
+	{ "23514", "check_violation" },
+	{ "25006", "read_only_sql_transaction" },
+	{ "28000", "invalid_authorization_specification" },
+	{ "28P01", "invalid_password" },
+	{ "40001", "serialization_failure" },
+	{ "40P01", "deadlock_detected" },
+	{ "42501", "insufficient_privilege" },
+	{ "42601", "syntax_error" },
+	{ "42703", "undefined_column" },
+	{ "42804", "datatype_mismatch" },
+	{ "42846", "cannot_coerce" },
+	{ "42883", "undefined_function" },
+	{ "42P01", "undefined_table" },
+	{ "3F000", "invalid_schema_name" },
+	{ "53100", "disk_full" },
+	{ "53200", "out_of_memory" },
+	{ "53300", "too_many_connections" },
+	{ "54000", "program_limit_exceeded" },
+	{ "55P03", "lock_not_available" },
+	{ "57014", "query_canceled" },
+	{ "57P01", "admin_shutdown" },
+	{ "57P03", "cannot_connect_now" },
+	{ "P0001", "raise_exception" },
+	{ "XX000", "internal_error" },
+}, sqlclasses[] = {
+	{ "08", "connection_exception" },
+	{ "0A", "feature_not_supported" },
+	{ "21", "cardinality_violation" },
+	{ "22", "data_exception" },
+	{ "23", "integrity_constraint_violation" },
+	{ "25", "invalid_transaction_state" },
+	{ "28", "invalid_authorization_specification" },
+	{ "40", "transaction_rollback" },
+	{ "42", "syntax_error_or_access_rule_violation" },
+	{ "53", "insufficient_resources" },
+	{ "54", "program_limit_exceeded" },
+	{ "55", "object_not_in_prerequisite_state" },
+	{ "57", "operator_intervention" },
+	{ "58", "system_error" },
+	{ "P0", "plpgsql_error" },
+	{ "XX", "internal_error" },
+};
+
+const char *
+pg_sqlstate_name(const char *code)
+{
+	size_t i;
+
+	if (code == NULL || strlen(code) != 5)
+		return "unknown";
+	for (i = 0; i < sizeof(sqlstates) / sizeof(sqlstates[0]); i++)
+		if (strcmp(sqlstates[i].code, code) == 0)
+			return sqlstates[i].name;
+	for (i = 0; i < sizeof(sqlclasses) / sizeof(sqlclasses[0]); i++)
+		if (strncmp(sqlclasses[i].code, code, 2) == 0)
+			return sqlclasses[i].name;
+	return "unknown";
+}
+
+const char *
+pg_result_error(const PGresult *res, char *buf, size_t len)
+{
+	const char *code = res != NULL ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	bool ok;
+
+	/* Only five characters of [0-9A-Z] ever reach the log. */
+	ok = code != NULL && strlen(code) == 5;
+	for (size_t i = 0; ok && i < 5; i++)
+		ok = (code[i] >= '0' && code[i] <= '9') ||
+		    (code[i] >= 'A' && code[i] <= 'Z');
+	if (!ok)
+		snprintf(buf, len, "no SQLSTATE (connection failure)");
+	else
+		snprintf(buf, len, "SQLSTATE %s (%s)", code,
+		    pg_sqlstate_name(code));
+	return buf;
+}
+
 const char *
 pg_primary_message(const PGresult *res)
 {
-	const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	static char buf[96];
 
-	return m != NULL ? m : "no message";
+	return pg_result_error(res, buf, sizeof(buf));
 }

@@ -88,8 +88,20 @@ int pgconn_listen(struct pgconn *c, const char *channel,
     void *arg);
 
 /*
- * The primary message of an error result: one line, without the query
- * text or the row that PQresultErrorMessage() can quote.
+ * What to log about an error result: "SQLSTATE 22P02
+ * (invalid_text_representation)", into buf, which is returned.  Never
+ * PostgreSQL's message, detail, hint or context: they can quote the row's
+ * values (a child id in a failed cast).  A NULL result or one without a
+ * SQLSTATE (the connection failed) gives "no SQLSTATE (connection
+ * failure)".
+ */
+const char *pg_result_error(const PGresult *res, char *buf, size_t len);
+/* The condition name of a SQLSTATE, or its class's name, or "unknown". */
+const char *pg_sqlstate_name(const char *sqlstate);
+/*
+ * pg_result_error into a static buffer, for one log call at a time on the
+ * loop's thread.  (It once returned the server's primary message; it no
+ * longer does, for the reason above.)
  */
 const char *pg_primary_message(const PGresult *res);
 

@@ -2,9 +2,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "log.h"
 #include "migrations.h"
 #include "setup.h"
+
+int
+setup_check_conninfo(const struct config *cfg, FILE *fp)
+{
+	const struct {
+		const char	*name;
+		const char	*value;
+	} v[] = {
+		{ "source.conninfo", cfg->source.conninfo },
+		{ "state.conninfo", cfg->state.conninfo },
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		PQconninfoOption *opts;
+		char *err = NULL, *nl;
+
+		if (v[i].value == NULL)
+			continue;
+		if ((opts = PQconninfoParse(v[i].value, &err)) != NULL) {
+			PQconninfoFree(opts);
+			continue;
+		}
+		/* libpq's reason names the keyword at fault, never a value. */
+		while (err != NULL && (nl = strchr(err, '\n')) != NULL)
+			*nl = ' ';
+		for (size_t n = err != NULL ? strlen(err) : 0;
+		    n > 0 && err[n - 1] == ' '; n--)
+			err[n - 1] = '\0';
+		fprintf(fp, "%s: %s: libpq cannot parse it: %s\n", cfg->path,
+		    v[i].name, err != NULL ? err : "out of memory");
+		PQfreemem(err);
+		bad++;
+	}
+	return bad;
+}
 
 struct config *
 setup_config(const char *path)
@@ -15,6 +53,11 @@ setup_config(const char *path)
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);
 	config_errors_clear(&errs);
+	/* A connection string libpq refuses is a config error, not a crash loop. */
+	if (cfg != NULL && setup_check_conninfo(cfg, stderr) > 0) {
+		config_free(cfg);
+		cfg = NULL;
+	}
 	return cfg;
 }
 
@@ -56,7 +99,13 @@ setup_warn_coverage(const struct calendar *cal, int64_t t)
 PGconn *
 setup_connect(const char *conninfo, const char *what)
 {
-	PGconn *conn = PQconnectdb(conninfo);
+	/*
+	 * A deadline unless conninfo sets its own (expanded after ours, so it
+	 * wins): libpq's default is to wait for ever.
+	 */
+	const char *const keys[] = { "connect_timeout", "dbname", NULL };
+	const char *const vals[] = { SETUP_CONNECT_TIMEOUT, conninfo, NULL };
+	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 	char *msg, *nl;
 
 	if (PQstatus(conn) == CONNECTION_OK)

@@ -3,6 +3,7 @@
 #define MASHWATCH_SETUP_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <libpq-fe.h>
@@ -12,11 +13,21 @@
 
 #define DEFAULT_CONFIG	"/etc/mashwatch/mashwatch.conf"
 
+/* Seconds a tool waits for a database unless conninfo's connect_timeout says. */
+#define SETUP_CONNECT_TIMEOUT	"10"
+
 /*
  * Load the config at path, printing every error as FILE:LINE: message to
- * stderr.  NULL if it has errors.
+ * stderr.  NULL if it has errors, a connection string that libpq cannot
+ * parse included (setup_check_conninfo).
  */
 struct config *setup_config(const char *path);
+/*
+ * Parse source.conninfo and state.conninfo with PQconninfoParse, printing
+ * "FILE: NAME: libpq cannot parse it: REASON" to fp for each it refuses.
+ * Returns how many it refused.
+ */
+int setup_check_conninfo(const struct config *cfg, FILE *fp);
 /* The calendar the config describes, or NULL with the reason printed. */
 struct calendar *setup_calendar(const struct config *cfg);
 /* Warn on stderr when t lies beyond the holiday list. */
@@ -24,7 +35,9 @@ void setup_warn_coverage(const struct calendar *cal, int64_t t);
 
 /*
  * A blocking connection for the command-line tools (never the daemon's
- * loop).  NULL with the reason printed if it cannot connect.
+ * loop), given up after SETUP_CONNECT_TIMEOUT seconds unless conninfo sets
+ * connect_timeout.  NULL with the reason printed (one line) if it cannot
+ * connect: the caller exits EX_UNAVAILABLE.
  */
 PGconn *setup_connect(const char *conninfo, const char *what);
 /* The state schema version, 0 if there is none, -1 on error. */

@@ -193,8 +193,7 @@ store_written(void *arg, PGresult *res)
 		 */
 		log_err("alert store: a batch of %zu transitions was refused: %s; "
 		    "rebuilding from the alert store", b->n,
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		    pg_primary_message(res));
 		store_discard(s);
 		if (s->refused_cb)
 			s->refused_cb(s->refused_arg);
@@ -296,8 +295,7 @@ store_leased(void *arg, PGresult *res)
 
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_err("leader lease: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+		    pg_primary_message(res));
 	s->lease_cb = NULL;
 	if (cb)
 		cb(s->lease_arg, held);
@@ -369,7 +367,7 @@ store_fired_loaded(void *arg, PGresult *res)
 
 	if (res != NULL && !ok)
 		log_err("alert store: cannot read open alerts: %s",
-		    PQresultErrorMessage(res));
+		    pg_primary_message(res));
 	if (ok) {
 		n = (size_t)PQntuples(res);
 		v = xcalloc(n + 1, sizeof(*v));

@@ -40,7 +40,10 @@ static const struct conf_setting settings[] = {
 	  .def = "\"service=mash\"", .min = 1, .secret_ok = true,
 	  .offset = CF(source.conninfo),
 	  .help = "libpq connection string of the source database.  Keep "
-	  "passwords in ~/.pgpass or the service file, not here." },
+	  "passwords in ~/.pgpass or the service file, not here.  Parsed "
+	  "with libpq at start and by -t: one libpq refuses is a "
+	  "configuration error (exit 78).  Its connect_timeout (default "
+	  "10 s) bounds how long --once and mashwatchctl wait for it." },
 	{ .name = "source.schema", .type = CONF_IDENT, .def = "\"mash\"",
 	  .min = 1, .offset = CF(source.schema),
 	  .help = "Schema holding the views clocks, events, checks, caseloads "
@@ -61,7 +64,7 @@ static const struct conf_setting settings[] = {
 	{ .name = "state.conninfo", .type = CONF_STRING, .min = 1,
 	  .secret_ok = true, .offset = CF(state.conninfo),
 	  .help = "libpq connection string of the state database "
-	  "(default: source.conninfo)." },
+	  "(default: source.conninfo); checked like source.conninfo." },
 	{ .name = "state.lease_ttl", .type = CONF_INT, .def = "15",
 	  .min = 3, .max = 300, .offset = CF(state.lease_ttl),
 	  .help = "Seconds a leader's lease lasts without renewal." },
@@ -138,6 +141,13 @@ static const struct conf_setting settings[] = {
 	  .min = 0, .max = 86400, .reloadable = true,
 	  .offset = CF(notify.group_interval),
 	  .help = "Seconds between two emails to one route, at least." },
+	{ .name = "notify.max_items", .type = CONF_INT, .def = "200",
+	  .min = 1, .max = 100000, .reloadable = true,
+	  .offset = CF(notify.max_items),
+	  .help = "Most items one email lists; it then says how many more "
+	  "there are.  A data-quality email lists at most 50 references "
+	  "(fewer if this is lower) after its counts per view and reason, "
+	  "and points to mashwatchd --once for the rest." },
 	{ .name = "notify.reminder_at", .type = CONF_TIME_OF_DAY,
 	  .def = "\"08:30\"", .reloadable = true,
 	  .offset = CF(notify.reminder_at),

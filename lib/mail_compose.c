@@ -366,18 +366,130 @@ compose_item(const struct mail_context *ctx, enum mail_kind kind,
 	free(link);
 }
 
+/* The view of a data-quality item: its key's first part, "mash.clocks". */
+static size_t
+dq_view(const struct mail_item *it, const char **v)
+{
+	const char *id = it->instance_id != NULL ? it->instance_id : "";
+	const char *slash = strchr(id, '/');
+
+	if (strncmp(id, "mash.", 5) != 0 || slash == NULL) {
+		*v = it->rule != NULL ? it->rule : "other";
+		return strlen(*v);
+	}
+	*v = id;
+	return (size_t)(slash - id);
+}
+
+struct dq_count {
+	const char	*view;
+	size_t		 vlen;
+	const char	*reason;
+	size_t		 n;
+};
+
+static int
+dq_count_cmp(const void *a, const void *b)
+{
+	const struct dq_count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->reason, y->reason);
+}
+
+/* Counts per view and reason, most first: never a flood of rows. */
+#define DQ_MAX_REASONS	30
+
+static void
+compose_dq_summary(const struct mail_item *items, size_t n, struct sbuf *t,
+    struct sbuf *h)
+{
+	struct dq_count *c = NULL;
+	size_t nc = 0, shown;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *v, *r = items[i].detail ? items[i].detail : "-";
+		size_t vl = dq_view(&items[i], &v), k;
+
+		if (items[i].resolved)
+			r = "resolved";
+		for (k = 0; k < nc; k++)
+			if (c[k].vlen == vl && strncmp(c[k].view, v, vl) == 0 &&
+			    strcmp(c[k].reason, r) == 0)
+				break;
+		if (k == nc) {
+			c = xreallocarray(c, nc + 1, sizeof(*c));
+			c[nc++] = (struct dq_count){ v, vl, r, 0 };
+		}
+		c[k].n++;
+	}
+	if (nc > 0)
+		qsort(c, nc, sizeof(*c), dq_count_cmp);
+	shown = nc < DQ_MAX_REASONS ? nc : DQ_MAX_REASONS;
+	sbuf_printf(t, "\n%zu item%s, by view and reason:\n", n,
+	    n == 1 ? "" : "s");
+	sbuf_add(h, "<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\">"
+	    "\n<tr><th>View</th><th>Reason</th><th>Rows</th></tr>\n");
+	for (size_t k = 0; k < shown; k++) {
+		char *view = xstrndup(c[k].view, c[k].vlen);
+
+		sbuf_printf(t, "  %7zu  %s: %s\n", c[k].n, view, c[k].reason);
+		sbuf_add(h, "<tr><td>");
+		sbuf_add_html(h, view);
+		sbuf_add(h, "</td><td>");
+		sbuf_add_html(h, c[k].reason);
+		sbuf_printf(h, "</td><td>%zu</td></tr>\n", c[k].n);
+		free(view);
+	}
+	if (nc > shown) {
+		size_t rest = 0;
+		for (size_t k = shown; k < nc; k++)
+			rest += c[k].n;
+		sbuf_printf(t, "  %7zu  in %zu other reasons\n", rest,
+		    nc - shown);
+		sbuf_printf(h, "<tr><td colspan=\"2\">%zu other reasons</td>"
+		    "<td>%zu</td></tr>\n", nc - shown, rest);
+	}
+	sbuf_add(h, "</table>\n");
+	free(c);
+}
+
 void
 mail_compose(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n, struct mail_content *out)
 {
 	struct sbuf t = { 0 }, h = { 0 };
+	size_t cap = ctx->max_items > 0 ? ctx->max_items : n;
 
+	if (kind == MAIL_DATA_QUALITY && cap > MAIL_DQ_REFS)
+		cap = MAIL_DQ_REFS;
+	if (cap > n)
+		cap = n;
 	out->subject = compose_subject(ctx, kind, items, n);
-	compose_intro(ctx, kind, n, &t, &h);
-	for (size_t i = 0; i < n; i++)
+	if (kind == MAIL_DATA_QUALITY && n > 0) {
+		compose_intro(ctx, kind, 0, &t, &h);
+		compose_dq_summary(items, n, &t, &h);
+		if (cap > 0)
+			sbuf_add(&h, "<p>References:</p>\n<table border=\"1\" "
+			    "cellpadding=\"4\" cellspacing=\"0\">\n<tr><th>"
+			    "Alert</th><th>Case reference</th><th>Work</th>"
+			    "<th>Started</th><th>Due</th><th>How late</th>"
+			    "<th>Team</th><th>Worker</th></tr>\n");
+	} else
+		compose_intro(ctx, kind, cap, &t, &h);
+	for (size_t i = 0; i < cap; i++)
 		compose_item(ctx, kind, &items[i], &t, &h);
-	if (n > 0)
+	if (cap > 0)
 		sbuf_add(&h, "</table>\n");
+	if (n > cap) {
+		const char *all = kind == MAIL_DATA_QUALITY ? " \xe2\x80\x94 "
+		    "`mashwatchd --once` lists them all" : "";
+		sbuf_printf(&t, "\n... and %zu more%s\n", n - cap, all);
+		sbuf_printf(&h, "<p>... and %zu more", n - cap);
+		sbuf_add_html(&h, all);
+		sbuf_add(&h, "</p>\n");
+	}
 	sbuf_add(&t, "\n-- \nmashwatch: case references only; open the "
 	    "case management system for details.\n");
 	sbuf_add(&h, "<p><small>mashwatch: case references only; open the "

@@ -207,6 +207,12 @@ model_free(struct model *m)
 }
 
 void
+model_set_live_rules(struct model *m, bool live)
+{
+	m->live_rules = live;
+}
+
+void
 model_begin_full(struct model *m)
 {
 	model_events_abort(m);	/* a pass left unfinished */

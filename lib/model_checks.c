@@ -116,11 +116,23 @@ model_put_check(struct model *m, const struct check_row *r, int64_t now)
 		why = "unknown check";
 	if (why == NULL && r->occurred_at == TIME_NONE)
 		why = "occurred_at is missing";
+	if (why == NULL && (r->occurred_at == TIME_BAD || r->occurred_at < 0))
+		why = "timestamp out of range";
 	if (why == NULL && r->passed < 0)
 		why = "passed is missing";
 	if (why != NULL) {
-		model_invalid(m, "mash.checks", r->check, r->instance_id, why,
-		    false, now);
+		const char *id = r->instance_id;
+		char ref[32];
+		/* Missing keys: each row its own finding, stably. */
+		if (r->check == NULL || *r->check == '\0' || id == NULL ||
+		    *id == '\0') {
+			const char *f[4] = { r->check, r->instance_id,
+			    r->child_id, r->team_id };
+			model_row_ref(f, 4, &r->occurred_at, 1, ref,
+			    sizeof(ref));
+			id = ref;
+		}
+		model_invalid(m, "mash.checks", r->check, id, why, false, now);
 		return -1;
 	}
 	model_invalid_clear(m, "mash.checks", r->check, r->instance_id, now);
@@ -325,12 +337,15 @@ model_invalid_free(struct model *m)
 
 static size_t
 invalid_key(char *key, size_t len, const char *source, const char *what,
-    const char *id)
+    const char *id, const char *tag)
 {
 	char w[PRINTABLE + 8], i[PRINTABLE + 8];
 
 	printable(w, sizeof(w), what);
 	printable(i, sizeof(i), id);
+	if (tag != NULL)
+		return (size_t)snprintf(key, len, "%s/%s/%s/%s", source, w, i,
+		    tag);
 	return (size_t)snprintf(key, len, "%s/%s/%s", source, w, i);
 }
 
@@ -363,12 +378,13 @@ invalid_resolve(struct model *m, struct invalid_ent *e, int64_t now)
 	t->resolved_at = now;
 }
 
-void
-model_invalid(struct model *m, const char *source, const char *what,
-    const char *id, const char *reason, bool duplicate, int64_t now)
+static void
+invalid_put(struct model *m, const char *source, const char *what,
+    const char *id, const char *tag, const char *reason, bool duplicate,
+    int64_t now)
 {
 	char key[3 * PRINTABLE + 64], inst[PRINTABLE + 8];
-	size_t klen = invalid_key(key, sizeof(key), source, what, id);
+	size_t klen = invalid_key(key, sizeof(key), source, what, id, tag);
 	struct invalid_ent *e = strmap_get(m->invalid, key, klen);
 
 	if (e == NULL) {
@@ -388,8 +404,22 @@ model_invalid(struct model *m, const char *source, const char *what,
 }
 
 void
-model_invalid_clear(struct model *m, const char *source, const char *what,
-    const char *id, int64_t now)
+model_invalid(struct model *m, const char *source, const char *what,
+    const char *id, const char *reason, bool duplicate, int64_t now)
+{
+	invalid_put(m, source, what, id, NULL, reason, duplicate, now);
+}
+
+void
+model_invalid_tag(struct model *m, const char *source, const char *what,
+    const char *id, const char *tag, const char *reason, int64_t now)
+{
+	invalid_put(m, source, what, id, tag, reason, false, now);
+}
+
+static void
+invalid_clear(struct model *m, const char *source, const char *what,
+    const char *id, const char *tag, int64_t now)
 {
 	char key[3 * PRINTABLE + 64];
 	size_t klen;
@@ -398,11 +428,25 @@ model_invalid_clear(struct model *m, const char *source, const char *what,
 	/* In a full pass the sweep decides: a duplicate's twin is valid. */
 	if (m->in_full || strmap_count(m->invalid) == 0)
 		return;
-	klen = invalid_key(key, sizeof(key), source, what, id);
+	klen = invalid_key(key, sizeof(key), source, what, id, tag);
 	if ((e = strmap_get(m->invalid, key, klen)) == NULL || e->duplicate)
 		return;
 	invalid_resolve(m, e, now);
 	invalid_free(strmap_del(m->invalid, key, klen));
+}
+
+void
+model_invalid_clear(struct model *m, const char *source, const char *what,
+    const char *id, int64_t now)
+{
+	invalid_clear(m, source, what, id, NULL, now);
+}
+
+void
+model_invalid_tag_clear(struct model *m, const char *source,
+    const char *what, const char *id, const char *tag, int64_t now)
+{
+	invalid_clear(m, source, what, id, tag, now);
 }
 
 bool

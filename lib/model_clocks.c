@@ -3,6 +3,7 @@
  * alert levels already fired, and the min-heap that says when the next one
  * changes state.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,9 +473,16 @@ reason_name(char *buf, size_t len, const char *what, const char *v)
 	snprintf(buf + n, len - n, "'");
 }
 
-static const char *
-clock_row_invalid(const struct model *m, const struct clock_row *r,
-    int64_t now, int *clock, char *buf, size_t len)
+/* A timestamp the rules accept: finite, not before 1970-01-01. */
+static bool
+time_in_range(int64_t t)
+{
+	return t != TIME_BAD && t >= 0;
+}
+
+void
+model_judge_clock(const struct config *cfg, const struct clock_row *r,
+    int64_t now, bool replay, struct clock_verdict *v)
 {
 	static const struct {
 		const char	*name;
@@ -489,51 +497,119 @@ clock_row_invalid(const struct model *m, const struct clock_row *r,
 		{ "priority", offsetof(struct clock_row, priority), false },
 	};
 	const struct clock_conf *cc;
+	char lim[64];
 
-	*clock = -1;
+	v->clock = NULL;
+	v->limit = NULL;
+	v->invalid = v->note = NULL;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *v, *why;
-		memcpy(&v, (const char *)r + fields[i].off, sizeof(v));
-		if (v == NULL && !fields[i].required)
+		const char *s, *why;
+		memcpy(&s, (const char *)r + fields[i].off, sizeof(s));
+		if (s == NULL && !fields[i].required)
 			continue;
-		if ((why = model_check_text(v, MODEL_MAX_ID)) != NULL) {
-			snprintf(buf, len, "%s %s", fields[i].name, why);
-			return buf;
+		if ((why = model_check_text(s, MODEL_MAX_ID)) != NULL) {
+			snprintf(v->buf, sizeof(v->buf), "%s %s",
+			    fields[i].name, why);
+			v->invalid = v->buf;
+			return;
 		}
 	}
-	if (r->started_at == TIME_NONE)
-		return "started_at is missing";
-	if ((cc = config_clock(m->cfg, r->clock)) == NULL) {
-		reason_name(buf, len, "unknown clock", r->clock);
-		return buf;
+	if (r->started_at == TIME_NONE) {
+		v->invalid = "started_at is missing";
+		return;
 	}
-	*clock = (int)(cc - m->cfg->clocks);
-	if (config_clock_limit(cc, r->priority) == NULL) {
-		reason_name(buf, len, "unknown priority", r->priority);
-		return buf;
+	if (!time_in_range(r->started_at) || (r->stopped_at != TIME_NONE &&
+	    !time_in_range(r->stopped_at))) {
+		v->invalid = "timestamp out of range";
+		return;
 	}
-	if (r->stopped_at != TIME_NONE && r->stopped_at < r->started_at)
-		return "stopped before it started";
-	if (!m->replay && r->started_at > now + MODEL_FUTURE_SLACK)
-		return "starts in the future";
-	return NULL;
+	if ((cc = config_clock(cfg, r->clock)) == NULL) {
+		reason_name(v->buf, sizeof(v->buf), "unknown clock", r->clock);
+		v->invalid = v->buf;
+		return;
+	}
+	v->clock = cc;
+	if (r->stopped_at != TIME_NONE && r->stopped_at < r->started_at) {
+		v->invalid = "stopped before it started";
+		return;
+	}
+	if (!replay && r->started_at > now + MODEL_FUTURE_SLACK) {
+		v->invalid = "starts in the future";
+		return;
+	}
+	if (!replay && r->stopped_at != TIME_NONE &&
+	    r->stopped_at > now + MODEL_FUTURE_SLACK) {
+		v->invalid = "stopped in the future";
+		return;
+	}
+	/* Never leave work untimed because of a label. */
+	if ((v->limit = config_clock_limit(cc, r->priority)) == NULL) {
+		v->limit = &cc->limit;
+		timescale_format(&cc->limit, lim, sizeof(lim));
+		reason_name(v->buf, sizeof(v->buf), "priority", r->priority);
+		/* Cut short, if ever, at a clock name of 100 bytes or more. */
+		if (snprintf(v->nbuf, sizeof(v->nbuf), "%s is not configured "
+		    "for %s; timed on the default limit of %s", v->buf,
+		    cc->name, lim) >= (int)sizeof(v->nbuf))
+			v->nbuf[sizeof(v->nbuf) - 1] = '\0';
+		v->note = v->nbuf;
+	}
+}
+
+void
+model_row_ref(const char *const *fields, size_t nfields, const int64_t *times,
+    size_t ntimes, char *buf, size_t len)
+{
+	/* FNV-1a, 64 bits: stable across runs and builds. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < nfields; i++) {
+		const unsigned char *p = (const unsigned char *)fields[i];
+		/* NULL and empty differ: a tag byte before each field. */
+		h = (h ^ (p == NULL ? 0u : 1u)) * 0x100000001b3ULL;
+		for (; p != NULL && *p; p++)
+			h = (h ^ *p) * 0x100000001b3ULL;
+		h = (h ^ 0x1f) * 0x100000001b3ULL;
+	}
+	for (size_t i = 0; i < ntimes; i++)
+		for (int b = 0; b < 8; b++)
+			h = (h ^ (((uint64_t)times[i] >> (8 * b)) & 0xff)) *
+			    0x100000001b3ULL;
+	snprintf(buf, len, "row:%016" PRIx64, h);
+}
+
+/* The finding's id for a row: its instance, or a reference to the row. */
+static const char *
+clock_row_id(const struct clock_row *r, char *buf, size_t len)
+{
+	const char *f[6] = { r->clock, r->instance_id, r->child_id,
+	    r->team_id, r->worker_id, r->priority };
+	int64_t t[2] = { r->started_at, r->stopped_at };
+
+	if (r->clock != NULL && *r->clock != '\0' && r->instance_id != NULL &&
+	    *r->instance_id != '\0')
+		return r->instance_id;
+	model_row_ref(f, 6, t, 2, buf, len);
+	return buf;
 }
 
 int
 model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 {
-	char buf[128];
-	const char *why;
+	struct clock_verdict v;
+	char ref[32];
+	const char *id;
 	struct clock_inst *c;
 	int64_t stopped = r->stopped_at;
 	int clock;
 	uint32_t h;
 	size_t i;
 
-	why = clock_row_invalid(m, r, now, &clock, buf, sizeof(buf));
-	if (why == NULL && m->replay && r->started_at > now)
+	model_judge_clock(m->cfg, r, now, m->replay && !m->live_rules, &v);
+	if (v.invalid == NULL && m->replay && r->started_at > now)
 		return 0;	/* --at: it has not started yet */
-	if (why != NULL) {
+	clock = v.clock != NULL ? (int)(v.clock - m->cfg->clocks) : -1;
+	if (v.invalid != NULL) {
 		/* A row that turned bad takes its instance out of the model. */
 		if (clock >= 0 && model_check_text(r->instance_id,
 		    MODEL_MAX_ID) == NULL) {
@@ -545,7 +621,8 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 				inst_drop(m, i);
 			}
 		}
-		model_invalid(m, "mash.clocks", r->clock, r->instance_id, why,
+		id = clock_row_id(r, ref, sizeof(ref));
+		model_invalid(m, "mash.clocks", r->clock, id, v.invalid,
 		    false, now);
 		return -1;
 	}
@@ -585,6 +662,13 @@ model_put_clock(struct model *m, const struct clock_row *r, int64_t now)
 	inst_deadlines(m, c);
 	c->pass = m->pass;
 	model_invalid_clear(m, "mash.clocks", r->clock, r->instance_id, now);
+	/* Timed, and still a finding: a priority the clock does not list. */
+	if (v.note != NULL)
+		model_invalid_tag(m, "mash.clocks", r->clock, r->instance_id,
+		    "priority", v.note, now);
+	else
+		model_invalid_tag_clear(m, "mash.clocks", r->clock,
+		    r->instance_id, "priority", now);
 	if (m->loaded)
 		inst_evaluate(m, c, now);
 	return 0;
@@ -655,7 +739,7 @@ model_reconfigure(struct model *m, const struct config *cfg,
 	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; ) {
 		const struct clock_conf *cc = config_clock(cfg,
 		    old->clocks[c->clock].name);
-		if (cc == NULL || config_clock_limit(cc, c->priority) == NULL) {
+		if (cc == NULL) {
 			inst_resolve(m, c, "withdrawn", now);
 			drop_later(&drop, c);
 		}

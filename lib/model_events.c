@@ -450,6 +450,8 @@ event_row_invalid(const struct model *m, const struct event_row *r,
 		return "team_id is not valid text";
 	if (r->occurred_at == TIME_NONE)
 		return "occurred_at is missing";
+	if (r->occurred_at == TIME_BAD || r->occurred_at < 0)
+		return "timestamp out of range";
 	if (!m->replay && r->occurred_at > now + MODEL_FUTURE_SLACK)
 		return "occurs in the future";
 	return NULL;
@@ -537,8 +539,18 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 	bool fresh = false;
 
 	if ((why = event_row_invalid(m, r, now, buf, sizeof(buf))) != NULL) {
-		model_invalid(m, "mash.events", r->kind, r->event_id, why,
-		    false, now);
+		const char *id = r->event_id;
+		char ref[32];
+		/* Missing keys: each row its own finding, stably. */
+		if (r->kind == NULL || *r->kind == '\0' || id == NULL ||
+		    *id == '\0') {
+			const char *f[4] = { r->kind, r->event_id, r->child_id,
+			    r->team_id };
+			model_row_ref(f, 4, &r->occurred_at, 1, ref,
+			    sizeof(ref));
+			id = ref;
+		}
+		model_invalid(m, "mash.events", r->kind, id, why, false, now);
 		return -1;
 	}
 	model_invalid_clear(m, "mash.events", r->kind, r->event_id, now);

@@ -21,6 +21,7 @@ struct model {
 	const struct config	*cfg;
 	const struct calendar	*cal;
 	bool			 replay;
+	bool			 live_rules;	/* replay model, live validity (--once without --at) */
 	bool			 loaded;
 	bool			 in_full;	/* between begin_full and end_full */
 	uint32_t		 pass;		/* full passes begun */
@@ -65,6 +66,15 @@ void model_invalid(struct model *m, const char *source, const char *what,
 /* The row behind key is valid again (incremental reads only). */
 void model_invalid_clear(struct model *m, const char *source,
     const char *what, const char *id, int64_t now);
+/*
+ * A finding about a row that is still used (an unlisted priority): keyed
+ * apart from the row's own, under tag, so the row being valid does not
+ * clear it.
+ */
+void model_invalid_tag(struct model *m, const char *source, const char *what,
+    const char *id, const char *tag, const char *reason, int64_t now);
+void model_invalid_tag_clear(struct model *m, const char *source,
+    const char *what, const char *id, const char *tag, int64_t now);
 
 void model_clocks_init(struct model *m);
 void model_clocks_free(struct model *m);

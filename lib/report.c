@@ -243,7 +243,10 @@ report_add_clock(struct report *r, const struct clock_row *row)
 		stop = TIME_NONE;
 	c = clock_find(r, row->clock);
 	limit = c ? config_clock_limit(c->conf, row->priority) : NULL;
-	if (c == NULL || limit == NULL || (stop != TIME_NONE && stop < start)) {
+	/* An unlisted priority is timed on the default (model_judge_clock). */
+	if (c != NULL && limit == NULL)
+		limit = &c->conf->limit;
+	if (c == NULL || (stop != TIME_NONE && stop < start)) {
 		r->invalid++;
 		return;
 	}

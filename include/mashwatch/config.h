@@ -167,6 +167,7 @@ struct config {
 		char			*from;
 		int			 group_wait;
 		int			 group_interval;
+		int			 max_items;	/* per email, then "and N more" */
 		int			 reminder_at;	/* minutes after local midnight */
 		int			 reminder_backoff;	/* working days */
 		char			*link;

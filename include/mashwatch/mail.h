@@ -91,7 +91,11 @@ struct mail_context {
 	const char		*link;		/* notify.link */
 	int64_t			 now;
 	const char		*route_title;	/* "team MASH (Front door)", ... */
+	size_t			 max_items;	/* notify.max_items; 0: no limit */
 };
+
+/* A data-quality email lists at most this many references. */
+#define MAIL_DQ_REFS	50
 
 struct mail_content {
 	char	*subject;
@@ -101,7 +105,10 @@ struct mail_content {
 
 /*
  * Subject and both bodies of an email of `kind` listing items (in the order
- * given).  The caller frees the content with mail_content_clear.
+ * given), at most ctx->max_items of them, then "and N more".  A
+ * MAIL_DATA_QUALITY email opens with counts per view and reason over all
+ * n items and lists at most MAIL_DQ_REFS references.  The subject counts
+ * all n.  The caller frees the content with mail_content_clear.
  */
 void mail_compose(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n, struct mail_content *out);

@@ -30,6 +30,12 @@
 
 /* "No such instant": a NULL timestamp. */
 #define TIME_NONE	INT64_MIN
+/*
+ * A timestamp that is there but cannot be right: not finite ('infinity',
+ * '-infinity') or not a number of seconds.  The source reader gives it for
+ * such values; the validity rules make the row invalid.
+ */
+#define TIME_BAD	(INT64_MIN + 1)
 
 /* Longest identifier accepted from the source, in bytes. */
 #define MODEL_MAX_ID	200
@@ -74,6 +80,41 @@ struct clock_row {
 	int64_t		 started_at;	/* TIME_NONE if NULL */
 	int64_t		 stopped_at;	/* TIME_NONE while it runs */
 };
+
+/*
+ * The one set of validity rules for a row of mash.clocks, shared by the
+ * model (the daemon and --once), the report and check-source.
+ *
+ * A row is invalid, and not timed, when: clock, instance_id or child_id is
+ * NULL, empty, too long or not UTF-8 (team_id, worker_id, priority when
+ * given); started_at is NULL; a timestamp is not finite or is before
+ * 1970-01-01 ("timestamp out of range"); the clock is not configured; it
+ * stopped before it started; and, live (replay false), it starts or stops
+ * more than MODEL_FUTURE_SLACK seconds after now.  In replay (--at, the
+ * report) a start after now means "not yet" and a stop after now "still
+ * open": the caller decides that, the row is valid.
+ * A priority the clock does not list leaves the row valid, timed on the
+ * clock's default limit, with a note for a data-quality finding.
+ */
+struct clock_verdict {
+	const struct clock_conf	*clock;		/* NULL when unknown or missing */
+	const struct timescale	*limit;		/* what it is timed on, if valid */
+	const char		*invalid;	/* why it is not timed, or NULL */
+	const char		*note;		/* a finding on a timed row, or NULL */
+	char			 buf[128];	/* storage for invalid */
+	char			 nbuf[224];	/* storage for note */
+};
+void model_judge_clock(const struct config *cfg, const struct clock_row *r,
+    int64_t now, bool replay, struct clock_verdict *v);
+
+/*
+ * A stable reference for a row whose key (clock, instance_id) is missing:
+ * "row:" and 16 hex digits of a hash of every field, so that each such row
+ * is its own finding and fires once, not on every poll.  Into buf (at
+ * least 21 bytes).
+ */
+void model_row_ref(const char *const *fields, size_t nfields,
+    const int64_t *times, size_t ntimes, char *buf, size_t len);
 
 struct event_row {
 	const char	*kind;
@@ -129,6 +170,11 @@ struct model;
 struct model *model_new(const struct config *cfg, const struct calendar *cal,
     bool replay);
 void model_free(struct model *m);
+/*
+ * A replay model that judges clock rows by the live rules (a stop after
+ * now is invalid, not "not yet"): --once evaluated at the present.
+ */
+void model_set_live_rules(struct model *m, bool live);
 
 /* Switch to a reloaded config and calendar; deadlines are recomputed. */
 void model_reconfigure(struct model *m, const struct config *cfg,

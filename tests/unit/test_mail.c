@@ -270,6 +270,79 @@ test_subjects(void **state)
 	mail_content_clear(&c);
 }
 
+static size_t
+count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * No flood: an email lists at most max_items items and says how many more;
+ * a data-quality email gives counts per view and reason over all of them
+ * and at most MAIL_DQ_REFS references.
+ */
+static void
+test_max_items(void **state)
+{
+	const struct {
+		enum mail_kind	kind;
+		size_t		n, max, listed;
+		const char	*more;		/* NULL: no "more" line */
+	} cases[] = {
+		{ MAIL_ALERTS, 250, 200, 200, "... and 50 more\n" },
+		{ MAIL_ALERTS, 200, 200, 200, NULL },
+		{ MAIL_ALERTS, 3, 0, 3, NULL },
+		{ MAIL_DIGEST, 10, 4, 4, "... and 6 more\n" },
+		{ MAIL_DATA_QUALITY, 1000, 200, 50, "... and 950 more \xe2\x80"
+		    "\x94 `mashwatchd --once` lists them all" },
+		{ MAIL_DATA_QUALITY, 40, 10, 10, "... and 30 more" },
+		{ MAIL_DATA_QUALITY, 7, 200, 7, NULL },
+	};
+	struct mail_context ctx = { .cal = cal,
+	    .now = at("2022-04-21T09:00:00+01:00") };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct mail_item *v = calloc(cases[k].n, sizeof(*v));
+		struct mail_content c;
+
+		for (size_t i = 0; i < cases[k].n; i++) {
+			bool dq = cases[k].kind == MAIL_DATA_QUALITY;
+			v[i] = item(dq ? "invalid" : "contact_decision",
+			    dq ? "data_quality" : "overdue", NULL);
+			if (dq) {
+				v[i].instance_id = i % 3 ? "mash.clocks/c/C1" :
+				    "mash.events/e/E1";
+				v[i].detail = i % 3 ? "timestamp out of range" :
+				    "kind is missing";
+			}
+		}
+		ctx.max_items = cases[k].max;
+		mail_compose(&ctx, cases[k].kind, v, cases[k].n, &c);
+		assert_int_equal(count_of(c.text, "\n* #"), cases[k].listed);
+		if (cases[k].more != NULL)
+			assert_non_null(strstr(c.text, cases[k].more));
+		else
+			assert_null(strstr(c.text, " more"));
+		if (cases[k].kind == MAIL_DATA_QUALITY) {
+			char want[64];
+			size_t events = (cases[k].n + 2) / 3;
+			snprintf(want, sizeof(want), "%7zu  mash.clocks: "
+			    "timestamp out of range", cases[k].n - events);
+			assert_non_null(strstr(c.text, want));
+			snprintf(want, sizeof(want), "%7zu  mash.events: "
+			    "kind is missing", events);
+			assert_non_null(strstr(c.text, want));
+		}
+		mail_content_clear(&c);
+		free(v);
+	}
+}
+
 /* A hostile case reference and team name stay data, in both bodies. */
 static void
 test_compose_escapes(void **state)
@@ -392,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_format_date),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_subjects),
+		cmocka_unit_test(test_max_items),
 		cmocka_unit_test(test_compose_escapes),
 		cmocka_unit_test(test_mime_structure),
 	};

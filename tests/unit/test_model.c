@@ -281,11 +281,159 @@ test_priority_limits(void **state)
 	    T("2022-03-27T13:00:00+01:00"));
 }
 
+static void count_invalid_prio(void *arg, const struct invalid_view *v);
+
+/*
+ * A priority the clock does not list: timed on the clock's default limit,
+ * and a data-quality finding that says so; listed again, the finding
+ * clears and the clock stays.
+ */
+static void
+test_unlisted_priority(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-03-28T12:00:00+01:00");
+	struct clock_row r = { "da_screening", "D9", "P9", "MASH", NULL,
+	    "extreme", T("2022-03-25T10:00:00Z"), TIME_NONE };
+	size_t n = 0;
+
+	model_begin_full(f->m);
+	assert_int_equal(model_put_clock(f->m, &r, now), 0);
+	model_end_full(f->m, now);
+	model_foreach_invalid(f->m, count_invalid_prio, &n);
+	assert_int_equal(n, 1);
+	/* Timed on the default 3 working days: overdue from Thursday. */
+	take(f);
+	model_advance(f->m, T("2022-03-31T00:00:00+01:00"));
+	{
+		struct model_counts c;
+		model_counts(f->m, T("2022-03-31T00:00:00+01:00"), &c);
+		assert_int_equal(c.open, 1);
+		assert_int_equal(c.overdue, 1);
+		assert_int_equal(c.invalid, 1);
+	}
+	/* The same row again: no second finding. */
+	model_begin_full(f->m);
+	assert_int_equal(model_put_clock(f->m, &r, now), 0);
+	model_end_full(f->m, now);
+	n = 0;
+	model_foreach_invalid(f->m, count_invalid_prio, &n);
+	assert_int_equal(n, 1);
+	/* Put right: the finding clears, the clock stays. */
+	r.priority = "high";
+	model_begin_full(f->m);
+	assert_int_equal(model_put_clock(f->m, &r, now), 0);
+	model_end_full(f->m, now);
+	n = 0;
+	model_foreach_invalid(f->m, count_invalid_prio, &n);
+	assert_int_equal(n, 0);
+}
+
+/* The one set of rules, live and in replay, as a table. */
+static void
+test_judge_clock(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t start = T("2022-04-19T09:00:00+01:00");
+	const struct {
+		const char	*name;
+		struct clock_row row;
+		bool		 replay;
+		const char	*invalid;	/* NULL: timed */
+		const char	*note;		/* NULL: no finding */
+	} cases[] = {
+		{ "plain", { "contact_decision", "I", "P", NULL, NULL, NULL,
+		    start, TIME_NONE }, false, NULL, NULL },
+		{ "stop infinity", { "contact_decision", "I", "P", NULL, NULL,
+		    NULL, start, TIME_BAD }, false, "timestamp out of range",
+		    NULL },
+		{ "stop infinity, replay", { "contact_decision", "I", "P", NULL,
+		    NULL, NULL, start, TIME_BAD }, true,
+		    "timestamp out of range", NULL },
+		{ "start -infinity", { "contact_decision", "I", "P", NULL, NULL,
+		    NULL, TIME_BAD, TIME_NONE }, false,
+		    "timestamp out of range", NULL },
+		{ "start 1969", { "contact_decision", "I", "P", NULL, NULL, NULL,
+		    -1, TIME_NONE }, true, "timestamp out of range", NULL },
+		{ "start 1970", { "contact_decision", "I", "P", NULL, NULL, NULL,
+		    0, TIME_NONE }, true, NULL, NULL },
+		{ "stop 9999 live", { "contact_decision", "I", "P", NULL, NULL,
+		    NULL, start, T("9999-12-31T00:00:00Z") }, false,
+		    "stopped in the future", NULL },
+		/* --at: a stop after TIME has not happened yet. */
+		{ "stop 9999 replay", { "contact_decision", "I", "P", NULL,
+		    NULL, NULL, start, T("9999-12-31T00:00:00Z") }, true, NULL,
+		    NULL },
+		{ "stop within the slack", { "contact_decision", "I", "P", NULL,
+		    NULL, NULL, start, now + 60 }, false, NULL, NULL },
+		{ "unknown clock", { "nope", "I", "P", NULL, NULL, NULL, start,
+		    TIME_NONE }, false, "unknown clock 'nope'", NULL },
+		{ "unlisted priority", { "da_screening", "I", "P", NULL, NULL,
+		    "standard2", start, TIME_NONE }, false, NULL,
+		    "priority 'standard2' is not configured for da_screening; "
+		    "timed on the default limit of 3 working days" },
+		{ "empty child", { "contact_decision", "I", "", NULL, NULL,
+		    NULL, start, TIME_NONE }, false, "child_id is missing",
+		    NULL },
+		{ "null clock", { NULL, "I", "P", NULL, NULL, NULL, start,
+		    TIME_NONE }, false, "clock is missing", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct clock_verdict v;
+
+		model_judge_clock(f->cfg, &cases[i].row, now, cases[i].replay,
+		    &v);
+		if ((v.invalid == NULL) != (cases[i].invalid == NULL) ||
+		    (v.invalid != NULL && strcmp(v.invalid,
+		    cases[i].invalid) != 0))
+			fail_msg("%s: invalid '%s', want '%s'", cases[i].name,
+			    v.invalid ? v.invalid : "(none)",
+			    cases[i].invalid ? cases[i].invalid : "(none)");
+		if ((v.note == NULL) != (cases[i].note == NULL) ||
+		    (v.note != NULL && strcmp(v.note, cases[i].note) != 0))
+			fail_msg("%s: note '%s', want '%s'", cases[i].name,
+			    v.note ? v.note : "(none)",
+			    cases[i].note ? cases[i].note : "(none)");
+		if (v.invalid == NULL)
+			assert_non_null(v.limit);
+	}
+}
+
+/* A row reference is stable, and differs with any field. */
+static void
+test_row_ref(void **state)
+{
+	const char *a[3] = { "x", NULL, "p" }, *b[3] = { "x", "", "p" };
+	int64_t t[1] = { 5 }, u[1] = { 6 };
+	char r1[32], r2[32], r3[32], r4[32];
+
+	(void)state;
+	model_row_ref(a, 3, t, 1, r1, sizeof(r1));
+	model_row_ref(a, 3, t, 1, r2, sizeof(r2));
+	model_row_ref(b, 3, t, 1, r3, sizeof(r3));
+	model_row_ref(a, 3, u, 1, r4, sizeof(r4));
+	assert_string_equal(r1, r2);
+	assert_int_equal(strlen(r1), 20);
+	assert_string_not_equal(r1, r3);	/* NULL is not empty */
+	assert_string_not_equal(r1, r4);
+}
+
 struct hostile {
 	const char	*name;
 	struct clock_row row;
 	const char	*reason;
 };
+
+static void
+count_invalid_prio(void *arg, const struct invalid_view *v)
+{
+	size_t *n = arg;
+
+	if (strstr(v->reason, "is not configured for") != NULL)
+		(*n)++;
+}
 
 static void
 count_invalid(void *arg, const struct invalid_view *v)
@@ -322,10 +470,25 @@ test_hostile_rows(void **state)
 		    NULL, NULL, start, TIME_NONE }, "child_id is not valid UTF-8" },
 		{ "unknown clock", { "no_such_clock", "H6", "P6", "MASH", NULL,
 		    NULL, start, TIME_NONE }, "unknown clock 'no_such_clock'" },
-		{ "unknown priority", { "da_screening", "H7", "P7", "MASH", NULL,
-		    "extreme", start, TIME_NONE }, "unknown priority 'extreme'" },
 		{ "null start", { "contact_decision", "H8", "P8", "MASH", NULL,
 		    NULL, TIME_NONE, TIME_NONE }, "started_at is missing" },
+		{ "start infinity", { "contact_decision", "H10", "P10", "MASH",
+		    NULL, NULL, TIME_BAD, TIME_NONE }, "timestamp out of range" },
+		{ "stop infinity", { "contact_decision", "H11", "P11", "MASH",
+		    NULL, NULL, start, TIME_BAD }, "timestamp out of range" },
+		{ "start in year 0001", { "contact_decision", "H12", "P12",
+		    "MASH", NULL, NULL, -62135596800LL, TIME_NONE },
+		    "timestamp out of range" },
+		{ "stop in 9999", { "contact_decision", "H13", "P13", "MASH",
+		    NULL, NULL, start, T("9999-12-31T00:00:00Z") },
+		    "stopped in the future" },
+		/* Two rows without an instance: two findings, not one. */
+		{ "null instance 1", { "contact_decision", NULL, "P14", "MASH",
+		    NULL, NULL, start, TIME_NONE }, "instance_id is missing" },
+		{ "null instance 2", { "contact_decision", NULL, "P15", "MASH",
+		    NULL, NULL, start, TIME_NONE }, "instance_id is missing" },
+		{ "empty clock", { "", "H16", "P16", "MASH", NULL, NULL, start,
+		    TIME_NONE }, "clock is missing" },
 	};
 	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
 	/* Started this morning, so on time: only its duplicate is a finding. */
@@ -978,6 +1141,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_police_notification_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_priority_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted_priority, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_judge_clock, setup,
+		    teardown),
+		cmocka_unit_test(test_row_ref),
 		cmocka_unit_test_setup_teardown(test_repeat_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),

@@ -283,12 +283,13 @@ test_clocks(void **state)
 		    "2022-04-28T09:00:00+01:00" },
 		/* started after D: not there yet */
 		{ "contact_decision", NULL, "2022-04-28T10:00:00+01:00", NULL },
-		/* invalid: stopped before it started; unknown priority */
+		/* invalid: stopped before it started; unknown clock */
 		{ "contact_decision", NULL, "2022-04-20T10:00:00+01:00",
 		    "2022-04-19T10:00:00+01:00" },
+		{ "no_such_clock", NULL, "2022-04-20T10:00:00+01:00", NULL },
+		/* a priority the clock does not list: timed on its default */
 		{ "strategy_discussion", "whenever", "2022-04-20T10:00:00+01:00",
 		    NULL },
-		{ "no_such_clock", NULL, "2022-04-20T10:00:00+01:00", NULL },
 		/* urgent 24 hours: held after 23 hours, in time, 1 wd */
 		{ "strategy_discussion", "urgent", "2022-04-21T10:00:00+01:00",
 		    "2022-04-22T09:00:00+01:00" },
@@ -327,7 +328,10 @@ test_clocks(void **state)
 	c = &r->clocks[1];
 	assert_int_equal(c->now.stopped, 1);
 	assert_int_equal(c->now.within_limit, 1);
-	assert_int_equal(r->invalid, 3);
+	/* "whenever" is unlisted: open, on the default 3 working days, late. */
+	assert_int_equal(c->open, 1);
+	assert_int_equal(c->overdue, 1);
+	assert_int_equal(r->invalid, 2);
 	report_free(r);
 }
 
