@@ -110,6 +110,14 @@ void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
 
+/*
+ * once.c: read every view into m (borrowed, fresh) in one full pass as of
+ * at, the daemon's poller and validity rules, and end the pass.  Returns
+ * EX_OK, or EX_UNAVAILABLE when the source cannot be read; st (may be
+ * NULL) gets the pass's figures.
+ */
+int once_load(const struct config *cfg, struct model *m, int64_t at,
+    struct poll_stats *st);
 /* once.c: `mashwatchd --once`; returns a sysexits code. */
 int once_run(const struct config *cfg, const struct calendar *cal,
     int64_t at, bool all);

@@ -27,9 +27,6 @@
 #define STATUS_INTERVAL	5
 
 #define MASHWATCH_CONF	DEFAULT_CONFIG
-#ifndef MASHWATCH_VERSION
-#define MASHWATCH_VERSION	"0.1"
-#endif
 
 enum {
 	OPT_ONCE = 256,

@@ -11,6 +11,9 @@
 #include "mashwatch/config.h"
 
 #define DEFAULT_CONFIG	"/etc/mashwatch/mashwatch.conf"
+#ifndef MASHWATCH_VERSION
+#define MASHWATCH_VERSION	"0.1"
+#endif
 
 /*
  * Load the config at path, printing every error as FILE:LINE: message to
