@@ -151,7 +151,7 @@ install: all
 	    install -m 640 etc/mashwatch.conf $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf
 	install -m 644 etc/mashwatch.conf $(DESTDIR)$(DATADIR)/mashwatch.conf.example
 	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
-	install -m 644 etc/sql/cms.sql etc/sql/mash.sql $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 etc/sql/cms.sql etc/sql/mash.sql etc/sql/ssd.sql etc/sql/ssd.md $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/state/
 	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
