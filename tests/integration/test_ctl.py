@@ -6,7 +6,7 @@ import mw
 def test_due(build, tmp_path, db):
     config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
     cases = [
-        # DESIGN.md section 4: Thursday before Easter, 1 working day.
+        # doc/contract.md, "Working days, exactly": Thursday before Easter, 1 working day.
         (["--clock", "contact_decision", "--from", "2022-04-14T10:00:00+01:00"],
          "2022-04-20T00:00:00+01:00"),
         # The same instant written in UTC.
