@@ -77,6 +77,9 @@ main(int argc, char **argv)
 	if (cmd->fn == NULL) {
 		if (argc == 1)
 			usage(EX_OK);
+		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0))
+			return ctl_usage("help", EX_OK);
 		if (argc > 2 || ctl_command_find(argv[1]) == NULL) {
 			fprintf(stderr, "mashwatchctl: no command '%s'\n",
 			    argv[1]);
