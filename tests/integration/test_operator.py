@@ -122,3 +122,28 @@ def test_ack_keeps_its_history(build, tmp_path, db):
     first = hist.index('by Jo Manager ("first note")')
     second = hist.index('by Sam Head ("second note") until 2031-01-01T09:00:00+00:00')
     assert first < second
+
+
+def test_ready_only_after_the_first_successful_poll(build, tmp_path, db):
+    """A source the daemon cannot read yet: no READY=1 (systemd keeps the
+    unit 'activating'); once the view is back, READY=1 follows the poll."""
+    import os
+    from pgcluster import MASH_SQL
+    from test_sdnotify import NotifyListener
+    add_overdue_contact(db)
+    db.execute("drop view mash.clocks")
+    config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
+    mw.migrate(build, config)
+    listener = NotifyListener(str(tmp_path / "notify.sock"))
+    env = dict(os.environ, NOTIFY_SOCKET=listener.address)
+    d = mw.Daemon(build, config, tmp_path / "d.log", env=env)
+    try:
+        d.wait_log("now polls and alerts")
+        d.wait_log("reading mash.clocks failed")
+        assert "READY" not in listener.keys()
+        db.psql(MASH_SQL)
+        ready = listener.wait("READY", "1", timeout=30)
+        assert listener.messages[ready][1]["STATUS"].startswith("leader: ")
+    finally:
+        d.stop()
+        listener.close()
