@@ -169,6 +169,7 @@ install: all
 	         "once the $(CONFGROUP) group exists (systemd-sysusers creates it)"; \
 	fi
 	install -m 644 etc/mashwatch.conf $(DESTDIR)$(DATADIR)/mashwatch.conf.example
+	install -m 644 doc/contract.md doc/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/
 	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
 	install -m 644 etc/sql/cms.sql etc/sql/mash.sql etc/sql/ssd.sql etc/sql/ssd.md $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/state/
