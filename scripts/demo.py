@@ -20,7 +20,6 @@ import argparse
 import atexit
 import datetime as dt
 import os
-import re
 import pathlib
 import random
 import shutil

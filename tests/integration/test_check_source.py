@@ -63,10 +63,7 @@ def test_unknown_clock_and_priority_and_invalid_rows(build, tmp_path, db):
     db.execute("insert into cms.contacts (contact_id, child_id, team_id, received_at, "
                "source, is_da_notification, risk_level) values ('C3', 'P1', 'MASH', %s, "
                "'police', true, 'medium')", (t,))
-    # The config knows no 'medium' and no strategy_record clock.
-    clocks = dict(mw.CLOCKS)
-    clocks["da_screening"] = dict(limit="3 working days", limits=dict(high="1 working day"))
-    del clocks["strategy_record"]
+    # The config knows no 'medium' priority for da_screening.
     config = tmp_path / "mw.conf"
     mw.write_config(config, db.conninfo)
     text = config.read_text().replace('medium = "1 working day"; ', "")
