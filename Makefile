@@ -15,6 +15,8 @@ DATADIR  ?= $(PREFIX)/share/mashwatch
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
+# The group that may read the config: the service user's.
+CONFGROUP ?= mashwatch
 
 BUILD    ?= build
 PKGS     := libpq libevent libconfig libcurl jansson
@@ -155,9 +157,27 @@ install: all
 	install -m 755 $(BUILD)/mashwatchctl $(DESTDIR)$(BINDIR)/mashwatchctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf || \
 	    install -m 640 etc/mashwatch.conf $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf
+	@# The config is root:$(CONFGROUP) 0640: the service reads it, others
+	@# cannot.  Installing for real as root creates the user and group
+	@# first (the sysusers entry); a DESTDIR install (a package) uses the
+	@# group if the build host has it, else says what to run.
+	$(Q)if [ "$$(id -u)" = 0 ] && [ -z "$(DESTDIR)" ] && \
+	    ! getent group $(CONFGROUP) >/dev/null; then \
+	    if [ "$(CONFGROUP)" = mashwatch ] && command -v systemd-sysusers >/dev/null; then \
+	        systemd-sysusers systemd/mashwatch.sysusers; \
+	    else groupadd --system $(CONFGROUP); fi; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && getent group $(CONFGROUP) >/dev/null; then \
+	    chown root:$(CONFGROUP) $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf && \
+	    chmod 640 $(DESTDIR)$(SYSCONFDIR)/mashwatch/mashwatch.conf; \
+	else \
+	    echo "note: run 'chown root:$(CONFGROUP) $(SYSCONFDIR)/mashwatch/mashwatch.conf'" \
+	         "once the $(CONFGROUP) group exists (systemd-sysusers creates it)"; \
+	fi
 	install -m 644 etc/mashwatch.conf $(DESTDIR)$(DATADIR)/mashwatch.conf.example
+	install -m 644 doc/contract.md doc/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/
 	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
-	install -m 644 etc/sql/cms.sql etc/sql/mash.sql $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 etc/sql/cms.sql etc/sql/mash.sql etc/sql/ssd.sql etc/sql/ssd.md $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/state/
 	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/

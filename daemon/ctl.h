@@ -14,6 +14,21 @@ struct ctl {
 	struct calendar		*cal;
 };
 
+/* ctl_commands.c: every command, its usage line and what it does. */
+struct ctl_command {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);	/* NULL: help */
+	const char	*usage;
+	const char	*what;
+};
+extern const struct ctl_command ctl_commands[];
+extern const size_t ctl_ncommands;
+const struct ctl_command *ctl_command_find(const char *name);
+/* ctl_commands.c: print the usage of command name (stdout when rc is
+ * EX_OK, else stderr) and return rc. */
+int ctl_usage(const char *name, int rc);
+/* ctl_source.c */
+int ctl_check_source(struct ctl *ctl, int argc, char **argv);
 /* ctl_db.c */
 int ctl_migrate(struct ctl *ctl, int argc, char **argv);
 int ctl_status(struct ctl *ctl, int argc, char **argv);

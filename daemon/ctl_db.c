@@ -35,10 +35,8 @@ ctl_migrate(struct ctl *ctl, int argc, char **argv)
 	size_t applied = 0;
 
 	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: mashwatchctl [-c FILE] migrate\n");
-		return EX_USAGE;
-	}
+	if (argc != 1)
+		return ctl_usage("migrate", EX_USAGE);
 	if ((conn = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
 		return EX_UNAVAILABLE;
 	if (exec_ok(conn, "SELECT pg_advisory_lock(hashtext('mashwatch migrate'))",
@@ -123,17 +121,22 @@ status_query(PGconn *conn, const char *sql, const char *title)
 	return ok ? 0 : -1;
 }
 
+/*
+ * What an operator asks first: which daemons run and which leads, when the
+ * source was last read, what is open and overdue, whether email is
+ * flowing, and whether last night's report went.
+ */
 int
 ctl_status(struct ctl *ctl, int argc, char **argv)
 {
+	const char *schema_param[1] = { ctl->cfg->source.schema };
 	PGconn *state;
+	PGresult *res;
 	int rc = EX_UNAVAILABLE, version;
 
 	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: mashwatchctl [-c FILE] status\n");
-		return EX_USAGE;
-	}
+	if (argc != 1)
+		return ctl_usage("status", EX_USAGE);
 	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
 		return EX_UNAVAILABLE;
 	version = setup_schema_version(state);
@@ -147,19 +150,59 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 	    "to_char(acquired_at, 'YYYY-MM-DD HH24:MI:SSOF'), 'lease until ' || "
 	    "to_char(expires_at, 'YYYY-MM-DD HH24:MI:SSOF'), "
 	    "CASE WHEN expires_at < now() THEN '(lapsed)' ELSE '' END "
-	    "FROM mashwatch.leases WHERE name = 'leader'", "leader:") < 0 ||
-	    status_query(state, "SELECT source, 'last poll ' || "
-	    "coalesce(to_char(last_poll_at, 'YYYY-MM-DD HH24:MI:SSOF'), 'never'), "
-	    "'last full load ' || coalesce(to_char(last_full_at, "
-	    "'YYYY-MM-DD HH24:MI:SSOF'), 'never'), rows_read || ' rows read' "
-	    "FROM mashwatch.sync ORDER BY source", "polls:") < 0 ||
-	    status_query(state, "SELECT rule, level, count(*) || ' open', "
+	    "FROM mashwatch.leases WHERE name = 'leader'", "leader:") < 0)
+		goto out;
+	/* Daemons seen in the last day; one not seen for a minute is gone. */
+	if (version >= 5 && status_query(state, "SELECT holder, role, 'since ' "
+	    "|| to_char(role_since, 'YYYY-MM-DD HH24:MI:SSOF'), 'seen ' || "
+	    "floor(extract(epoch FROM now() - seen_at))::bigint || ' s ago', "
+	    "coalesce('version ' || version, ''), CASE WHEN seen_at < now() - "
+	    "interval '1 minute' THEN '(not running?)' ELSE '' END "
+	    "FROM mashwatch.daemons WHERE seen_at > now() - interval '1 day' "
+	    "ORDER BY role, holder", "daemons:") < 0)
+		goto out;
+	res = PQexecParams(state, "SELECT 'source ' || source, 'last poll ' || "
+	    "coalesce(to_char(last_poll_at, 'YYYY-MM-DD HH24:MI:SSOF') || ' (' "
+	    "|| floor(extract(epoch FROM now() - last_poll_at))::bigint || "
+	    "' s ago)', 'never'), 'last full load ' || coalesce(to_char("
+	    "last_full_at, 'YYYY-MM-DD HH24:MI:SSOF'), 'never'), rows_read || "
+	    "' rows read' FROM mashwatch.sync ORDER BY source = $1 DESC, source",
+	    1, NULL, schema_param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "mashwatchctl: polls: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		goto out;
+	}
+	print_rows(res, "polls:");
+	PQclear(res);
+	if (version >= 5 && status_query(state, "SELECT c.key, "
+	    "(c.value->>'open') || ' open', (c.value->>'overdue') || "
+	    "' overdue' FROM mashwatch.daemons d, jsonb_each(d.counts) c "
+	    "WHERE d.role = 'leader' AND d.seen_at = (SELECT max(seen_at) "
+	    "FROM mashwatch.daemons WHERE role = 'leader') ORDER BY c.key",
+	    "clocks (from the leader):") < 0)
+		goto out;
+	if (status_query(state, "SELECT rule, level, count(*) || ' open', "
 	    "count(acked_at) || ' acknowledged' FROM mashwatch.alerts "
 	    "WHERE resolved_at IS NULL GROUP BY rule, level ORDER BY rule, level",
 	    "open alerts:") < 0 ||
-	    status_query(state, "SELECT count(*) || ' notifications waiting' "
-	    "FROM mashwatch.notifications WHERE claimed_at IS NULL",
-	    "outbox:") < 0)
+	    status_query(state, "SELECT count(*) || ' notifications waiting', "
+	    "coalesce('oldest ' || to_char(min(created_at), "
+	    "'YYYY-MM-DD HH24:MI:SSOF'), '') FROM mashwatch.notifications "
+	    "WHERE claimed_at IS NULL", "outbox:") < 0 ||
+	    status_query(state, "SELECT count(*) || ' emails unsent', "
+	    "coalesce('oldest ' || to_char(min(created_at), "
+	    "'YYYY-MM-DD HH24:MI:SSOF') || ' (' || floor(extract(epoch FROM "
+	    "now() - min(created_at)))::bigint || ' s ago)', '') "
+	    "FROM mashwatch.emails WHERE status = 'pending'", "emails:") < 0 ||
+	    status_query(state, "SELECT 'report of ' || report_date, "
+	    "CASE WHEN sent_at IS NOT NULL THEN 'sent ' || to_char(sent_at, "
+	    "'YYYY-MM-DD HH24:MI:SSOF') WHEN generated_at IS NOT NULL THEN "
+	    "'generated, not sent' ELSE 'claimed by ' || claimed_by END, "
+	    "coalesce(array_to_string(recipients, ', '), '') "
+	    "FROM mashwatch.reports ORDER BY report_date DESC LIMIT 1",
+	    "last report:") < 0)
 		goto out;
 	rc = EX_OK;
 out:

@@ -85,11 +85,19 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	params[1] = by;
 	params[2] = note;
 	params[3] = until ? until_buf : NULL;
-	res = PQexecParams(conn, "UPDATE mashwatch.alerts SET acked_at = now(), "
-	    "acked_by = $2, ack_note = $3, "
+	/*
+	 * The alert keeps the latest acknowledgement (the notifier reads it);
+	 * mashwatch.acks keeps every one, in the same statement.
+	 */
+	res = PQexecParams(conn, "WITH a AS (UPDATE mashwatch.alerts SET "
+	    "acked_at = now(), acked_by = $2, ack_note = $3, "
 	    "ack_until = to_timestamp($4::float8) WHERE alert_id = $1::bigint "
-	    "RETURNING rule, level, resolved_at IS NOT NULL", 4, NULL, params,
-	    NULL, NULL, 0);
+	    "RETURNING alert_id, rule, level, resolved_at IS NOT NULL AS done, "
+	    "acked_at, acked_by, ack_note, ack_until), "
+	    "h AS (INSERT INTO mashwatch.acks (alert_id, acked_at, acked_by, "
+	    "note, until) SELECT alert_id, acked_at, acked_by, ack_note, "
+	    "ack_until FROM a) SELECT rule, level, done FROM a", 4, NULL,
+	    params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "mashwatchctl: ack: %s\n", pg_primary_message(res));
 		rc = EX_UNAVAILABLE;
@@ -140,7 +148,7 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	};
 	const char *child = NULL;
 	PGconn *conn;
-	PGresult *al = NULL, *em = NULL, *at = NULL;
+	PGresult *al = NULL, *em = NULL, *at = NULL, *ak = NULL;
 	int ch, rc = EX_UNAVAILABLE;
 
 	optind = 0;
@@ -174,7 +182,12 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	    "WHERE t.email_id IN (SELECT ea.email_id FROM mashwatch.email_alerts "
 	    "ea JOIN mashwatch.alerts a ON a.alert_id = ea.alert_id "
 	    "WHERE a.child_id = $1) ORDER BY t.attempted_at, t.attempt_id",
-	    child, &at) < 0)
+	    child, &at) < 0 ||
+	    history_query(conn, "SELECT k.alert_id, extract(epoch FROM "
+	    "k.acked_at), k.acked_by, k.note, extract(epoch FROM k.until) "
+	    "FROM mashwatch.acks k JOIN mashwatch.alerts a ON a.alert_id = "
+	    "k.alert_id WHERE a.child_id = $1 ORDER BY k.acked_at, k.ack_id",
+	    child, &ak) < 0)
 		goto out;
 	printf("history of child %s\n\nalerts:\n", child);
 	if (PQntuples(al) == 0)
@@ -190,18 +203,22 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 			print_time(ctl, al, r, 6);
 			printf(" (%s)", PQgetvalue(al, r, 7));
 		}
-		if (!PQgetisnull(al, r, 8)) {
-			printf(", acknowledged ");
-			print_time(ctl, al, r, 8);
-			printf(" by %s", PQgetvalue(al, r, 9));
-			if (!PQgetisnull(al, r, 10))
-				printf(" (\"%s\")", PQgetvalue(al, r, 10));
-			if (!PQgetisnull(al, r, 11)) {
-				printf(" until ");
-				print_time(ctl, al, r, 11);
-			}
-		}
 		printf("\n");
+		/* Every acknowledgement, oldest first: re-acking keeps history. */
+		for (int k = 0; k < PQntuples(ak); k++) {
+			if (strcmp(PQgetvalue(ak, k, 0), PQgetvalue(al, r, 0)))
+				continue;
+			printf("    acknowledged ");
+			print_time(ctl, ak, k, 1);
+			printf(" by %s", PQgetvalue(ak, k, 2));
+			if (!PQgetisnull(ak, k, 3))
+				printf(" (\"%s\")", PQgetvalue(ak, k, 3));
+			if (!PQgetisnull(ak, k, 4)) {
+				printf(" until ");
+				print_time(ctl, ak, k, 4);
+			}
+			printf("\n");
+		}
 	}
 	printf("\nemails:\n");
 	if (PQntuples(em) == 0)
@@ -235,6 +252,7 @@ out:
 	PQclear(al);
 	PQclear(em);
 	PQclear(at);
+	PQclear(ak);
 	PQfinish(conn);
 	return rc;
 usage:

@@ -1,6 +1,7 @@
 /*
- * mashwatchctl report: the nightly report for any past date (DESIGN.md
- * section 6), printed, or with --send archived, mailed to routes.report and
+ * mashwatchctl report: the nightly report for any past date
+ * (mashwatch-report(5)), printed, or with --send archived, mailed to
+ * routes.report and
  * recorded in mashwatch.reports so that a day is sent once.
  *
  * The views are read by the source reader (source.h), the daemon's own, with

@@ -14,11 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "mashwatch/xmalloc.h"
 
 #include "engine.h"
 #include "log.h"
 #include "pg.h"
+#include "setup.h"
 
 struct engine {
 	struct event_base	*base;
@@ -30,6 +33,7 @@ struct engine {
 	struct store		*store;
 	struct model		*model;
 	char			 holder[128];
+	bool			 heartbeat_warned;
 
 	struct event		*ev_lease;	/* take or renew the lease */
 	struct event		*ev_poll;	/* incremental poll */
@@ -198,6 +202,73 @@ engine_lease_lost(void *arg)
 }
 
 static void
+engine_heartbeat_written(void *arg, PGresult *res)
+{
+	struct engine *e = arg;
+
+	/* Before `mashwatchctl migrate` adds the table: say so once. */
+	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    !e->heartbeat_warned) {
+		log_warnx("cannot record this daemon in mashwatch.daemons "
+		    "(SQLSTATE %s); run mashwatchctl migrate",
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "?");
+		e->heartbeat_warned = true;
+	}
+}
+
+static void
+engine_count_clock(void *arg, const struct clock_count *c)
+{
+	json_t *by = arg, *o;
+
+	if ((o = json_object_get(by, c->clock->name)) == NULL) {
+		o = json_pack("{s:I,s:I}", "open", (json_int_t)0, "overdue",
+		    (json_int_t)0);
+		json_object_set_new(by, c->clock->name, o);
+	}
+	json_object_set_new(o, "open", json_integer(json_integer_value(
+	    json_object_get(o, "open")) + (json_int_t)c->open));
+	json_object_set_new(o, "overdue", json_integer(json_integer_value(
+	    json_object_get(o, "overdue")) + (json_int_t)c->overdue));
+}
+
+/*
+ * For `mashwatchctl status`: this daemon, its role and since when, and
+ * (the leader, once loaded) open and overdue per clock.  Counts and clock
+ * names only, never a child.
+ */
+static void
+engine_heartbeat(struct engine *e)
+{
+	json_t *by = json_object();
+	const char *params[4];
+	char *counts;
+
+	if (e->leader && e->loaded) {
+		for (size_t i = 0; i < e->cfg->nclocks; i++)
+			json_object_set_new(by, e->cfg->clocks[i].name,
+			    json_pack("{s:I,s:I}", "open", (json_int_t)0,
+			    "overdue", (json_int_t)0));
+		model_count_by(e->model, engine_now(), engine_count_clock, by);
+	}
+	counts = json_dumps(by, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(by);
+	params[0] = e->holder;
+	params[1] = e->leader ? "leader" : "standby";
+	params[2] = counts ? counts : "{}";
+	params[3] = MASHWATCH_VERSION;
+	pgconn_query(e->state, "INSERT INTO mashwatch.daemons AS d (holder, "
+	    "role, role_since, seen_at, version, counts) VALUES ($1, $2, now(), "
+	    "now(), $4, $3::jsonb) ON CONFLICT (holder) DO UPDATE SET "
+	    "role = excluded.role, role_since = CASE WHEN d.role = excluded.role "
+	    "THEN d.role_since ELSE now() END, seen_at = now(), "
+	    "version = excluded.version, counts = excluded.counts", 4, params,
+	    engine_heartbeat_written, e);
+	free(counts);
+}
+
+static void
 engine_lease_answer(void *arg, bool held)
 {
 	struct engine *e = arg;
@@ -218,6 +289,7 @@ engine_lease_answer(void *arg, bool held)
 		log_info("standing by: another daemon is the leader");
 		engine_ready(e);
 	}
+	engine_heartbeat(e);
 }
 
 static void
@@ -253,17 +325,18 @@ static void
 engine_record_poll(struct engine *e, bool full, const struct poll_stats *st)
 {
 	char rows[32], wm[32];
-	const char *params[3] = { full ? "true" : "false", rows, wm };
+	const char *params[4] = { full ? "true" : "false", rows, wm,
+	    e->cfg->source.schema };
 
 	snprintf(rows, sizeof(rows), "%zu", st->rows);
 	snprintf(wm, sizeof(wm), "%.6f", (double)st->watermark_us / 1e6);
 	pgconn_query(e->state, "INSERT INTO mashwatch.sync AS s (source, "
-	    "watermark, last_poll_at, last_full_at, rows_read) VALUES ('mash', "
+	    "watermark, last_poll_at, last_full_at, rows_read) VALUES ($4, "
 	    "to_timestamp($3::float8), now(), CASE WHEN $1::bool THEN now() END, "
 	    "$2::bigint) ON CONFLICT (source) DO UPDATE SET "
 	    "watermark = excluded.watermark, last_poll_at = now(), "
 	    "last_full_at = coalesce(excluded.last_full_at, s.last_full_at), "
-	    "rows_read = s.rows_read + excluded.rows_read", 3, params,
+	    "rows_read = s.rows_read + excluded.rows_read", 4, params,
 	    engine_sync_written, e);
 }
 

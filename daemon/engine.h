@@ -117,6 +117,14 @@ void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 struct pgconn *engine_state_conn(struct engine *e);
 
 /*
+ * once.c: read every view into m (borrowed, fresh) in one full pass as of
+ * at, the daemon's poller and validity rules, and end the pass.  Returns
+ * EX_OK, or EX_UNAVAILABLE when the source cannot be read; st (may be
+ * NULL) gets the pass's figures.
+ */
+int once_load(const struct config *cfg, struct model *m, int64_t at,
+    struct poll_stats *st);
+/*
  * once.c: `mashwatchd --once`; returns a sysexits code.  replay: --at was
  * given, so a stop after it has not happened yet; otherwise the live
  * daemon's rules (a stop in the future is invalid).

@@ -1,5 +1,5 @@
 /*
- * The operations endpoints on evhttp (DESIGN.md section 8):
+ * The operations endpoints on evhttp (mashwatchd(8)):
  *   /healthz  200 while the loop runs
  *   /readyz   200 when both databases are reachable and this daemon knows
  *             whether it is the leader or a standby, else 503; one line why

@@ -12,32 +12,24 @@
 #include "log.h"
 #include "setup.h"
 
-static const struct {
-	const char	*name;
-	int		(*fn)(struct ctl *, int, char **);
-	const char	*usage;
-} commands[] = {
-	{ "migrate", ctl_migrate, "migrate" },
-	{ "status", ctl_status, "status" },
-	{ "due", ctl_due, "due --clock C [--priority P] --from TIME" },
-	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]" },
-	{ "history", ctl_history, "history --child ID" },
-	{ "test-email", ctl_test_email,
-	  "test-email default|data_quality|report|team:ID|escalation:ID" },
-	{ "report", ctl_report,
-	    "report [--date D] [--format text|html|csv|json] [--send]" },
-};
-
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
+/* The whole usage: on stdout with exit 0 when asked for, else stderr, 64. */
 static void __attribute__((noreturn))
-usage(void)
+usage(int rc)
 {
-	fprintf(stderr, "usage: mashwatchctl [-c FILE] [-d] COMMAND ...\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(stderr, "       mashwatchctl [-c FILE] %s\n",
-		    commands[i].usage);
-	exit(EX_USAGE);
+	FILE *fp = rc == EX_OK ? stdout : stderr;
+
+	fprintf(fp, "usage: mashwatchctl [-dhV] [-c FILE] COMMAND [ARGS]\n"
+	    "  -c, --config FILE  the configuration (default %s)\n"
+	    "  -d, --debug        debug lines on stderr\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      print the version\n"
+	    "commands:\n", DEFAULT_CONFIG);
+	for (size_t i = 0; i < ctl_ncommands; i++)
+		fprintf(fp, "  %-13s %s\n", ctl_commands[i].name,
+		    ctl_commands[i].what);
+	fprintf(fp, "`mashwatchctl help COMMAND` or `mashwatchctl COMMAND "
+	    "--help` shows one; see mashwatchctl(8).\n");
+	exit(rc);
 }
 
 int
@@ -47,14 +39,16 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { .config_path = DEFAULT_CONFIG };
+	const struct ctl_command *cmd;
 	bool debug = false;
 	int ch, rc;
 
 	/* '+': options after the command belong to the command. */
-	while ((ch = getopt_long(argc, argv, "+c:dh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:dhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.config_path = optarg;
@@ -62,30 +56,51 @@ main(int argc, char **argv)
 		case 'd':
 			debug = true;
 			break;
+		case 'h':
+			usage(EX_OK);
+		case 'V':
+			printf("mashwatchctl %s\n", MASHWATCH_VERSION);
+			return EX_OK;
 		default:
-			usage();
+			usage(EX_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
-	log_init(debug);
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(argv[0], commands[i].name) != 0)
-			continue;
-		if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
-			return EX_CONFIG;
-		if ((ctl.cal = setup_calendar(ctl.cfg)) == NULL) {
-			config_free(ctl.cfg);
-			return EX_CONFIG;
-		}
-		optind = 1;
-		rc = commands[i].fn(&ctl, argc, argv);
-		calendar_free(ctl.cal);
-		config_free(ctl.cfg);
-		return rc;
+		usage(EX_USAGE);
+	if ((cmd = ctl_command_find(argv[0])) == NULL) {
+		fprintf(stderr, "mashwatchctl: unknown command '%s'\n", argv[0]);
+		usage(EX_USAGE);
 	}
-	fprintf(stderr, "mashwatchctl: unknown command '%s'\n", argv[0]);
-	usage();
+	/* help needs no config: it is what a newcomer runs first. */
+	if (cmd->fn == NULL) {
+		if (argc == 1)
+			usage(EX_OK);
+		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0))
+			return ctl_usage("help", EX_OK);
+		if (argc > 2 || ctl_command_find(argv[1]) == NULL) {
+			fprintf(stderr, "mashwatchctl: no command '%s'\n",
+			    argv[1]);
+			usage(EX_USAGE);
+		}
+		return ctl_usage(argv[1], EX_OK);
+	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    (i == 1 && strcmp(argv[i], "-h") == 0))
+			return ctl_usage(cmd->name, EX_OK);
+	log_init(debug);
+	if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
+		return EX_CONFIG;
+	if ((ctl.cal = setup_calendar(ctl.cfg)) == NULL) {
+		config_free(ctl.cfg);
+		return EX_CONFIG;
+	}
+	optind = 1;
+	rc = cmd->fn(&ctl, argc, argv);
+	calendar_free(ctl.cal);
+	config_free(ctl.cfg);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /*
  * mashwatchd: watches the MASH front door for work waiting past its
- * timescale (DESIGN.md).  main() parses the options, loads the config and
+ * timescale (doc/ARCHITECTURE.md).  main() parses the options, loads the config and
  * the calendar, and runs the loop; the engine does the work, and signals
  * arrive through the loop (evsignal) so handlers run as ordinary code.
  */
@@ -27,9 +27,6 @@
 #define STATUS_INTERVAL	5
 
 #define MASHWATCH_CONF	DEFAULT_CONFIG
-#ifndef MASHWATCH_VERSION
-#define MASHWATCH_VERSION	"0.1"
-#endif
 
 enum {
 	OPT_ONCE = 256,

@@ -1,5 +1,5 @@
 /*
- * The notifier (DESIGN.md section 5): while this daemon is the leader it
+ * The notifier (mashwatchd(8)): while this daemon is the leader it
  * turns outbox rows into emails, one per route after group_wait and at
  * most one per group_interval, sends the morning digest at reminder_at,
  * and delivers every pending email at least once with backoff.

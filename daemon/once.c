@@ -2,6 +2,11 @@
  * mashwatchd --once: one evaluation as of a time, JSON lines on stdout,
  * nothing written anywhere.  The same poller and model as the daemon, in
  * replay mode, so yesterday's position can be replayed exactly.
+ *
+ * once_load() is the one way the command-line programs read the source
+ * into a model (--once and `mashwatchctl check-source`), through the
+ * daemon's poller and source reader, so that they judge rows exactly as
+ * the daemon does.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +26,12 @@
 
 struct once {
 	struct event_base	*base;
-	const struct calendar	*cal;
 	struct pgconn		*src;
 	struct poller		*poller;
 	struct model		*model;
 	int64_t			 at;
-	bool			 all;
 	bool			 started;
+	struct poll_stats	 st;
 	int			 rc;
 };
 
@@ -42,11 +46,8 @@ once_done(void *arg, bool ok, bool full, const struct poll_stats *st)
 		o->rc = EX_UNAVAILABLE;
 	} else {
 		model_end_full(o->model, o->at);
-		findings_print(stdout, o->model, o->cal, o->at, o->all);
-		if (fflush(stdout) != 0)
-			o->rc = EX_IOERR;
-		else
-			o->rc = EX_OK;
+		o->st = *st;
+		o->rc = EX_OK;
 		log_debug("--once: %zu rows in %.2f s", st->rows, st->seconds);
 	}
 	event_base_loopbreak(o->base);
@@ -108,11 +109,10 @@ once_watch(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
-    bool replay, bool all)
+once_load(const struct config *cfg, struct model *m, int64_t at,
+    struct poll_stats *st)
 {
-	struct once o = { .cal = cal, .at = at, .all = all,
-	    .rc = EX_UNAVAILABLE };
+	struct once o = { .model = m, .at = at, .rc = EX_UNAVAILABLE };
 	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT };
 	struct timeval tick = { .tv_usec = 50000 };
 	struct event *timeout, *watch;
@@ -120,8 +120,6 @@ once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
 	o.base = event_base_new();
 	if (o.base == NULL)
 		fatalx("cannot create the event loop");
-	o.model = model_new(cfg, cal, true);
-	model_set_live_rules(o.model, !replay);
 	o.src = pgconn_new(o.base, "source", cfg->source.conninfo, once_state,
 	    &o);
 	o.poller = poller_new(o.src, cfg);
@@ -134,7 +132,26 @@ once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
 	event_free(timeout);
 	pgconn_free(o.src);
 	poller_free(o.poller);
-	model_free(o.model);
 	event_base_free(o.base);
+	if (st != NULL)
+		*st = o.st;
 	return o.rc;
+}
+
+int
+once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
+    bool replay, bool all)
+{
+	struct model *m = model_new(cfg, cal, true);
+	int rc;
+
+	model_set_live_rules(m, !replay);
+	rc = once_load(cfg, m, at, NULL);
+	if (rc == EX_OK) {
+		findings_print(stdout, m, cal, at, all);
+		if (fflush(stdout) != 0)
+			rc = EX_IOERR;
+	}
+	model_free(m);
+	return rc;
 }

@@ -12,6 +12,9 @@
 #include "mashwatch/config.h"
 
 #define DEFAULT_CONFIG	"/etc/mashwatch/mashwatch.conf"
+#ifndef MASHWATCH_VERSION
+#define MASHWATCH_VERSION	"0.1"
+#endif
 
 /* Seconds a tool waits for a database unless conninfo's connect_timeout says. */
 #define SETUP_CONNECT_TIMEOUT	"10"

@@ -1,5 +1,5 @@
 /*
- * The working-day calendar of DESIGN.md section 4.  Dates are handled as
+ * The working-day calendar of doc/contract.md.  Dates are handled as
  * day numbers (day 0 = 1970-01-01); the zone only turns instants into
  * local dates and back.  Holidays are kept as a sorted array of day
  * numbers so that a lookup is a binary search.

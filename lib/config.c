@@ -267,6 +267,26 @@ conf_load_group(struct conf_loader *ld, const config_setting_t *grp,
 }
 
 /*
+ * How an error names an entry of a list: by its name when it has a plain
+ * one ("clocks[contact_decision]"), else by its index ("clocks[3]"), so
+ * that the operator finds it without counting.
+ */
+static char *
+conf_entry_prefix(const config_setting_t *el, const char *key, size_t i)
+{
+	const char *nm = NULL;
+	size_t n;
+
+	if (config_setting_is_group(el) &&
+	    config_setting_lookup_string(el, "name", &nm) == CONFIG_TRUE &&
+	    (n = strlen(nm)) > 0 && n <= 63 &&
+	    strspn(nm, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") == n)
+		return xasprintf("%s[%s]", key, nm);
+	return xasprintf("%s[%zu]", key, i);
+}
+
+/*
  * Read the list `key` (clocks, repeats or checks) into an array of
  * entries of elemsize bytes.  Each table has "name" and "label"; the label
  * defaults to the name and names must be unique.
@@ -302,7 +322,7 @@ conf_load_list(struct conf_loader *ld, const config_t *cf, const char *key,
 			    "{ name = ...; }", key);
 			continue;
 		}
-		prefix = xasprintf("%s[%zu]", key, i);
+		prefix = conf_entry_prefix(el, key, i);
 		conf_load_group(ld, el, prefix, tab, ntab, NULL,
 		    base + i * elemsize);
 		free(prefix);
@@ -352,9 +372,10 @@ conf_load_clocks(struct conf_loader *ld, const config_t *cf, struct config *cfg)
 		/* A clock judged when it stops never warns nor escalates. */
 		if (c->alert_on == ALERT_ON_LATE_STOP &&
 		    (c->has_warn || c->has_escalate))
-			conf_err(ld, el, "'clocks[%zu]': warn_before and "
+			conf_err(ld, el, "'clocks[%s]': warn_before and "
 			    "escalate_after do nothing with alert_on = "
-			    "\"late_stop\"; remove them", i);
+			    "\"late_stop\"; remove them", c->name ? c->name :
+			    "?");
 	}
 }
 

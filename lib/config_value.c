@@ -105,7 +105,7 @@ conf_secret_find(const char *s, size_t from, size_t *b, size_t *e)
 }
 
 /*
- * A secret may only sit in a file nobody else can read (DESIGN.md 9).
+ * A secret may only sit in a file nobody else can read (README.md, Security).
  * The file is the one the node came from, which @include may make another.
  */
 static void

@@ -14,7 +14,7 @@
 
 #define NO_TIME	INT64_MIN
 
-/* What "stopped" means for each clock of DESIGN.md section 3. */
+/* What "stopped" means for each clock of doc/contract.md. */
 static const struct {
 	const char	*clock;
 	const char	*verb;

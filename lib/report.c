@@ -38,7 +38,7 @@ day_start(const struct report *r, int days_before_d)
 
 /*
  * The first instant of a window "(D - ts, D]": local dates for months and
- * days, as DESIGN.md section 6 says; elapsed or working time otherwise.
+ * days, as mashwatch-report(5) says; elapsed or working time otherwise.
  */
 static int64_t
 window_from(const struct report *r, const struct timescale *ts)

@@ -1,5 +1,5 @@
 /*
- * The report as JSON (the public interface of DESIGN.md section 6, every
+ * The report as JSON (the public interface of mashwatch-report(5), every
  * key documented in mashwatch-report(5)) and as CSV, one row per figure,
  * flattened from the same JSON so that the two never disagree.
  */

@@ -17,9 +17,9 @@ Every name and case reference is invented.
 """
 
 import argparse
+import atexit
 import datetime as dt
 import os
-import re
 import pathlib
 import random
 import shutil
@@ -333,10 +333,10 @@ def write_config(path, conninfo, workdir, port):
 
 
 def ctl_has(build, command):
-    """Whether this build's mashwatchctl knows `command` (it lists them)."""
-    p = subprocess.run([str(build / "mashwatchctl"), "-h"], capture_output=True, text=True)
-    return any(re.match(r"\s*(usage:)?\s*mashwatchctl \[-c FILE\] %s\b" % re.escape(command), line)
-               for line in (p.stdout + p.stderr).splitlines())
+    """Whether this build's mashwatchctl knows `command`."""
+    p = subprocess.run([str(build / "mashwatchctl"), "help", command], capture_output=True,
+                       text=True)
+    return p.returncode == 0
 
 
 class Demo:
@@ -367,7 +367,8 @@ class Demo:
         for exe in ("mashwatchd", "mashwatchctl"):
             if not (self.build / exe).is_file():
                 raise SystemExit("demo: %s is not built; run make first" % (self.build / exe))
-        say("mashwatch demo: everything lives in %s and is removed when you stop it."
+        say("mashwatch demo: everything lives in %s and is removed when you stop it"
+            " (unless --keep)."
             % self.workdir)
         say("Starting a throwaway PostgreSQL ...")
         self.cluster = PgCluster()
@@ -481,13 +482,30 @@ class Demo:
                 self.daemon.wait()
         if getattr(self, "conn", None) is not None:
             self.conn.close()
+        if self.args.keep:
+            self.keep()
+            return
         if self.cluster is not None:
             self.cluster.cleanup()
-        if self.args.keep:
-            say("demo: kept %s" % self.workdir)
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            say("demo: stopped; removed %s and the PostgreSQL cluster" % self.workdir)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        say("demo: stopped; removed %s and the PostgreSQL cluster" % self.workdir)
+
+
+    def keep(self):
+        """--keep: the daemon stops; the folder and the cluster stay, running,
+        and we say where everything went and how to stop it."""
+        say("demo: kept everything:")
+        say("  work folder    %s  (config, daemon log, outbox, reports)" % self.workdir)
+        if self.cluster is not None and self.cluster.running:
+            atexit.unregister(self.cluster.cleanup)
+            pg_ctl = os.path.join(self.cluster.bindir, "pg_ctl")
+            as_pg = "runuser -u postgres -- " if os.getuid() == 0 else ""
+            say("  PostgreSQL     %s  (still running, Unix socket only)" % self.cluster.basedir)
+            say("  the database   psql \"%s\"" % self.cluster.conninfo("mash"))
+            say("  run the daemon %s -f -c %s" % (self.build / "mashwatchd", self.conf))
+            say("  status         %s -c %s status" % (self.build / "mashwatchctl", self.conf))
+            say("  stop it all    %s%s stop -D %s && rm -rf %s %s" % (
+                as_pg, pg_ctl, self.cluster.datadir, self.cluster.basedir, self.workdir))
 
 
 def main():

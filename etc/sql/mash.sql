@@ -1,4 +1,4 @@
--- mash: the source contract (DESIGN.md section 3) mapped onto the reference
+-- mash: the source contract (doc/contract.md) mapped onto the reference
 -- schema cms.  mashwatch reads only these views.
 --
 -- Load after cms.sql, in one transaction, as the owner of cms:
@@ -104,7 +104,7 @@ select 'assessment', r.referral_id, r.child_id, r.team_id, r.worker_id,
    and (r.closed_at is null or r.assessment_authorised_at is not null);
 
 comment on view mash.clocks is
-    'One row per timed piece of work (mashwatch DESIGN.md section 3).';
+    'One row per timed piece of work (mashwatch doc/contract.md).';
 
 create or replace view mash.events as
 select 'contact'::text   as kind,

@@ -2,7 +2,7 @@
  * The working-day calendar: a time zone, the working weekdays and a list of
  * holidays.  Everything here is pure: instants in, instants out.
  *
- * DESIGN.md section 4 defines the arithmetic:
+ * doc/contract.md defines the arithmetic:
  * - "N hours" is elapsed time and ignores the clock change.
  * - "N days" and "N working days" follow local dates: the start's local date
  *   is day 0 (working day or not), step forward to the Nth (working) date

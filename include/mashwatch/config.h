@@ -1,5 +1,5 @@
 /*
- * The configuration (libconfig syntax, DESIGN.md section 7).
+ * The configuration (libconfig syntax, mashwatch.conf(5)).
  *
  * Every scalar setting is declared once in a table of struct conf_setting
  * (name, type, default, bounds, reloadable, help); that table drives

@@ -1,5 +1,5 @@
 /*
- * The JSON lines of `mashwatchd --once` (DESIGN.md section 7): a public
+ * The JSON lines of `mashwatchd --once` (mashwatchd(8), --once): a public
  * interface, so the keys and their order are fixed here and nowhere else.
  */
 #ifndef MASHWATCH_FINDINGS_H

@@ -1,5 +1,5 @@
 /*
- * Alert emails (DESIGN.md section 5), pure: items and "now" in, an RFC 5322
+ * Alert emails (mashwatchd(8)), pure: items and "now" in, an RFC 5322
  * multipart/alternative message (text and HTML, optional attachments) out.
  *
  * Emails carry case references, ids and links only, never names or notes.

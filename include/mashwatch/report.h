@@ -1,5 +1,5 @@
 /*
- * The nightly report (DESIGN.md section 6): figures accumulated from rows
+ * The nightly report (mashwatch-report(5)): figures accumulated from rows
  * fed one at a time, then written as JSON, CSV, plain text or HTML.
  *
  * Pure: the caller reads the mash views and the alert store and feeds the

@@ -19,7 +19,7 @@ import testclock
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HOLIDAYS = REPO / "etc" / "bank-holidays-england-and-wales.txt"
 
-# The nine clocks of DESIGN.md section 3 at their default limits.
+# The nine clocks of doc/contract.md at their default limits.
 CLOCKS = {
     "contact_decision": dict(limit="1 working day", warn_before="1 working day",
                              escalate_after="1 working day"),

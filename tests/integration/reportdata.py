@@ -1,5 +1,5 @@
 """A dataset for the nightly report whose every figure is known by
-construction (DESIGN.md section 6), for D = Wednesday 27 April 2022, the
+construction (mashwatch-report(5)), for D = Wednesday 27 April 2022, the
 week after Easter.
 
     rows, expected = build()

@@ -29,3 +29,24 @@ def test_demo_raises_alerts_and_cleans_up(build):
     workdir = re.search(r"everything lives in (\S+) ", p.stdout).group(1)
     assert not pathlib.Path(workdir).exists()
     assert "removed" in p.stdout.splitlines()[-1]
+
+
+def test_demo_keep_leaves_the_cluster_running_and_says_how_to_stop_it(build):
+    import psycopg2
+    p = subprocess.run(["/usr/bin/python3", str(REPO / "scripts" / "demo.py"),
+                        "--build", str(build), "--duration", "1", "--interval", "1", "--keep"],
+                       capture_output=True, text=True, timeout=240)
+    assert p.returncode == 0, p.stdout + p.stderr
+    conninfo = re.search(r'^  the database   psql "([^"]+)"$', p.stdout, re.M).group(1)
+    stop = re.search(r"^  stop it all    (.+)$", p.stdout, re.M).group(1)
+    workdir = re.search(r"^  work folder    (\S+) ", p.stdout, re.M).group(1)
+    try:
+        assert (pathlib.Path(workdir) / "mashwatch.conf").is_file()
+        conn = psycopg2.connect(conninfo)
+        with conn, conn.cursor() as cur:
+            cur.execute("select count(*) from mashwatch.alerts")
+            assert cur.fetchone()[0] > 0
+        conn.close()
+    finally:
+        subprocess.run(stop, shell=True, capture_output=True, timeout=60)
+    assert not pathlib.Path(workdir).exists()

@@ -29,6 +29,8 @@ FILES = [
     ("usr/share/mashwatch/mashwatch.conf.example", 0o644),
     ("usr/share/mashwatch/sql/cms.sql", 0o644),
     ("usr/share/mashwatch/sql/mash.sql", 0o644),
+    ("usr/share/mashwatch/sql/ssd.sql", 0o644),
+    ("usr/share/mashwatch/sql/ssd.md", 0o644),
     ("usr/share/man/man5/mashwatch.conf.5", 0o644),
     ("usr/share/man/man8/mashwatchd.8", 0o644),
     ("usr/share/man/man8/mashwatchctl.8", 0o644),
@@ -73,6 +75,23 @@ def test_install_keeps_an_existing_config(build, tmp_path):
     assert p.returncode == 0, p.stderr
     assert conf.read_text() == "# mine\n"
     assert (tmp_path / "usr/local/sbin/mashwatchd").is_file()
+
+
+def test_config_readable_by_the_service_group(build, tmp_path):
+    """root:GROUP 0640, so the service user reads it and others cannot.
+    (The real install creates the mashwatch group; here an existing group
+    stands in for it, so the test changes nothing outside tmp_path.)"""
+    import grp
+    if os.getuid() != 0:
+        pytest.skip("only root can give a file to another group")
+    group = "daemon"
+    p = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "BUILD=%s" % build,
+                        "DESTDIR=%s" % tmp_path, "CONFGROUP=%s" % group, "install"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    st = (tmp_path / "etc/mashwatch/mashwatch.conf").stat()
+    assert (st.st_uid, st.st_gid) == (0, grp.getgrnam(group).gr_gid)
+    assert st.st_mode & 0o777 == 0o640
 
 
 PAGES = ["usr/share/man/man5/mashwatch.conf.5", "usr/share/man/man8/mashwatchd.8",

@@ -1,5 +1,5 @@
 """systemd/mashwatch.service: a Type=notify unit that systemd-analyze
-security rates 2.0 or lower (DESIGN.md section 8)."""
+security rates 2.0 or lower (README.md, Operations)."""
 import pathlib
 import re
 import shutil

@@ -14,7 +14,7 @@ from psycopg2 import sql
 
 from pgcluster import CMS_SQL, MASH_SQL
 
-# Thursday before Easter 2022, the example of DESIGN.md section 4.
+# Thursday before Easter 2022, the example of doc/contract.md.
 T0 = datetime(2022, 4, 14, 10, 0, tzinfo=timezone.utc)
 
 

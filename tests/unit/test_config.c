@@ -302,7 +302,7 @@ static const struct mistake {
 	  "2: unknown setting 'frobnicate'" },
 	{ "unknown in entry",
 	  "clocks = (\n { name = \"a\"; limit = \"1 day\";\n lmit = 3; }\n);\n",
-	  "3: unknown setting 'clocks[0].lmit'; did you mean 'limit'?" },
+	  "3: unknown setting 'clocks[a].lmit'; did you mean 'limit'?" },
 	{ "group expected", "source = 5;\n",
 	  "1: 'source' must be a group: source = { ... };" },
 	{ "string for int", "source: { poll_interval = \"30\"; };\n",
@@ -321,14 +321,17 @@ static const struct mistake {
 	  "1: 'state.conninfo' must not be empty" },
 	{ "bad timescale",
 	  "clocks = ( { name = \"a\";\nlimit = \"2 weeks\"; } );\n",
-	  "2: 'clocks[0].limit': \"2 weeks\" is not a timescale; write "
+	  "2: 'clocks[a].limit': \"2 weeks\" is not a timescale; write "
 	  "\"N hours\", \"N days\" or \"N working days\"" },
 	{ "months in a limit",
 	  "clocks = ( { name = \"a\"; limit = \"3 months\"; } );\n",
-	  "1: 'clocks[0].limit': \"3 months\": months are not allowed here; "
+	  "1: 'clocks[a].limit': \"3 months\": months are not allowed here; "
 	  "write \"N hours\", \"N days\" or \"N working days\"" },
 	{ "limit required", "clocks = ( { name = \"a\"; } );\n",
-	  "1: 'clocks[0].limit' is required" },
+	  "1: 'clocks[a].limit' is required" },
+	{ "entry without a name is named by its index",
+	  "clocks = ( { limit = \"1 day\"; } );\n",
+	  "1: 'clocks[0].name' is required" },
 	{ "duplicate clock",
 	  "clocks = (\n { name = \"a\"; limit = \"1 day\"; },\n"
 	  " { name = \"a\"; limit = \"2 days\"; }\n);\n",
@@ -336,32 +339,32 @@ static const struct mistake {
 	{ "malformed priority limit",
 	  "clocks = ( { name = \"a\"; limit = \"1 day\";\n"
 	  " limits = {\n  urgent = \"24 hrs\"; }; } );\n",
-	  "3: 'clocks[0].limits.urgent': \"24 hrs\" is not a timescale; write "
+	  "3: 'clocks[a].limits.urgent': \"24 hrs\" is not a timescale; write "
 	  "\"N hours\", \"N days\" or \"N working days\"" },
 	{ "priority limit not a string",
 	  "clocks = ( { name = \"a\"; limit = \"1 day\";\n"
 	  " limits = { urgent = 24; }; } );\n",
-	  "2: 'clocks[0].limits.urgent' must be a timescale in double quotes, "
+	  "2: 'clocks[a].limits.urgent' must be a timescale in double quotes, "
 	  "e.g. \"24 hours\"" },
 	{ "alert_on",
 	  "clocks = ( { name = \"a\"; limit = \"1 day\";\n"
 	  " alert_on = \"never\"; } );\n",
-	  "2: 'clocks[0].alert_on': \"never\" is not allowed; write \"open\" "
+	  "2: 'clocks[a].alert_on': \"never\" is not allowed; write \"open\" "
 	  "or \"late_stop\"" },
 	{ "late_stop with warning",
 	  "clocks = ( { name = \"a\"; limit = \"1 day\"; alert_on = "
 	  "\"late_stop\";\n warn_before = \"1 day\"; } );\n",
-	  "1: 'clocks[0]': warn_before and escalate_after do nothing with "
+	  "1: 'clocks[a]': warn_before and escalate_after do nothing with "
 	  "alert_on = \"late_stop\"; remove them" },
 	{ "clocks not a list", "clocks = { name = \"a\"; };\n",
 	  "1: 'clocks' must be a list of groups: clocks = ( { name = ...; }, "
 	  "{ ... } );" },
 	{ "repeat min", "repeats = ( { name = \"r\"; kind = \"contact\";\n"
 	  " min = 1; window = \"3 months\"; } );\n",
-	  "2: 'repeats[0].min' must be between 2 and 1000, not 1" },
+	  "2: 'repeats[r].min' must be between 2 and 1000, not 1" },
 	{ "repeat kind", "repeats = ( { name = \"r\"; window = \"3 months\"; "
 	  "} );\n",
-	  "1: 'repeats[0].kind' is required" },
+	  "1: 'repeats[r].kind' is required" },
 	{ "duplicate check",
 	  "checks = ( { name = \"c\"; },\n { name = \"c\"; } );\n",
 	  "2: duplicate name 'c' in 'checks' (first at line 1)" },

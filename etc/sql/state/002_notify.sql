@@ -1,5 +1,5 @@
 -- mashwatch state, migration 2: what the notifier sent, to whom, with
--- which alerts, and every attempt to deliver it (DESIGN.md section 5).
+-- which alerts, and every attempt to deliver it (mashwatchd(8), NOTIFICATIONS).
 -- An email row is created in the same transaction that claims its outbox
 -- rows, and holds the whole message, so a retry sends the same bytes.
 

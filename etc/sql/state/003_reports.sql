@@ -1,6 +1,6 @@
 -- mashwatch state, migration 3: the nightly reports, one row per report
 -- date, so that a day's report is sent once whatever restarts or leader
--- changes happen (DESIGN.md section 6).
+-- changes happen (mashwatch-report(5)).
 --
 -- Claim, then send: a sender first inserts the row (the primary key lets
 -- exactly one in) or takes over a claim left unsent for longer than the

@@ -1,0 +1,54 @@
+/*
+ * mashwatchctl's commands: one table gives the dispatch, `--help`,
+ * `help COMMAND` and `COMMAND --help`, so they cannot disagree.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "ctl.h"
+
+const struct ctl_command ctl_commands[] = {
+	{ "migrate", ctl_migrate, "migrate",
+	  "create or upgrade the state schema" },
+	{ "status", ctl_status, "status",
+	  "daemons, last poll, open and overdue per clock, outbox, last report" },
+	{ "check-source", ctl_check_source, "check-source [--format text|json]",
+	  "does the source database meet the contract?" },
+	{ "due", ctl_due, "due --clock C [--priority P] --from TIME",
+	  "when is a clock started at TIME due?" },
+	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]",
+	  "acknowledge an alert: no more reminders for it" },
+	{ "history", ctl_history, "history --child ID",
+	  "every alert, acknowledgement and email about a child" },
+	{ "test-email", ctl_test_email,
+	  "test-email default|data_quality|report|team:ID|escalation:ID",
+	  "send a test message to a route now" },
+	{ "report", ctl_report,
+	  "report [--date D] [--format text|html|csv|json] [--send]",
+	  "the nightly report for any past date" },
+	{ "help", NULL, "help [COMMAND]", "this text, or one command's" },
+};
+
+const size_t ctl_ncommands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
+
+const struct ctl_command *
+ctl_command_find(const char *name)
+{
+	for (size_t i = 0; i < ctl_ncommands; i++)
+		if (strcmp(name, ctl_commands[i].name) == 0)
+			return &ctl_commands[i];
+	return NULL;
+}
+
+int
+ctl_usage(const char *name, int rc)
+{
+	const struct ctl_command *c = ctl_command_find(name);
+	FILE *fp = rc == EX_OK ? stdout : stderr;
+
+	if (c != NULL)
+		fprintf(fp, "usage: mashwatchctl [-c FILE] %s\n  %s\n",
+		    c->usage, c->what);
+	return rc;
+}
