@@ -522,8 +522,10 @@ report_text(const struct check *c, FILE *fp)
 		fprintf(fp, "\n");
 	}
 	if (json_array_size(c->unknown) > 0) {
-		fprintf(fp, "\nnames the config does not know (those rows are "
-		    "data-quality findings, not timed):\n");
+		fprintf(fp, "\nnames the config does not know (a row of an "
+		    "unknown clock is not timed; one of an unknown priority is "
+		    "timed on its clock's default limit; both are data-quality "
+		    "findings):\n");
 		json_array_foreach(c->unknown, i, v)
 			fprintf(fp, "  %s\n", json_string_value(v));
 	}

@@ -77,10 +77,12 @@ def test_unknown_clock_and_priority_and_invalid_rows(build, tmp_path, db):
     assert any("unknown priority" in u and "medium" in u for u in j["unknown_names"]), j
     bad = {(i["source"], i["reason"]): i["rows"] for i in j["invalid"]}
     assert bad[("mash.clocks", "stopped before it started")] == 1, bad
-    assert bad[("mash.clocks", "unknown priority 'medium'")] == 1, bad
+    # Still timed (on the clock's default limit), and reported.
+    assert bad[("mash.clocks", "priority 'medium' is not configured for da_screening; "
+                "timed on the default limit of 3 working days")] == 1, bad
     p = check(build, config)
     assert "invalid rows, by reason:" in p.stdout
-    assert "unknown priority 'medium'" in p.stdout
+    assert "priority 'medium' is not configured for da_screening" in p.stdout
 
 
 BROKEN = [
