@@ -25,7 +25,8 @@ static const struct {
 	{ "test-email", ctl_test_email,
 	  "test-email default|data_quality|report|team:ID|escalation:ID" },
 	{ "report", ctl_report,
-	    "report [--date D] [--format text|html|csv|json] [--send]" },
+	    "report [--date D | --week D | --month YYYY-MM] "
+	    "[--format text|html|csv|json] [--table NAME] [--send]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
