@@ -21,10 +21,35 @@
 #define TOP	14
 #define BOTTOM	30
 
+/* A clock is charted when something stopped in one of the weeks. */
+static bool
+charted(const struct report *r, size_t c)
+{
+	for (size_t k = 0; k < r->ntrend; k++)
+		if (r->trend[k]->clocks[c].span.stopped > 0)
+			return true;
+	return false;
+}
+
+size_t
+report_chart_clock(const struct report *r, size_t i)
+{
+	for (size_t c = 0; c < r->nclocks; c++)
+		if (charted(r, c) && i-- == 0)
+			return c;
+	return r->nclocks;
+}
+
 size_t
 report_chart_count(const struct report *r)
 {
-	return r->ntrend ? r->nclocks + 1 : 0;
+	size_t n = 0;
+
+	if (r->ntrend == 0)
+		return 0;
+	for (size_t c = 0; c < r->nclocks; c++)
+		n += charted(r, c);
+	return n + 1;
 }
 
 const char *
@@ -37,6 +62,7 @@ report_chart_cid(size_t i, char *buf, size_t len)
 const char *
 report_chart_title(const struct report *r, size_t i, char *buf, size_t len)
 {
+	i = report_chart_clock(r, i);
 	if (i < r->nclocks)
 		snprintf(buf, len, "%s: share done within the limit, by week",
 		    r->clocks[i].conf->label ? r->clocks[i].conf->label :
@@ -46,7 +72,7 @@ report_chart_title(const struct report *r, size_t i, char *buf, size_t len)
 	return buf;
 }
 
-/* Chart i's values (NaN: nothing to show that week) and its top. */
+/* Clock c's values (NaN: nothing to show that week) and the top. */
 static double
 series(const struct report *r, size_t i, double *v)
 {
@@ -114,7 +140,7 @@ report_chart_png(const struct report *r, size_t i, unsigned char **png,
     size_t *len)
 {
 	double v[REPORT_TREND_WEEKS], top;
-	bool share = i < r->nclocks, pen = false;
+	bool share, pen = false;
 	cairo_surface_t *s;
 	cairo_t *cr;
 	char buf[32];
@@ -125,6 +151,8 @@ report_chart_png(const struct report *r, size_t i, unsigned char **png,
 
 	if (i >= report_chart_count(r))
 		return -1;
+	i = report_chart_clock(r, i);
+	share = i < r->nclocks;
 	top = series(r, i, v);
 	s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
 	cr = cairo_create(s);
@@ -201,16 +229,19 @@ int
 report_chart_svg(const struct report *r, size_t i, FILE *fp)
 {
 	double v[REPORT_TREND_WEEKS], top;
-	bool share = i < r->nclocks, pen = false;
-	char buf[160];
+	bool share, pen = false;
+	char buf[160], title[160];
 
 	if (i >= report_chart_count(r))
 		return -1;
+	report_chart_title(r, i, title, sizeof(title));
+	i = report_chart_clock(r, i);
+	share = i < r->nclocks;
 	top = series(r, i, v);
 	/* Inline in HTML5: no xmlns needed (and no URL in the page). */
 	fprintf(fp, "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
 	    "aria-label=\"", W, H);
-	report_html_escape(fp, report_chart_title(r, i, buf, sizeof(buf)));
+	report_html_escape(fp, title);
 	fprintf(fp, "\" style=\"max-width:%dpx;font-family:sans-serif;"
 	    "font-size:10px\"><rect width=\"%d\" height=\"%d\" "
 	    "fill=\"#ffffff\"/>", W, W, H);

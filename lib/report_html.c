@@ -565,7 +565,7 @@ h_pack(FILE *fp, const struct report *r)
 	h_table_close(fp);
 }
 
-/* Chart i's numbers, one row per week. */
+/* Chart i's numbers, one row per week (i is the clock, nclocks: contacts). */
 static void
 h_chart_numbers(FILE *fp, const struct report *r, size_t i)
 {
@@ -617,7 +617,7 @@ h_trends(FILE *fp, const struct report *r, bool mail)
 		} else
 			report_chart_svg(r, i, fp);
 		fputs("</td><td valign=\"top\" width=\"25%\">", fp);
-		h_chart_numbers(fp, r, i);
+		h_chart_numbers(fp, r, report_chart_clock(r, i));
 		fputs("</td></tr></table></td></tr>\n", fp);
 	}
 }

@@ -283,12 +283,18 @@ extern const char *const report_table_names[RT_COUNT];
 int report_write_table(const struct report *r, enum report_table t, FILE *fp);
 
 /*
- * Trend charts: chart i of report_chart_count(r) (one per clock's share
- * within limit, then contacts a week) as SVG text for the archive, or as
+ * Trend charts: chart i of report_chart_count(r) (a clock's share within
+ * limit, then contacts a week) as SVG text for the archive, or as
  * PNG bytes for an email (*png malloc'ed, the caller frees; -1 on error).
  * The HTML for mail refers to chart i as cid:report_chart_cid(i).
  */
 size_t report_chart_count(const struct report *r);
+/*
+ * Chart i's clock index (charts are drawn for the clocks that stopped
+ * something in the 13 weeks, in configuration order), or nclocks for the
+ * last chart, contacts a week.
+ */
+size_t report_chart_clock(const struct report *r, size_t i);
 int report_chart_svg(const struct report *r, size_t i, FILE *fp);
 int report_chart_png(const struct report *r, size_t i, unsigned char **png,
     size_t *len);
