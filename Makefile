@@ -16,7 +16,7 @@ UNITDIR  ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 BUILD    ?= build
-PKGS     := libpq libevent libconfig libcurl jansson cairo
+PKGS     := libpq libevent libconfig libcurl jansson cairo fontconfig
 TESTPKGS := cmocka
 PYTHON   ?= /usr/bin/python3
 

@@ -468,5 +468,6 @@ out:
 	files_clear(&f);
 	free(msg);
 	report_free(r);
+	report_chart_done();
 	return rc;
 }

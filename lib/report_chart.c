@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include "mashwatch/report.h"
 #include "mashwatch/xmalloc.h"
@@ -17,7 +18,7 @@
 #define W	560
 #define H	180
 #define LEFT	44
-#define RIGHT	12
+#define RIGHT	28
 #define TOP	14
 #define BOTTOM	30
 
@@ -277,4 +278,12 @@ report_chart_svg(const struct report *r, size_t i, FILE *fp)
 			    "fill=\"#00549e\"/>", x_of(r, k), y_of(v[k], top));
 	fputs("</svg>", fp);
 	return ferror(fp) ? -1 : 0;
+}
+
+void
+report_chart_done(void)
+{
+	/* cairo's font caches first: they hold fontconfig's patterns. */
+	cairo_debug_reset_static_data();
+	FcFini();
 }

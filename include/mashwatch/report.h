@@ -300,6 +300,12 @@ int report_chart_png(const struct report *r, size_t i, unsigned char **png,
     size_t *len);
 const char *report_chart_title(const struct report *r, size_t i, char *buf,
     size_t len);
+/*
+ * Free the font caches cairo and fontconfig keep for the life of the
+ * process (so that the sanitizers and valgrind see none); once, at exit,
+ * after the last chart.
+ */
+void report_chart_done(void);
 /* "chart-I@mashwatch" into buf. */
 const char *report_chart_cid(size_t i, char *buf, size_t len);
 /* The HTML with charts as <img src="cid:..."> instead of inline SVG. */
