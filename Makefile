@@ -19,7 +19,7 @@ SYSUSERSDIR ?= /usr/lib/sysusers.d
 CONFGROUP ?= mashwatch
 
 BUILD    ?= build
-PKGS     := libpq libevent libconfig libcurl jansson
+PKGS     := libpq libevent libconfig libcurl jansson cairo fontconfig
 TESTPKGS := cmocka
 PYTHON   ?= /usr/bin/python3
 

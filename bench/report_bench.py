@@ -3,7 +3,9 @@
 their decision, DA screening and police-lag clocks), 20,000 referrals a year
 and 4,000 strategy discussions, through the reference schema and the mash
 views.  Prints the run time of `mashwatchctl report --format json` (target:
-under 5 s) and its peak memory (the child's maximum RSS)."""
+under 5 s) and its peak memory (the child's maximum RSS): the report with its
+13 weekly trend points and teams (issue 18), then the weekly and the monthly
+pack (each also with a previous period and a year earlier)."""
 
 import datetime as dt
 import os
@@ -82,19 +84,26 @@ report: { archive = "%s"; comparators = { england = 0.24; }; };""" % (tmp / "arc
         wrap = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
                 "sys.stderr.write('maxrss_kb=%d\\n' % "
                 "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)")
-        cmd = [sys.executable, "-c", wrap, str(BUILD / "mashwatchctl"), "-c", str(config), "report", "--date",
-               D.isoformat(), "--format", "json"]
-        t = time.time()
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        elapsed = time.time() - t
-        if p.returncode != 0:
-            print(p.stderr)
-            return 1
-        log = p.stderr.strip().splitlines()
-        peak = int(log.pop().split("=")[1])
-        print("\n".join(log))
-        print("report run time: %.2f s (target < 5 s)" % elapsed)
-        print("report peak memory: %.1f MB (maximum RSS of mashwatchctl)" % (peak / 1024))
+        runs = (("report", ["--date", D.isoformat()]),
+                ("weekly pack", ["--week", "2022-04-20"]),
+                ("monthly pack", ["--month", "2022-03"]))
+        for what, args in runs:
+            cmd = [sys.executable, "-c", wrap, str(BUILD / "mashwatchctl"), "-c", str(config),
+                   "report", "--format", "json"] + args
+            t = time.time()
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            elapsed = time.time() - t
+            if p.returncode != 0:
+                print(p.stderr)
+                return 1
+            log = p.stderr.strip().splitlines()
+            peak = int(log.pop().split("=")[1])
+            if what == "report":
+                print("\n".join(log))
+                points = len(__import__("json").loads(p.stdout)["trends"])
+                print("trend points: %d" % points)
+            print("%s run time: %.2f s (target < 5 s)" % (what, elapsed))
+            print("%s peak memory: %.1f MB (maximum RSS of mashwatchctl)" % (what, peak / 1024))
         return 0
     finally:
         pg.cleanup()

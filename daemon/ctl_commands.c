@@ -25,8 +25,10 @@ const struct ctl_command ctl_commands[] = {
 	  "test-email default|data_quality|report|team:ID|escalation:ID",
 	  "send a test message to a route now" },
 	{ "report", ctl_report,
-	  "report [--date D] [--format text|html|csv|json] [--send]",
-	  "the nightly report for any past date" },
+	  "report [--date D | --week D | --month YYYY-MM] "
+	  "[--format text|html|csv|json] [--table NAME] [--send]",
+	  "the nightly report, or a weekly or monthly pack, for any past "
+	  "period" },
 	{ "help", NULL, "help [COMMAND]", "this text, or one command's" },
 };
 

@@ -85,12 +85,19 @@ report_row(void *arg, const struct source_row *row, bool ok)
 	}
 	case SOURCE_CASELOADS:
 		if (row->u.caseload.open_cases >= 0)
-			report_add_caseload(r,
+			report_add_worker(r, row->u.caseload.worker_id,
+			    row->u.caseload.team_id,
 			    (int)row->u.caseload.open_cases);
 		return 0;
 	default:
 		return 0;
 	}
+}
+
+static void
+report_team(void *arg, const char *team_id, const char *name)
+{
+	report_add_team(arg, team_id, name);
 }
 
 /* Read the mash views into r through the source reader. */
@@ -101,8 +108,9 @@ read_source(const struct ctl *ctl, struct report *r)
 	    SOURCE_EVENTS, SOURCE_CHECKS, SOURCE_CASELOADS, SOURCE_NVIEWS };
 	struct report_read rr = { ctl->cfg, r };
 	struct source_bounds b = {
-		/* Clocks matter only from the start of the earliest period. */
-		.clocks_since = r->bounds[RP_PREV_28][0],
+		/* Clocks matter only from the earliest period of any trend
+		 * point. */
+		.clocks_since = report_clock_since(r),
 		.events_since = r->since,
 		.checks_since = r->since,
 		.end = r->end,
@@ -120,6 +128,8 @@ read_source(const struct ctl *ctl, struct report *r)
 	if (source_read(conn, s, &b, SOURCE_WINDOW, views, report_row, &rr,
 	    &rows) < 0)
 		goto out;
+	if (source_read_teams(conn, s, report_team, r) < 0)
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "report: read %" PRIu64 " rows of the source in "
 	    "%.2f s\n", rows, (double)(t1.tv_sec - t0.tv_sec) +
@@ -131,19 +141,26 @@ out:
 	return ret;
 }
 
-/* Alerts on D, and escalations still open at its end. */
+/*
+ * Alerts on D, and escalations still open at its end; raised and
+ * escalated over the span.
+ */
 static int
 read_alerts(PGconn *conn, struct report *r)
 {
-	char from[32], to[32];
-	const char *params[2] = { from, to };
+	char from[32], to[32], span[32];
+	const char *params[3] = { from, to, span };
 	PGresult *res;
 	int ret = -1;
 
 	snprintf(from, sizeof(from), "%" PRId64, r->bounds[RP_DAY][0]);
 	snprintf(to, sizeof(to), "%" PRId64, r->end);
+	snprintf(span, sizeof(span), "%" PRId64, r->span_from);
 	res = PQexecParams(conn, "WITH p AS (SELECT to_timestamp($1) AS f, "
-	    "to_timestamp($2) AS t) SELECT "
+	    "to_timestamp($2) AS t, to_timestamp($3) AS s) SELECT "
+	    "count(*) FILTER (WHERE fired_at >= s AND fired_at < t), "
+	    "count(*) FILTER (WHERE level = 'escalated' AND fired_at >= s "
+	    "AND fired_at < t), "
 	    "count(*) FILTER (WHERE fired_at >= f AND fired_at < t), "
 	    "count(*) FILTER (WHERE resolved_at >= f AND resolved_at < t), "
 	    "count(*) FILTER (WHERE level = 'escalated' AND fired_at >= f "
@@ -151,17 +168,19 @@ read_alerts(PGconn *conn, struct report *r)
 	    "count(*) FILTER (WHERE acked_at >= f AND acked_at < t), "
 	    "count(*) FILTER (WHERE level = 'escalated' AND fired_at < t AND "
 	    "(resolved_at IS NULL OR resolved_at >= t)) "
-	    "FROM mashwatch.alerts, p", 2, NULL, params, NULL, NULL, 0);
+	    "FROM mashwatch.alerts, p", 3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(stderr, "mashwatchctl: report: mashwatch.alerts: %s\n",
 		    pg_primary_message(res));
 		goto out;
 	}
-	r->alerts.raised = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-	r->alerts.resolved = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
-	r->alerts.escalated = strtoull(PQgetvalue(res, 0, 2), NULL, 10);
-	r->alerts.acknowledged = strtoull(PQgetvalue(res, 0, 3), NULL, 10);
-	r->alerts.escalations_open = strtoull(PQgetvalue(res, 0, 4), NULL, 10);
+	r->alerts.raised_span = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	r->alerts.escalated_span = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+	r->alerts.raised = strtoull(PQgetvalue(res, 0, 2), NULL, 10);
+	r->alerts.resolved = strtoull(PQgetvalue(res, 0, 3), NULL, 10);
+	r->alerts.escalated = strtoull(PQgetvalue(res, 0, 4), NULL, 10);
+	r->alerts.acknowledged = strtoull(PQgetvalue(res, 0, 5), NULL, 10);
+	r->alerts.escalations_open = strtoull(PQgetvalue(res, 0, 6), NULL, 10);
 	ret = 0;
 out:
 	PQclear(res);
@@ -171,6 +190,8 @@ out:
 int
 report_write(const struct report *r, int format, FILE *fp)
 {
+	if (format >= FMT_TABLE)
+		return report_write_table(r, format - FMT_TABLE, fp);
 	switch (format) {
 	case FMT_HTML:
 		return report_write_html(r, fp);
@@ -183,17 +204,41 @@ report_write(const struct report *r, int format, FILE *fp)
 	}
 }
 
+/* Every part reads the alert store for its own dates. */
+static int
+read_all_alerts(PGconn *state, struct report *r)
+{
+	struct report *parts[REPORT_PARTS_MAX];
+	size_t n = report_parts(r, parts, REPORT_PARTS_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		if (read_alerts(state, parts[i]) < 0)
+			return -1;
+	return 0;
+}
+
 struct report *
 report_generate(const struct ctl *ctl, PGconn *state, struct cal_date d)
+{
+	return report_generate_period(ctl, state, RK_DAY, d, d);
+}
+
+struct report *
+report_generate_period(const struct ctl *ctl, PGconn *state,
+    enum report_kind kind, struct cal_date first, struct cal_date d)
 {
 	struct report *r;
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = report_new(ctl->cfg, ctl->cal, d, (int64_t)time(NULL));
+	if (kind == RK_DAY)
+		r = report_new(ctl->cfg, ctl->cal, d, (int64_t)time(NULL));
+	else
+		r = report_new_pack(ctl->cfg, ctl->cal, kind, first, d,
+		    (int64_t)time(NULL));
 	fprintf(stderr, "report: %04d-%02d-%02d: reading the source\n", d.year,
 	    d.month, d.day);
-	if (read_source(ctl, r) < 0 || read_alerts(state, r) < 0) {
+	if (read_source(ctl, r) < 0 || read_all_alerts(state, r) < 0) {
 		report_free(r);
 		return NULL;
 	}
@@ -208,8 +253,24 @@ report_generate(const struct ctl *ctl, PGconn *state, struct cal_date d)
 static void
 usage_report(void)
 {
-	fprintf(stderr, "usage: mashwatchctl [-c FILE] report [--date D] "
-	    "[--format text|html|csv|json] [--send]\n");
+	fprintf(stderr, "usage: mashwatchctl [-c FILE] report [--date D | "
+	    "--week D | --month YYYY-MM]\n"
+	    "           [--format text|html|csv|json] [--table NAME] "
+	    "[--send]\n"
+	    "       tables: clocks teams trends repeats caseloads "
+	    "data_quality\n");
+}
+
+/* "YYYY-MM" exactly, as the first of that month. */
+static int
+month_parse(const char *s, struct cal_date *d)
+{
+	char buf[16];
+
+	if (strlen(s) != 7)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s-01", s);
+	return cal_date_parse(buf, d);
 }
 
 int
@@ -219,12 +280,16 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		{ "date", required_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "send", no_argument, NULL, 'S' },
+		{ "week", required_argument, NULL, 'W' },
+		{ "month", required_argument, NULL, 'M' },
+		{ "table", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cal_date d, today;
+	struct cal_date d, today, first;
 	struct report *r = NULL;
 	PGconn *state = NULL;
-	int ch, format = FMT_TEXT, rc = EX_USAGE;
+	int ch, format = FMT_TEXT, rc = EX_USAGE, table = -1, nperiod = 0;
+	enum report_kind kind = RK_DAY;
 	bool send = false, have_date = false;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -249,22 +314,62 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		case 'S':
 			send = true;
 			break;
+		case 'W':
+			if (cal_date_parse(optarg, &d) < 0) {
+				fprintf(stderr, "mashwatchctl: --week '%s' is "
+				    "not a date (YYYY-MM-DD)\n", optarg);
+				goto out;
+			}
+			/* The Monday to Sunday week that holds the date. */
+			first = cal_date_add_days(d,
+			    -((cal_date_weekday(d) + 6) % 7));
+			d = cal_date_add_days(first, 6);
+			kind = RK_WEEK;
+			nperiod++;
+			break;
+		case 'M':
+			if (month_parse(optarg, &first) < 0) {
+				fprintf(stderr, "mashwatchctl: --month '%s' is "
+				    "not a month (YYYY-MM)\n", optarg);
+				goto out;
+			}
+			d = cal_date_add_days(cal_date_add_months(first, 1), -1);
+			kind = RK_MONTH;
+			nperiod++;
+			break;
+		case 'T':
+			for (table = 0; table < RT_COUNT; table++)
+				if (strcmp(optarg,
+				    report_table_names[table]) == 0)
+					break;
+			if (table == RT_COUNT) {
+				fprintf(stderr, "mashwatchctl: --table '%s' is "
+				    "not a table\n", optarg);
+				usage_report();
+				goto out;
+			}
+			break;
 		default:
 			usage_report();
 			goto out;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || nperiod + have_date > 1) {
 		usage_report();
 		goto out;
 	}
+	if (table >= 0)
+		format = FMT_TABLE + table;
 	today = calendar_date_of(ctl->cal, (int64_t)time(NULL));
-	if (!have_date)
+	if (!have_date && kind == RK_DAY)
 		d = cal_date_add_days(today, -1);
+	if (kind == RK_DAY)
+		first = d;
 	if (cal_date_cmp(d, today) >= 0) {
-		fprintf(stderr, "mashwatchctl: --date must be a past date; "
-		    "today is %04d-%02d-%02d\n", today.year, today.month,
-		    today.day);
+		fprintf(stderr, "mashwatchctl: the %s must have ended before "
+		    "today (%04d-%02d-%02d)\n", kind == RK_DAY ? "date" :
+		    kind == RK_WEEK ? "week" : "month", today.year,
+		    today.month, today.day);
 		goto out;
 	}
 	setup_warn_coverage(ctl->cal, calendar_start_of(ctl->cal, d));
@@ -272,10 +377,10 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
 		goto out;
 	if (send) {
-		rc = report_send(ctl, state, d);
+		rc = report_send(ctl, state, kind, first, d);
 		goto out;
 	}
-	if ((r = report_generate(ctl, state, d)) == NULL)
+	if ((r = report_generate_period(ctl, state, kind, first, d)) == NULL)
 		goto out;
 	rc = report_write(r, format, stdout) < 0 || fflush(stdout) != 0 ?
 	    EX_IOERR : EX_OK;

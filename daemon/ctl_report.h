@@ -9,12 +9,18 @@
 #include "mashwatch/report.h"
 #include "ctl.h"
 
-/* Formats of --format, in the order of their names. */
-enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON };
+/*
+ * Formats of --format, in the order of their names; FMT_TABLE + t is the
+ * tidy CSV of table t (--table).
+ */
+enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON, FMT_TABLE };
 
 /* Read the source views and the alert store; NULL (reason printed) on error. */
 struct report *report_generate(const struct ctl *ctl, PGconn *state,
     struct cal_date d);
+/* The same for a pack on [first, d] (kind RK_WEEK or RK_MONTH). */
+struct report *report_generate_period(const struct ctl *ctl, PGconn *state,
+    enum report_kind kind, struct cal_date first, struct cal_date d);
 int report_write(const struct report *r, int format, FILE *fp);
 
 /*
@@ -23,6 +29,7 @@ int report_write(const struct report *r, int format, FILE *fp);
  * EX_OK also when the date was already sent; EX_TEMPFAIL when another
  * sender holds a live claim.
  */
-int report_send(const struct ctl *ctl, PGconn *state, struct cal_date d);
+int report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
+    struct cal_date first, struct cal_date d);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * The reporter runs the report in a child process, `mashwatchctl report
- * --send --date D`, watched from the loop with a timer and waitpid(WNOHANG).
+ * --send --date D` (and the packs, `--week D`, `--month YYYY-MM`), watched from the loop with a timer and waitpid(WNOHANG).
  * Why a child rather than async queries on the loop: the report reads a
  * few hundred thousand rows and the mail transport may wait on a relay;
  * in a child none of that can stall the loop or the lease, the claim-then-
@@ -43,10 +43,16 @@ struct reporter {
 	bool			(*is_leader)(void *);
 	void			*arg;
 	pid_t			 child;
-	struct cal_date		 running;	/* the date the child is sending */
-	struct cal_date		 done;		/* last date sent (or found sent) */
+	int			 kind;		/* what the child is sending */
+	struct cal_date		 running;	/* its date (first date of a pack) */
+	struct cal_date		 done[3];	/* per kind: last sent (or found sent) */
 	time_t			 retry_at;
 };
+
+/* What the reporter sends: the daily report, the weekly and monthly packs. */
+enum { SEND_DAY, SEND_WEEK, SEND_MONTH };
+static const char *const send_names[3] = { "report", "weekly pack",
+	"monthly pack" };
 
 /* mashwatchctl beside mashwatchd, else in ../bin (sbin installs), else PATH. */
 static char *
@@ -70,6 +76,48 @@ ctl_find(void)
 		}
 	}
 	return xstrdup("mashwatchctl");
+}
+
+/*
+ * The latest day on which something is due: today once report.at has
+ * passed, else yesterday.
+ */
+static struct cal_date
+due_day(const struct reporter *r, time_t now)
+{
+	struct cal_date today = calendar_date_of(r->cal, now);
+	int64_t midnight = calendar_start_of(r->cal, today);
+
+	if ((now - midnight) / 60 >= r->cfg->report.at)
+		return today;
+	return cal_date_add_days(today, -1);
+}
+
+/*
+ * The Monday of the week whose pack is due: the Monday to Sunday week
+ * before the latest report.weekly day on or before due_day.
+ */
+static struct cal_date
+due_week(const struct reporter *r, time_t now)
+{
+	struct cal_date t = due_day(r, now);
+
+	t = cal_date_add_days(t, -((cal_date_weekday(t) - r->cfg->report.weekly +
+	    7) % 7));
+	/* The Sunday before t, then its Monday. */
+	t = cal_date_add_days(t, cal_date_weekday(t) == 0 ? -7 :
+	    -cal_date_weekday(t));
+	return cal_date_add_days(t, -6);
+}
+
+/* The 1st of the month whose pack is due: the month before due_day's. */
+static struct cal_date
+due_month(const struct reporter *r, time_t now)
+{
+	struct cal_date t = due_day(r, now);
+
+	t.day = 1;
+	return cal_date_add_months(t, -1);
 }
 
 /*
@@ -97,43 +145,53 @@ reporter_reap(struct reporter *r)
 		return;
 	r->child = -1;
 	if (pid < 0) {
-		log_warn("report %04d-%02d-%02d: waitpid", r->running.year,
-		    r->running.month, r->running.day);
+		log_warn("%s %04d-%02d-%02d: waitpid", send_names[r->kind],
+		    r->running.year, r->running.month, r->running.day);
 		r->retry_at = time(NULL) + RETRY;
 		return;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == EX_OK) {
-		log_info("report %04d-%02d-%02d: done", r->running.year,
-		    r->running.month, r->running.day);
-		r->done = r->running;
+		log_info("%s %04d-%02d-%02d: done", send_names[r->kind],
+		    r->running.year, r->running.month, r->running.day);
+		r->done[r->kind] = r->running;
 		return;
 	}
-	log_warnx("report %04d-%02d-%02d: mashwatchctl %s %d; trying again in "
-	    "%d s", r->running.year, r->running.month, r->running.day,
+	log_warnx("%s %04d-%02d-%02d: mashwatchctl %s %d; trying again in "
+	    "%d s", send_names[r->kind], r->running.year, r->running.month,
+	    r->running.day,
 	    WIFEXITED(status) ? "exited" : "killed by signal",
 	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), RETRY);
 	r->retry_at = time(NULL) + RETRY;
 }
 
 static void
-reporter_start(struct reporter *r, struct cal_date d)
+reporter_start(struct reporter *r, int kind, struct cal_date d)
 {
 	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
-	char a4[] = "--send", a5[] = "--date";
-	char *argv[] = { a0, a1, r->config_path, a3, a4, a5, date, NULL };
+	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
+	char a5m[] = "--month";
+	char *a5s[3] = { a5, a5w, a5m };
+	char *argv[] = { a0, a1, r->config_path, a3, a4, a5s[kind], date, NULL };
 	int err;
 
-	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month, d.day);
+	if (kind == SEND_MONTH)
+		snprintf(date, sizeof(date), "%04d-%02d", d.year, d.month);
+	else
+		snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month,
+		    d.day);
 	err = posix_spawnp(&r->child, r->ctl_path, NULL, NULL, argv, environ);
 	if (err != 0) {
 		errno = err;
-		log_warn("report %s: cannot run %s", date, r->ctl_path);
+		log_warn("%s %s: cannot run %s", send_names[kind], date,
+		    r->ctl_path);
 		r->child = -1;
 		r->retry_at = time(NULL) + RETRY;
 		return;
 	}
+	r->kind = kind;
 	r->running = d;
-	log_info("report %s: sending (pid %d)", date, (int)r->child);
+	log_info("%s %s: sending (pid %d)", send_names[kind], date,
+	    (int)r->child);
 }
 
 static void
@@ -153,9 +211,20 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 	/* No one to send it to: the nightly report is switched off. */
 	if (r->cfg->routes.report.n == 0)
 		goto again;
+	/* One child at a time: the day's report, then the packs. */
 	d = due_date(r, now);
-	if (cal_date_cmp(d, r->done) != 0)
-		reporter_start(r, d);
+	if (cal_date_cmp(d, r->done[SEND_DAY]) != 0) {
+		reporter_start(r, SEND_DAY, d);
+		goto again;
+	}
+	d = due_week(r, now);
+	if (cal_date_cmp(d, r->done[SEND_WEEK]) != 0) {
+		reporter_start(r, SEND_WEEK, d);
+		goto again;
+	}
+	d = due_month(r, now);
+	if (cal_date_cmp(d, r->done[SEND_MONTH]) != 0)
+		reporter_start(r, SEND_MONTH, d);
 again:
 	/* Poll the child often; otherwise a tick is enough. */
 	if (r->child > 0)
@@ -200,8 +269,8 @@ reporter_free(struct reporter *r)
 	if (r == NULL)
 		return;
 	if (r->child > 0)
-		log_info("report %04d-%02d-%02d: left running (pid %d)",
-		    r->running.year, r->running.month, r->running.day,
+		log_info("%s %04d-%02d-%02d: left running (pid %d)",
+		    send_names[r->kind], r->running.year, r->running.month, r->running.day,
 		    (int)r->child);
 	event_free(r->tick);
 	free(r->config_path);

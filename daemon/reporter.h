@@ -2,7 +2,8 @@
  * The reporter: the nightly report on mashwatchd's schedule
  * (mashwatch-report(5)).  While this daemon is the leader, from report.at local time
  * it runs `mashwatchctl report --send` for the previous day until that
- * succeeds; a daemon that was down at report.at does it when it comes back,
+ * succeeds, then on report.weekly the weekly pack on the Monday to Sunday
+ * before and on the 1st the monthly pack on the month before; a daemon that was down at report.at does it when it comes back,
  * and mashwatch.reports makes a second run for a day already sent a no-op.
  */
 #ifndef MASHWATCH_REPORTER_H

@@ -42,6 +42,7 @@ static const char check_cols[] = "check_name, instance_id, child_id, "
 
 struct source {
 	char	*sql[SOURCE_NVIEWS][SOURCE_NSCOPES];
+	char	*teams_sql;
 };
 
 struct source *
@@ -99,6 +100,7 @@ source_new(const struct config *cfg)
 		s->sql[SOURCE_CASELOADS][k] = xasprintf("COPY (SELECT "
 		    "worker_id, team_id, open_cases FROM \"%s\".caseloads) "
 		    "TO STDOUT", sc);
+	s->teams_sql = xasprintf("SELECT team_id, name FROM \"%s\".teams", sc);
 	return s;
 }
 
@@ -110,6 +112,7 @@ source_free(struct source *s)
 	for (int v = 0; v < SOURCE_NVIEWS; v++)
 		for (int k = 0; k < SOURCE_NSCOPES; k++)
 			free(s->sql[v][k]);
+	free(s->teams_sql);
 	free(s);
 }
 
@@ -296,4 +299,28 @@ source_read(PGconn *conn, const struct source *s,
 		if (source_read_view(conn, s, *views, sc, fn, arg, rows) < 0)
 			return -1;
 	return 0;
+}
+
+int
+source_read_teams(PGconn *conn, const struct source *s,
+    void (*fn)(void *arg, const char *team_id, const char *name), void *arg)
+{
+	PGresult *res;
+	char err[128];
+	int ret = -1;
+
+	res = PQexec(conn, s->teams_sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "mashwatchctl: reading mash.teams failed: %s\n",
+		    pg_result_error(res, err, sizeof(err)));
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		if (!PQgetisnull(res, i, 0))
+			fn(arg, PQgetvalue(res, i, 0), PQgetisnull(res, i, 1) ?
+			    NULL : PQgetvalue(res, i, 1));
+	ret = 0;
+out:
+	PQclear(res);
+	return ret;
 }

@@ -143,4 +143,12 @@ int source_read(PGconn *conn, const struct source *s,
     const enum source_view *views, source_row_fn fn, void *arg,
     uint64_t *rows);
 
+/*
+ * Blocking read of mash.teams for mashwatchctl: fn(arg, team_id, name)
+ * for every team (name may be NULL).  Returns 0, or -1 with one line on
+ * stderr (SQLSTATE only).  The notifier reads the teams' addresses itself.
+ */
+int source_read_teams(PGconn *conn, const struct source *s,
+    void (*fn)(void *arg, const char *team_id, const char *name), void *arg);
+
 #endif

@@ -101,6 +101,12 @@ cal_date_add_days(struct cal_date d, int n)
 	return cal_from_days(cal_days(d) + n);
 }
 
+int
+cal_date_diff(struct cal_date a, struct cal_date b)
+{
+	return (int)(cal_days(a) - cal_days(b));
+}
+
 struct cal_date
 cal_date_add_months(struct cal_date d, int n)
 {

@@ -31,6 +31,10 @@ static const char *const transport_choices[] = {
 	"smtp", "sendmail", "directory", NULL
 };
 
+/* In cal_date_weekday order, so that the index is the weekday. */
+static const char *const weekday_choices[] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", NULL,
+};
 static const char *const alert_on_choices[] = {
 	"open", "late_stop", NULL
 };
@@ -175,10 +179,17 @@ static const struct conf_setting settings[] = {
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),
 	  .help = "Local time of the nightly report on the previous day." },
+	{ .name = "report.weekly", .type = CONF_ENUM, .def = "\"Mon\"",
+	  .reloadable = true, .choices = weekday_choices,
+	  .offset = CF(report.weekly),
+	  .help = "Day of the weekly pack on the Monday to Sunday week "
+	  "before it (\"Mon\" .. \"Sun\"); the monthly pack goes on the "
+	  "1st.  Both at report.at." },
 	{ .name = "report.archive", .type = CONF_PATH,
 	  .def = "\"/var/lib/mashwatch/reports\"", .min = 1, .reloadable = true,
 	  .offset = CF(report.archive),
-	  .help = "Folder where reports are kept as .html, .csv and .json." },
+	  .help = "Folder where reports and packs are kept as .html, .csv "
+	  "(one per table too) and .json." },
 	{ .name = "report.comparators", .type = CONF_FLOAT_MAP,
 	  .def = "{ statistical_neighbours = 0.21; england = 0.24; }",
 	  .min = 0, .max = 1, .reloadable = true,

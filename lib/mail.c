@@ -22,9 +22,10 @@
 
 struct part {
 	char	*content_type;
-	char	*filename;
+	char	*filename;	/* for an inline part: its Content-ID */
 	char	*data;
 	size_t	 len;
+	bool	 inline_;	/* shown in the HTML (multipart/related) */
 };
 
 struct mail {
@@ -352,6 +353,29 @@ mail_attach(struct mail *m, const char *content_type, const char *filename,
 	p->data = xmalloc(len ? len : 1);
 	memcpy(p->data, data, len);
 	p->len = len;
+	p->inline_ = false;
+}
+
+void
+mail_inline(struct mail *m, const char *content_type, const char *cid,
+    const void *data, size_t len)
+{
+	mail_attach(m, content_type, cid, data, len);
+	/* The id goes between angle brackets: keep them out of it. */
+	for (char *c = m->parts[m->nparts - 1].filename; *c; c++)
+		if (*c == '<' || *c == '>')
+			*c = '_';
+	m->parts[m->nparts - 1].inline_ = true;
+}
+
+static size_t
+parts_count(const struct mail *m, bool inl)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nparts; i++)
+		n += m->parts[i].inline_ == inl;
+	return n;
 }
 
 /*
@@ -439,9 +463,35 @@ sbuf_add_alternative(struct sbuf *b, const struct mail *m)
 	sbuf_printf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd);
 	sbuf_add_qp(b, m->text ? m->text : "");
-	sbuf_printf(b, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd);
-	sbuf_add_qp(b, m->html);
+	sbuf_printf(b, "--%s\r\n", bd);
+	if (parts_count(m, true) > 0) {
+		char rd[64];
+
+		/* RFC 2387: the HTML and the images it shows by cid:. */
+		boundary_make(m, "rel", rd, sizeof(rd));
+		sbuf_printf(b, "Content-Type: multipart/related; "
+		    "type=\"text/html\"; boundary=\"%s\"\r\n\r\n--%s\r\n",
+		    rd, rd);
+		sbuf_add(b, "Content-Type: text/html; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		sbuf_add_qp(b, m->html);
+		for (size_t i = 0; i < m->nparts; i++) {
+			const struct part *p = &m->parts[i];
+
+			if (!p->inline_)
+				continue;
+			sbuf_printf(b, "--%s\r\nContent-Type: %s\r\n"
+			    "Content-ID: <%s>\r\nContent-Disposition: inline"
+			    "\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+			    rd, p->content_type, p->filename);
+			sbuf_add_b64_lines(b, p->data, p->len);
+		}
+		sbuf_printf(b, "--%s--\r\n", rd);
+	} else {
+		sbuf_add(b, "Content-Type: text/html; charset=UTF-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+		sbuf_add_qp(b, m->html);
+	}
 	sbuf_printf(b, "--%s--\r\n", bd);
 }
 
@@ -460,7 +510,7 @@ mail_render(const struct mail *m)
 	sbuf_printf(&b, "\r\nMessage-ID: <%s>\r\nSubject: %s\r\n"
 	    "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
 	    m->message_id, m->subject ? m->subject : "");
-	if (m->nparts == 0) {
+	if (parts_count(m, false) == 0) {
 		sbuf_add_alternative(&b, m);
 		return sbuf_take(&b);
 	}
@@ -471,6 +521,8 @@ mail_render(const struct mail *m)
 	for (size_t i = 0; i < m->nparts; i++) {
 		const struct part *p = &m->parts[i];
 
+		if (p->inline_)
+			continue;
 		sbuf_printf(&b, "--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
 		    "Content-Disposition: attachment; filename=\"%s\"\r\n"
 		    "Content-Transfer-Encoding: base64\r\n\r\n", bd,

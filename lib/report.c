@@ -15,6 +15,7 @@ const char *const report_band_names[RB_COUNT] = {
 
 const char *const report_period_keys[RP_COUNT] = {
 	"day", "previous_day", "days_7", "previous_7", "days_28", "previous_28",
+	"same_day_previous_week",
 };
 
 static const struct {
@@ -54,22 +55,28 @@ window_from(const struct report *r, const struct timescale *ts)
 	}
 }
 
-struct report *
-report_new(const struct config *cfg, const struct calendar *cal,
-    struct cal_date date, int64_t generated_at)
+/* The one constructor: a report on `date` whose span starts on `first`. */
+static struct report *
+report_make(const struct config *cfg, const struct calendar *cal,
+    struct cal_date date, struct cal_date first, int64_t generated_at,
+    bool sub)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 	static const int periods[RP_COUNT][2] = {
 		/* days before D of the first and of the day after the last */
 		{ 0, -1 }, { 1, 0 }, { 6, -1 }, { 13, 6 }, { 27, -1 }, { 55, 27 },
+		{ 7, 6 },
 	};
 
 	r->cfg = cfg;
 	r->cal = cal;
 	r->date = date;
 	r->generated_at = generated_at;
+	r->sub = sub;
 	r->end = day_start(r, -1);
-	r->since = r->end;
+	r->span_first = first;
+	r->span_from = calendar_start_of(cal, first);
+	r->since = r->span_from < r->end ? r->span_from : r->end;
 	for (int p = 0; p < RP_COUNT; p++) {
 		r->bounds[p][0] = day_start(r, periods[p][0]);
 		r->bounds[p][1] = day_start(r, periods[p][1]);
@@ -117,18 +124,142 @@ report_new(const struct config *cfg, const struct calendar *cal,
 	return r;
 }
 
+static int64_t
+since_of(const struct report *r)
+{
+	int64_t t = r->since;
+
+	for (size_t i = 0; i < r->ntrend; i++)
+		if (r->trend[i]->since < t)
+			t = r->trend[i]->since;
+	if (r->previous && r->previous->since < t)
+		t = r->previous->since;
+	if (r->year_ago && r->year_ago->since < t)
+		t = r->year_ago->since;
+	return t;
+}
+
+/* Feed r's trend points, oldest first: the weeks ending D - 7k. */
+static void
+trend_make(struct report *r)
+{
+	for (int k = REPORT_TREND_WEEKS - 1; k >= 0; k--) {
+		struct cal_date end = cal_date_add_days(r->date, -7 * k);
+
+		r->trend[r->ntrend++] = report_make(r->cfg, r->cal, end,
+		    cal_date_add_days(end, -6), r->generated_at, true);
+	}
+}
+
+struct report *
+report_new(const struct config *cfg, const struct calendar *cal,
+    struct cal_date date, int64_t generated_at)
+{
+	struct report *r = report_make(cfg, cal, date,
+	    cal_date_add_days(date, -6), generated_at, false);
+
+	trend_make(r);
+	r->since = since_of(r);
+	return r;
+}
+
+struct report *
+report_new_pack(const struct config *cfg, const struct calendar *cal,
+    enum report_kind kind, struct cal_date first, struct cal_date last,
+    int64_t generated_at)
+{
+	struct report *r = report_make(cfg, cal, last, first, generated_at,
+	    false);
+	struct cal_date pf, pl, yf, yl;
+
+	r->kind = kind;
+	if (kind == RK_WEEK) {
+		pf = cal_date_add_days(first, -7);
+		pl = cal_date_add_days(last, -7);
+		yf = cal_date_add_days(first, -364);
+		yl = cal_date_add_days(last, -364);
+	} else {
+		pf = cal_date_add_months(first, -1);
+		pl = cal_date_add_days(first, -1);
+		yf = cal_date_add_months(first, -12);
+		yl = cal_date_add_days(cal_date_add_months(yf, 1), -1);
+	}
+	r->previous = report_make(cfg, cal, pl, pf, generated_at, true);
+	r->year_ago = report_make(cfg, cal, yl, yf, generated_at, true);
+	trend_make(r);
+	r->since = since_of(r);
+	return r;
+}
+
+size_t
+report_parts(struct report *r, struct report **out, size_t max)
+{
+	size_t n = 0;
+
+	if (n < max)
+		out[n++] = r;
+	for (size_t i = 0; i < r->ntrend && n < max; i++)
+		out[n++] = r->trend[i];
+	if (r->previous && n < max)
+		out[n++] = r->previous;
+	if (r->year_ago && n < max)
+		out[n++] = r->year_ago;
+	return n;
+}
+
+int64_t
+report_clock_since(const struct report *r)
+{
+	int64_t t = r->bounds[RP_PREV_28][0];
+	struct report *parts[REPORT_PARTS_MAX];
+	size_t n = report_parts((struct report *)(uintptr_t)r, parts,
+	    REPORT_PARTS_MAX);
+
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i]->bounds[RP_PREV_28][0] < t)
+			t = parts[i]->bounds[RP_PREV_28][0];
+		if (parts[i]->span_from < t)
+			t = parts[i]->span_from;
+	}
+	return t;
+}
+
+static void
+clocks_free(struct report_clock *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].now.hist);
+		free(c[i].week_ago.hist);
+		free(c[i].span.hist);
+		free(c[i].oldest_instance);
+		free(c[i].oldest_child);
+	}
+	free(c);
+}
+
 void
 report_free(struct report *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->nclocks; i++) {
-		free(r->clocks[i].now.hist);
-		free(r->clocks[i].week_ago.hist);
-		free(r->clocks[i].oldest_instance);
-		free(r->clocks[i].oldest_child);
+	clocks_free(r->clocks, r->nclocks);
+	for (size_t i = 0; i < r->nteams; i++) {
+		clocks_free(r->teams[i].clocks, r->nclocks);
+		free(r->teams[i].team);
+		free(r->teams[i].name);
 	}
-	free(r->clocks);
+	free(r->teams);
+	for (size_t i = 0; i < r->nflagged; i++) {
+		free(r->flagged[i].worker);
+		free(r->flagged[i].team);
+	}
+	free(r->flagged);
+	for (size_t i = 0; i < r->ntrend; i++)
+		report_free(r->trend[i]);
+	report_free(r->previous);
+	report_free(r->year_ago);
+	for (size_t i = 0; i < r->nattention; i++)
+		free(r->attention[i].text);
 	for (size_t i = 0; i < r->nrepeats; i++)
 		for (size_t j = 0; j < r->repeats[i].ntop; j++)
 			free(r->repeats[i].top[j].child);
@@ -153,6 +284,8 @@ count_demand(struct report *r, enum report_measure m, int64_t t)
 	for (int p = 0; p < RP_COUNT; p++)
 		if (in_period(r, p, t))
 			r->demand[m].n[p]++;
+	if (t >= r->span_from && t < r->end)
+		r->span_demand[m]++;
 }
 
 static void
@@ -224,9 +357,76 @@ clock_open(struct report *r, struct report_clock *c,
 	c->oldest_child = xstrdup(row->child_id);
 }
 
+/* The team's entry, made on first sight. */
+static struct report_team *
+team_get(struct report *r, const char *team)
+{
+	struct report_team *t;
+
+	for (size_t i = 0; i < r->nteams; i++)
+		if (team == NULL ? r->teams[i].team == NULL :
+		    r->teams[i].team != NULL && strcmp(r->teams[i].team,
+		    team) == 0)
+			return &r->teams[i];
+	r->teams = xreallocarray(r->teams, r->nteams + 1, sizeof(*r->teams));
+	t = &r->teams[r->nteams++];
+	t->team = team ? xstrdup(team) : NULL;
+	t->name = NULL;
+	t->clocks = xcalloc(r->nclocks ? r->nclocks : 1, sizeof(*t->clocks));
+	for (size_t i = 0; i < r->nclocks; i++)
+		t->clocks[i].conf = r->clocks[i].conf;
+	return t;
+}
+
+void
+report_add_team(struct report *r, const char *team, const char *name)
+{
+	struct report_team *t;
+
+	if (team == NULL)
+		return;
+	t = team_get(r, team);
+	free(t->name);
+	t->name = name ? xstrdup(name) : NULL;
+}
+
+/*
+ * One valid row's figures into c (the report's clock or a team's): open
+ * at the end of D, stopped in the 28 days, in the span, a week earlier.
+ */
+static void
+clock_tally(struct report *r, struct report_clock *c,
+    const struct clock_row *row, int64_t stop, int64_t due)
+{
+	int64_t start = row->started_at, week_end = r->bounds[RP_PREV_7][1];
+	int days = 0;
+
+	if (stop != TIME_NONE)
+		days = calendar_working_days_between(r->cal, start, stop);
+	if (stop == TIME_NONE)
+		clock_open(r, c, row, due);
+	else {
+		if (stop >= r->bounds[RP_28][0])
+			stops_add(&c->now, days, stop < due);
+		if (stop >= r->span_from)
+			stops_add(&c->span, days, stop < due);
+	}
+
+	/* The same a week earlier, for "what got worse". */
+	if (start >= week_end)
+		return;
+	if (stop == TIME_NONE || stop >= week_end) {
+		c->open_week_ago++;
+		if (due <= week_end)
+			c->overdue_week_ago++;
+	} else if (stop >= day_start(r, 34))
+		stops_add(&c->week_ago, days, stop < due);
+}
+
 /*
  * As of the end of D, like `mashwatchd --once --at`: a row that starts
- * later has not happened, a stop later has not happened yet.
+ * later has not happened, a stop later has not happened yet.  The same
+ * row then feeds the trend points and comparisons: one engine.
  */
 void
 report_add_clock(struct report *r, const struct clock_row *row)
@@ -234,8 +434,13 @@ report_add_clock(struct report *r, const struct clock_row *row)
 	struct report_clock *c;
 	const struct timescale *limit;
 	int64_t due, start = row->started_at, stop = row->stopped_at;
-	int64_t week_end = r->bounds[RP_PREV_7][1];
 
+	for (size_t i = 0; i < r->ntrend; i++)
+		report_add_clock(r->trend[i], row);
+	if (r->previous)
+		report_add_clock(r->previous, row);
+	if (r->year_ago)
+		report_add_clock(r->year_ago, row);
 	r->rows++;
 	if (start == TIME_NONE || start >= r->end)
 		return;
@@ -253,23 +458,10 @@ report_add_clock(struct report *r, const struct clock_row *row)
 	if (strcmp(row->clock, "da_screening") == 0)
 		count_demand(r, RM_DA, start);
 	due = calendar_due(r->cal, start, limit);
-
-	if (stop == TIME_NONE)
-		clock_open(r, c, row, due);
-	else if (stop >= r->bounds[RP_28][0])
-		stops_add(&c->now, calendar_working_days_between(r->cal,
-		    start, stop), stop < due);
-
-	/* The same a week earlier, for "what got worse". */
-	if (start >= week_end)
-		return;
-	if (stop == TIME_NONE || stop >= week_end) {
-		c->open_week_ago++;
-		if (due <= week_end)
-			c->overdue_week_ago++;
-	} else if (stop >= day_start(r, 34))
-		stops_add(&c->week_ago, calendar_working_days_between(r->cal,
-		    start, stop), stop < due);
+	clock_tally(r, c, row, stop, due);
+	if (!r->sub)
+		clock_tally(r, &team_get(r, row->team_id)->clocks[c - r->clocks],
+		    row, stop, due);
 }
 
 /* Keep the REPORT_TOP children with the most events, first child first. */
@@ -340,6 +532,13 @@ report_add_event(struct report *r, const struct event_row *row)
 {
 	int cmp = 1;
 
+	for (size_t i = 0; i < r->ntrend; i++)
+		if (report_add_event(r->trend[i], row) < 0)
+			return -1;
+	if (r->previous && report_add_event(r->previous, row) < 0)
+		return -1;
+	if (r->year_ago && report_add_event(r->year_ago, row) < 0)
+		return -1;
 	r->rows++;
 	if (row->occurred_at == TIME_NONE || row->occurred_at >= r->end)
 		return 0;
@@ -372,6 +571,12 @@ void
 report_add_check(struct report *r, const char *check, int64_t occurred_at,
     bool passed)
 {
+	for (size_t i = 0; i < r->ntrend; i++)
+		report_add_check(r->trend[i], check, occurred_at, passed);
+	if (r->previous)
+		report_add_check(r->previous, check, occurred_at, passed);
+	if (r->year_ago)
+		report_add_check(r->year_ago, check, occurred_at, passed);
 	r->rows++;
 	if (!in_period(r, RP_28, occurred_at))
 		return;
@@ -385,16 +590,56 @@ report_add_check(struct report *r, const char *check, int64_t occurred_at,
 	}
 }
 
-/* Amber: more than the amber threshold but not more than red. */
+/*
+ * Amber: more than the amber threshold but not more than red.  Caseloads
+ * have no history: only the report itself counts them, not its parts.
+ */
 void
-report_add_caseload(struct report *r, int open_cases)
+report_add_worker(struct report *r, const char *worker, const char *team,
+    int open_cases)
 {
+	struct report_worker *w;
+	bool red = open_cases > r->cfg->caseloads.red;
+
 	r->rows++;
 	r->workers++;
-	if (open_cases > r->cfg->caseloads.red)
+	if (red)
 		r->red++;
 	else if (open_cases > r->cfg->caseloads.amber)
 		r->amber++;
+	else
+		return;
+	if (worker == NULL)
+		return;
+	if (!r->sub)
+		team_get(r, team);
+	r->flagged = xreallocarray(r->flagged, r->nflagged + 1,
+	    sizeof(*r->flagged));
+	w = &r->flagged[r->nflagged++];
+	w->worker = xstrdup(worker);
+	w->team = team ? xstrdup(team) : NULL;
+	w->open_cases = open_cases;
+	w->red = red;
+}
+
+void
+report_add_caseload(struct report *r, int open_cases)
+{
+	report_add_worker(r, NULL, NULL, open_cases);
+}
+
+bool
+report_has_data(const struct report *r)
+{
+	if (r == NULL)
+		return false;
+	for (int m = 0; m < RM_COUNT; m++)
+		if (r->demand[m].n[RP_28] || r->span_demand[m])
+			return true;
+	for (size_t i = 0; i < r->nclocks; i++)
+		if (r->clocks[i].now.stopped || r->clocks[i].open)
+			return true;
+	return false;
 }
 
 double
@@ -480,10 +725,13 @@ headline_build(struct report *r)
 			    "up from %llu a week earlier.", c->conf->label,
 			    (unsigned long long)c->overdue,
 			    (unsigned long long)c->overdue_week_ago));
+		char a[32], b[32];
+
 		if (!isnan(s) && !isnan(s7) && s < s7 - 0.05)
-			headline_add(r, xasprintf("Worse: %s: %.0f%% done in "
-			    "time over 28 days, down from %.0f%%.",
-			    c->conf->label, s * 100, s7 * 100));
+			headline_add(r, xasprintf("Worse: %s: %s done in "
+			    "time over 28 days, down from %s.", c->conf->label,
+			    report_format_share(s, a, sizeof(a)),
+			    report_format_share(s7, b, sizeof(b))));
 	}
 	for (size_t i = 0; i < r->nrepeats; i++) {
 		const struct report_repeat *rp = &r->repeats[i];
@@ -501,12 +749,14 @@ headline_build(struct report *r)
 	if (r->referrals > 0) {
 		double rate = report_share(r->rereferrals, r->referrals);
 		size_t above = 0;
+		char a[32];
 
 		for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
 			if (rate > r->cfg->report.comparators[i].value)
 				above++;
-		headline_add(r, xasprintf("Re-referrals: %.1f%% of referrals "
-		    "in 12 months%s.", rate * 100, above == 0 ? "" :
+		headline_add(r, xasprintf("Re-referrals: %s of referrals "
+		    "in 12 months%s.", report_format_share(rate, a, sizeof(a)),
+		    above == 0 ? "" :
 		    above == r->cfg->report.ncomparators ?
 		    ", above every comparator" : ", above some comparators"));
 	}
@@ -516,12 +766,162 @@ headline_build(struct report *r)
 		    r->invalid == 1 ? "" : "s"));
 }
 
+const char *
+report_format_share(double share, char *buf, size_t len)
+{
+	if (isnan(share))
+		snprintf(buf, len, "\u2013");
+	else
+		snprintf(buf, len, "%.2f%%", share * 100);
+	return buf;
+}
+
+static void
+attention_add(struct report *r, const char *rule, char *text)
+{
+	if (r->nattention == REPORT_ATTENTION_MAX) {
+		free(text);
+		return;
+	}
+	r->attention[r->nattention].rule = rule;
+	r->attention[r->nattention++].text = text;
+}
+
+/* Stopped and within limit over trend points [from, to). */
+static double
+trend_share(const struct report *r, size_t ci, size_t from, size_t to)
+{
+	uint64_t n = 0, in = 0;
+
+	for (size_t k = from; k < to; k++) {
+		n += r->trend[k]->clocks[ci].span.stopped;
+		in += r->trend[k]->clocks[ci].span.within_limit;
+	}
+	return report_share(in, n);
+}
+
+/*
+ * At most REPORT_ATTENTION_MAX sentences, by rule, in this order: open
+ * escalations; each clock whose share within limit in the last week
+ * fell more than REPORT_ATTENTION_DROP below the four weeks before; the
+ * oldest waiting item; workers over the red threshold; rows that could
+ * not be timed.  Each sentence says why it is there.
+ */
+static void
+attention_build(struct report *r)
+{
+	const struct report_clock *old = NULL;
+	size_t last = r->ntrend;
+
+	if (r->alerts.escalations_open > 0)
+		attention_add(r, "escalations_open", xasprintf("%llu "
+		    "escalation%s still open at the end of the day: the work "
+		    "is past its escalation point and a senior manager has "
+		    "been told.", (unsigned long long)r->alerts.escalations_open,
+		    r->alerts.escalations_open == 1 ? " is" : "s are"));
+	for (size_t i = 0; i < r->nclocks && last >= 5; i++) {
+		double now = trend_share(r, i, last - 1, last);
+		double before = trend_share(r, i, last - 5, last - 1);
+		char a[32], b[32];
+
+		if (isnan(now) || isnan(before) ||
+		    !(before - now > REPORT_ATTENTION_DROP))
+			continue;
+		attention_add(r, "share_fell", xasprintf("%s: %s done within "
+		    "the limit in the week to the report date, down from %s "
+		    "over the four weeks before (a fall of more than %d "
+		    "points).", r->clocks[i].conf->label ?
+		    r->clocks[i].conf->label : r->clocks[i].conf->name,
+		    report_format_share(now, a, sizeof(a)),
+		    report_format_share(before, b, sizeof(b)),
+		    (int)(REPORT_ATTENTION_DROP * 100)));
+	}
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+
+		if (c->has_oldest && (old == NULL || c->oldest_age >
+		    old->oldest_age))
+			old = c;
+	}
+	if (old != NULL && old->oldest_age > 0)
+		attention_add(r, "oldest_waiting", xasprintf("The oldest "
+		    "waiting item is %s (%s), open for %d working day%s.",
+		    old->oldest_instance, old->conf->label ? old->conf->label :
+		    old->conf->name, old->oldest_age,
+		    old->oldest_age == 1 ? "" : "s"));
+	if (r->red > 0) {
+		char *list = xstrdup("");
+
+		for (size_t i = 0, n = 0; i < r->nflagged && n < 3; i++) {
+			char *x;
+
+			if (!r->flagged[i].red)
+				continue;
+			x = xasprintf("%s%s%s (%d)", list, n++ ? ", " : ": ",
+			    r->flagged[i].worker, r->flagged[i].open_cases);
+			free(list);
+			list = x;
+		}
+		attention_add(r, "caseloads_red", xasprintf("%llu worker%s "
+		    "over the red caseload threshold of %d cases%s.",
+		    (unsigned long long)r->red, r->red == 1 ? " is" : "s are",
+		    r->cfg->caseloads.red, list));
+		free(list);
+	}
+	if (r->invalid > 0)
+		attention_add(r, "data_quality", xasprintf("%llu source row%s "
+		    "could not be timed (a stop before its start, an unknown "
+		    "clock or priority), so the timeliness figures leave %s "
+		    "out: see data quality.", (unsigned long long)r->invalid,
+		    r->invalid == 1 ? "" : "s", r->invalid == 1 ? "it" :
+		    "them"));
+}
+
+static int
+team_cmp(const void *a, const void *b)
+{
+	const struct report_team *x = a, *y = b;
+
+	if (x->team == NULL || y->team == NULL)
+		return (x->team == NULL) - (y->team == NULL);
+	return strcmp(x->team, y->team);
+}
+
+/* Highest first, then by team and reference, so the order is stable. */
+static int
+worker_cmp(const void *a, const void *b)
+{
+	const struct report_worker *x = a, *y = b;
+	int c;
+
+	if (x->open_cases != y->open_cases)
+		return x->open_cases > y->open_cases ? -1 : 1;
+	if ((x->team == NULL) != (y->team == NULL))
+		return x->team == NULL ? 1 : -1;
+	if (x->team != NULL && (c = strcmp(x->team, y->team)) != 0)
+		return c;
+	return strcmp(x->worker, y->worker);
+}
+
 void
 report_finish(struct report *r)
 {
 	if (r->finished)
 		return;
+	for (size_t i = 0; i < r->ntrend; i++)
+		report_finish(r->trend[i]);
+	if (r->previous)
+		report_finish(r->previous);
+	if (r->year_ago)
+		report_finish(r->year_ago);
 	child_fold(r);
+	if (r->nteams > 1)
+		qsort(r->teams, r->nteams, sizeof(*r->teams), team_cmp);
+	if (r->nflagged > 1)
+		qsort(r->flagged, r->nflagged, sizeof(*r->flagged),
+		    worker_cmp);
 	headline_build(r);
+	if (!r->sub)
+		attention_build(r);
 	r->finished = true;
 }

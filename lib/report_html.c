@@ -2,7 +2,9 @@
  * The report for people: HTML for the email body and a plain-text
  * alternative.  The HTML is built for Outlook's Word engine and for phones:
  * tables for layout, every style inline, colours also as bgcolor, bar
- * charts made of table cells, no scripts, no images, no external anything.
+ * charts made of table cells, no scripts, no external anything.  Trend
+ * charts are inline SVG in the archived page and cid: PNG images in the
+ * email, always with their numbers in a table beside them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -44,14 +46,11 @@ report_html_escape(FILE *fp, const char *s)
 	}
 }
 
+/* The one rounding rule: see report_format_share. */
 static const char *
 pct(double v, char *buf, size_t len)
 {
-	if (isnan(v))
-		snprintf(buf, len, "–");
-	else
-		snprintf(buf, len, "%.0f%%", v * 100);
-	return buf;
+	return report_format_share(v, buf, len);
 }
 
 static const char *
@@ -271,14 +270,15 @@ h_demand(FILE *fp, const struct report *r)
 	    "28 days" };
 
 	h_section(fp, "1", "Demand");
-	h_note(fp, "Each figure with the period of the same length before it.");
+	h_note(fp, "Yesterday with the same weekday a week earlier; 7 and 28 "
+	    "days with the 7 and 28 days before them.");
 	h_grid_open(fp, heads, 4);
 	for (int m = 0; m < RM_COUNT; m++) {
 		const struct report_demand *d = &r->demand[m];
 
 		fputs("<tr>", fp);
 		h_cell_text(fp, d->label);
-		h_cell_vs(fp, d->n[RP_DAY], d->n[RP_PREV_DAY]);
+		h_cell_vs(fp, d->n[RP_DAY], d->n[RP_DAY_WEEK_AGO]);
 		h_cell_vs(fp, d->n[RP_7], d->n[RP_PREV_7]);
 		h_cell_vs(fp, d->n[RP_28], d->n[RP_PREV_28]);
 		fputs("</tr>\n", fp);
@@ -496,6 +496,200 @@ h_pairs(FILE *fp, const char *const *labels, const uint64_t *v, size_t n,
 	h_table_close(fp);
 }
 
+/* ---- issue 18: attention, trends, teams, workers, packs ---- */
+
+static void
+h_attention(FILE *fp, const struct report *r)
+{
+	if (r->nattention == 0)
+		return;
+	fputs("<tr><td style=\"" FONT "padding:12px 16px 4px 16px;"
+	    "font-size:16px;font-weight:bold;color:" RED "\">Attention first"
+	    "</td></tr>\n<tr><td style=\"" FONT "padding:0 16px 8px 16px;"
+	    "font-size:15px;line-height:22px;color:#222222\">", fp);
+	for (size_t i = 0; i < r->nattention; i++) {
+		fprintf(fp, "<div style=\"margin:0 0 6px 0\">%zu. ", i + 1);
+		report_html_escape(fp, r->attention[i].text);
+		fputs("</div>\n", fp);
+	}
+	fputs("</td></tr>\n", fp);
+}
+
+static void
+h_period_cells(FILE *fp, const struct report *p, size_t clock)
+{
+	char a[32];
+
+	if (p == NULL) {
+		h_cell(fp, "\u2013", NULL);
+		return;
+	}
+	if (clock == (size_t)-1) {
+		h_cell_n(fp, p->span_demand[RM_CONTACTS], NULL);
+		return;
+	}
+	h_cell(fp, pct(report_share(p->clocks[clock].span.within_limit,
+	    p->clocks[clock].span.stopped), a, sizeof(a)), NULL);
+}
+
+/* A pack: this period beside the one before and a year earlier. */
+static void
+h_pack(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "", "This period",
+	    "Period before", "A year earlier" };
+	const struct report *y = report_has_data(r->year_ago) ? r->year_ago :
+	    NULL;
+
+	if (r->kind == RK_DAY)
+		return;
+	h_section(fp, "0", r->kind == RK_WEEK ? "The week" : "The month");
+	h_note(fp, "Shares done within the limit of what stopped in the "
+	    "period; \u2013 where there is no data a year earlier.");
+	h_grid_open(fp, heads, 4);
+	fputs("<tr>", fp);
+	h_cell_text(fp, "Contacts");
+	h_period_cells(fp, r, (size_t)-1);
+	h_period_cells(fp, r->previous, (size_t)-1);
+	h_period_cells(fp, y, (size_t)-1);
+	fputs("</tr>\n", fp);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		fputs("<tr>", fp);
+		h_cell_text(fp, r->clocks[i].conf->label ?
+		    r->clocks[i].conf->label : r->clocks[i].conf->name);
+		h_period_cells(fp, r, i);
+		h_period_cells(fp, r->previous, i);
+		h_period_cells(fp, y, i);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
+/* Chart i's numbers, one row per week (i is the clock, nclocks: contacts). */
+static void
+h_chart_numbers(FILE *fp, const struct report *r, size_t i)
+{
+	char d[16], a[32];
+
+	fputs("<table cellpadding=\"2\" cellspacing=\"0\" border=\"0\" "
+	    "style=\"" FONT "font-size:11px\"><tr><th align=\"left\">Week to"
+	    "</th><th align=\"right\">Value</th></tr>", fp);
+	for (size_t k = 0; k < r->ntrend; k++) {
+		const struct report *p = r->trend[k];
+
+		if (i < r->nclocks)
+			pct(report_share(p->clocks[i].span.within_limit,
+			    p->clocks[i].span.stopped), a, sizeof(a));
+		else
+			snprintf(a, sizeof(a), "%llu", (unsigned long long)
+			    p->span_demand[RM_CONTACTS]);
+		fprintf(fp, "<tr><td>%s</td><td align=\"right\">%s</td>"
+		    "</tr>", date_str(p->date, d, sizeof(d)), a);
+	}
+	fputs("</table>", fp);
+}
+
+static void
+h_trends(FILE *fp, const struct report *r, bool mail)
+{
+	char title[160], cid[64];
+
+	if (report_chart_count(r) == 0)
+		return;
+	h_section(fp, "10", "Trends (13 weeks)");
+	h_note(fp, "Each point is the 7 days to the date shown; the numbers "
+	    "are beside each chart.");
+	for (size_t i = 0; i < report_chart_count(r); i++) {
+		report_chart_title(r, i, title, sizeof(title));
+		fputs("<tr><td style=\"" FONT "padding:10px 16px 2px 16px;"
+		    "font-size:14px;font-weight:bold\">", fp);
+		report_html_escape(fp, title);
+		fputs("</td></tr>\n<tr><td style=\"padding:0 16px\">"
+		    "<table role=\"presentation\" width=\"100%\" "
+		    "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
+		    "<td valign=\"top\" width=\"75%\">", fp);
+		if (mail) {
+			fprintf(fp, "<img src=\"cid:%s\" width=\"100%%\" "
+			    "style=\"max-width:560px;display:block\" alt=\"",
+			    report_chart_cid(i, cid, sizeof(cid)));
+			report_html_escape(fp, title);
+			fputs("\">", fp);
+		} else
+			report_chart_svg(r, i, fp);
+		fputs("</td><td valign=\"top\" width=\"25%\">", fp);
+		h_chart_numbers(fp, r, report_chart_clock(r, i));
+		fputs("</td></tr></table></td></tr>\n", fp);
+	}
+}
+
+static void
+h_teams(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "Team / clock", "Done",
+	    "In time", "Open", "Overdue" };
+	char a[32], n[32];
+
+	if (r->nteams == 0)
+		return;
+	h_section(fp, "11", "Teams");
+	h_note(fp, "The same figures per team (28 days; open and overdue at "
+	    "the end of the day); the teams add up to the whole.");
+	h_grid_open(fp, heads, 5);
+	for (size_t t = 0; t < r->nteams; t++) {
+		const struct report_team *tm = &r->teams[t];
+
+		fputs("<tr><td colspan=\"5\" style=\"" FONT "font-weight:bold;"
+		    "padding-top:8px\">", fp);
+		report_html_escape(fp, tm->team ? tm->team : "No team");
+		if (tm->name) {
+			fputs(" \u2013 ", fp);
+			report_html_escape(fp, tm->name);
+		}
+		fputs("</td></tr>\n", fp);
+		for (size_t i = 0; i < r->nclocks; i++) {
+			const struct report_clock *c = &tm->clocks[i];
+
+			if (c->now.stopped == 0 && c->open == 0)
+				continue;
+			fputs("<tr>", fp);
+			h_cell_text(fp, c->conf->label ? c->conf->label :
+			    c->conf->name);
+			snprintf(n, sizeof(n), "%llu",
+			    (unsigned long long)c->now.stopped);
+			h_cell(fp, n, NULL);
+			h_cell(fp, pct(report_share(c->now.within_limit,
+			    c->now.stopped), a, sizeof(a)), NULL);
+			h_cell_n(fp, c->open, NULL);
+			h_cell_n(fp, c->overdue, RED);
+			fputs("</tr>\n", fp);
+		}
+	}
+	h_table_close(fp);
+}
+
+static void
+h_workers(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "Worker", "Team", "Open cases" };
+	char n[32];
+
+	if (r->nflagged == 0)
+		return;
+	h_note(fp, "Workers at amber and red, highest first:");
+	h_grid_open(fp, heads, 3);
+	for (size_t i = 0; i < r->nflagged; i++) {
+		const struct report_worker *w = &r->flagged[i];
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, w->worker);
+		h_cell(fp, w->team ? w->team : "\u2013", NULL);
+		snprintf(n, sizeof(n), "%d", w->open_cases);
+		h_cell(fp, n, w->red ? RED : AMBER);
+		fputs("</tr>\n", fp);
+	}
+	h_table_close(fp);
+}
+
 static void
 h_rest(FILE *fp, const struct report *r)
 {
@@ -516,14 +710,15 @@ h_rest(FILE *fp, const struct report *r)
 	    r->cfg->caseloads.amber);
 	snprintf(red, sizeof(red), "Over %d cases (red)", r->cfg->caseloads.red);
 	h_pairs(fp, cl, cv, 3, cc);
+	h_workers(fp, r);
 	h_section(fp, "8", "Alerts on the report date");
 	h_pairs(fp, al, av, 5, ac);
 	h_section(fp, "9", "Data quality");
 	h_pairs(fp, il, &r->invalid, 1, ac + 2);
 }
 
-int
-report_write_html(const struct report *r, FILE *fp)
+static int
+html_write(const struct report *r, FILE *fp, bool mail)
 {
 	char d[16];
 
@@ -543,7 +738,9 @@ report_write_html(const struct report *r, FILE *fp)
 	    "<tr><td style=\"" FONT "padding:16px 16px 8px 16px;"
 	    "font-size:13px;color:" MUTED "\">MASH front door &middot; %s "
 	    "(%s)</td></tr>\n", d, d, calendar_tzname(r->cal));
+	h_attention(fp, r);
 	h_headline(fp, r);
+	h_pack(fp, r);
 	h_demand(fp, r);
 	h_timeliness(fp, r);
 	h_waiting(fp, r);
@@ -551,12 +748,27 @@ report_write_html(const struct report *r, FILE *fp)
 	h_rereferrals(fp, r);
 	h_strategy(fp, r);
 	h_rest(fp, r);
+	h_trends(fp, r, mail);
+	h_teams(fp, r);
 	fputs("<tr><td style=\"" FONT "padding:20px 16px;font-size:11px;"
 	    "color:" MUTED "\">Generated by mashwatch. Working days exclude "
-	    "weekends and bank holidays. Figures are defined in "
+	    "weekends and bank holidays. Shares are rounded to two decimal "
+	    "places of a percentage. Figures are defined in "
 	    "mashwatch-report(5).</td></tr>\n"
 	    "</table>\n</td></tr></table>\n</body></html>\n", fp);
 	return ferror(fp) ? -1 : 0;
+}
+
+int
+report_write_html(const struct report *r, FILE *fp)
+{
+	return html_write(r, fp, false);
+}
+
+int
+report_write_html_mail(const struct report *r, FILE *fp)
+{
+	return html_write(r, fp, true);
 }
 
 /* ---- plain text ---- */
@@ -567,6 +779,103 @@ t_section(FILE *fp, const char *n, const char *title)
 	fprintf(fp, "\n%s. %s\n", n, title);
 }
 
+static void
+t_pack(FILE *fp, const struct report *r)
+{
+	const struct report *y = report_has_data(r->year_ago) ? r->year_ago :
+	    NULL;
+	char d0[16], d1[16], a[32], b[32], c[32];
+
+	if (r->kind == RK_DAY)
+		return;
+	fprintf(fp, "\n%s %s to %s (before it; a year earlier)\n",
+	    r->kind == RK_WEEK ? "Week" : "Month",
+	    date_str(r->span_first, d0, sizeof(d0)),
+	    date_str(r->date, d1, sizeof(d1)));
+	fprintf(fp, "   contacts %llu (%llu; ", (unsigned long long)
+	    r->span_demand[RM_CONTACTS], (unsigned long long)
+	    r->previous->span_demand[RM_CONTACTS]);
+	if (y)
+		fprintf(fp, "%llu)\n", (unsigned long long)
+		    y->span_demand[RM_CONTACTS]);
+	else
+		fputs("no data)\n", fp);
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_stops *s0 = &r->clocks[i].span;
+		const struct report_stops *s1 = &r->previous->clocks[i].span;
+
+		fprintf(fp, "   %s: in time %s (%s; %s)\n",
+		    r->clocks[i].conf->label ? r->clocks[i].conf->label :
+		    r->clocks[i].conf->name,
+		    pct(report_share(s0->within_limit, s0->stopped), a,
+		    sizeof(a)), pct(report_share(s1->within_limit,
+		    s1->stopped), b, sizeof(b)), y ? pct(report_share(
+		    y->clocks[i].span.within_limit, y->clocks[i].span.stopped),
+		    c, sizeof(c)) : "no data");
+	}
+}
+
+static void
+t_trends(FILE *fp, const struct report *r)
+{
+	char d[16], a[32];
+
+	if (r->ntrend == 0)
+		return;
+	t_section(fp, "10", "Trends (weeks to the date; contacts, then the "
+	    "share within limit per clock)");
+	for (size_t k = 0; k < r->ntrend; k++) {
+		const struct report *p = r->trend[k];
+
+		fprintf(fp, "   %s %6llu", date_str(p->date, d, sizeof(d)),
+		    (unsigned long long)p->span_demand[RM_CONTACTS]);
+		for (size_t i = 0; i < p->nclocks; i++)
+			fprintf(fp, " %8s", pct(report_share(
+			    p->clocks[i].span.within_limit,
+			    p->clocks[i].span.stopped), a, sizeof(a)));
+		fputc('\n', fp);
+	}
+}
+
+static void
+t_teams(FILE *fp, const struct report *r)
+{
+	char a[32];
+
+	if (r->nteams == 0)
+		return;
+	t_section(fp, "11", "Teams (28 days; open and overdue at the end of "
+	    "the day)");
+	for (size_t t = 0; t < r->nteams; t++) {
+		const struct report_team *tm = &r->teams[t];
+
+		fprintf(fp, "   %s%s%s\n", tm->team ? tm->team : "No team",
+		    tm->name ? " - " : "", tm->name ? tm->name : "");
+		for (size_t i = 0; i < r->nclocks; i++) {
+			const struct report_clock *c = &tm->clocks[i];
+
+			if (c->now.stopped == 0 && c->open == 0)
+				continue;
+			fprintf(fp, "      %s: done %llu, in time %s, open %llu, "
+			    "overdue %llu\n", c->conf->label ? c->conf->label :
+			    c->conf->name, (unsigned long long)c->now.stopped,
+			    pct(report_share(c->now.within_limit,
+			    c->now.stopped), a, sizeof(a)),
+			    (unsigned long long)c->open,
+			    (unsigned long long)c->overdue);
+		}
+		for (size_t i = 0; i < r->nflagged; i++) {
+			const struct report_worker *w = &r->flagged[i];
+
+			if (tm->team == NULL ? w->team != NULL :
+			    w->team == NULL || strcmp(w->team, tm->team) != 0)
+				continue;
+			fprintf(fp, "      worker %s: %d open cases (%s)\n",
+			    w->worker, w->open_cases, w->red ? "red" : "amber");
+		}
+	}
+}
+
 int
 report_write_text(const struct report *r, FILE *fp)
 {
@@ -574,17 +883,25 @@ report_write_text(const struct report *r, FILE *fp)
 
 	fprintf(fp, "MASH front door report for %s (%s)\n\n",
 	    date_str(r->date, d, sizeof(d)), calendar_tzname(r->cal));
+	if (r->nattention > 0)
+		fputs("Attention first:\n", fp);
+	for (size_t i = 0; i < r->nattention; i++)
+		fprintf(fp, "%zu. %s\n", i + 1, r->attention[i].text);
+	if (r->nattention > 0)
+		fputc('\n', fp);
 	for (size_t i = 0; i < r->nheadline; i++)
 		fprintf(fp, "* %s\n", r->headline[i]);
+	t_pack(fp, r);
 
-	t_section(fp, "1", "Demand (each with the period before it)");
+	t_section(fp, "1", "Demand (yesterday against the same weekday a "
+	    "week earlier; 7 and 28 days against the period before)");
 	for (int m = 0; m < RM_COUNT; m++) {
 		const struct report_demand *dm = &r->demand[m];
 
 		fprintf(fp, "   %-38s yesterday %llu (%llu), 7 days %llu (%llu), "
 		    "28 days %llu (%llu)\n", dm->label,
 		    (unsigned long long)dm->n[RP_DAY],
-		    (unsigned long long)dm->n[RP_PREV_DAY],
+		    (unsigned long long)dm->n[RP_DAY_WEEK_AGO],
 		    (unsigned long long)dm->n[RP_7],
 		    (unsigned long long)dm->n[RP_PREV_7],
 		    (unsigned long long)dm->n[RP_28],
@@ -684,5 +1001,7 @@ report_write_text(const struct report *r, FILE *fp)
 	t_section(fp, "9", "Data quality");
 	fprintf(fp, "   %llu source rows cannot be right\n",
 	    (unsigned long long)r->invalid);
+	t_trends(fp, r);
+	t_teams(fp, r);
 	return ferror(fp) ? -1 : 0;
 }

@@ -130,6 +130,88 @@ repeat_json(const struct report_repeat *rp)
 	return o;
 }
 
+/*
+ * A report's span as one object: a trend point, or a pack's period and
+ * its comparisons.  Every figure is the report's own (one engine).
+ */
+static json_t *
+period_json(const struct report *r)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "first", json_date(r->span_first));
+	json_object_set_new(o, "end", json_date(r->date));
+	json_object_set_new(o, "days", json_integer(cal_date_diff(r->date,
+	    r->span_first) + 1));
+	for (int m = 0; m < RM_COUNT; m++)
+		json_object_set_new(o, r->demand[m].measure,
+		    json_count(r->span_demand[m]));
+	json_object_set_new(o, "rereferral_rate",
+	    json_num(report_share(r->rereferrals, r->referrals)));
+	json_object_set_new(o, "alerts_raised",
+	    json_count(r->alerts.raised_span));
+	json_object_set_new(o, "alerts_escalated",
+	    json_count(r->alerts.escalated_span));
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "clock", json_string(c->conf->name));
+		json_object_set_new(x, "stopped", json_count(c->span.stopped));
+		json_object_set_new(x, "within_limit",
+		    json_count(c->span.within_limit));
+		json_object_set_new(x, "share_within_limit",
+		    json_num(report_share(c->span.within_limit,
+		    c->span.stopped)));
+		json_object_set_new(x, "median_working_days",
+		    json_num(report_quantile_hist(c->span.hist, c->span.nhist,
+		    0.5)));
+		json_object_set_new(x, "open", json_count(c->open));
+		json_object_set_new(x, "overdue", json_count(c->overdue));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "clocks", a);
+	return o;
+}
+
+static json_t *
+worker_json(const struct report_worker *w)
+{
+	return json_pack("{s:s, s:o, s:i, s:s}", "worker", w->worker,
+	    "team", json_str_or_null(w->team), "open_cases", w->open_cases,
+	    "level", w->red ? "red" : "amber");
+}
+
+static bool
+same_team(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static json_t *
+teams_json(const struct report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nteams; i++) {
+		const struct report_team *t = &r->teams[i];
+		json_t *o = json_object(), *c = json_array(), *w = json_array();
+
+		json_object_set_new(o, "team", json_str_or_null(t->team));
+		json_object_set_new(o, "name", json_str_or_null(t->name));
+		for (size_t k = 0; k < r->nclocks; k++)
+			json_array_append_new(c, clock_json(r, &t->clocks[k]));
+		json_object_set_new(o, "clocks", c);
+		for (size_t k = 0; k < r->nflagged; k++)
+			if (same_team(r->flagged[k].team, t->team))
+				json_array_append_new(w,
+				    worker_json(&r->flagged[k]));
+		json_object_set_new(o, "caseloads", w);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 static json_t *
 report_json(const struct report *r)
 {
@@ -191,11 +273,16 @@ report_json(const struct report *r)
 		    "failed", (json_int_t)r->checks[i].failed));
 	json_object_set_new(o, "checks", a);
 
-	json_object_set_new(o, "caseloads", json_pack("{s:I, s:I, s:I, s:i, "
-	    "s:i}", "workers", (json_int_t)r->workers,
-	    "amber", (json_int_t)r->amber, "red", (json_int_t)r->red,
+	x = json_pack("{s:I, s:I, s:I, s:i, s:i}", "workers",
+	    (json_int_t)r->workers, "amber", (json_int_t)r->amber,
+	    "red", (json_int_t)r->red,
 	    "amber_threshold", r->cfg->caseloads.amber,
-	    "red_threshold", r->cfg->caseloads.red));
+	    "red_threshold", r->cfg->caseloads.red);
+	a = json_array();
+	for (size_t i = 0; i < r->nflagged; i++)
+		json_array_append_new(a, worker_json(&r->flagged[i]));
+	json_object_set_new(x, "listed", a);
+	json_object_set_new(o, "caseloads", x);
 	json_object_set_new(o, "alerts", json_pack("{s:I, s:I, s:I, s:I, s:I}",
 	    "raised", (json_int_t)r->alerts.raised,
 	    "resolved", (json_int_t)r->alerts.resolved,
@@ -203,6 +290,30 @@ report_json(const struct report *r)
 	    "acknowledged", (json_int_t)r->alerts.acknowledged,
 	    "escalations_open", (json_int_t)r->alerts.escalations_open));
 	json_object_set_new(o, "invalid", json_count(r->invalid));
+
+	/* Issue 18: what leaders need to know. */
+	json_object_set_new(o, "share_digits", json_integer(REPORT_SHARE_DIGITS));
+	a = json_array();
+	for (size_t i = 0; i < r->nattention; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s}", "rule",
+		    r->attention[i].rule, "text", r->attention[i].text));
+	json_object_set_new(o, "attention", a);
+	json_object_set_new(o, "period", period_json(r));
+	a = json_array();
+	for (size_t i = 0; i < r->ntrend; i++)
+		json_array_append_new(a, period_json(r->trend[i]));
+	json_object_set_new(o, "trends", a);
+	json_object_set_new(o, "teams", teams_json(r));
+	if (r->kind != RK_DAY) {
+		json_object_set_new(o, "pack", json_pack("{s:s, s:o, s:o}",
+		    "kind", r->kind == RK_WEEK ? "week" : "month",
+		    "first", json_date(r->span_first), "last",
+		    json_date(r->date)));
+		json_object_set_new(o, "previous", period_json(r->previous));
+		json_object_set_new(o, "year_earlier",
+		    report_has_data(r->year_ago) ? period_json(r->year_ago) :
+		    json_null());
+	}
 	return o;
 }
 
@@ -288,7 +399,7 @@ static char *
 element_name(json_t *e, size_t i)
 {
 	static const char *const ids[] = { "clock", "rule", "check", "measure",
-	    "child" };
+	    "child", "team", "worker", "end" };
 	json_t *id;
 
 	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)

@@ -69,6 +69,8 @@ bool calendar_is_working_day(const struct calendar *cal, struct cal_date d);
 struct cal_date cal_date_add_days(struct cal_date d, int n);
 struct cal_date cal_date_add_months(struct cal_date d, int n);
 int cal_date_cmp(struct cal_date a, struct cal_date b);
+/* Days from b to a (a - b). */
+int cal_date_diff(struct cal_date a, struct cal_date b);
 int cal_date_weekday(struct cal_date d);	/* 0 = Sunday */
 /* Parse "YYYY-MM-DD" exactly; -1 if malformed or not a real date. */
 int cal_date_parse(const char *s, struct cal_date *d);

@@ -177,6 +177,7 @@ struct config {
 
 	struct {
 		int			 at;		/* minutes after local midnight */
+		int			 weekly;	/* weekday of the weekly pack, 0 = Sunday */
 		char			*archive;
 		struct float_entry	*comparators;
 		size_t			 ncomparators;

@@ -33,6 +33,12 @@ void mail_set_body(struct mail *m, const char *text, const char *html);
 /* An attachment (the report's CSV): the bytes are copied and base64ed. */
 void mail_attach(struct mail *m, const char *content_type,
     const char *filename, const void *data, size_t len);
+/*
+ * An inline part the HTML shows as <img src="cid:CID"> (the report's
+ * charts): the HTML and these go in one multipart/related.
+ */
+void mail_inline(struct mail *m, const char *content_type, const char *cid,
+    const void *data, size_t len);
 /* The whole message with CRLF line ends; the caller frees it. */
 char *mail_render(const struct mail *m);
 

@@ -29,8 +29,18 @@
 #define REPORT_TOP		10
 /* Durations at or beyond this many working days share the last bucket. */
 #define REPORT_HIST_MAX		2048
-/* Shares and rates are rounded to this many decimal places. */
+/*
+ * The one rounding rule: a share or rate is num / den rounded half away
+ * from zero to this many decimal places, once, in report_share(); every
+ * format prints that number (JSON 0.1350, text, HTML and CSV 13.50%).
+ */
 #define REPORT_SHARE_DIGITS	4
+/* Weekly points of the trend, the last ending on the report date. */
+#define REPORT_TREND_WEEKS	13
+/* At most this many "attention first" sentences. */
+#define REPORT_ATTENTION_MAX	5
+/* A share within limit that fell by more than this is called out. */
+#define REPORT_ATTENTION_DROP	0.10
 
 /* Age bands of open items: 0, 1, 2-4, 5-9, 10+ working days. */
 enum report_band { RB_0, RB_1, RB_2_4, RB_5_9, RB_10, RB_COUNT };
@@ -38,7 +48,7 @@ extern const char *const report_band_names[RB_COUNT];
 
 /* Demand periods, each against the one of equal length just before it. */
 enum report_period { RP_DAY, RP_PREV_DAY, RP_7, RP_PREV_7, RP_28,
-	RP_PREV_28, RP_COUNT };
+	RP_PREV_28, RP_DAY_WEEK_AGO, RP_COUNT };
 extern const char *const report_period_keys[RP_COUNT];
 
 enum report_measure { RM_CONTACTS, RM_DA, RM_REFERRALS, RM_COUNT };
@@ -64,6 +74,7 @@ struct report_clock {
 	uint64_t		 open, overdue;	/* at the end of D */
 	uint64_t		 bands[RB_COUNT];
 	uint64_t		 open_week_ago, overdue_week_ago;
+	struct report_stops	 span;		/* stopped in the report's span */
 	/* The open item that started first (ties: smaller instance id). */
 	bool			 has_oldest;
 	int64_t			 oldest_started;
@@ -95,6 +106,31 @@ struct report_check {
 struct report_alerts {
 	uint64_t	raised, resolved, escalated, acknowledged;
 	uint64_t	escalations_open;
+	uint64_t	raised_span, escalated_span;	/* in the span */
+};
+
+/* A team's clock figures: the same objects as the report's own clocks. */
+struct report_team {
+	char			*team;		/* NULL: work without a team */
+	char			*name;		/* from mash.teams; may be NULL */
+	struct report_clock	*clocks;	/* nclocks, as r->clocks */
+};
+
+/* A worker at amber or red. */
+struct report_worker {
+	char		*worker;
+	char		*team;		/* may be NULL */
+	int		 open_cases;
+	bool		 red;
+};
+
+/* A daily report, or a weekly or monthly pack (on its last date). */
+enum report_kind { RK_DAY, RK_WEEK, RK_MONTH };
+
+/* One "attention first" sentence and the rule that chose it. */
+struct report_attention {
+	const char	*rule;
+	char		*text;
 };
 
 struct report {
@@ -123,6 +159,34 @@ struct report {
 	char			**headline;	/* set by report_finish */
 	size_t			 nheadline;
 
+	/*
+	 * The span: local dates [span_first, date], 7 days for a daily
+	 * report (the trend point that ends on D), the week or month of a
+	 * pack.  Clocks stopped, demand and alerts are also counted over it.
+	 */
+	enum report_kind	 kind;
+	struct cal_date		 span_first;
+	int64_t			 span_from;
+	uint64_t		 span_demand[RM_COUNT];
+
+	struct report_team	*teams;		/* sorted by report_finish */
+	size_t			 nteams;
+	struct report_worker	*flagged;	/* amber and red, highest first */
+	size_t			 nflagged;
+
+	/*
+	 * Reports of the same engine fed the same rows: the weekly trend
+	 * points (oldest first; none in a trend point itself), and for a
+	 * pack the period before and the same period a year earlier.
+	 */
+	struct report		*trend[REPORT_TREND_WEEKS];
+	size_t			 ntrend;
+	struct report		*previous, *year_ago;
+	bool			 sub;		/* one of those */
+
+	struct report_attention	 attention[REPORT_ATTENTION_MAX];
+	size_t			 nattention;
+
 	/* Streaming state of report_add_event. */
 	char			*cur_child;
 	int64_t			 cur_at;
@@ -138,6 +202,35 @@ struct report {
 struct report *report_new(const struct config *cfg,
     const struct calendar *cal, struct cal_date date, int64_t generated_at);
 void report_free(struct report *r);
+/*
+ * A pack: the report on `last` whose span is [first, last] (a Monday to
+ * Sunday week or a calendar month), with the period of the same kind
+ * before it and the same period a year earlier (the week 52 weeks before;
+ * the same month), each a report of its own fed the same rows.
+ */
+struct report *report_new_pack(const struct config *cfg,
+    const struct calendar *cal, enum report_kind kind, struct cal_date first,
+    struct cal_date last, int64_t generated_at);
+/*
+ * r and every report it feeds (trend points, comparisons), r first, into
+ * out[0..max); returns how many.  The caller reads the alert store once
+ * for each (see report_alert_window).
+ */
+size_t report_parts(struct report *r, struct report **out, size_t max);
+#define REPORT_PARTS_MAX	(1 + 2 * (1 + REPORT_TREND_WEEKS))
+/* The earliest instant of mash.clocks rows any part needs (stopped_at). */
+int64_t report_clock_since(const struct report *r);
+/* A team's name from mash.teams (the team is listed even without work). */
+void report_add_team(struct report *r, const char *team, const char *name);
+/*
+ * A worker's open cases (mash.caseloads); worker and team may be NULL
+ * (then only the counts are kept).  report_add_caseload(r, n) is
+ * report_add_worker(r, NULL, NULL, n).
+ */
+void report_add_worker(struct report *r, const char *worker, const char *team,
+    int open_cases);
+/* Did the year-earlier comparison find anything at all? */
+bool report_has_data(const struct report *r);
 
 /*
  * Rows that can matter are those of mash.clocks that started before
@@ -174,11 +267,49 @@ double report_quantile(const double *sorted, size_t n, double q);
 /* num / den rounded to REPORT_SHARE_DIGITS places; NaN when den is 0. */
 double report_share(uint64_t num, uint64_t den);
 
+/* share as a percentage, the one way every format prints it ("13.50%"). */
+const char *report_format_share(double share, char *buf, size_t len);
+
 /* Writers.  Each returns -1 if fp reported an error. */
 int report_write_json(const struct report *r, FILE *fp);
 int report_write_csv(const struct report *r, FILE *fp);
 int report_write_text(const struct report *r, FILE *fp);
 int report_write_html(const struct report *r, FILE *fp);
+
+/* The tidy tables (one CSV each, documented in mashwatch-report(5)). */
+enum report_table { RT_CLOCKS, RT_TEAMS, RT_TRENDS, RT_REPEATS,
+	RT_CASELOADS, RT_DATA_QUALITY, RT_COUNT };
+extern const char *const report_table_names[RT_COUNT];
+int report_write_table(const struct report *r, enum report_table t, FILE *fp);
+
+/*
+ * Trend charts: chart i of report_chart_count(r) (a clock's share within
+ * limit, then contacts a week) as SVG text for the archive, or as
+ * PNG bytes for an email (*png malloc'ed, the caller frees; -1 on error).
+ * The HTML for mail refers to chart i as cid:report_chart_cid(i).
+ */
+size_t report_chart_count(const struct report *r);
+/*
+ * Chart i's clock index (charts are drawn for the clocks that stopped
+ * something in the 13 weeks, in configuration order), or nclocks for the
+ * last chart, contacts a week.
+ */
+size_t report_chart_clock(const struct report *r, size_t i);
+int report_chart_svg(const struct report *r, size_t i, FILE *fp);
+int report_chart_png(const struct report *r, size_t i, unsigned char **png,
+    size_t *len);
+const char *report_chart_title(const struct report *r, size_t i, char *buf,
+    size_t len);
+/*
+ * Free the font caches cairo and fontconfig keep for the life of the
+ * process (so that the sanitizers and valgrind see none); once, at exit,
+ * after the last chart.
+ */
+void report_chart_done(void);
+/* "chart-I@mashwatch" into buf. */
+const char *report_chart_cid(size_t i, char *buf, size_t len);
+/* The HTML with charts as <img src="cid:..."> instead of inline SVG. */
+int report_write_html_mail(const struct report *r, FILE *fp);
 
 /* Escaping used by the writers, exported for their tests. */
 void report_html_escape(FILE *fp, const char *s);

@@ -110,7 +110,8 @@ def referrals():
 
 def count_periods(dates):
     periods = {"day": (0, 0), "previous_day": (1, 1), "days_7": (6, 0),
-               "previous_7": (13, 7), "days_28": (27, 0), "previous_28": (55, 28)}
+               "previous_7": (13, 7), "days_28": (27, 0), "previous_28": (55, 28),
+               "same_day_previous_week": (7, 7)}
     return {k: sum(1 for d in dates if days_before(a) <= d <= days_before(b))
             for k, (a, b) in periods.items()}
 

@@ -112,7 +112,13 @@ def test_every_json_figure(loaded, build):
         {"check": "s47_without_strategy", "label": "s47_without_strategy", "window": "28 days",
          "total": 0, "failed": 0}]
     assert r["caseloads"] == {"workers": 3, "amber": 1, "red": 1,
-                              "amber_threshold": 18, "red_threshold": 20}
+                              "amber_threshold": 18, "red_threshold": 20,
+                              # issue 18: named by reference, highest first
+                              "listed": [
+                                  {"worker": "W2", "team": "MASH", "open_cases": 21,
+                                   "level": "red"},
+                                  {"worker": "W1", "team": "MASH", "open_cases": 19,
+                                   "level": "amber"}]}
     assert r["alerts"] == {"raised": 3, "resolved": 1, "escalated": 1,
                            "acknowledged": 1, "escalations_open": 2}
     assert r["invalid"] == 1
@@ -124,8 +130,9 @@ def flatten(prefix, v, out):
             flatten(prefix + [k], x, out)
     elif isinstance(v, list):
         for i, x in enumerate(v):
-            name = next((x[k] for k in ("clock", "rule", "check", "measure", "child")
-                         if isinstance(x, dict) and k in x), str(i + 1))
+            name = next((x[k] for k in ("clock", "rule", "check", "measure", "child",
+                                        "team", "worker", "end")
+                         if isinstance(x, dict) and isinstance(x.get(k), str)), str(i + 1))
             flatten(prefix + [name], x, out)
     else:
         out[tuple(prefix)] = v
@@ -152,7 +159,7 @@ def test_csv_and_text_agree_with_json(loaded, build):
     text = report(build, config, "text").stdout
     assert "MASH front door report for 2022-04-27" in text
     assert "2527 children in 3 months: 1: 2038, 2: 365, 3: 88, 4: 28, 5+: 8" in text
-    assert "150 of 1000 referrals: 15%" in text
+    assert "150 of 1000 referrals: 15.00%" in text
 
 
 def chromium():

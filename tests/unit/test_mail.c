@@ -450,6 +450,21 @@ test_mime_structure(void **state)
 	assert_non_null(strstr(msg, "Y2hpbGQsZGF5cwpQMSwzCg==\r\n"));
 	assert_int_equal(count(msg, "--=_mashwatch_mixed_"), 3);
 	free(msg);
+
+	/* Issue 18: an inline chart puts the HTML in multipart/related. */
+	mail_inline(m, "image/png", "chart-0@mashwatch>x", "\x89PNG", 4);
+	msg = mail_render(m);
+	assert_non_null(strstr(msg, "Content-Type: multipart/related; "
+	    "type=\"text/html\"; boundary=\"=_mashwatch_rel_"));
+	assert_non_null(strstr(msg, "Content-ID: <chart-0@mashwatch_x>\r\n"
+	    "Content-Disposition: inline\r\n"));
+	assert_int_equal(count(msg, "Content-Type: text/html"), 1);
+	assert_int_equal(count(msg, "Content-Type: image/png"), 1);
+	assert_int_equal(count(msg, "--=_mashwatch_rel_"), 3);
+	/* Still one attachment: the chart is not one. */
+	assert_int_equal(count(msg, "Content-Disposition: attachment"), 1);
+	assert_int_equal(count(msg, "--=_mashwatch_mixed_"), 3);
+	free(msg);
 	mail_free(m);
 	mail_free(NULL);
 }

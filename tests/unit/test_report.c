@@ -439,6 +439,157 @@ test_writers(void **state)
 	report_free(r);
 }
 
+/* Issue 18: the one rounding rule, as every format prints it. */
+static void
+test_share_format(void **state)
+{
+	static const struct {
+		uint64_t	 num, den;
+		const char	*want;
+	} cases[] = {
+		{ 27, 200, "13.50%" },
+		{ 1, 3, "33.33%" },
+		{ 2, 3, "66.67%" },
+		{ 1, 8, "12.50%" },		/* 0.125 kept, not 0.13 */
+		{ 0, 5, "0.00%" },
+		{ 5, 5, "100.00%" },
+		{ 1, 0, "\u2013" },		/* nothing to measure */
+	};
+	char buf[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(report_format_share(report_share(
+		    cases[i].num, cases[i].den), buf, sizeof(buf)),
+		    cases[i].want);
+}
+
+/* The trend's weeks and a pack's comparisons, by date. */
+static void
+test_periods(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		enum report_kind kind;
+		struct cal_date	 first, last;
+		struct cal_date	 pfirst, plast, yfirst, ylast;
+	} cases[] = {
+		{ RK_WEEK, { 2022, 4, 18 }, { 2022, 4, 24 }, { 2022, 4, 11 },
+		  { 2022, 4, 17 }, { 2021, 4, 19 }, { 2021, 4, 25 } },
+		{ RK_MONTH, { 2022, 3, 1 }, { 2022, 3, 31 }, { 2022, 2, 1 },
+		  { 2022, 2, 28 }, { 2021, 3, 1 }, { 2021, 3, 31 } },
+		{ RK_MONTH, { 2024, 3, 1 }, { 2024, 3, 31 }, { 2024, 2, 1 },
+		  { 2024, 2, 29 }, { 2023, 3, 1 }, { 2023, 3, 31 } },
+		{ RK_MONTH, { 2024, 2, 1 }, { 2024, 2, 29 }, { 2024, 1, 1 },
+		  { 2024, 1, 31 }, { 2023, 2, 1 }, { 2023, 2, 28 } },
+		{ RK_MONTH, { 2022, 1, 1 }, { 2022, 1, 31 }, { 2021, 12, 1 },
+		  { 2021, 12, 31 }, { 2021, 1, 1 }, { 2021, 1, 31 } },
+	};
+	struct report *r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = report_new_pack(f->cfg, f->cal, cases[i].kind,
+		    cases[i].first, cases[i].last, 0);
+		assert_int_equal(cal_date_cmp(r->date, cases[i].last), 0);
+		assert_int_equal(cal_date_cmp(r->span_first, cases[i].first), 0);
+		assert_int_equal(cal_date_cmp(r->previous->span_first,
+		    cases[i].pfirst), 0);
+		assert_int_equal(cal_date_cmp(r->previous->date,
+		    cases[i].plast), 0);
+		assert_int_equal(cal_date_cmp(r->year_ago->span_first,
+		    cases[i].yfirst), 0);
+		assert_int_equal(cal_date_cmp(r->year_ago->date,
+		    cases[i].ylast), 0);
+		assert_int_equal(r->ntrend, REPORT_TREND_WEEKS);
+		assert_int_equal(cal_date_cmp(r->trend[REPORT_TREND_WEEKS -
+		    1]->date, cases[i].last), 0);
+		/* The rows read reach back to the year earlier's stops. */
+		assert_true(report_clock_since(r) <=
+		    calendar_start_of(f->cal, cases[i].yfirst));
+		report_free(r);
+	}
+
+	r = report_new(f->cfg, f->cal, (struct cal_date){ 2022, 4, 27 }, 0);
+	for (size_t k = 0; k < REPORT_TREND_WEEKS; k++) {
+		struct cal_date end = cal_date_add_days(r->date,
+		    -7 * (int)(REPORT_TREND_WEEKS - 1 - k));
+
+		assert_int_equal(cal_date_cmp(r->trend[k]->date, end), 0);
+		assert_int_equal(cal_date_diff(r->trend[k]->date,
+		    r->trend[k]->span_first), 6);
+		assert_true(r->trend[k]->sub);
+		assert_int_equal(r->trend[k]->ntrend, 0);
+	}
+	assert_true(r->since <= r->trend[0]->since);
+	report_free(r);
+}
+
+/* Every clock row lands in one team; no team is a team of its own. */
+static void
+test_teams(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*team, *start, *stop;
+	} rows[] = {
+		{ "B", "2022-04-26T10:00:00+01:00", NULL },
+		{ "A", "2022-04-25T10:00:00+01:00", "2022-04-25T11:00:00+01:00" },
+		{ NULL, "2022-04-20T10:00:00+01:00", NULL },
+		{ "A", "2022-04-27T10:00:00+01:00", NULL },
+		{ "B", "2022-04-01T10:00:00+01:00", "2022-04-12T11:00:00+01:00" },
+		{ NULL, "2022-04-26T10:00:00+01:00", "2022-04-26T09:00:00+01:00" },
+	};
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+	uint64_t stopped = 0, open = 0, overdue = 0;
+
+	report_add_team(r, "C", "Nobody's work");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char id[8];
+		struct clock_row row = { "contact_decision", id, id,
+		    rows[i].team, NULL, NULL, at(f, rows[i].start),
+		    rows[i].stop ? at(f, rows[i].stop) : TIME_NONE };
+
+		snprintf(id, sizeof(id), "I%zu", i);
+		report_add_clock(r, &row);
+	}
+	report_add_worker(r, "W9", NULL, 30);
+	report_add_worker(r, "W1", "A", 19);
+	report_add_worker(r, "W2", "B", 30);
+	report_finish(r);
+	assert_int_equal(r->nteams, 4);
+	assert_string_equal(r->teams[0].team, "A");
+	assert_string_equal(r->teams[2].team, "C");
+	assert_string_equal(r->teams[2].name, "Nobody's work");
+	assert_null(r->teams[3].team);
+	for (size_t t = 0; t < r->nteams; t++) {
+		stopped += r->teams[t].clocks[0].now.stopped;
+		open += r->teams[t].clocks[0].open;
+		overdue += r->teams[t].clocks[0].overdue;
+	}
+	assert_int_equal(r->clocks[0].now.stopped, 2);
+	assert_int_equal(stopped, r->clocks[0].now.stopped);
+	assert_int_equal(open, r->clocks[0].open);
+	assert_int_equal(r->clocks[0].open, 3);
+	assert_int_equal(overdue, r->clocks[0].overdue);
+	assert_int_equal(r->invalid, 1);	/* not in any team */
+	/* In the span (20 .. 27 April): A's stop only. */
+	assert_int_equal(r->clocks[0].span.stopped, 1);
+	/* Highest first, then a team before none. */
+	assert_int_equal(r->nflagged, 3);
+	assert_string_equal(r->flagged[0].worker, "W2");
+	assert_string_equal(r->flagged[1].worker, "W9");
+	assert_string_equal(r->flagged[2].worker, "W1");
+	assert_false(r->flagged[2].red);
+	/* Attention: the red caseloads, the oldest, the invalid row. */
+	assert_true(r->nattention >= 3 && r->nattention <= REPORT_ATTENTION_MAX);
+	for (size_t i = 0; i < r->nattention; i++)
+		if (strcmp(r->attention[i].rule, "caseloads_red") == 0)
+			assert_non_null(strstr(r->attention[i].text,
+			    "W2 (30), W9 (30)"));
+	report_free(r);
+}
+
 int
 main(void)
 {
@@ -454,6 +605,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
+		cmocka_unit_test(test_share_format),
+		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
