@@ -109,6 +109,8 @@ void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
 void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
+/* The source database connection, for the board's teams and caseloads. */
+struct pgconn *engine_source_conn(struct engine *e);
 
 /* once.c: `mashwatchd --once`; returns a sysexits code. */
 int once_run(const struct config *cfg, const struct calendar *cal,

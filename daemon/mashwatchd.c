@@ -318,6 +318,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	engine_reconfigure(d->engine, cfg, cal);
 	notifier_reconfigure(d->notifier, cfg, cal);
 	reporter_reconfigure(d->reporter, cfg, cal);
+	http_reconfigure(d->http, cfg, cal);
 	config_free(d->cfg);
 	calendar_free(d->cal);
 	d->cfg = cfg;
@@ -357,7 +358,7 @@ daemon_run(struct daemon *d)
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
-	    d->cfg->http.listen, d->engine, err, sizeof(err))) == NULL) {
+	    d->cfg, d->cal, d->engine, err, sizeof(err))) == NULL) {
 		log_err("%s", err);
 		ret = EX_UNAVAILABLE;
 		goto out;
