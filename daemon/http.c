@@ -5,10 +5,10 @@
  * The board (/board, /board.json, /board.js, /ack) is board.c's.
  *
  * A listener that cannot be knocked over: every connection evhttp makes
- * is counted (through a pass-through filter bufferevent whose free hook
- * tells us when evhttp lets go of it); at http.max_connections the
+ * is counted (we hold a reference to its bufferevent and notice when
+ * evhttp lets go of it); at http.max_connections the
  * listener stops accepting until one closes, so more clients wait in the
- * kernel's backlog instead of costing descriptors.  A sweep each second
+ * kernel's backlog instead of costing descriptors.  A sweep every 200 ms (while any is open)
  * closes a connection that has not finished a request within
  * http.client_timeout of opening or of its last answer (slow clients and
  * idle keep-alives alike).  When accept() fails (EMFILE, ENFILE, ENOMEM)
@@ -53,6 +53,7 @@ static bool outbox_counting;
 #define BACKOFF_MIN_MS	50	/* first pause after a failed accept() */
 #define BACKOFF_MAX_MS	5000
 #define LOG_EVERY	10	/* seconds between two lines about one thing */
+#define SWEEP_MS	200	/* between two looks at the open connections */
 
 /* One connection evhttp holds, seen through its filter bufferevent. */
 struct http_conn {
@@ -121,11 +122,13 @@ http_listen_update(struct http_server *h)
 		evconnlistener_disable(h->lev);
 }
 
-/* evhttp freed the connection's bufferevent: it is closed. */
+/*
+ * Forget c: evhttp has freed its bufferevent (its callbacks are gone), so
+ * drop our reference, which closes the socket.
+ */
 static void
-http_conn_gone(void *arg)
+http_conn_gone(struct http_conn *c)
 {
-	struct http_conn *c = arg;
 	struct http_server *h = c->h;
 
 	strmap_del(h->by_bev, (const char *)&c->bev, sizeof(c->bev));
@@ -137,6 +140,7 @@ http_conn_gone(void *arg)
 		c->next->prev = c->prev;
 	h->nconns--;
 	metrics.http_connections = h->nconns;
+	bufferevent_decref(c->bev);
 	free(c);
 	if (h->full && h->nconns < (size_t)h->cfg->http.max_connections) {
 		h->full = false;
@@ -144,26 +148,35 @@ http_conn_gone(void *arg)
 	}
 }
 
-/* evhttp accepted a connection and asks for its bufferevent. */
+static bool
+http_conn_freed(const struct http_conn *c)
+{
+	bufferevent_data_cb r = NULL;
+	bufferevent_event_cb e = NULL;
+
+	bufferevent_getcb(c->bev, &r, NULL, &e, NULL);
+	return r == NULL && e == NULL;
+}
+
+/*
+ * evhttp accepted a connection and asks for its bufferevent.  We keep a
+ * reference to it: when evhttp frees it, its callbacks are cleared, which
+ * the sweep notices (within SWEEP_MS) before letting go of it.
+ */
 static struct bufferevent *
 http_conn_new(struct event_base *base, void *arg)
 {
 	struct http_server *h = arg;
-	struct bufferevent *under, *bev;
+	struct bufferevent *bev;
 	struct http_conn *c;
+	struct timeval tv = { 0, SWEEP_MS * 1000 };
 
 	h->backoff_ms = 0;
-	under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (under == NULL)
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return NULL;
+	bufferevent_incref(bev);
 	c = xcalloc(1, sizeof(*c));
-	bev = bufferevent_filter_new(under, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
-	    http_conn_gone, c);
-	if (bev == NULL) {
-		bufferevent_free(under);
-		free(c);
-		return NULL;
-	}
 	c->h = h;
 	c->bev = bev;
 	c->id = ++h->next_id;
@@ -175,6 +188,8 @@ http_conn_new(struct event_base *base, void *arg)
 	strmap_put(h->by_bev, (const char *)&c->bev, sizeof(c->bev), c);
 	h->nconns++;
 	metrics.http_connections = h->nconns;
+	if (!evtimer_pending(h->ev_sweep, NULL))
+		evtimer_add(h->ev_sweep, &tv);
 	if (h->nconns >= (size_t)h->cfg->http.max_connections) {
 		h->full = true;
 		metrics.http_at_capacity++;
@@ -233,11 +248,15 @@ http_release(void *arg, uint64_t id)
 		}
 }
 
-/* Close what has been slow or idle for longer than http.client_timeout. */
+/*
+ * Let go of what evhttp has closed; close what has been slow or idle for
+ * longer than http.client_timeout.  Runs while any connection is open.
+ */
 static void
 http_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_server *h = arg;
+	struct timeval tv = { 0, SWEEP_MS * 1000 };
 	int64_t now = mono_now();
 	size_t closed = 0;
 	struct http_conn *c, *next;
@@ -248,19 +267,23 @@ http_sweep(evutil_socket_t fd, short what, void *arg)
 		void *evcon = NULL;
 
 		next = c->next;
-		if (c->held > 0 || now - c->since <= h->cfg->http.client_timeout)
-			continue;
-		bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
-		if (evcon == NULL)
-			continue;
-		/* Frees c through http_conn_gone; next stays valid. */
-		evhttp_connection_free(evcon);
-		closed++;
+		if (!http_conn_freed(c) && c->held == 0 &&
+		    now - c->since > h->cfg->http.client_timeout) {
+			bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+			if (evcon != NULL) {
+				evhttp_connection_free(evcon);
+				closed++;
+			}
+		}
+		if (http_conn_freed(c))
+			http_conn_gone(c);
 	}
 	metrics.http_timeouts += closed;
 	if (closed > 0 && log_due(&h->logged_slow))
 		log_info("http: closed %zu connections idle or slow for more "
 		    "than %d s", closed, h->cfg->http.client_timeout);
+	if (h->conns != NULL)
+		evtimer_add(h->ev_sweep, &tv);
 }
 
 static void
@@ -638,7 +661,6 @@ http_new(struct event_base *base, const struct config *cfg,
     const struct calendar *cal, struct engine *e, char *err, size_t errlen)
 {
 	const char *addr = cfg->http.listen;
-	struct timeval sweep = { 1, 0 };
 	struct http_server *h = NULL;
 	struct sockaddr_storage ss;
 	struct evconnlistener *lev;
@@ -670,6 +692,7 @@ http_new(struct event_base *base, const struct config *cfg,
 	h->lev = lev;
 	h->by_bev = strmap_new();
 	h->board = board_new(base, e, cfg, cal);
+	h->ev_sweep = evtimer_new(base, http_sweep, h);
 	h->http = evhttp_new(base);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST);
@@ -695,8 +718,6 @@ http_new(struct event_base *base, const struct config *cfg,
 	}
 	evconnlistener_set_error_cb(lev, http_accept_error);
 	h->ev_resume = evtimer_new(base, http_resume, h);
-	h->ev_sweep = event_new(base, -1, EV_PERSIST, http_sweep, h);
-	event_add(h->ev_sweep, &sweep);
 	/* Port 0 picks a free port; say which, so that tests can find it. */
 	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss,
 	    &boundlen) == 0 &&
@@ -719,8 +740,10 @@ http_free(struct http_server *h)
 		event_free(h->ev_sweep);
 	if (h->ev_resume != NULL)
 		event_free(h->ev_resume);
-	/* Closes every connection, and each one's http_conn_gone runs. */
+	/* Closes every connection; then our references go. */
 	evhttp_free(h->http);
+	while (h->conns != NULL)
+		http_conn_gone(h->conns);
 	board_free(h->board);
 	strmap_free(h->by_bev);
 	free(h);
