@@ -82,6 +82,7 @@ struct board {
 	size_t			 ncaseloads;
 	struct board_arena	*aux_arena;
 	uint64_t		 aux_gen;
+	bool			 aux_loaded;
 	int64_t			 aux_at;
 	int			 aux_busy;	/* queries in flight */
 	struct team_addr	*new_teams;	/* being read */
@@ -577,7 +578,9 @@ addr_set(const char *a, const char *b)
 	const char *src[2] = { a, b };
 
 	*o++ = ',';
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
+		if (o[-1] != ',')
+			*o++ = ',';
 		for (const char *p = src[k]; p != NULL && *p != '\0'; p++) {
 			if (*p == ';' || *p == ',' || isspace((unsigned char)*p)) {
 				if (o[-1] != ',')
@@ -585,6 +588,7 @@ addr_set(const char *a, const char *b)
 			} else
 				*o++ = (char)tolower((unsigned char)*p);
 		}
+	}
 	if (o[-1] != ',')
 		*o++ = ',';
 	*o = '\0';
@@ -617,6 +621,9 @@ board_aux_done(struct board *b)
 	}
 	b->aux_gen = h;
 	b->aux_at = engine_now();
+	if (!b->aux_loaded)
+		log_info("board: serving; %zu teams read", b->nteams);
+	b->aux_loaded = true;
 }
 
 static void
@@ -708,14 +715,17 @@ board_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!b->cfg->http.board || now - b->looked_at > LOOKING_FOR)
+	if (!b->cfg->http.board)
+		return;
+	/* Who may see which team must be known before anyone asks. */
+	if (now - b->aux_at >= AUX_EVERY)
+		board_aux_refresh(b);
+	if (now - b->looked_at > LOOKING_FOR)
 		return;
 	if (b->alerts_dirty || b->alerts == NULL ||
 	    st->raised + st->resolved != b->alerts_stamp ||
 	    now - b->alerts_at >= ALERTS_EVERY)
 		board_alerts_refresh(b);
-	if (now - b->aux_at >= AUX_EVERY)
-		board_aux_refresh(b);
 }
 
 /* Access. */
@@ -928,6 +938,14 @@ board_viewer(struct board *b, struct evhttp_request *req,
 		v->team_ok[i] = v->all || board_team_visible(b,
 		    b->snap->teams[i].team_id, v->user);
 		any = any || v->team_ok[i];
+	}
+	if (!any && !v->all && !b->aux_loaded) {
+		board_text(req, 503, "Service Unavailable", "starting: the "
+		    "teams are not read yet; try again in a moment");
+		free(v->user);
+		free(v->team_ok);
+		memset(v, 0, sizeof(*v));
+		return 503;
 	}
 	if (!any && !v->all) {
 		board_text(req, 403, "Forbidden", "you receive no team's "
@@ -1563,7 +1581,8 @@ board_new(struct event_base *base, struct engine *e,
 	b->csrf = strmap_new();
 	b->looked_at = INT64_MIN / 2;
 	b->ev_tick = event_new(base, -1, EV_PERSIST, board_tick, b);
-	event_add(b->ev_tick, &tv);
+	if (cfg->http.board)
+		event_add(b->ev_tick, &tv);
 	return b;
 }
 
@@ -1571,8 +1590,16 @@ void
 board_reconfigure(struct board *b, const struct config *cfg,
     const struct calendar *cal)
 {
+	struct timeval tv = { 1, 0 };
+
 	b->cfg = cfg;
 	b->cal = cal;
+	/* The board ticks (once a second) only while it is on. */
+	if (cfg->http.board && !event_pending(b->ev_tick, EV_TIMEOUT, NULL))
+		event_add(b->ev_tick, &tv);
+	else if (!cfg->http.board)
+		event_del(b->ev_tick);
+	b->aux_at = 0;
 	/* The snapshot points into the old config's clocks. */
 	snap_free(b->snap);
 	b->snap = NULL;

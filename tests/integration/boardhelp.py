@@ -31,6 +31,7 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
     mw.migrate(build, conf)
     d = mw.Daemon(build, conf, tmp_path / "daemon.log", env=testclock.env())
     d.wait_log("http: listening on 127.0.0.1:%d" % port)
+    d.wait_log("board: serving")
     return d, port, conf
 
 

@@ -70,7 +70,9 @@ def test_who_sees_what_in_which_order(db, build, tmp_path):
         # board.json: the same, and since=VERSION while nothing changed.
         st, hdrs, body = bh.get(port, "/board.json", user="m2@example.org")
         assert st == 200 and hdrs["Content-Type"] == "application/json"
-        j = json.loads(body)
+        j = mw.wait_for(lambda: (lambda j: j["teams"][0]["items"][0]["ack"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m2@example.org")[2])),
+            timeout=15, what="the alerts on the board")
         assert [t["team"] for t in j["teams"]] == ["T2"]
         items = j["teams"][0]["items"]
         assert [i["child"] for i in items] == ["P-T2", bh.HOSTILE]
@@ -109,10 +111,15 @@ def test_ack_needs_the_users_token_and_this_origin(db, build, tmp_path):
     d, port, conf = start_board(db, build, tmp_path)
     origin = {"Origin": "http://127.0.0.1:%d" % port, "Host": "127.0.0.1:%d" % port}
     try:
-        j = json.loads(bh.get(port, "/board.json", user="m1@example.org")[2])
+        # The acknowledgements are read once someone looks.
+        j = mw.wait_for(lambda: (lambda j: j["teams"][0]["items"][0]["ack"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m1@example.org")[2])),
+            timeout=15, what="the alerts on the board")
         token = j["csrf"]
         alert = j["teams"][0]["items"][0]["ack"]["alert"]
-        other = json.loads(bh.get(port, "/board.json", user="m2@example.org")[2])
+        other = mw.wait_for(lambda: (lambda j: j["teams"][0]["items"][0]["ack"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m2@example.org")[2])),
+            timeout=15, what="the alerts on the board")
         other_alert = other["teams"][0]["items"][0]["ack"]["alert"]
 
         def post(body, headers=origin, user="m1@example.org"):
