@@ -297,15 +297,26 @@ http_resume(evutil_socket_t fd, short what, void *arg)
 	http_listen_update(h);
 }
 
+/*
+ * The server whose listener is failing.  libevent hands the error
+ * callback the listener's user data, which evhttp owns, so the one
+ * server of the process is found here instead.
+ */
+static struct http_server *http_listening;
+
 /* accept() failed for want of descriptors or memory: pause, never spin. */
 static void
 http_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct http_server *h = arg;
+	struct http_server *h = http_listening;
 	int err = EVUTIL_SOCKET_ERROR();
 	struct timeval tv;
 
-	(void)lev;
+	(void)arg;
+	if (h == NULL || h->lev != lev) {
+		evconnlistener_disable(lev);
+		return;
+	}
 	metrics.http_accept_errors++;
 	h->backoff_ms = h->backoff_ms == 0 ? BACKOFF_MIN_MS :
 	    h->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
@@ -716,6 +727,7 @@ http_new(struct event_base *base, const struct config *cfg,
 		h = NULL;
 		goto out;
 	}
+	http_listening = h;
 	evconnlistener_set_error_cb(lev, http_accept_error);
 	h->ev_resume = evtimer_new(base, http_resume, h);
 	/* Port 0 picks a free port; say which, so that tests can find it. */
@@ -734,6 +746,8 @@ http_free(struct http_server *h)
 {
 	if (h == NULL)
 		return;
+	if (http_listening == h)
+		http_listening = NULL;
 	if (h->ev_outbox != NULL)
 		event_free(h->ev_outbox);
 	if (h->ev_sweep != NULL)

@@ -402,6 +402,7 @@ main(int argc, char *argv[])
 		return EX_OK;
 	}
 	log_init(o.debug);
+	log_route_libevent();
 	d.config_path = o.config;
 
 	/* Config errors go to stderr bare, so that editors can jump to them. */
