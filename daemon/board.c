@@ -1133,12 +1133,15 @@ board_json(const struct board_view *v)
 	json_object_set_new(root, "csrf", json_string(v->viewer->csrf));
 	for (size_t ti = 0; ti < s->nteams; ti++) {
 		const struct board_team *t = &s->teams[ti];
-		json_t *jt, *counts = json_array(), *items = json_array(),
-		    *others = json_array(), *cl = json_array();
+		json_t *jt, *counts, *items, *others, *cl;
 		size_t shown = 0, matching = 0;
 
 		if (!v->viewer->team_ok[ti])
 			continue;
+		counts = json_array();
+		items = json_array();
+		others = json_array();
+		cl = json_array();
 		jt = json_object();
 		json_object_set_new(jt, "team", *t->team_id ? json_string(
 		    t->team_id) : json_null());
@@ -1471,8 +1474,14 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 		    "must be an alert number");
 		goto out;
 	}
-	if (note != NULL && (strlen(note) > ACK_NOTE_MAX || !json_string(note)))
-		note = NULL;
+	/* A note too long, or not UTF-8 (jansson refuses it), is dropped. */
+	if (note != NULL) {
+		json_t *probe = json_string(note);
+
+		if (strlen(note) > ACK_NOTE_MAX || probe == NULL)
+			note = NULL;
+		json_decref(probe);
+	}
 	if (note != NULL && *note == '\0')
 		note = NULL;
 	if (until != NULL && *until != '\0') {

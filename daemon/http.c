@@ -756,6 +756,7 @@ http_free(struct http_server *h)
 		event_free(h->ev_resume);
 	/* Closes every connection; then our references go. */
 	evhttp_free(h->http);
+	h->lev = NULL;		/* evhttp_free freed it */
 	while (h->conns != NULL)
 		http_conn_gone(h->conns);
 	board_free(h->board);

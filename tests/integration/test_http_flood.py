@@ -45,18 +45,19 @@ def test_slow_clients_are_capped_and_timed_out(db, build, tmp_path):
         t0 = time.monotonic()
         closed = 0
         for s in socks:
-            s.settimeout(0.5)
-        while time.monotonic() - t0 < 12 and closed < 40:
+            s.setblocking(False)
+        while time.monotonic() - t0 < 25 and closed < 40:
             trickle()
             closed = 0
             for s in socks:
                 try:
                     if s.recv(100, socket.MSG_PEEK) == b"":
                         closed += 1
-                except socket.timeout:
+                except BlockingIOError:
                     pass
                 except OSError:
                     closed += 1
+            time.sleep(0.5)
         assert closed == 40
         st, body = opsdata.get(port, "/metrics")
         m = opsdata.parse(body)
