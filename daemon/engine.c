@@ -726,3 +726,9 @@ engine_state_conn(struct engine *e)
 {
 	return e->state;
 }
+
+struct pgconn *
+engine_source_conn(struct engine *e)
+{
+	return e->src;
+}

@@ -115,6 +115,8 @@ void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
 void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
+/* The source database connection, for the board's teams and caseloads. */
+struct pgconn *engine_source_conn(struct engine *e);
 
 /*
  * once.c: read every view into m (borrowed, fresh) in one full pass as of

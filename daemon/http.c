@@ -2,6 +2,18 @@
  * /healthz, /readyz and /metrics.  Every figure is read from the engine
  * and the model at the moment of the request, except the outbox depth,
  * which needs a query and is refreshed by a timer into struct metrics.
+ * The board (/board, /board.json, /board.js, /ack) is board.c's.
+ *
+ * A listener that cannot be knocked over: every connection evhttp makes
+ * is counted (we hold a reference to its bufferevent and notice when
+ * evhttp lets go of it); at http.max_connections the
+ * listener stops accepting until one closes, so more clients wait in the
+ * kernel's backlog instead of costing descriptors.  A sweep every 200 ms (while any is open)
+ * closes a connection that has not finished a request within
+ * http.client_timeout of opening or of its last answer (slow clients and
+ * idle keep-alives alike).  When accept() fails (EMFILE, ENFILE, ENOMEM)
+ * the listener pauses for a back-off that doubles up to 5 s instead of
+ * spinning; each of these events is logged at most once per 10 s.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -12,15 +24,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
 
+#include "board.h"
 #include "engine.h"
 #include "http.h"
 #include "log.h"
@@ -33,13 +50,303 @@
  * no pointer (a late answer after http_free is then harmless). */
 static bool outbox_counting;
 
+#define BACKOFF_MIN_MS	50	/* first pause after a failed accept() */
+#define BACKOFF_MAX_MS	5000
+#define LOG_EVERY	10	/* seconds between two lines about one thing */
+#define SWEEP_MS	200	/* between two looks at the open connections */
+
+/* One connection evhttp holds, seen through its filter bufferevent. */
+struct http_conn {
+	struct http_server	*h;
+	struct bufferevent	*bev;
+	uint64_t		 id;
+	int64_t			 since;		/* opened or last answered, monotonic */
+	int			 held;		/* deferred replies in flight */
+	struct http_conn	*prev, *next;
+};
+
 struct http_server {
 	struct event_base	*base;
 	struct evhttp		*http;
+	struct evconnlistener	*lev;
 	struct engine		*engine;
+	const struct config	*cfg;
+	struct board		*board;
 	struct event		*ev_outbox;
+	struct event		*ev_sweep;
+	struct event		*ev_resume;	/* after an accept() failure */
 	bool			 stopping;
+
+	struct http_conn	*conns;
+	struct strmap		*by_bev;	/* bufferevent pointer -> conn */
+	size_t			 nconns;
+	uint64_t		 next_id;
+	bool			 full;		/* paused at max_connections */
+	bool			 backing_off;
+	int			 backoff_ms;
+	int64_t			 logged_full, logged_accept, logged_slow;
+	uint64_t		 quiet_accept;	/* failures not logged */
 };
+
+static int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* At most one line about one thing every LOG_EVERY seconds. */
+static bool
+log_due(int64_t *last)
+{
+	int64_t now = mono_now();
+
+	if (*last != 0 && now - *last < LOG_EVERY)
+		return false;
+	*last = now;
+	return true;
+}
+
+static void
+http_listen_update(struct http_server *h)
+{
+	bool want = !h->full && !h->backing_off && !h->stopping;
+
+	if (h->lev == NULL)
+		return;
+	if (want)
+		evconnlistener_enable(h->lev);
+	else
+		evconnlistener_disable(h->lev);
+}
+
+/*
+ * Forget c: evhttp has freed its bufferevent (its callbacks are gone), so
+ * drop our reference, which closes the socket.
+ */
+static void
+http_conn_gone(struct http_conn *c)
+{
+	struct http_server *h = c->h;
+
+	strmap_del(h->by_bev, (const char *)&c->bev, sizeof(c->bev));
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	h->nconns--;
+	metrics.http_connections = h->nconns;
+	bufferevent_decref(c->bev);
+	free(c);
+	if (h->full && h->nconns < (size_t)h->cfg->http.max_connections) {
+		h->full = false;
+		http_listen_update(h);
+	}
+}
+
+static bool
+http_conn_freed(const struct http_conn *c)
+{
+	bufferevent_data_cb r = NULL;
+	bufferevent_event_cb e = NULL;
+
+	bufferevent_getcb(c->bev, &r, NULL, &e, NULL);
+	return r == NULL && e == NULL;
+}
+
+/*
+ * evhttp accepted a connection and asks for its bufferevent.  We keep a
+ * reference to it: when evhttp frees it, its callbacks are cleared, which
+ * the sweep notices (within SWEEP_MS) before letting go of it.
+ */
+static struct bufferevent *
+http_conn_new(struct event_base *base, void *arg)
+{
+	struct http_server *h = arg;
+	struct bufferevent *bev;
+	struct http_conn *c;
+	struct timeval tv = { 0, SWEEP_MS * 1000 };
+
+	h->backoff_ms = 0;
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return NULL;
+	bufferevent_incref(bev);
+	c = xcalloc(1, sizeof(*c));
+	c->h = h;
+	c->bev = bev;
+	c->id = ++h->next_id;
+	c->since = mono_now();
+	c->next = h->conns;
+	if (h->conns != NULL)
+		h->conns->prev = c;
+	h->conns = c;
+	strmap_put(h->by_bev, (const char *)&c->bev, sizeof(c->bev), c);
+	h->nconns++;
+	metrics.http_connections = h->nconns;
+	if (!evtimer_pending(h->ev_sweep, NULL))
+		evtimer_add(h->ev_sweep, &tv);
+	if (h->nconns >= (size_t)h->cfg->http.max_connections) {
+		h->full = true;
+		metrics.http_at_capacity++;
+		if (log_due(&h->logged_full))
+			log_warnx("http: %zu connections open "
+			    "(http.max_connections): not accepting more until "
+			    "one closes", h->nconns);
+		http_listen_update(h);
+	}
+	return bev;
+}
+
+static struct http_conn *
+http_conn_of(struct http_server *h, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+
+	if (evcon == NULL)
+		return NULL;
+	bev = evhttp_connection_get_bufferevent(evcon);
+	return strmap_get(h->by_bev, (const char *)&bev, sizeof(bev));
+}
+
+/* A request arrived whole: the connection's clock starts again. */
+static void
+http_touch(struct http_server *h, struct evhttp_request *req)
+{
+	struct http_conn *c = http_conn_of(h, req);
+
+	if (c != NULL)
+		c->since = mono_now();
+}
+
+static uint64_t
+http_hold(void *arg, struct evhttp_request *req)
+{
+	struct http_conn *c = http_conn_of(arg, req);
+
+	if (c == NULL)
+		return 0;
+	c->held++;
+	return c->id;
+}
+
+static void
+http_release(void *arg, uint64_t id)
+{
+	struct http_server *h = arg;
+
+	for (struct http_conn *c = h->conns; c != NULL && id != 0; c = c->next)
+		if (c->id == id) {
+			c->held--;
+			c->since = mono_now();
+			break;
+		}
+}
+
+/*
+ * Let go of what evhttp has closed; close what has been slow or idle for
+ * longer than http.client_timeout.  Runs while any connection is open.
+ */
+static void
+http_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *h = arg;
+	struct timeval tv = { 0, SWEEP_MS * 1000 };
+	int64_t now = mono_now();
+	size_t closed = 0;
+	struct http_conn *c, *next;
+
+	(void)fd;
+	(void)what;
+	for (c = h->conns; c != NULL; c = next) {
+		void *evcon = NULL;
+
+		next = c->next;
+		if (!http_conn_freed(c) && c->held == 0 &&
+		    now - c->since > h->cfg->http.client_timeout) {
+			bufferevent_getcb(c->bev, NULL, NULL, NULL, &evcon);
+			if (evcon != NULL) {
+				evhttp_connection_free(evcon);
+				closed++;
+			}
+		}
+		if (http_conn_freed(c))
+			http_conn_gone(c);
+	}
+	metrics.http_timeouts += closed;
+	if (closed > 0 && log_due(&h->logged_slow))
+		log_info("http: closed %zu connections idle or slow for more "
+		    "than %d s", closed, h->cfg->http.client_timeout);
+	if (h->conns != NULL)
+		evtimer_add(h->ev_sweep, &tv);
+}
+
+static void
+http_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_server *h = arg;
+
+	(void)fd;
+	(void)what;
+	h->backing_off = false;
+	http_listen_update(h);
+}
+
+/*
+ * The server whose listener is failing.  libevent hands the error
+ * callback the listener's user data, which evhttp owns, so the one
+ * server of the process is found here instead.
+ */
+static struct http_server *http_listening;
+
+/* accept() failed for want of descriptors or memory: pause, never spin. */
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct http_server *h = http_listening;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv;
+
+	(void)arg;
+	if (h == NULL || h->lev != lev) {
+		evconnlistener_disable(lev);
+		return;
+	}
+	metrics.http_accept_errors++;
+	h->backoff_ms = h->backoff_ms == 0 ? BACKOFF_MIN_MS :
+	    h->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+	    h->backoff_ms * 2;
+	if (log_due(&h->logged_accept)) {
+		log_warnx("http: cannot accept a connection: %s; pausing the "
+		    "listener for %d ms (%llu more failures not logged)",
+		    evutil_socket_error_to_string(err), h->backoff_ms,
+		    (unsigned long long)h->quiet_accept);
+		h->quiet_accept = 0;
+	} else
+		h->quiet_accept++;
+	h->backing_off = true;
+	http_listen_update(h);
+	tv.tv_sec = h->backoff_ms / 1000;
+	tv.tv_usec = (h->backoff_ms % 1000) * 1000;
+	evtimer_add(h->ev_resume, &tv);
+}
+
+static void
+http_board(struct evhttp_request *req, void *arg)
+{
+	struct http_server *h = arg;
+	const struct board_hold hold = { http_hold, http_release, h };
+	const char *path = evhttp_uri_get_path(
+	    evhttp_request_get_evhttp_uri(req));
+
+	http_touch(h, req);
+	board_serve(h->board, req, path != NULL ? path : "/board", &hold);
+}
 
 void
 http_escape_label(char *buf, size_t len, const char *s)
@@ -84,7 +391,7 @@ http_text(struct evhttp_request *req, int code, const char *reason,
 static void
 http_healthz(struct evhttp_request *req, void *arg)
 {
-	(void)arg;
+	http_touch(arg, req);
 	http_text(req, 200, "OK", "ok");
 }
 
@@ -120,6 +427,7 @@ http_readyz(struct evhttp_request *req, void *arg)
 	char buf[256], line[300];
 	const char *why = http_not_ready(h, buf, sizeof(buf));
 
+	http_touch(h, req);
 	if (why != NULL) {
 		snprintf(line, sizeof(line), "not ready: %s", why);
 		http_text(req, 503, "Service Unavailable", line);
@@ -209,6 +517,7 @@ http_metrics(struct evhttp_request *req, void *arg)
 	struct evbuffer *b = evbuffer_new();
 	int64_t now = engine_now();
 
+	http_touch(h, req);
 	/* A stale count is refreshed for the next scrape, never awaited. */
 	if (engine_now() - metrics.outbox_at >= OUTBOX_REFRESH)
 		http_outbox_tick(-1, 0, h);
@@ -279,6 +588,23 @@ http_metrics(struct evhttp_request *req, void *arg)
 	    "SIGHUPs whose configuration was refused.",
 	    metrics.reload_failures);
 
+	metric_u64(b, "mashwatch_http_connections", "gauge", "HTTP "
+	    "connections open now.", metrics.http_connections);
+	metric_u64(b, "mashwatch_http_timeouts_total", "counter", "HTTP "
+	    "connections closed for being idle or slow.", metrics.http_timeouts);
+	metric_u64(b, "mashwatch_http_accept_errors_total", "counter",
+	    "Failed accept() calls (out of descriptors and the like).",
+	    metrics.http_accept_errors);
+	metric_u64(b, "mashwatch_http_at_capacity_total", "counter", "Times "
+	    "the listener paused at http.max_connections.",
+	    metrics.http_at_capacity);
+	metric_u64(b, "mashwatch_board_requests_total", "counter", "Requests "
+	    "to the board.", metrics.board_requests);
+	metric_u64(b, "mashwatch_board_denied_total", "counter", "Board "
+	    "requests refused (401, 403, CSRF).", metrics.board_denied);
+	metric_u64(b, "mashwatch_board_acks_total", "counter",
+	    "Acknowledgements made on the board.", metrics.board_acks);
+
 	http_reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
 	    b);
 	evbuffer_free(b);
@@ -288,7 +614,7 @@ http_metrics(struct evhttp_request *req, void *arg)
 static void
 http_other(struct evhttp_request *req, void *arg)
 {
-	(void)arg;
+	http_touch(arg, req);
 	http_text(req, 404, "Not Found", "not found: try /healthz, /readyz "
 	    "or /metrics");
 }
@@ -353,9 +679,10 @@ http_format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 }
 
 struct http_server *
-http_new(struct event_base *base, const char *addr, struct engine *e,
-    char *err, size_t errlen)
+http_new(struct event_base *base, const struct config *cfg,
+    const struct calendar *cal, struct engine *e, char *err, size_t errlen)
 {
+	const char *addr = cfg->http.listen;
 	struct http_server *h = NULL;
 	struct sockaddr_storage ss;
 	struct evconnlistener *lev;
@@ -383,22 +710,37 @@ http_new(struct event_base *base, const char *addr, struct engine *e,
 	h = xcalloc(1, sizeof(*h));
 	h->base = base;
 	h->engine = e;
+	h->cfg = cfg;
+	h->lev = lev;
+	h->by_bev = strmap_new();
+	h->board = board_new(base, e, cfg, cal);
+	h->ev_sweep = evtimer_new(base, http_sweep, h);
 	h->http = evhttp_new(base);
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(h->http, 10);
+	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
+	evhttp_set_timeout(h->http, cfg->http.client_timeout);
 	evhttp_set_max_headers_size(h->http, 8192);
-	evhttp_set_max_body_size(h->http, 0);
+	evhttp_set_max_body_size(h->http, 16384);
+	evhttp_set_bevcb(h->http, http_conn_new, h);
+	evhttp_set_cb(h->http, "/board", http_board, h);
+	evhttp_set_cb(h->http, "/board.json", http_board, h);
+	evhttp_set_cb(h->http, "/board.js", http_board, h);
+	evhttp_set_cb(h->http, "/ack", http_board, h);
 	evhttp_set_cb(h->http, "/healthz", http_healthz, h);
 	evhttp_set_cb(h->http, "/readyz", http_readyz, h);
 	evhttp_set_cb(h->http, "/metrics", http_metrics, h);
 	evhttp_set_gencb(h->http, http_other, h);
 	if (evhttp_bind_listener(h->http, lev) == NULL) {
 		evconnlistener_free(lev);
+		h->lev = NULL;
 		snprintf(err, errlen, "http.listen %s: cannot serve", addr);
 		http_free(h);
 		h = NULL;
 		goto out;
 	}
+	http_listening = h;
+	evconnlistener_set_error_cb(lev, http_accept_error);
+	h->ev_resume = evtimer_new(base, http_resume, h);
 	/* Port 0 picks a free port; say which, so that tests can find it. */
 	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss,
 	    &boundlen) == 0 &&
@@ -415,10 +757,35 @@ http_free(struct http_server *h)
 {
 	if (h == NULL)
 		return;
+	if (http_listening == h)
+		http_listening = NULL;
 	if (h->ev_outbox != NULL)
 		event_free(h->ev_outbox);
+	if (h->ev_sweep != NULL)
+		event_free(h->ev_sweep);
+	if (h->ev_resume != NULL)
+		event_free(h->ev_resume);
+	/* Closes every connection; then our references go. */
 	evhttp_free(h->http);
+	h->lev = NULL;		/* evhttp_free freed it */
+	while (h->conns != NULL)
+		http_conn_gone(h->conns);
+	board_free(h->board);
+	strmap_free(h->by_bev);
 	free(h);
+}
+
+void
+http_reconfigure(struct http_server *h, const struct config *cfg,
+    const struct calendar *cal)
+{
+	if (h == NULL)
+		return;
+	h->cfg = cfg;
+	evhttp_set_timeout(h->http, cfg->http.client_timeout);
+	board_reconfigure(h->board, cfg, cal);
+	h->full = h->nconns >= (size_t)cfg->http.max_connections;
+	http_listen_update(h);
 }
 
 void

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+
+#include <event2/event.h>
 
 #include "log.h"
 
@@ -93,4 +96,52 @@ fatalx(const char *fmt, ...)
 	log_vline(LOG_CRIT, fmt, ap, NULL);
 	va_end(ap);
 	exit(1);
+}
+
+/*
+ * libevent's own messages, through our log with our prefixes, at most
+ * LIBEVENT_BURST lines in any LIBEVENT_WINDOW seconds: a loop that fails
+ * the same way thousands of times a second must not fill the journal.
+ */
+#define LIBEVENT_BURST	10
+#define LIBEVENT_WINDOW	10
+
+static void
+log_libevent(int severity, const char *msg)
+{
+	static time_t window;
+	static unsigned lines, dropped;
+	struct timespec ts;
+	int pri;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (ts.tv_sec - window >= LIBEVENT_WINDOW) {
+		if (dropped > 0)
+			log_warnx("libevent: %u more messages in %d s not "
+			    "logged", dropped, LIBEVENT_WINDOW);
+		window = ts.tv_sec;
+		lines = dropped = 0;
+	}
+	if (severity == EVENT_LOG_DEBUG && !log_debugging)
+		return;
+	if (++lines > LIBEVENT_BURST) {
+		dropped++;
+		return;
+	}
+	pri = severity == EVENT_LOG_ERR ? LOG_ERR : severity == EVENT_LOG_WARN ?
+	    LOG_WARNING : severity == EVENT_LOG_MSG ? LOG_INFO : LOG_DEBUG;
+	if (pri == LOG_ERR)
+		log_err("libevent: %s", msg);
+	else if (pri == LOG_WARNING)
+		log_warnx("libevent: %s", msg);
+	else if (pri == LOG_INFO)
+		log_info("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
+void
+log_route_libevent(void)
+{
+	event_set_log_callback(log_libevent);
 }

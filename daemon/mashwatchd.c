@@ -315,6 +315,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	engine_reconfigure(d->engine, cfg, cal);
 	notifier_reconfigure(d->notifier, cfg, cal);
 	reporter_reconfigure(d->reporter, cfg, cal);
+	http_reconfigure(d->http, cfg, cal);
 	config_free(d->cfg);
 	calendar_free(d->cal);
 	d->cfg = cfg;
@@ -355,7 +356,7 @@ daemon_run(struct daemon *d)
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
-	    d->cfg->http.listen, d->engine, err, sizeof(err))) == NULL) {
+	    d->cfg, d->cal, d->engine, err, sizeof(err))) == NULL) {
 		log_err("%s", err);
 		ret = EX_UNAVAILABLE;
 		goto out;
@@ -399,6 +400,7 @@ main(int argc, char *argv[])
 		return EX_OK;
 	}
 	log_init(o.debug);
+	log_route_libevent();
 	d.config_path = o.config;
 
 	/* Config errors go to stderr bare, so that editors can jump to them. */

@@ -16,6 +16,14 @@ struct metrics {
 	int64_t		outbox_at;	/* wall clock it was counted; 0 never */
 	uint64_t	reloads;	/* SIGHUP reloads applied */
 	uint64_t	reload_failures;	/* SIGHUPs whose config was refused */
+	/* The HTTP listener (http.c) and the board (board.c). */
+	uint64_t	http_connections;	/* open now */
+	uint64_t	http_timeouts;		/* connections closed for being slow */
+	uint64_t	http_accept_errors;	/* accept() failures, EMFILE and the like */
+	uint64_t	http_at_capacity;	/* times max_connections was reached */
+	uint64_t	board_requests;
+	uint64_t	board_denied;		/* answered 401 or 403 */
+	uint64_t	board_acks;		/* acknowledgements recorded */
 };
 
 extern struct metrics metrics;

@@ -53,6 +53,8 @@ type_name(const struct conf_setting *s, char *buf, size_t len)
 		return "array of weekday names";
 	case CONF_ADDRESSES:
 		return "an email address or a list of them";
+	case CONF_HOSTS:
+		return "an IP address or a list of them";
 	case CONF_LIMIT_MAP:
 		return "group of priority = timescale";
 	case CONF_FLOAT_MAP:

@@ -91,6 +91,9 @@ config_free(struct config *cfg)
 		free(cfg->report.comparators[i].name);
 	free(cfg->report.comparators);
 	free(cfg->http.listen);
+	free(cfg->http.user_header);
+	conf_free_addresses(&cfg->http.trusted_proxies);
+	conf_free_addresses(&cfg->http.board_admins);
 	free(cfg);
 }
 
@@ -220,6 +223,7 @@ conf_format_value(const struct conf_setting *s, const void *base, bool mask)
 		fputs(" ]", fp);
 		break;
 	case CONF_ADDRESSES:
+	case CONF_HOSTS:
 		a = CONF_CFIELD(base, s, struct addresses);
 		fputs("[", fp);
 		for (i = 0; i < a->n; i++) {

@@ -198,8 +198,41 @@ static const struct conf_setting settings[] = {
 
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),
-	  .help = "HOST:PORT of /healthz, /readyz and /metrics; \"\" "
-	  "disables." },
+	  .help = "HOST:PORT of /healthz, /readyz and /metrics (and the "
+	  "board); \"\" disables." },
+	{ .name = "http.board", .type = CONF_BOOL, .def = "false",
+	  .reloadable = true, .offset = CF(http.board),
+	  .help = "Serve the managers' board: /board, /board.json and "
+	  "POST /ack.  Put it behind a reverse proxy that authenticates." },
+	{ .name = "http.user_header", .type = CONF_STRING,
+	  .def = "\"X-Remote-User\"", .min = 1, .reloadable = true,
+	  .offset = CF(http.user_header),
+	  .help = "Request header holding the user's email address, set by "
+	  "the reverse proxy after single sign-on." },
+	{ .name = "http.trusted_proxies", .type = CONF_HOSTS,
+	  .def = "[ \"127.0.0.1\", \"::1\" ]", .reloadable = true,
+	  .offset = CF(http.trusted_proxies),
+	  .help = "Addresses whose user header is believed; the board "
+	  "answers anyone else 401." },
+	{ .name = "http.board_admins", .type = CONF_ADDRESSES,
+	  .reloadable = true, .offset = CF(http.board_admins),
+	  .help = "Users who see every team on the board (so do the "
+	  "addresses of routes.report)." },
+	{ .name = "http.board_max_items", .type = CONF_INT, .def = "500",
+	  .min = 10, .max = 100000, .reloadable = true,
+	  .offset = CF(http.board_max_items),
+	  .help = "Items listed per team on the board, oldest due first; the "
+	  "rest are counted." },
+	{ .name = "http.max_connections", .type = CONF_INT, .def = "256",
+	  .min = 4, .max = 65536, .reloadable = true,
+	  .offset = CF(http.max_connections),
+	  .help = "Open HTTP connections at most; more wait in the kernel's "
+	  "backlog." },
+	{ .name = "http.client_timeout", .type = CONF_INT, .def = "10",
+	  .min = 1, .max = 300, .reloadable = true,
+	  .offset = CF(http.client_timeout),
+	  .help = "Seconds a client has to send a whole request, and that an "
+	  "idle connection is kept." },
 };
 
 /*

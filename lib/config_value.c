@@ -3,6 +3,7 @@
  * table entry points at: type checks, bounds, timescales, addresses,
  * times of day, and the refusal of a secret in a file others can read.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <libconfig.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 
 #include "mashwatch/config.h"
 #include "mashwatch/xmalloc.h"
@@ -161,6 +163,8 @@ conf_type_want(enum conf_type t)
 		return "a list such as [ \"Mon\", \"Tue\" ]";
 	case CONF_ADDRESSES:
 		return "an address or a list such as [ \"a@example.org\" ]";
+	case CONF_HOSTS:
+		return "an IP address or a list such as [ \"127.0.0.1\" ]";
 	case CONF_LIMIT_MAP:
 	case CONF_FLOAT_MAP:
 		return "a group such as { name = value; }";
@@ -169,9 +173,19 @@ conf_type_want(enum conf_type t)
 	}
 }
 
+/* An IPv4 or IPv6 address in numeric form (CONF_HOSTS). */
+static bool
+conf_host_ok(const char *a)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, a, buf) == 1 ||
+	    inet_pton(AF_INET6, a, buf) == 1;
+}
+
 static int
 conf_read_addresses(struct conf_loader *ld, const char *name,
-    const config_setting_t *node, struct addresses *out)
+    const config_setting_t *node, struct addresses *out, bool hosts)
 {
 	const config_setting_t *el;
 	const char *a;
@@ -186,7 +200,7 @@ conf_read_addresses(struct conf_loader *ld, const char *name,
 		el = NULL;
 	} else {
 		conf_err(ld, node, "'%s' must be %s", name,
-		    conf_type_want(CONF_ADDRESSES));
+		    conf_type_want(hosts ? CONF_HOSTS : CONF_ADDRESSES));
 		goto out;
 	}
 	out->v = xcalloc((size_t)n, sizeof(*out->v));
@@ -200,7 +214,13 @@ conf_read_addresses(struct conf_loader *ld, const char *name,
 			goto out;
 		}
 		a = config_setting_get_string(e);
-		if (!conf_address_ok(a)) {
+		if (hosts && !conf_host_ok(a)) {
+			conf_err(ld, e, "'%s': \"%s\" is not an IP address; "
+			    "write e.g. \"127.0.0.1\" or \"::1\", one per "
+			    "string", name, a);
+			goto out;
+		}
+		if (!hosts && !conf_address_ok(a)) {
 			conf_err(ld, e, "'%s': \"%s\" is not an email "
 			    "address; write local@domain, one per string",
 			    name, a);
@@ -429,7 +449,9 @@ conf_read_value(struct conf_loader *ld, const struct conf_setting *s,
 		*CONF_FIELD(base, s, unsigned) = mask;
 		break;
 	case CONF_ADDRESSES:
-		if (conf_read_addresses(ld, name, node, &addrs) == -1)
+	case CONF_HOSTS:
+		if (conf_read_addresses(ld, name, node, &addrs,
+		    s->type == CONF_HOSTS) == -1)
 			goto out;
 		*CONF_FIELD(base, s, struct addresses) = addrs;
 		addrs.v = NULL;

@@ -32,6 +32,7 @@ enum conf_type {
 	CONF_LIMIT_MAP,		/* group of priority = timescale; the count follows the array */
 	CONF_FLOAT_MAP,		/* group of name = number within [min, max]; ditto */
 	CONF_ENUM,		/* one of the strings in choices, stored as its index */
+	CONF_HOSTS,		/* an IPv4 or IPv6 address or a list of them, as struct addresses */
 };
 
 struct conf_setting {
@@ -184,7 +185,14 @@ struct config {
 	} report;
 
 	struct {
-		char	*listen;	/* "" disables the HTTP server */
+		char			*listen;	/* "" disables the HTTP server */
+		bool			 board;		/* serve /board, /board.json, /ack */
+		char			*user_header;	/* the proxy's identity header */
+		struct addresses	 trusted_proxies;	/* IP addresses */
+		struct addresses	 board_admins;	/* see every team */
+		int			 board_max_items;	/* per team and section */
+		int			 max_connections;
+		int			 client_timeout;	/* seconds */
 	} http;
 };
 

@@ -1,0 +1,86 @@
+"""Helpers for the board tests: a daemon with http.board on, teams with
+managers, overdue contacts, and HTTP requests that carry (or forge) the
+proxy's user header."""
+
+import http.client
+import re
+import socket
+
+import mw
+import testclock
+
+# contact_decision in hours, so that items are overdue at any hour of any day.
+CLOCKS = {"contact_decision": dict(limit="1 hours", escalate_after="1 hours")}
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
+    """Config, migrate, start; returns (daemon, port, config)."""
+    port = mw_free_port()
+    conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
+                           poll_interval=1, http_listen="127.0.0.1:%d" % port)
+    text = conf.read_text()
+    text = text.replace('http: { listen = "127.0.0.1:%d"; };' % port,
+                        'http: { listen = "127.0.0.1:%d"; board = true; '
+                        'board_admins = [ "admin@example.org" ]; %s };' % (port, extra_http))
+    if notify:
+        text = re.sub(r"(notify: \{[^\n]*)\};", lambda m: m.group(1) + notify + " };", text)
+    if calendar:
+        text = re.sub(r"calendar: \{[^\n]*\};", lambda m: calendar, text)
+    conf.write_text(text)
+    mw.migrate(build, conf)
+    d = mw.Daemon(build, conf, tmp_path / "daemon.log", env=testclock.env())
+    d.wait_log("http: listening on 127.0.0.1:%d" % port)
+    d.wait_log("board: serving")
+    return d, port, conf
+
+
+def mw_free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def teams(db):
+    for team, name, mgr, esc in (("T1", "Front door east", "m1@example.org", None),
+                                 ("T2", "Front door west", "m2@example.org",
+                                  "head@example.org"),
+                                 ("T3", "Nobody's", "m3@example.org", None)):
+        db.execute("insert into cms.teams (team_id, name, manager_email, escalation_email)"
+                   " values (%s, %s, %s, %s)", (team, name, mgr, esc))
+
+
+def contacts(db, rows):
+    """rows: (contact_id, child_id, team_id, hours ago)."""
+    conn = db.connect(autocommit=False)
+    try:
+        with conn, conn.cursor() as cur:
+            for cid, child, team, hours in rows:
+                cur.execute("insert into cms.children (child_id) values (%s) "
+                            "on conflict do nothing", (child,))
+                cur.execute("insert into cms.contacts (contact_id, child_id, team_id, "
+                            "received_at, source) values (%s, %s, %s, %s, 'school')",
+                            (cid, child, team, testclock.hours_ago(hours)))
+    finally:
+        conn.close()
+
+
+def request(port, method, path, user=None, body=None, headers=None, source="127.0.0.1"):
+    """(status, headers, body) of one request from source."""
+    h = dict(headers or {})
+    if user is not None:
+        h["X-Remote-User"] = user
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
+                                   source_address=(source, 0))
+    try:
+        if body is not None:
+            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read().decode()
+    finally:
+        c.close()
+
+
+def get(port, path, user=None, **kw):
+    return request(port, "GET", path, user=user, **kw)

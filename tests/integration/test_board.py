@@ -1,0 +1,157 @@
+"""The board over HTTP: who sees which teams, in what order, escaped; the
+proxy header believed only from trusted proxies; acknowledgement with its
+CSRF token and same-origin check, recorded as mashwatchctl ack records it."""
+
+import json
+import re
+import urllib.parse
+
+import boardhelp as bh
+import mw
+
+
+def ack_form(alert, token, note="seen"):
+    return urllib.parse.urlencode({"alert": alert, "csrf": token, "note": note})
+
+
+def start_board(db, build, tmp_path, **kw):
+    bh.teams(db)
+    d, port, conf = bh.start(db, build, tmp_path, **kw)
+    bh.contacts(db, [("C1", "P-T1-OLD", "T1", 30), ("C2", "P-T1-NEW", "T1", 5),
+                     ("C3", "P-T2", "T2", 10), ("C4", bh.HOSTILE, "T2", 3),
+                     ("C5", "P-NOTEAM", None, 4)])
+    mw.wait_for(lambda: db.query("select count(*) from mashwatch.alerts "
+                                 "where level = 'escalated'")[0][0] >= 5,
+                timeout=30, what="escalations")
+    return d, port, conf
+
+
+def sections(html):
+    return re.findall(r'<section class="team" data-team="([^"]*)">', html)
+
+
+def test_who_sees_what_in_which_order(db, build, tmp_path):
+    d, port, conf = start_board(db, build, tmp_path)
+    try:
+        # No header, or not an address: 401 with nothing in it.
+        for user in (None, "", "not-an-address"):
+            st, _, body = bh.get(port, "/board", user=user)
+            assert st == 401 and "P-T1" not in body
+        st, _, body = bh.get(port, "/board", user="stranger@example.org")
+        assert st == 403 and "P-T1" not in body
+
+        st, hdrs, html = bh.get(port, "/board", user="M1@Example.org")
+        assert st == 200 and hdrs["Content-Type"].startswith("text/html")
+        assert "frame-ancestors 'none'" in hdrs["Content-Security-Policy"]
+        assert sections(html) == ["T1"]
+        assert html.index("P-T1-OLD") < html.index("P-T1-NEW")   # oldest due first
+        assert "P-T2" not in html and "P-NOTEAM" not in html
+        # Manager and escalation recipients of T2 see T2 only.
+        for user in ("m2@example.org", "head@example.org"):
+            assert sections(bh.get(port, "/board", user=user)[2]) == ["T2"]
+        # The default route's recipients see the items with no team.
+        assert sections(bh.get(port, "/board", user="mash-managers@example.org")[2]) == [""]
+        # routes.report and http.board_admins see every team, "No team" last.
+        for user in ("leaders@example.org", "admin@example.org"):
+            html = bh.get(port, "/board", user=user)[2]
+            assert sections(html) == ["T1", "T2", "T3", ""]
+
+        # A case reference with HTML in it is text.
+        assert bh.HOSTILE not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+        # The filter.
+        html = bh.get(port, "/board?clock=contact_decision&state=escalated",
+                      user="admin@example.org")[2]
+        assert "P-T1-OLD" in html
+        html = bh.get(port, "/board?state=on_time", user="admin@example.org")[2]
+        assert "P-T1-OLD" not in html
+
+        # board.json: the same, and since=VERSION while nothing changed.
+        st, hdrs, body = bh.get(port, "/board.json", user="m2@example.org")
+        assert st == 200 and hdrs["Content-Type"] == "application/json"
+        j = mw.wait_for(lambda: (lambda j: j["teams"][0]["items"][0]["ack"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m2@example.org")[2])),
+            timeout=15, what="the alerts on the board")
+        assert [t["team"] for t in j["teams"]] == ["T2"]
+        items = j["teams"][0]["items"]
+        assert [i["child"] for i in items] == ["P-T2", bh.HOSTILE]
+        assert items[0]["state"] == "escalated" and items[0]["ack"]["level"] == "escalated"
+        assert items[0]["link"] is None
+        assert j["teams"][0]["counts"][0]["open"] == 2
+        unchanged = json.loads(bh.get(port, "/board.json?since=%d" % j["version"],
+                                      user="m2@example.org")[2])
+        assert unchanged == {"version": j["version"], "changed": False}
+    finally:
+        assert d.stop() == 0
+
+
+def test_a_request_that_bypasses_the_proxy_gets_nothing(db, build, tmp_path):
+    # Only 127.0.0.2 is the proxy: a client on 127.0.0.1 that forges the
+    # header is refused, the proxy's own request is served.
+    d, port, conf = start_board(db, build, tmp_path,
+                          extra_http='trusted_proxies = [ "127.0.0.2" ];')
+    try:
+        for path in ("/board", "/board.json"):
+            st, _, body = bh.get(port, path, user="admin@example.org")
+            assert st == 401 and "P-T1" not in body and "T1" not in body
+        st, _, body = bh.request(port, "POST", "/ack", user="admin@example.org",
+                                 body="alert=1", headers={"Origin": "http://127.0.0.1:%d" % port})
+        assert st == 401
+        st, _, body = bh.get(port, "/board", user="admin@example.org", source="127.0.0.2")
+        assert st == 200 and "P-T1-OLD" in body
+        # /healthz and /metrics stay as they were; /metrics names no child.
+        st, _, body = bh.get(port, "/metrics")
+        assert st == 200 and "P-T1" not in body
+    finally:
+        assert d.stop() == 0
+
+
+def test_ack_needs_the_users_token_and_this_origin(db, build, tmp_path):
+    d, port, conf = start_board(db, build, tmp_path)
+    origin = {"Origin": "http://127.0.0.1:%d" % port, "Host": "127.0.0.1:%d" % port}
+    try:
+        # The acknowledgements are read once someone looks.
+        j = mw.wait_for(lambda: (lambda j: j["teams"][0]["items"][0]["ack"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m1@example.org")[2])),
+            timeout=15, what="the alerts on the board")
+        token = j["csrf"]
+        alert = j["teams"][0]["items"][0]["ack"]["alert"]
+        other = mw.wait_for(lambda: (lambda j: j["teams"][0]["items"][0]["ack"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m2@example.org")[2])),
+            timeout=15, what="the alerts on the board")
+        other_alert = other["teams"][0]["items"][0]["ack"]["alert"]
+
+        def post(body, headers=origin, user="m1@example.org"):
+            return bh.request(port, "POST", "/ack", user=user, body=body, headers=headers)
+
+        # No token, a wrong token, another user's token: refused.
+        assert post("alert=%d&note=x" % alert)[0] == 403
+        assert post(ack_form(alert, "0" * 64))[0] == 403
+        assert post(ack_form(alert, other["csrf"]))[0] == 403
+        # The right token from another site, or with no Origin at all.
+        assert post(ack_form(alert, token), headers={"Origin": "https://evil.example",
+                                                     "Host": origin["Host"]})[0] == 403
+        assert post(ack_form(alert, token), headers={"Host": origin["Host"]})[0] == 403
+        assert post(ack_form(alert, token), headers=dict(origin, **{
+            "Sec-Fetch-Site": "cross-site"}))[0] == 403
+        # A GET never acknowledges.
+        assert bh.get(port, "/ack?" + ack_form(alert, token), user="m1@example.org")[0] == 405
+        assert db.query("select count(*) from mashwatch.alerts where acked_at is not null")[0][0] == 0
+        # Another team's alert is not this user's to acknowledge.
+        assert post(ack_form(other_alert, token))[0] == 404
+
+        st, hdrs, _ = post(ack_form(alert, token, note="called <the> school"))
+        assert st == 303 and hdrs["Location"] == "/board?acked=%d" % alert
+        by, note = db.query("select acked_by, ack_note from mashwatch.alerts "
+                            "where alert_id = %s", (alert,))[0]
+        assert (by, note) == ("m1@example.org", "called <the> school")
+        hist = mw.run(build, "mashwatchctl", "-c", conf, "history", "--child", "P-T1-OLD").stdout
+        assert "by m1@example.org" in hist and "called <the> school" in hist
+        html = mw.wait_for(lambda: (lambda h: "by m1@example.org" in h and h)(
+            bh.get(port, "/board?acked=%d" % alert, user="m1@example.org")[2]),
+            timeout=15, what="the acknowledgement on the board")
+        assert "Alert %d acknowledged." % alert in html
+        assert "called &lt;the&gt; school" in html
+    finally:
+        assert d.stop() == 0
