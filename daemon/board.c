@@ -36,6 +36,7 @@
 #include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
 
+#include "ack.h"
 #include "board_impl.h"
 #include "engine.h"
 #include "log.h"
@@ -1012,7 +1013,7 @@ void
 board_lateness(const struct board_view *v, const struct board_item *it,
     char *buf, size_t len)
 {
-	struct mail_context ctx = { v->cal, NULL, v->now, NULL };
+	struct mail_context ctx = { .cal = v->cal, .now = v->now };
 	struct mail_item mi;
 	int64_t d;
 
@@ -1423,7 +1424,7 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	struct evkeyvalq form;
 	struct pgconn *state = engine_state_conn(b->engine);
 	const char *origin, *host, *alert, *note, *until, *token, *site;
-	const char *params[6];
+	const char *params[ACK_NPARAMS];
 	char *text = NULL, *teams = NULL, until_buf[32];
 	struct ack *a;
 	size_t len;
@@ -1513,11 +1514,8 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	a->alert = xstrdup(alert);
 	a->json = evhttp_find_header(in, "X-Requested-With") != NULL;
 	/* The same statement as mashwatchctl ack, limited to the user's teams. */
-	if (pgconn_query(state, "UPDATE mashwatch.alerts SET acked_at = now(), "
-	    "acked_by = $2, ack_note = $3, "
-	    "ack_until = to_timestamp($4::float8) WHERE alert_id = $1::bigint "
-	    "AND ($5::boolean OR coalesce(team_id, '') = ANY($6::text[])) "
-	    "RETURNING rule, level", 6, params, ack_done, a) != 0) {
+	if (pgconn_query(state, ack_sql, ACK_NPARAMS, params, ack_done,
+	    a) != 0) {
 		free(a->alert);
 		free(a);
 		board_text(req, 503, "Service Unavailable", "the state "

@@ -14,6 +14,7 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 
+#include "ack.h"
 #include "ctl.h"
 #include "pg.h"
 #include "engine.h"
@@ -43,7 +44,7 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *by = NULL, *note = NULL, *until = NULL, *params[4];
+	const char *by = NULL, *note = NULL, *until = NULL, *params[ACK_NPARAMS];
 	char until_buf[32];
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
@@ -85,19 +86,10 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	params[1] = by;
 	params[2] = note;
 	params[3] = until ? until_buf : NULL;
-	/*
-	 * The alert keeps the latest acknowledgement (the notifier reads it);
-	 * mashwatch.acks keeps every one, in the same statement.
-	 */
-	res = PQexecParams(conn, "WITH a AS (UPDATE mashwatch.alerts SET "
-	    "acked_at = now(), acked_by = $2, ack_note = $3, "
-	    "ack_until = to_timestamp($4::float8) WHERE alert_id = $1::bigint "
-	    "RETURNING alert_id, rule, level, resolved_at IS NOT NULL AS done, "
-	    "acked_at, acked_by, ack_note, ack_until), "
-	    "h AS (INSERT INTO mashwatch.acks (alert_id, acked_at, acked_by, "
-	    "note, until) SELECT alert_id, acked_at, acked_by, ack_note, "
-	    "ack_until FROM a) SELECT rule, level, done FROM a", 4, NULL,
-	    params, NULL, NULL, 0);
+	params[4] = "true";	/* any team's alert */
+	params[5] = "{}";
+	res = PQexecParams(conn, ack_sql, ACK_NPARAMS, NULL, params, NULL,
+	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "mashwatchctl: ack: %s\n", pg_primary_message(res));
 		rc = EX_UNAVAILABLE;

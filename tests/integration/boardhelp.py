@@ -24,6 +24,8 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
                         'http: { listen = "127.0.0.1:%d"; board = true; '
                         'board_admins = [ "admin@example.org" ]; %s };' % (port, extra_http))
     if notify:
+        if "reminder_at" in notify:
+            text = re.sub(r' reminder_at = "[0-9:]*";', "", text)
         text = re.sub(r"(notify: \{[^\n]*)\};", lambda m: m.group(1) + notify + " };", text)
     if calendar:
         text = re.sub(r"calendar: \{[^\n]*\};", lambda m: calendar, text)
