@@ -29,11 +29,31 @@
 
 static const char *const format_names[] = { "text", "html", "csv", "json" };
 
-/* What the report needs of the source reader's rows. */
+/*
+ * What the report needs of the source reader's rows.  Clocks arrive in
+ * (clock, instance_id) order, so a duplicated instance is the row after
+ * its twin: the last key read is enough to time it once, as the daemon
+ * does, and count the twin as invalid.
+ */
 struct report_read {
 	const struct config	*cfg;
 	struct report		*r;
+	char			*last;	/* clock, US, instance_id */
 };
+
+static bool
+report_duplicate(struct report_read *rr, const struct clock_row *c)
+{
+	char *key = xasprintf("%s\x1f%s", c->clock, c->instance_id);
+
+	if (rr->last != NULL && strcmp(rr->last, key) == 0) {
+		free(key);
+		return true;
+	}
+	free(rr->last);
+	rr->last = key;
+	return false;
+}
 
 /*
  * Every row goes through the same rules as the daemon's (model_judge_clock)
@@ -55,7 +75,7 @@ report_row(void *arg, const struct source_row *row, bool ok)
 	switch (row->view) {
 	case SOURCE_CLOCKS:
 		model_judge_clock(rr->cfg, &row->u.clock, r->end, true, &v);
-		if (v.invalid != NULL) {
+		if (v.invalid != NULL || report_duplicate(rr, &row->u.clock)) {
 			r->rows++;
 			r->invalid++;
 			return 0;
@@ -106,7 +126,7 @@ read_source(const struct ctl *ctl, struct report *r)
 {
 	static const enum source_view views[] = { SOURCE_CLOCKS,
 	    SOURCE_EVENTS, SOURCE_CHECKS, SOURCE_CASELOADS, SOURCE_NVIEWS };
-	struct report_read rr = { ctl->cfg, r };
+	struct report_read rr = { ctl->cfg, r, NULL };
 	struct source_bounds b = {
 		/* Clocks matter only from the earliest period of any trend
 		 * point. */
@@ -137,6 +157,7 @@ read_source(const struct ctl *ctl, struct report *r)
 	ret = 0;
 out:
 	source_free(s);
+	free(rr.last);
 	PQfinish(conn);
 	return ret;
 }

@@ -67,7 +67,8 @@ source_new(const struct config *cfg)
 	    "NOT isfinite(started_at)) AND (stopped_at IS NULL OR "
 	    "stopped_at >= " BOUND("clocks_since") " OR started_at >= "
 	    BOUND("clocks_since") " OR stopped_at < started_at OR "
-	    "NOT isfinite(stopped_at))) TO STDOUT", clock_cols, sc);
+	    "NOT isfinite(stopped_at)) ORDER BY clock COLLATE \"C\", "
+	    "instance_id COLLATE \"C\") TO STDOUT", clock_cols, sc);
 
 	s->sql[SOURCE_EVENTS][SOURCE_CHANGED] = xasprintf("COPY (SELECT %s "
 	    "FROM \"%s\".events WHERE updated_at > " BOUND("since")

@@ -55,8 +55,10 @@ enum source_scope {
 	SOURCE_CURRENT,
 	/*
 	 * A report's window: clocks started before end and open or stopped
-	 * since clocks_since; events and checks in [since, end), events in
-	 * child order (report_add_event needs them grouped); every caseload.
+	 * since clocks_since, in (clock, instance_id) order so that a
+	 * duplicate follows its twin; events and checks in [since, end),
+	 * events in child order (report_add_event needs them grouped); every
+	 * caseload.
 	 */
 	SOURCE_WINDOW,
 	SOURCE_NSCOPES

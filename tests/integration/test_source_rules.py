@@ -113,10 +113,14 @@ def test_report_hostile_rows(db, build, config):
     seed_hostile(db, testclock.hours_ago(24 * 10))
     p = mw.run(build, "mashwatchctl", "-c", config, "report", "--format", "json")
     report = json.loads(p.stdout)
-    # infinity, -infinity, 0001, two NULL instances, the unknown clock.
-    assert report["invalid"] == 6, report["invalid"]
+    # infinity, -infinity, 0001, two NULL instances, the unknown clock and
+    # the twin of the duplicated instance.
+    assert report["invalid"] == 7, report["invalid"]
     da = [c for c in report["clocks"] if c["clock"] == "da_screening"][0]
     assert da["open"] == 1 and da["overdue"] == 1
+    # H-DUP timed once; H-9999 open (its stop is after the report's end).
+    cd = [c for c in report["clocks"] if c["clock"] == "contact_decision"][0]
+    assert cd["open"] == 2, cd
 
 
 def test_daemon_hostile_rows(db, build, config, tmp_path):
