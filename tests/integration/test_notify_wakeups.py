@@ -28,8 +28,9 @@ def test_unreadable_teams_logged_once_then_sent(db, build, tmp_path):
         text = daemon.text()
         failures = re.findall(r"cannot read mash\.teams: .*", text)
         assert len(failures) == 1, text
-        # The reason, without the statement PostgreSQL quotes back.
-        assert "does not exist" in failures[0] and "SELECT" not in failures[0]
+        # The reason by SQLSTATE, never PostgreSQL's text or the statement.
+        assert "42P01 (undefined_table)" in failures[0], failures
+        assert "SELECT" not in failures[0] and "does not exist" not in failures[0]
         assert smtp.collector.all() == []
 
         db.execute("alter view mash.teams_away rename to teams")
