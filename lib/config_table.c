@@ -148,7 +148,7 @@ static const struct conf_setting settings[] = {
 	  .help = "Seconds between two emails of routine alerts to one "
 	  "route, at least." },
 	{ .name = "notify.working_hours", .type = CONF_STRING,
-	  .def = "\"08:00-18:00\"", .min = 11, .reloadable = true,
+	  .def = "\"08:00-18:00\"", .min = 1, .reloadable = true,
 	  .offset = CF(notify.working_hours),
 	  .help = "Local hours (\"HH:MM-HH:MM\", end up to 24:00) of the "
 	  "calendar's working days within which routine alerts are emailed; "

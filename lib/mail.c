@@ -323,7 +323,7 @@ void
 mail_set_subject(struct mail *m, const char *subject)
 {
 	free(m->subject);
-	m->subject = mail_header_encode(subject);
+	m->subject = mail_header_clean(subject);
 }
 
 void
@@ -449,7 +449,7 @@ char *
 mail_render(const struct mail *m)
 {
 	struct sbuf b = { 0 };
-	char date[40], bd[64];
+	char date[40], bd[64], *subject;
 
 	mail_format_date(m->date, m->utc_offset, date, sizeof(date));
 	sbuf_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: ", date, m->from);
@@ -457,9 +457,11 @@ mail_render(const struct mail *m)
 		sbuf_printf(&b, "%s%s", i ? ",\r\n " : "", m->to[i]);
 	if (m->nto == 0)
 		sbuf_add(&b, "undisclosed-recipients:;");
-	sbuf_printf(&b, "\r\nMessage-ID: <%s>\r\nSubject: %s\r\n"
+	subject = mail_header_field("Subject", m->subject ? m->subject : "");
+	sbuf_printf(&b, "\r\nMessage-ID: <%s>\r\n%s\r\n"
 	    "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
-	    m->message_id, m->subject ? m->subject : "");
+	    m->message_id, subject);
+	free(subject);
 	if (m->nparts == 0) {
 		sbuf_add_alternative(&b, m);
 		return sbuf_take(&b);

@@ -209,13 +209,18 @@ test_defaults(void **state)
 	assert_string_equal(cfg->notify.sendmail, "/usr/sbin/sendmail");
 	assert_string_equal(cfg->notify.directory, "/var/lib/mashwatch/outbox");
 	assert_string_equal(cfg->notify.from, "mashwatch@localhost");
-	assert_int_equal(cfg->notify.group_wait, 30);
+	assert_int_equal(cfg->notify.group_wait, 0);
 	assert_int_equal(cfg->notify.group_interval, 300);
 	assert_int_equal(cfg->notify.reminder_at, 8 * 60 + 30);
 	assert_int_equal(cfg->notify.reminder_backoff, 5);
 	assert_string_equal(cfg->notify.link, "");
 	assert_false(cfg->notify.ack_stops_escalation);
 	assert_int_equal(cfg->notify.retry_max, 3600);
+	assert_int_equal(cfg->notify.work_from, 8 * 60);
+	assert_int_equal(cfg->notify.work_to, 18 * 60);
+	assert_int_equal(cfg->notify.domains.n, 0);
+	assert_int_equal(cfg->routes.nnamed, 0);
+	assert_null(cfg->clocks[0].route);
 	assert_int_equal(cfg->report.at, 7 * 60);
 	assert_string_equal(cfg->report.archive, "/var/lib/mashwatch/reports");
 	assert_int_equal(cfg->report.ncomparators, 2);
@@ -252,7 +257,7 @@ test_table_defaults_are_valid(void **state)
 			assert_non_null(tab[i].choices);
 	}
 	tab = config_clock_settings(&n);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	tab = config_repeat_settings(&n);
 	assert_int_equal(n, 5);
 	tab = config_check_settings(&n);

@@ -381,6 +381,83 @@ test_mime_structure(void **state)
 	mail_free(NULL);
 }
 
+/* Every line of a header within 78 (998 at worst), whatever its value. */
+static void
+assert_folded(const char *h, size_t max)
+{
+	const char *p = h, *e;
+
+	for (;;) {
+		e = strstr(p, "\r\n");
+		if ((size_t)((e ? e : p + strlen(p)) - p) > max)
+			fail_msg("line over %zu: %.40s...", max, p);
+		if (e == NULL)
+			break;
+		if (e[2] != ' ')
+			fail_msg("continuation without a blank: %.40s", e);
+		p = e + 2;
+	}
+	assert_null(strchr(h, '\n') != NULL && strstr(h, "\r\n") == NULL ?
+	    h : NULL);
+}
+
+static void
+test_header_field(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;	/* NULL: only the line lengths */
+	} cases[] = {
+		{ "MASH: 2 escalated", "Subject: MASH: 2 escalated" },
+		{ "", "Subject:" },
+		{ "a\r\nBcc: evil@example.org", "Subject: a Bcc: evil@example.org" },
+		{ "MASH: 2 escalated, 14 overdue, 3 due soon: Contacts awaiting a "
+		  "MASH decision and 2 more (team T1, Front door)",
+		  "Subject: MASH: 2 escalated, 14 overdue, 3 due soon: Contacts "
+		  "awaiting a MASH\r\n decision and 2 more (team T1, Front door)" },
+		{ "looks =?UTF-8?B?eA==?= encoded", NULL },
+		{ "caf\xc3\xa9", "Subject: =?UTF-8?B?Y2Fmw6k=?=" },
+	};
+	char big[2100];
+	char *h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		h = mail_header_field("Subject", cases[i].in);
+		assert_folded(h, 78);
+		if (cases[i].want != NULL)
+			assert_string_equal(h, cases[i].want);
+		else
+			assert_non_null(strstr(h, "=?UTF-8?B?"));
+		free(h);
+	}
+	/* A 2,000-character word (a team name) becomes encoded words. */
+	memset(big, 'N', 2000);
+	big[2000] = '\0';
+	h = mail_header_field("Subject", big);
+	assert_folded(h, 78);
+	assert_true(strlen(h) > 2000);
+	free(h);
+	/* Many short words: folded at blanks. */
+	for (size_t i = 0; i < 2000; i += 2) {
+		big[i] = 'w';
+		big[i + 1] = ' ';
+	}
+	h = mail_header_field("Subject", big);
+	assert_folded(h, 78);
+	assert_null(strstr(h, "=?"));
+	free(h);
+	/* Non-ASCII cut only between characters: 700 two-byte letters. */
+	for (size_t i = 0; i < 1400; i += 2) {
+		big[i] = (char)0xc3;
+		big[i + 1] = (char)0xa9;
+	}
+	big[1400] = '\0';
+	h = mail_header_field("Subject", big);
+	assert_folded(h, 78);
+	free(h);
+}
+
 int
 main(void)
 {
@@ -388,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_header_clean),
 		cmocka_unit_test(test_header_encode),
+		cmocka_unit_test(test_header_field),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_format_date),
 		cmocka_unit_test(test_lateness),
