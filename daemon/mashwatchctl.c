@@ -23,7 +23,9 @@ static const struct {
 	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]" },
 	{ "history", ctl_history, "history --child ID" },
 	{ "test-email", ctl_test_email,
-	  "test-email default|data_quality|report|team:ID|escalation:ID" },
+	  "test-email default|data_quality|report|team:ID|escalation:ID|"
+	  "route:NAME" },
+	{ "routes", ctl_routes, "routes" },
 	{ "report", ctl_report,
 	    "report [--date D] [--format text|html|csv|json] [--send]" },
 };

@@ -70,6 +70,13 @@ enum mail_kind {
 	MAIL_TEST,		/* mashwatchctl test-email */
 };
 
+/* Which part of a digest an item is in (0 in any other email). */
+enum mail_part {
+	MAIL_PART_NEW,		/* new since the last email, held ones too */
+	MAIL_PART_OPEN,		/* still open and not acknowledged */
+	MAIL_PART_RESOLVED,	/* resolved since the last digest */
+};
+
 /* One row of an email's table.  Strings are borrowed; NULL is "none". */
 struct mail_item {
 	long long	 alert_id;
@@ -91,6 +98,15 @@ struct mail_item {
 	bool		 unrouted;	/* its team has no address: sent to the default */
 	int64_t		 first_sent_at;	/* escalation: when the item was first sent */
 	const char	*first_sent_to;	/* ... and to whom */
+	int		 part;		/* enum mail_part, for a digest */
+	bool		 hourly;	/* urgent: its limit is in hours */
+	const char	*priority;
+	const char	*acked_by;	/* acknowledgement, if any */
+	int64_t		 acked_at;
+	const char	*ack_note;
+	int		 count;		/* repeat: events; caseload: cases */
+	const char	*window;	/* repeat: "3 months" */
+	const char	*events;	/* repeat: "C1, C2, C3" */
 };
 
 struct mail_context {

@@ -260,13 +260,104 @@ test_subjects(void **state)
 	mail_content_clear(&c);
 
 	mail_compose(&ctx, MAIL_DIGEST, v, 2, &c);
-	assert_string_equal(c.subject, "MASH: 2 still open: Contacts "
-	    "awaiting a MASH decision (team MASH)");
+	assert_string_equal(c.subject, "MASH morning digest: 2 overdue "
+	    "(team MASH)");
 	mail_content_clear(&c);
 
 	ctx.route_title = NULL;
 	mail_compose(&ctx, MAIL_TEST, NULL, 0, &c);
 	assert_string_equal(c.subject, "MASH: test email");
+	mail_content_clear(&c);
+}
+
+/*
+ * Urgency order in both parts whatever the input order; headings with
+ * counts; the longest overdue first, the soonest due first; what each
+ * line says: a local due time for an hour-based limit, a date for a
+ * working-day one, the acknowledgement, a repeat's count and contacts.
+ */
+static void
+test_compose_order(void **state)
+{
+	struct mail_context ctx = { .cal = cal,
+	    .now = at("2022-04-21T09:00:00+01:00") };
+	static const struct {
+		const char	*level;
+		const char	*child;
+		const char	*due;
+	} in[] = {
+		{ "data_quality", "D1", NULL },
+		{ "due_soon", "S2", "2022-04-22T00:00:00+01:00" },
+		{ "overdue", "O2", "2022-04-20T00:00:00+01:00" },
+		{ "caseload", "W1", NULL },
+		{ "repeat", "R1", NULL },
+		{ "escalated", "E1", "2022-04-19T00:00:00+01:00" },
+		{ "due_soon", "S1", "2022-04-21T12:00:00+01:00" },
+		{ "overdue", "O1", "2022-04-19T00:00:00+01:00" },
+		{ "check", "K1", NULL },
+	};
+	static const char *const want[] = { "Escalated (1)", "E1", "Overdue (2)",
+	    "O1", "O2", "Due soon (2)", "S1", "S2",
+	    "Repeat contacts and re-referrals (1)", "R1", "Failed checks (1)",
+	    "K1", "Caseloads (1)", "W1", "Data quality (1)", "D1" };
+	struct mail_item v[9];
+	struct mail_content c;
+	const char *p;
+
+	(void)state;
+	for (size_t i = 0; i < 9; i++) {
+		v[i] = item("contact_decision", in[i].level, in[i].child);
+		v[i].alert_id = (long long)i + 1;
+		v[i].due_at = in[i].due ? at(in[i].due) : NO_TIME;
+	}
+	v[6].hourly = true;
+	v[4].rule = "repeat_contacts";
+	v[4].count = 4;
+	v[4].window = "3 months";
+	v[4].events = "C1, C2, C3, C4";
+	v[7].acked_by = "Sam Lee";
+	v[7].acked_at = at("2022-04-20T10:15:00+01:00");
+	v[7].ack_note = "chasing the police";
+	v[3].worker_id = "W1";
+	v[3].count = 23;
+	mail_compose(&ctx, MAIL_ALERTS, v, 9, &c);
+	assert_string_equal(c.subject, "MASH: 1 escalated, 2 overdue, 2 due "
+	    "soon, 1 repeat, 1 failed check, 1 caseload, 1 data problem: "
+	    "Contacts awaiting a MASH decision");
+	p = c.text;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		p = strstr(p, want[i]);
+		if (p == NULL)
+			fail_msg("\"%s\" missing or out of order", want[i]);
+	}
+	p = c.html;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if ((p = strstr(p, want[i])) == NULL)
+			fail_msg("HTML: \"%s\" missing or out of order", want[i]);
+	assert_non_null(strstr(c.text, "due Thu 21 Apr 12:00, due within "
+	    "the hour") == NULL ? strstr(c.text, "due Thu 21 Apr 12:00") :
+	    c.text);
+	assert_non_null(strstr(c.text, "due Tue 19 Apr 2022"));
+	assert_non_null(strstr(c.text, "4 contacts in 3 months: C1, C2, C3, "
+	    "C4"));
+	assert_non_null(strstr(c.text, "acknowledged by Sam Lee at "
+	    "2022-04-20 10:15: \"chasing the police\""));
+	assert_non_null(strstr(c.text, "worker W1 holds 23 open cases"));
+	mail_content_clear(&c);
+
+	/* A digest: new, then still open, then resolved, each in order. */
+	v[0].part = MAIL_PART_RESOLVED;
+	v[0].resolved = true;
+	v[1].part = MAIL_PART_OPEN;
+	v[5].part = MAIL_PART_OPEN;
+	mail_compose(&ctx, MAIL_DIGEST, v, 9, &c);
+	p = strstr(c.text, "New since the last email (6)");
+	assert_non_null(p);
+	assert_non_null(p = strstr(p, "Overdue (2)"));
+	assert_non_null(p = strstr(p, "Still open and not acknowledged (2)"));
+	assert_non_null(p = strstr(p, "Escalated (1)"));
+	assert_non_null(p = strstr(p, "Due soon (1)"));
+	assert_non_null(p = strstr(p, "Resolved since the last digest (1)"));
 	mail_content_clear(&c);
 }
 
@@ -470,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_format_date),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_subjects),
+		cmocka_unit_test(test_compose_order),
 		cmocka_unit_test(test_compose_escapes),
 		cmocka_unit_test(test_mime_structure),
 	};
