@@ -434,7 +434,8 @@ sbuf_add_alternative(struct sbuf *b, const struct mail *m)
 		return;
 	}
 	boundary_make(m, "alt", bd, sizeof(bd));
-	sbuf_printf(b, "Content-Type: multipart/alternative; "
+	/* Folded: the boundary parameter would take the line past 78. */
+	sbuf_printf(b, "Content-Type: multipart/alternative;\r\n "
 	    "boundary=\"%s\"\r\n\r\n", bd);
 	sbuf_printf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd);
@@ -467,7 +468,7 @@ mail_render(const struct mail *m)
 		return sbuf_take(&b);
 	}
 	boundary_make(m, "mixed", bd, sizeof(bd));
-	sbuf_printf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+	sbuf_printf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n"
 	    "\r\n--%s\r\n", bd, bd);
 	sbuf_add_alternative(&b, m);
 	for (size_t i = 0; i < m->nparts; i++) {

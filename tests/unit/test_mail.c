@@ -448,7 +448,7 @@ test_mime_structure(void **state)
 	assert_non_null(strstr(msg, "Date: Thu, 21 Apr 2022 09:00:00 +0100\r\n"));
 	assert_non_null(strstr(msg, "To: a@example.org,\r\n b@example.org\r\n"));
 	assert_non_null(strstr(msg, "Message-ID: <r1@example.org>\r\n"));
-	assert_non_null(strstr(msg, "Content-Type: multipart/alternative; "
+	assert_non_null(strstr(msg, "Content-Type: multipart/alternative;\r\n "
 	    "boundary=\""));
 	assert_non_null(strstr(msg, "world =3D 1\r\n"));
 	assert_int_equal(count(msg, "Content-Type: text/plain"), 1);
