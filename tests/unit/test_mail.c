@@ -462,7 +462,7 @@ test_mime_structure(void **state)
 
 	mail_attach(m, "text/csv", "report\"x.csv", csv, sizeof(csv) - 1);
 	msg = mail_render(m);
-	assert_non_null(strstr(msg, "Content-Type: multipart/mixed; "));
+	assert_non_null(strstr(msg, "Content-Type: multipart/mixed;\r\n boundary="));
 	assert_non_null(strstr(msg, "Content-Disposition: attachment; "
 	    "filename=\"report_x.csv\"\r\n"));
 	assert_non_null(strstr(msg, "Y2hpbGQsZGF5cwpQMSwzCg==\r\n"));
