@@ -843,13 +843,15 @@ notifier_digest_due(const struct notifier *n, int64_t now)
  * What a digest lists, each row with its part (MAIL_PART_NEW, _OPEN,
  * _RESOLVED, or 3: an outbox row to claim without a line of its own) and
  * the outbox row it takes:
- *   new       every outbox row not yet in an email: what was held, and
- *             what fired since the last email (its 'raised' row)
+ *   new       every outbox row stored before the digest's instant and
+ *             not yet in an email: what was held overnight, and what fired
+ *             since the last email (its 'raised' row)
  *   open      open at the digest's instant and not acknowledged now (an
  *             acknowledgement covers its level and those below it); one
  *             line per item, at its highest level; a repeat while its
  *             window, counted from its first contact, still holds it
- *   resolved  every 'resolved' outbox row: resolutions go nowhere else
+ *   resolved  every 'resolved' outbox row stored before the instant:
+ *             resolutions go nowhere else
  */
 static const char digest_query[] =
     "WITH o AS (SELECT a.*, CASE a.level WHEN 'escalated' THEN 3"
@@ -864,6 +866,7 @@ static const char digest_query[] =
     "    OR ack_until > now()) GROUP BY rule, instance_id"
     "), f AS (SELECT notification_id, alert_id, event"
     "  FROM mashwatch.notifications WHERE claimed_at IS NULL"
+    "    AND created_at < to_timestamp($1::float8)"
     "), op AS (SELECT DISTINCT ON (a.rule, a.instance_id) a.*"
     "  FROM o a LEFT JOIN k ON k.rule = a.rule"
     "  AND k.instance_id = a.instance_id"

@@ -138,8 +138,9 @@ def test_urgent_at_night_routine_and_resolution_wait_for_digest(db, build, tmp_p
         # night): the digest carries the held repeat, what is still open,
         # and the resolution.
         db.execute("update mashwatch.alerts set created_at = created_at - interval '1 day'")
-        set_notify(config, closed_hours(), WHOLE_DAY + ' reminder_at = "00:00";')
-        config.write_text(config.read_text().replace('reminder_at = "%s";' % mw.quiet_reminder_at(), ""))
+        db.execute("update mashwatch.notifications set created_at = created_at - interval '1 day'")
+        text = re.sub(r'reminder_at = "[0-9:]+";', "", config.read_text())
+        config.write_text(text.replace(closed_hours(), WHOLE_DAY + ' reminder_at = "00:00";'))
         morning = mw.Daemon(build, config, tmp_path / "morning.log")
         try:
             mw.wait_for(lambda: digest_msgs(smtp), what="the digest")
