@@ -38,6 +38,11 @@ int ctl_due(struct ctl *ctl, int argc, char **argv);
 int ctl_ack(struct ctl *ctl, int argc, char **argv);
 int ctl_history(struct ctl *ctl, int argc, char **argv);
 int ctl_test_email(struct ctl *ctl, int argc, char **argv);
+/* ctl_routes.c */
+struct team_list;
+int ctl_routes(struct ctl *ctl, int argc, char **argv);
+/* The source's teams view through the router's parser; -1 on failure. */
+int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 

@@ -22,8 +22,12 @@ const struct ctl_command ctl_commands[] = {
 	{ "history", ctl_history, "history --child ID",
 	  "every alert, acknowledgement and email about a child" },
 	{ "test-email", ctl_test_email,
-	  "test-email default|data_quality|report|team:ID|escalation:ID",
+	  "test-email default|data_quality|report|team:ID|escalation:ID|"
+	  "route:NAME",
 	  "send a test message to a route now" },
+	{ "routes", ctl_routes, "routes",
+	  "the effective recipients of every team and clock, and where "
+	  "each came from" },
 	{ "report", ctl_report,
 	  "report [--date D | --week D | --month YYYY-MM] "
 	  "[--format text|html|csv|json] [--table NAME] [--send]",

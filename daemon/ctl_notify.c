@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "pg.h"
 #include "engine.h"
+#include "router.h"
 #include "setup.h"
 #include "transport.h"
 
@@ -268,49 +269,12 @@ test_sent(void *arg, const struct tx_result *r)
 	event_base_loopexit(ts->base, NULL);
 }
 
-/* Team addresses from the config, else from the source's teams view. */
-static void
-route_team(struct ctl *ctl, const char *team, bool esc, struct addresses *out,
-    char ***owned)
-{
-	const struct team_route *tr = config_team_route(ctl->cfg, team);
-	const char *params[1] = { team };
-	PGconn *conn;
-	PGresult *res;
-	char *sql, *p, *tok;
-
-	if (tr != NULL && (esc ? tr->escalation.n : tr->manager.n) > 0) {
-		*out = esc ? tr->escalation : tr->manager;
-		return;
-	}
-	if ((conn = setup_connect(ctl->cfg->source.conninfo, "source")) == NULL)
-		return;
-	sql = xasprintf("SELECT %s FROM %s.teams WHERE team_id = $1",
-	    esc ? "escalation_email" : "manager_email", ctl->cfg->source.schema);
-	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-	free(sql);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-	    !PQgetisnull(res, 0, 0)) {
-		char *copy = xstrdup(PQgetvalue(res, 0, 0));
-
-		for (tok = strtok_r(copy, ",; \t", &p); tok != NULL;
-		    tok = strtok_r(NULL, ",; \t", &p)) {
-			*owned = xreallocarray(*owned, out->n + 2, sizeof(char *));
-			(*owned)[out->n++] = xstrdup(tok);
-			(*owned)[out->n] = NULL;
-		}
-		out->v = *owned;
-		free(copy);
-	}
-	PQclear(res);
-	PQfinish(conn);
-}
-
 int
 ctl_test_email(struct ctl *ctl, int argc, char **argv)
 {
-	struct addresses rcpts = { NULL, 0 };
-	char **owned = NULL, *msg, *msgid;
+	struct team_list tl = { NULL, 0 };
+	struct route r = { 0 };
+	char *msg, *msgid;
 	const char *route;
 	struct mail_context mc = { .cal = ctl->cal, .link = ctl->cfg->notify.link };
 	struct mail_content c;
@@ -321,25 +285,25 @@ ctl_test_email(struct ctl *ctl, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mashwatchctl [-c FILE] test-email "
-		    "default|data_quality|report|team:ID|escalation:ID\n");
+		    "default|data_quality|report|team:ID|escalation:ID|"
+		    "route:NAME\n");
 		return EX_USAGE;
 	}
 	route = argv[1];
-	if (strcmp(route, "default") == 0)
-		rcpts = ctl->cfg->routes.def;
-	else if (strcmp(route, "data_quality") == 0)
-		rcpts = ctl->cfg->routes.data_quality;
-	else if (strcmp(route, "report") == 0)
-		rcpts = ctl->cfg->routes.report;
-	else if (strncmp(route, "team:", 5) == 0 && route[5] != '\0')
-		route_team(ctl, route + 5, false, &rcpts, &owned);
-	else if (strncmp(route, "escalation:", 11) == 0 && route[11] != '\0')
-		route_team(ctl, route + 11, true, &rcpts, &owned);
-	else {
+	/* The teams view only for a team's route, as the notifier reads it. */
+	if ((strncmp(route, "team:", 5) == 0 ||
+	    strncmp(route, "escalation:", 11) == 0) &&
+	    ctl_read_teams(ctl, &tl) < 0)
+		return EX_UNAVAILABLE;
+	if (router_by_name(ctl->cfg, &tl, route, &r) < 0) {
 		fprintf(stderr, "mashwatchctl: unknown route '%s'\n", route);
+		team_list_clear(&tl);
 		return EX_USAGE;
 	}
-	if (rcpts.n == 0) {
+	if (r.unrouted)
+		printf("route %s has no usable address: %s\n", route,
+		    r.origin);
+	if (r.rcpts.n == 0) {
 		fprintf(stderr, "mashwatchctl: route %s has no address\n", route);
 		rc = EX_CONFIG;
 		goto out;
@@ -352,18 +316,18 @@ ctl_test_email(struct ctl *ctl, int argc, char **argv)
 	    strchr(ctl->cfg->notify.from, '@') + 1 : "localhost");
 	m = mail_new(ctl->cfg->notify.from, msgid, mc.now,
 	    calendar_utc_offset(ctl->cal, mc.now));
-	for (size_t i = 0; i < rcpts.n; i++)
-		mail_add_to(m, rcpts.v[i]);
+	for (size_t i = 0; i < r.rcpts.n; i++)
+		mail_add_to(m, r.rcpts.v[i]);
 	mail_set_subject(m, c.subject);
 	mail_set_body(m, c.text, c.html);
 	msg = mail_render(m);
 	ts.base = event_base_new();
 	tx = transport_new(ts.base, ctl->cfg);
-	if (transport_send(tx, ctl->cfg->notify.from, rcpts.v, rcpts.n, msgid,
+	if (transport_send(tx, ctl->cfg->notify.from, r.rcpts.v, r.rcpts.n, msgid,
 	    msg, test_sent, &ts) == 0)
 		event_base_dispatch(ts.base);
 	printf("%s to %zu recipients of route %s via %s: %s%d %s\n",
-	    ts.r.outcome == TX_SENT ? "sent" : "NOT sent", rcpts.n, route,
+	    ts.r.outcome == TX_SENT ? "sent" : "NOT sent", r.rcpts.n, route,
 	    transport_name(tx), ts.r.outcome == TX_RETRY ? "temporary failure, " :
 	    ts.r.outcome == TX_FAILED ? "rejected, " : "", ts.r.code,
 	    ts.r.reply);
@@ -375,8 +339,7 @@ ctl_test_email(struct ctl *ctl, int argc, char **argv)
 	free(msg);
 	free(msgid);
 out:
-	for (size_t i = 0; owned != NULL && owned[i] != NULL; i++)
-		free(owned[i]);
-	free(owned);
+	route_clear(&r);
+	team_list_clear(&tl);
 	return rc;
 }

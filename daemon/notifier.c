@@ -26,7 +26,6 @@
 #include "notifier_impl.h"
 #include "pg.h"
 
-#define TEAMS_EVERY	60	/* seconds between reads of the teams */
 #define TEAMS_RETRY	10	/* seconds before reading them again after an error */
 #define SWEEP_EVERY	30	/* seconds between looks without a NOTIFY */
 #define SEND_LEASE	300	/* seconds an attempt holds its email */
@@ -43,20 +42,6 @@ notifier_active(const struct notifier *n)
 }
 
 /* Teams: names and addresses from the source's teams view. */
-
-void
-team_list_clear(struct team_list *tl)
-{
-	for (size_t i = 0; i < tl->n; i++) {
-		free(tl->v[i].id);
-		free(tl->v[i].name);
-		addr_list_clear(&tl->v[i].manager);
-		addr_list_clear(&tl->v[i].escalation);
-	}
-	free(tl->v);
-	tl->v = NULL;
-	tl->n = 0;
-}
 
 static void
 notifier_teams_read(void *arg, PGresult *res)
@@ -76,22 +61,20 @@ notifier_teams_read(void *arg, PGresult *res)
 		notifier_rearm(n);
 		return;
 	}
-	tl.n = (size_t)PQntuples(res);
-	tl.v = xcalloc(tl.n + 1, sizeof(*tl.v));
-	for (size_t i = 0; i < tl.n; i++) {
-		int r = (int)i;
-
-		tl.v[i].id = xstrdup(PQgetvalue(res, r, 0));
-		tl.v[i].name = PQgetisnull(res, r, 1) ? NULL :
-		    xstrdup(PQgetvalue(res, r, 1));
-		addr_list_split(&tl.v[i].manager, PQgetisnull(res, r, 2) ?
-		    NULL : PQgetvalue(res, r, 2));
-		addr_list_split(&tl.v[i].escalation, PQgetisnull(res, r, 3) ?
-		    NULL : PQgetvalue(res, r, 3));
-	}
+	/* Every address through the one parser; bad ones become findings. */
+	for (int r = 0; r < PQntuples(res); r++)
+		team_list_add(&tl, PQgetvalue(res, r, 0), PQgetisnull(res, r, 1) ?
+		    NULL : PQgetvalue(res, r, 1), PQgetisnull(res, r, 2) ?
+		    NULL : PQgetvalue(res, r, 2), PQgetisnull(res, r, 3) ?
+		    NULL : PQgetvalue(res, r, 3), &n->cfg->notify.domains);
 	team_list_clear(&n->teams);
 	n->teams = tl;
-	n->teams_next_at = engine_now() + TEAMS_EVERY;
+	/* Read as often as the source is polled: a change counts at once. */
+	n->teams_next_at = engine_now() + n->cfg->source.poll_interval;
+	if (notifier_active(n)) {
+		notifier_address_findings(n);
+		notifier_caseloads_refresh(n);
+	}
 	if (!n->teams_loaded || n->teams_failing)
 		log_info("notifier: %zu teams read", tl.n);
 	n->teams_loaded = true;

@@ -10,29 +10,12 @@
 #include "mashwatch/mail.h"
 
 #include "notifier.h"
+#include "router.h"
 #include "transport.h"
 
 struct event;
 struct pgconn;
 struct sending;
-
-/* Addresses owned by the list. */
-struct addr_list {
-	char	**v;
-	size_t	  n;
-};
-
-struct team {
-	char		*id;
-	char		*name;
-	struct addr_list manager;
-	struct addr_list escalation;
-};
-
-struct team_list {
-	struct team	*v;
-	size_t		 n;
-};
 
 struct notifier {
 	struct event_base	*base;
@@ -87,11 +70,8 @@ struct notifier {
 bool notifier_active(const struct notifier *n);
 void notifier_rearm(struct notifier *n);
 void notifier_kick_send(struct notifier *n);
-void team_list_clear(struct team_list *tl);
 
 /* notifier_outbox.c */
-void addr_list_split(struct addr_list *l, const char *s);
-void addr_list_clear(struct addr_list *l);
 void route_times_clear(struct notifier *n);
 void notifier_outbox_round(struct notifier *n, int64_t now);
 void notifier_digest_check(struct notifier *n, int64_t now);
@@ -103,5 +83,15 @@ int64_t notifier_digest_due(const struct notifier *n, int64_t now);
 void notifier_queue_email(struct notifier *n, const char *kind,
     const char *route, enum mail_kind mk, const struct mail_item *items,
     size_t nitems, long long tag);
+
+/*
+ * notifier_findings.c: after each read of the teams view, its bad
+ * addresses become data-quality findings (and those fixed are cleared);
+ * after each read of the caseloads view, workers at caseloads.red raise a
+ * caseload alert and those below caseloads.amber resolve it.  Both are
+ * written only while this daemon holds the lease.
+ */
+void notifier_address_findings(struct notifier *n);
+void notifier_caseloads_refresh(struct notifier *n);
 
 #endif

@@ -17,138 +17,16 @@
 #include "log.h"
 #include "notifier_impl.h"
 #include "pg.h"
+#include "router.h"
 
 #define OUTBOX_BATCH	5000
 #define NO_TIME		INT64_MIN
 
-void
-addr_list_clear(struct addr_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 static void
-addr_list_add(struct addr_list *l, const char *a)
+route_for(const struct notifier *n, const char *rule, const char *level,
+    const char *team_id, struct route *r)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], a) == 0)
-			return;
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = xstrdup(a);
-}
-
-/* "a@x, b@y; c@z" from the teams view: any of , ; and blanks separate. */
-void
-addr_list_split(struct addr_list *l, const char *s)
-{
-	char *copy, *p, *tok;
-
-	if (s == NULL)
-		return;
-	copy = xstrdup(s);
-	for (tok = strtok_r(copy, ",; \t\r\n", &p); tok != NULL;
-	    tok = strtok_r(NULL, ",; \t\r\n", &p))
-		if (strchr(tok, '@') != NULL)
-			addr_list_add(l, tok);
-	free(copy);
-}
-
-static void
-addr_list_from_conf(struct addr_list *l, const struct addresses *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		addr_list_add(l, a->v[i]);
-}
-
-static const struct team *
-team_find(const struct notifier *n, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < n->teams.n; i++)
-		if (strcmp(n->teams.v[i].id, id) == 0)
-			return &n->teams.v[i];
-	return NULL;
-}
-
-/* A route: its key, a title for the email, its recipients. */
-struct route {
-	char		*key;
-	char		*title;
-	struct addr_list rcpts;
-	bool		 unrouted;	/* fell back to the default */
-};
-
-static void
-route_clear(struct route *r)
-{
-	free(r->key);
-	free(r->title);
-	addr_list_clear(&r->rcpts);
-	memset(r, 0, sizeof(*r));
-}
-
-static void
-route_default(const struct notifier *n, struct route *r, bool unrouted)
-{
-	r->key = xstrdup("default");
-	r->title = xstrdup("default route");
-	addr_list_from_conf(&r->rcpts, &n->cfg->routes.def);
-	r->unrouted = unrouted;
-}
-
-/*
- * Where an alert of level for team_id goes: data quality to its route,
- * escalated to the team's escalation addresses, the rest to its manager;
- * the config's routes.teams first, then the teams view, else the default.
- */
-static void
-route_for(const struct notifier *n, const char *level, const char *team_id,
-    struct route *r)
-{
-	const struct team_route *tr;
-	const struct team *t;
-	bool esc = level != NULL && strcmp(level, "escalated") == 0;
-
-	memset(r, 0, sizeof(*r));
-	if (level != NULL && strcmp(level, "data_quality") == 0) {
-		r->key = xstrdup("data_quality");
-		r->title = xstrdup("data quality");
-		addr_list_from_conf(&r->rcpts, &n->cfg->routes.data_quality);
-		if (r->rcpts.n == 0) {
-			route_clear(r);
-			route_default(n, r, false);
-		}
-		return;
-	}
-	if (team_id == NULL || *team_id == '\0') {
-		route_default(n, r, true);
-		return;
-	}
-	tr = config_team_route(n->cfg, team_id);
-	t = team_find(n, team_id);
-	if (tr != NULL)
-		addr_list_from_conf(&r->rcpts, esc ? &tr->escalation :
-		    &tr->manager);
-	if (r->rcpts.n == 0 && t != NULL) {
-		const struct addr_list *a = esc ? &t->escalation : &t->manager;
-
-		for (size_t i = 0; i < a->n; i++)
-			addr_list_add(&r->rcpts, a->v[i]);
-	}
-	if (r->rcpts.n == 0) {
-		route_default(n, r, true);
-		return;
-	}
-	r->key = xasprintf("%s:%s", esc ? "escalation" : "team", team_id);
-	if (t != NULL && t->name != NULL && *t->name != '\0')
-		r->title = xasprintf("%s %s, %s", esc ? "escalation for team" :
-		    "team", team_id, t->name);
-	else
-		r->title = xasprintf("%s %s", esc ? "escalation for team" :
-		    "team", team_id);
+	router_route(n->cfg, &n->teams, rule, level, team_id, r);
 }
 
 /* A text[] literal: every element quoted, quotes and backslashes escaped. */
@@ -251,6 +129,9 @@ struct group {
 	size_t			 n;
 	int64_t			 oldest;
 	bool			 escalation;
+	bool			 urgent;	/* sent at once, never batched */
+	long long		*claim;		/* digest: outbox rows it takes */
+	size_t			 nclaim;
 };
 
 static void
@@ -304,7 +185,8 @@ static const char claim_sql[] =
     "    c.notification_id FROM e, c ORDER BY c.alert_id, c.notification_id"
     "  RETURNING 1"
     "), r AS (INSERT INTO mashwatch.routes (route, last_email_at)"
-    "  SELECT $3, now() FROM e ON CONFLICT (route) DO UPDATE"
+    "  SELECT $3, now() FROM e WHERE NOT $8::bool"
+    "  ON CONFLICT (route) DO UPDATE"
     "  SET last_email_at = excluded.last_email_at RETURNING 1"
     ") SELECT (SELECT email_id FROM e), (SELECT count(*) FROM u),"
     "  (SELECT count(*) FROM ea), (SELECT count(*) FROM r)";
@@ -313,7 +195,7 @@ static void
 group_send(struct notifier *n, struct group *g)
 {
 	char *subject, *message, *msgid, *nids, *rcpts;
-	const char *params[7];
+	const char *params[8];
 	enum mail_kind mk = g->escalation ? MAIL_ESCALATION :
 	    strcmp(g->route.key, "data_quality") == 0 ? MAIL_DATA_QUALITY :
 	    MAIL_ALERTS;
@@ -334,10 +216,12 @@ group_send(struct notifier *n, struct group *g)
 	params[4] = msgid;
 	params[5] = subject;
 	params[6] = message;
-	if (pgconn_query(n->state, claim_sql, 7, params, notifier_round_done,
+	params[7] = g->urgent ? "true" : "false";
+	if (pgconn_query(n->state, claim_sql, 8, params, notifier_round_done,
 	    n) == 0)
 		n->outbox_busy++;
-	log_info("notifier: %zu items for route %s", g->n, g->route.key);
+	log_info("notifier: %zu %s items for route %s", g->n, g->urgent ?
+	    "urgent" : "routine", g->route.key);
 	free(subject);
 	free(message);
 	free(msgid);
@@ -396,8 +280,47 @@ label_of(const struct notifier *n, const char *rule)
     " a.worker_id, extract(epoch FROM a.started_at)," \
     " extract(epoch FROM a.due_at), extract(epoch FROM a.stopped_at)," \
     " extract(epoch FROM a.fired_at), a.resolution," \
-    " coalesce(a.detail->>'reason', a.detail->>'detail')"
-#define NCOLS	13
+    " coalesce(a.detail->>'reason', a.detail->>'detail'), a.priority," \
+    " a.acked_by, extract(epoch FROM a.acked_at), a.ack_note," \
+    " a.detail->>'count', a.detail->>'window'," \
+    " (SELECT string_agg(x, ', ') FROM" \
+    "   jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.detail->'events')" \
+    "   = 'array' THEN a.detail->'events' END) x)"
+#define NCOLS	20
+
+/*
+ * Urgent: a clock instance whose limit, after its priority, is in hours.
+ * Its alerts go the moment they fire, at any hour, never batched.
+ */
+static bool
+item_is_urgent(const struct notifier *n, const struct mail_item *it)
+{
+	const struct clock_conf *cc = config_clock(n->cfg, it->rule);
+	const struct timescale *lim;
+
+	if (cc == NULL || strcmp(it->level, "repeat") == 0 ||
+	    strcmp(it->level, "data_quality") == 0)
+		return false;
+	lim = config_clock_limit(cc, it->priority);
+	return lim != NULL && lim->unit == TS_HOURS;
+}
+
+/*
+ * Routine alerts go only within notify.working_hours of a working day:
+ * both when they fired and now, so what fired overnight waits for the
+ * morning digest even once the office opens.
+ */
+static bool
+in_working_hours(const struct notifier *n, int64_t t)
+{
+	struct cal_date d = calendar_date_of(n->cal, t);
+	int64_t local = t + calendar_utc_offset(n->cal, t);
+	int minute = (int)((local % 86400 + 86400) % 86400 / 60);
+
+	return calendar_is_working_day(n->cal, d) &&
+	    minute >= n->cfg->notify.work_from &&
+	    minute < n->cfg->notify.work_to;
+}
 
 static void
 item_from_row(const struct notifier *n, PGresult *res, int r,
@@ -421,21 +344,31 @@ item_from_row(const struct notifier *n, PGresult *res, int r,
 	it->resolution = str_of(res, r, 11);
 	it->detail = str_of(res, r, 12);
 	it->first_sent_at = NO_TIME;
-	if ((t = team_find(n, it->team_id)) != NULL)
+	if ((t = team_list_find(&n->teams, it->team_id)) != NULL)
 		it->team_name = t->name;
+	it->priority = str_of(res, r, 13);
+	it->acked_by = str_of(res, r, 14);
+	it->acked_at = time_of(res, r, 15);
+	it->ack_note = str_of(res, r, 16);
+	it->count = PQgetisnull(res, r, 17) ? 0 : atoi(PQgetvalue(res, r, 17));
+	it->window = str_of(res, r, 18);
+	it->events = str_of(res, r, 19);
+	it->hourly = item_is_urgent(n, it);
 }
 
 static struct group *
-group_get(struct group **gs, size_t *ng, struct route *r)
+group_get(struct group **gs, size_t *ng, struct route *r, bool urgent)
 {
 	for (size_t i = 0; i < *ng; i++)
-		if (strcmp((*gs)[i].route.key, r->key) == 0) {
+		if (strcmp((*gs)[i].route.key, r->key) == 0 &&
+		    (*gs)[i].urgent == urgent) {
 			route_clear(r);
 			return &(*gs)[i];
 		}
 	*gs = xreallocarray(*gs, *ng + 1, sizeof(**gs));
 	memset(&(*gs)[*ng], 0, sizeof(**gs));
 	(*gs)[*ng].route = *r;
+	(*gs)[*ng].urgent = urgent;
 	(*gs)[*ng].oldest = INT64_MAX;
 	memset(r, 0, sizeof(*r));
 	return &(*gs)[(*ng)++];
@@ -461,6 +394,7 @@ groups_free(struct group *gs, size_t ng)
 		route_clear(&gs[i].route);
 		free(gs[i].items);
 		free(gs[i].nids);
+		free(gs[i].claim);
 	}
 	free(gs);
 }
@@ -528,10 +462,13 @@ notifier_outbox_read(void *arg, PGresult *res)
 				continue;
 			}
 		}
-		route_for(n, it.level, it.team_id, &r);
+		/* Routine and fired outside working hours: the digest's. */
+		if (!it.hourly && !in_working_hours(n, created))
+			continue;
+		route_for(n, it.rule, it.level, it.team_id, &r);
 		it.unrouted = r.unrouted;
-		g = group_get(&gs, &ng, &r);
-		g->escalation = strncmp(g->route.key, "escalation:", 11) == 0;
+		g = group_get(&gs, &ng, &r, it.hourly);
+		g->escalation = strncmp(g->route.key, "escalation", 10) == 0;
 		group_add(g, &it, nid, created);
 	}
 	if (nquiet > 0)
@@ -545,6 +482,10 @@ notifier_outbox_read(void *arg, PGresult *res)
 		due = g->oldest + n->cfg->notify.group_wait;
 		if (last != NO_TIME && last + n->cfg->notify.group_interval > due)
 			due = last + n->cfg->notify.group_interval;
+		if (g->urgent)
+			due = now;
+		else if (!in_working_hours(n, now))
+			continue;	/* held for the morning digest */
 		if (g->route.rcpts.n == 0) {
 			log_err("notifier: route %s has no address; %zu items "
 			    "wait", g->route.key, g->n);
@@ -618,7 +559,7 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 	    "  WHERE a.level = 'escalated' AND p.rule = a.rule"
 	    "    AND p.instance_id = a.instance_id AND p.level <> 'escalated'"
 	    "  ORDER BY e.created_at LIMIT 1) f ON true"
-	    " WHERE n.claimed_at IS NULL"
+	    " WHERE n.claimed_at IS NULL AND n.event = 'raised'"
 	    " ORDER BY n.notification_id LIMIT $1::int",
 	    1, params, notifier_outbox_read, n) == 0)
 		n->outbox_busy++;
@@ -717,15 +658,20 @@ static const char digest_sql[] =
     "  SELECT $2, $7::date, e.email_id, cardinality($1::bigint[]), $8"
     "  FROM e RETURNING 1"
     "), ea AS (INSERT INTO mashwatch.email_alerts (email_id, alert_id)"
-    "  SELECT e.email_id, x FROM e, unnest($1::bigint[]) AS x RETURNING 1"
+    "  SELECT DISTINCT e.email_id, x FROM e, unnest($1::bigint[]) AS x"
+    "  RETURNING 1"
+    "), u AS (UPDATE mashwatch.notifications t SET claimed_at = now(),"
+    "    email_id = e.email_id FROM e"
+    "  WHERE t.notification_id = ANY($9::bigint[]) AND t.claimed_at IS NULL"
+    "  RETURNING 1"
     ") SELECT (SELECT email_id FROM e), (SELECT count(*) FROM ea),"
-    "  EXISTS (SELECT 1 FROM lease), $2::text";
+    "  EXISTS (SELECT 1 FROM lease), $2::text, (SELECT count(*) FROM u)";
 
 static int
 digest_send(struct notifier *n, struct group *g, const char *date)
 {
-	char *subject, *message, *msgid, *ids, *rcpts;
-	const char *params[8];
+	char *subject, *message, *msgid, *ids, *rcpts, *claims;
+	const char *params[9];
 	long long *aids = xcalloc(g->n + 1, sizeof(*aids));
 	int ret;
 
@@ -746,8 +692,11 @@ digest_send(struct notifier *n, struct group *g, const char *date)
 	params[5] = message;
 	params[6] = date;
 	params[7] = n->holder;
-	ret = pgconn_query(n->state, digest_sql, 8, params,
+	claims = nid_array(g->claim, g->nclaim);
+	params[8] = claims;
+	ret = pgconn_query(n->state, digest_sql, 9, params,
 	    notifier_digest_stored, n);
+	free(claims);
 	free(aids);
 	free(subject);
 	free(message);
@@ -761,6 +710,9 @@ static int
 item_age_cmp(const void *a, const void *b)
 {
 	const struct mail_item *x = a, *y = b;
+
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
 	int64_t tx = x->started_at != NO_TIME ? x->started_at : x->fired_at;
 	int64_t ty = y->started_at != NO_TIME ? y->started_at : y->fired_at;
 
@@ -814,28 +766,49 @@ notifier_digest_read(void *arg, PGresult *res)
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month, d.day);
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct mail_item it;
+		struct group *g;
+		int part = atoi(PQgetvalue(res, i, NCOLS));
+		long long nid = PQgetisnull(res, i, NCOLS + 1) ? 0 :
+		    strtoll(PQgetvalue(res, i, NCOLS + 1), NULL, 10);
 		bool esc;
 
 		item_from_row(n, res, i, &it);
-		if (!digest_wants(n, &it, at))
+		it.part = part == 3 ? MAIL_PART_RESOLVED : part;
+		it.resolved = part == MAIL_PART_RESOLVED;
+		if (part == MAIL_PART_OPEN && !digest_wants(n, &it, at))
 			continue;
 		esc = strcmp(it.level, "escalated") == 0;
 		/* The manager keeps hearing about what was escalated too. */
-		route_for(n, esc ? "overdue" : it.level, it.team_id, &r);
+		route_for(n, it.rule, esc ? "overdue" : it.level, it.team_id,
+		    &r);
 		it.unrouted = r.unrouted;
-		group_add(group_get(&gs, &ng, &r), &it, it.alert_id, at);
+		g = group_get(&gs, &ng, &r, false);
+		/* An outbox row is claimed by the route it was raised for. */
+		if (nid != 0 && !esc) {
+			g->claim = xreallocarray(g->claim, g->nclaim + 1,
+			    sizeof(*g->claim));
+			g->claim[g->nclaim++] = nid;
+		}
+		if (part != 3)
+			group_add(g, &it, it.alert_id, at);
 		if (esc) {
-			route_for(n, it.level, it.team_id, &r);
+			route_for(n, it.rule, it.level, it.team_id, &r);
 			it.unrouted = r.unrouted;
-			group_add(group_get(&gs, &ng, &r), &it, it.alert_id,
-			    at);
+			g = group_get(&gs, &ng, &r, false);
+			if (nid != 0) {
+				g->claim = xreallocarray(g->claim, g->nclaim + 1,
+				    sizeof(*g->claim));
+				g->claim[g->nclaim++] = nid;
+			}
+			if (part != 3)
+				group_add(g, &it, it.alert_id, at);
 		}
 	}
 	/* One claim for each route with something to say; busy until all
 	 * are answered. */
 	n->digest_claims = 1;
 	for (size_t i = 0; i < ng; i++) {
-		if (gs[i].route.rcpts.n == 0)
+		if (gs[i].route.rcpts.n == 0 || gs[i].n == 0)
 			continue;
 		qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
 		    item_age_cmp);
@@ -867,6 +840,47 @@ notifier_digest_due(const struct notifier *n, int64_t now)
 	return at > now ? at : now;
 }
 
+/*
+ * What a digest lists, each row with its part (MAIL_PART_NEW, _OPEN,
+ * _RESOLVED, or 3: an outbox row to claim without a line of its own) and
+ * the outbox row it takes:
+ *   new       every outbox row stored before the digest's instant and
+ *             not yet in an email: what was held overnight, and what fired
+ *             since the last email (its 'raised' row)
+ *   open      open at the digest's instant and not acknowledged now (an
+ *             acknowledgement covers its level and those below it); one
+ *             line per item, at its highest level; a repeat while its
+ *             window, counted from its first contact, still holds it
+ *   resolved  every 'resolved' outbox row stored before the instant:
+ *             resolutions go nowhere else
+ */
+static const char digest_query[] =
+    "WITH o AS (SELECT a.*, CASE a.level WHEN 'escalated' THEN 3"
+    "  WHEN 'overdue' THEN 2 WHEN 'due_soon' THEN 1 ELSE 0 END AS rank"
+    "  FROM mashwatch.alerts a"
+    "  WHERE a.resolved_at IS NULL AND a.created_at < to_timestamp($1::float8)"
+    "    AND (a.level <> 'repeat' OR (a.detail->>'window' ~"
+    "      '^[0-9]+ (working )?(hour|day|month)s?$' AND a.started_at +"
+    "      replace(a.detail->>'window', 'working ', '')::interval > now()))"
+    "), k AS (SELECT rule, instance_id, max(rank) AS rank FROM o"
+    "  WHERE acked_at IS NOT NULL AND (ack_until IS NULL"
+    "    OR ack_until > now()) GROUP BY rule, instance_id"
+    "), f AS (SELECT notification_id, alert_id, event"
+    "  FROM mashwatch.notifications WHERE claimed_at IS NULL"
+    "    AND created_at < to_timestamp($1::float8)"
+    "), op AS (SELECT DISTINCT ON (a.rule, a.instance_id) a.*"
+    "  FROM o a LEFT JOIN k ON k.rule = a.rule"
+    "  AND k.instance_id = a.instance_id"
+    "  WHERE k.rank IS NULL OR a.rank > k.rank"
+    "  ORDER BY a.rule, a.instance_id, a.rank DESC"
+    ") SELECT " ALERT_COLS ", 1, NULL::bigint FROM op a"
+    "  WHERE NOT EXISTS (SELECT 1 FROM f WHERE f.alert_id = a.alert_id"
+    "    AND f.event = 'raised')"
+    " UNION ALL SELECT " ALERT_COLS ", CASE WHEN f.event = 'resolved'"
+    "  THEN 2 WHEN EXISTS (SELECT 1 FROM f g WHERE g.alert_id = f.alert_id"
+    "    AND g.event = 'resolved') THEN 3 ELSE 0 END, f.notification_id"
+    " FROM f JOIN mashwatch.alerts a ON a.alert_id = f.alert_id";
+
 void
 notifier_digest_check(struct notifier *n, int64_t now)
 {
@@ -893,21 +907,8 @@ notifier_digest_check(struct notifier *n, int64_t now)
 	 * item, at its highest level.  A route that had today's digest
 	 * already is refused by its claim.
 	 */
-	if (pgconn_query(n->state,
-	    "WITH o AS (SELECT a.*, CASE a.level WHEN 'escalated' THEN 3"
-	    "  WHEN 'overdue' THEN 2 WHEN 'due_soon' THEN 1 ELSE 0 END AS rank"
-	    "  FROM mashwatch.alerts a"
-	    "  WHERE a.resolved_at IS NULL AND a.level <> 'repeat'"
-	    "    AND a.created_at < to_timestamp($1::float8)"
-	    "), k AS (SELECT rule, instance_id, max(rank) AS rank FROM o"
-	    "  WHERE acked_at IS NOT NULL AND (ack_until IS NULL"
-	    "    OR ack_until > now()) GROUP BY rule, instance_id"
-	    ") SELECT DISTINCT ON (a.rule, a.instance_id) " ALERT_COLS
-	    " FROM o a LEFT JOIN k ON k.rule = a.rule"
-	    "  AND k.instance_id = a.instance_id"
-	    " WHERE k.rank IS NULL OR a.rank > k.rank"
-	    " ORDER BY a.rule, a.instance_id, a.rank DESC",
-	    1, params, notifier_digest_read, n) == 0) {
+	if (pgconn_query(n->state, digest_query, 1, params,
+	    notifier_digest_read, n) == 0) {
 		n->digest_busy = true;
 		n->digest_day = key;
 	} else
@@ -936,8 +937,8 @@ notifier_queue_email(struct notifier *n, const char *kind, const char *route,
 	char *subject, *message, *msgid, *rcpts;
 	const char *params[6];
 
-	route_for(n, strcmp(route, "data_quality") == 0 ? "data_quality" :
-	    "overdue", NULL, &r);
+	route_for(n, NULL, strcmp(route, "data_quality") == 0 ?
+	    "data_quality" : "overdue", NULL, &r);
 	msgid = xasprintf("mashwatch.%s.%lld@%s", kind, tag, from_domain(n));
 	compose(n, mk, r.title, &r.rcpts, msgid, items, nitems, &subject,
 	    &message);

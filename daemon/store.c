@@ -388,8 +388,9 @@ store_load_fired(struct store *s,
 	s->fired_arg = arg;
 	return pgconn_query(s->state, "SELECT rule, instance_id, level "
 	    "FROM mashwatch.alerts "
-	    "WHERE (resolved_at IS NULL AND level <> 'repeat') "
-	    "OR (level = 'repeat' AND fired_at > now() - interval '13 months')",
+	    "WHERE rule NOT IN ('address', 'caseload') AND "
+	    "((resolved_at IS NULL AND level <> 'repeat') "
+	    "OR (level = 'repeat' AND fired_at > now() - interval '13 months'))",
 	    0, NULL, store_fired_loaded, s);
 }
 

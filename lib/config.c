@@ -211,8 +211,10 @@ conf_check_names(struct conf_loader *ld, const config_setting_t *root)
 			m = config_setting_get_elem(g, (unsigned)mi);
 			full = xasprintf("%s.%s", config_setting_name(g),
 			    config_setting_name(m));
+			/* Other names under routes are lists of the site's own. */
 			if (conf_find(tab, ntab, full) == NULL &&
-			    strcmp(full, "routes.teams") != 0)
+			    strcmp(full, "routes.teams") != 0 &&
+			    strcmp(config_setting_name(g), "routes") != 0)
 				conf_unknown(ld, m, full, full, known, nknown);
 			free(full);
 		}
@@ -449,6 +451,140 @@ conf_load_teams(struct conf_loader *ld, const config_t *cf, struct config *cfg)
 	}
 }
 
+/*
+ * routes.NAME besides the table's own: NAME = [ addresses ]; or NAME =
+ * { to = [ ... ]; escalation = [ ... ]; }.  Their names are CONF_IDENTs,
+ * so that a clock's route = "NAME" is checked like any identifier.
+ */
+static void
+conf_load_named_routes(struct conf_loader *ld, const config_t *cf,
+    struct config *cfg)
+{
+	const struct conf_setting *tab, *to;
+	const config_setting_t *routes, *m;
+	struct named_route *r;
+	const char *name;
+	char *prefix;
+	size_t ntab, dummy;
+	int i, n;
+
+	if ((routes = config_lookup(cf, "routes")) == NULL ||
+	    !config_setting_is_group(routes))
+		return;
+	tab = conf_named_route_settings(&ntab);
+	to = conf_find(tab, ntab, "to");
+	(void)config_settings(&dummy);
+	n = config_setting_length(routes);
+	cfg->routes.named = xcalloc(n ? (size_t)n : 1,
+	    sizeof(*cfg->routes.named));
+	for (i = 0; i < n; i++) {
+		m = config_setting_get_elem(routes, (unsigned)i);
+		name = config_setting_name(m);
+		prefix = xasprintf("routes.%s", name);
+		if (strcmp(name, "teams") == 0 || conf_find(config_settings(
+		    &dummy), dummy, prefix) != NULL) {
+			free(prefix);
+			continue;
+		}
+		r = &cfg->routes.named[cfg->routes.nnamed++];
+		r->name = xstrdup(name);
+		r->line = config_setting_source_line(m);
+		if (config_setting_is_group(m))
+			conf_load_group(ld, m, prefix, tab, ntab, NULL, r);
+		else
+			conf_read_value(ld, to, prefix, m, r);
+		free(prefix);
+	}
+}
+
+/* "HH:MM-HH:MM" into minutes after midnight; the end may be 24:00. */
+static bool
+conf_hours_parse(const char *s, int *from, int *to)
+{
+	int h1, m1, h2, m2, used = 0;
+
+	if (sscanf(s, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 ||
+	    s[used] != '\0' || used != 11)
+		return false;
+	if (h1 < 0 || h1 > 23 || m1 < 0 || m1 > 59 || h2 < 0 || h2 > 24 ||
+	    m2 < 0 || m2 > 59 || (h2 == 24 && m2 != 0))
+		return false;
+	*from = h1 * 60 + m1;
+	*to = h2 * 60 + m2;
+	return *from < *to;
+}
+
+/* Every address the config holds, against notify.allowed_domains. */
+static void
+conf_check_domains(struct conf_loader *ld, const config_t *cf,
+    const char *name, const struct addresses *a,
+    const struct address_domains *d)
+{
+	const config_setting_t *node = config_lookup(cf, name);
+
+	for (size_t i = 0; i < a->n; i++)
+		if (address_check(a->v[i], d) == ADDRESS_FOREIGN)
+			conf_err(ld, node, "'%s': \"%s\" is not in "
+			    "notify.allowed_domains", name, a->v[i]);
+}
+
+static void
+conf_check_routes(struct conf_loader *ld, const config_t *cf,
+    struct config *cfg)
+{
+	const struct address_domains *d = &cfg->notify.domains;
+	const config_setting_t *node;
+	char *name;
+	size_t i;
+
+	if (cfg->notify.working_hours != NULL &&
+	    !conf_hours_parse(cfg->notify.working_hours, &cfg->notify.work_from,
+	    &cfg->notify.work_to))
+		conf_err(ld, config_lookup(cf, "notify.working_hours"),
+		    "'notify.working_hours': \"%s\" is not \"HH:MM-HH:MM\" "
+		    "with the start before the end (e.g. \"08:00-18:00\")",
+		    cfg->notify.working_hours);
+	if (cfg->notify.allowed_domains != NULL &&
+	    address_domains_parse(cfg->notify.allowed_domains,
+	    &cfg->notify.domains) < 0)
+		conf_err(ld, config_lookup(cf, "notify.allowed_domains"),
+		    "'notify.allowed_domains': \"%s\" is not a list of "
+		    "domain names", cfg->notify.allowed_domains);
+	conf_check_domains(ld, cf, "routes.default", &cfg->routes.def, d);
+	conf_check_domains(ld, cf, "routes.data_quality",
+	    &cfg->routes.data_quality, d);
+	conf_check_domains(ld, cf, "routes.report", &cfg->routes.report, d);
+	for (i = 0; i < cfg->routes.nnamed; i++) {
+		name = xasprintf("routes.%s", cfg->routes.named[i].name);
+		conf_check_domains(ld, cf, name, &cfg->routes.named[i].to, d);
+		conf_check_domains(ld, cf, name,
+		    &cfg->routes.named[i].escalation, d);
+		free(name);
+	}
+	node = config_lookup(cf, "routes.teams");
+	for (i = 0; i < cfg->routes.nteams; i++) {
+		const struct team_route *t = &cfg->routes.teams[i];
+
+		for (size_t j = 0; j < t->manager.n + t->escalation.n; j++) {
+			const char *a = j < t->manager.n ? t->manager.v[j] :
+			    t->escalation.v[j - t->manager.n];
+
+			if (address_check(a, d) == ADDRESS_FOREIGN)
+				conf_err(ld, node, "'routes.teams': team "
+				    "'%s': \"%s\" is not in "
+				    "notify.allowed_domains", t->team_id, a);
+		}
+	}
+	for (i = 0; i < cfg->nclocks; i++)
+		if (cfg->clocks[i].route != NULL &&
+		    config_named_route(cfg, cfg->clocks[i].route) == NULL)
+			conf_err(ld, config_setting_get_elem(config_lookup(cf,
+			    "clocks"), (unsigned)i), "'clocks[%zu]': route "
+			    "\"%s\" is not a list in routes (write routes: "
+			    "{ %s = [ \"...\" ]; };)", i, cfg->clocks[i].route,
+			    cfg->clocks[i].route);
+}
+
 /* HOST:PORT or [V6]:PORT with a port from 1 to 65535. */
 static bool
 conf_listen_ok(const char *v)
@@ -623,6 +759,7 @@ config_load(const char *path, struct config_errors *errs)
 	conf_check_names(&ld, config_root_setting(&cf));
 	conf_load_settings(&ld, &cf, cfg);
 	conf_load_teams(&ld, &cf, cfg);
+	conf_load_named_routes(&ld, &cf, cfg);
 	conf_load_clocks(&ld, &cf, cfg);
 	tab = config_repeat_settings(&ntab);
 	cfg->repeats = conf_load_list(&ld, &cf, "repeats", tab, ntab,
@@ -633,6 +770,7 @@ config_load(const char *path, struct config_errors *errs)
 	    sizeof(*cfg->checks), offsetof(struct check_conf, line),
 	    &cfg->nchecks);
 	conf_check_config(&ld, &cf, cfg);
+	conf_check_routes(&ld, &cf, cfg);
 	if (ld.n == 0) {
 		ret = cfg;
 		cfg = NULL;

@@ -54,6 +54,7 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nclocks; i++) {
 		free(cfg->clocks[i].name);
 		free(cfg->clocks[i].label);
+		free(cfg->clocks[i].route);
 		for (j = 0; j < cfg->clocks[i].nlimits; j++)
 			free(cfg->clocks[i].limits[j].priority);
 		free(cfg->clocks[i].limits);
@@ -79,6 +80,15 @@ config_free(struct config *cfg)
 		conf_free_addresses(&cfg->routes.teams[i].escalation);
 	}
 	free(cfg->routes.teams);
+	for (i = 0; i < cfg->routes.nnamed; i++) {
+		free(cfg->routes.named[i].name);
+		conf_free_addresses(&cfg->routes.named[i].to);
+		conf_free_addresses(&cfg->routes.named[i].escalation);
+	}
+	free(cfg->routes.named);
+	free(cfg->notify.working_hours);
+	free(cfg->notify.allowed_domains);
+	address_domains_clear(&cfg->notify.domains);
 	free(cfg->notify.smtp_url);
 	free(cfg->notify.smtp_user);
 	free(cfg->notify.password_file);
@@ -140,6 +150,15 @@ config_clock_limit(const struct clock_conf *c, const char *priority)
 	for (i = 0; i < c->nlimits; i++)
 		if (strcmp(c->limits[i].priority, priority) == 0)
 			return &c->limits[i].limit;
+	return NULL;
+}
+
+const struct named_route *
+config_named_route(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->routes.nnamed; i++)
+		if (strcmp(cfg->routes.named[i].name, name) == 0)
+			return &cfg->routes.named[i];
 	return NULL;
 }
 
@@ -271,7 +290,9 @@ conf_print_table(FILE *fp, const char *prefix, const struct conf_setting *tab,
 		    ((strcmp(tab[i].name, "warn_before") == 0 &&
 		    !clock->has_warn) ||
 		    (strcmp(tab[i].name, "escalate_after") == 0 &&
-		    !clock->has_escalate)))
+		    !clock->has_escalate) ||
+		    (strcmp(tab[i].name, "route") == 0 &&
+		    clock->route == NULL)))
 			continue;
 		v = conf_format_value(&tab[i], base, true);
 		fprintf(fp, "%s%s = %s;\n", prefix, tab[i].name, v);
@@ -294,6 +315,13 @@ config_print(const struct config *cfg, FILE *fp)
 		    cfg->routes.teams[i].team_id);
 		conf_print_table(fp, prefix, ttab, nttab,
 		    &cfg->routes.teams[i], NULL);
+	}
+	ttab = conf_named_route_settings(&nttab);
+	for (i = 0; i < cfg->routes.nnamed; i++) {
+		snprintf(prefix, sizeof(prefix), "routes.%s.",
+		    cfg->routes.named[i].name);
+		conf_print_table(fp, prefix, ttab, nttab,
+		    &cfg->routes.named[i], NULL);
 	}
 	tab = config_clock_settings(&ntab);
 	for (i = 0; i < cfg->nclocks; i++) {

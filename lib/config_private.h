@@ -28,6 +28,8 @@ extern const char *const conf_weekday_names[7];
 
 /* The table of one team of routes.teams. */
 const struct conf_setting *conf_team_settings(size_t *n);
+/* The table of one list of routes of the site's own (routes.police). */
+const struct conf_setting *conf_named_route_settings(size_t *n);
 
 /*
  * Find the first password in s from offset `from` on: the value of a

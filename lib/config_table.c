@@ -90,15 +90,21 @@ static const struct conf_setting settings[] = {
 	{ .name = "caseloads.amber", .type = CONF_INT, .def = "18",
 	  .min = 1, .max = 1000, .reloadable = true,
 	  .offset = CF(caseloads.amber),
-	  .help = "Open cases above which a worker is amber." },
+	  .help = "Open cases at or above which a worker is amber; a caseload "
+	  "alert resolves when the worker falls below it." },
 	{ .name = "caseloads.red", .type = CONF_INT, .def = "20",
 	  .min = 1, .max = 1000, .reloadable = true,
 	  .offset = CF(caseloads.red),
-	  .help = "Open cases above which a worker is red (more than amber)." },
+	  .help = "Open cases at or above which a worker is red (more than "
+	  "amber): a caseload alert to the team's manager." },
 
 	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.def),
-	  .help = "Where alerts go when their team has no route." },
+	  .help = "Where alerts go when their team has no usable address.  "
+	  "Besides default, data_quality, report and teams, routes may hold "
+	  "lists of your own, NAME = [ ... ] or NAME = { to = [ ... ]; "
+	  "escalation = [ ... ]; }, which a clock selects with route = "
+	  "\"NAME\"." },
 	{ .name = "routes.data_quality", .type = CONF_ADDRESSES,
 	  .reloadable = true, .offset = CF(routes.data_quality),
 	  .help = "Where invalid rows are reported (empty: routes.default)." },
@@ -137,14 +143,17 @@ static const struct conf_setting settings[] = {
 	  .def = "\"mashwatch@localhost\"", .min = 1, .reloadable = true,
 	  .offset = CF(notify.from),
 	  .help = "Sender address of every email." },
-	{ .name = "notify.group_wait", .type = CONF_INT, .def = "30",
+	{ .name = "notify.group_wait", .type = CONF_INT, .def = "0",
 	  .min = 0, .max = 3600, .reloadable = true,
 	  .offset = CF(notify.group_wait),
-	  .help = "Seconds to gather new alerts for a route before sending." },
+	  .help = "Seconds to gather routine alerts for a route before "
+	  "sending the first email.  Urgent alerts (a clock whose limit, "
+	  "after its priority, is in hours) never wait." },
 	{ .name = "notify.group_interval", .type = CONF_INT, .def = "300",
 	  .min = 0, .max = 86400, .reloadable = true,
 	  .offset = CF(notify.group_interval),
-	  .help = "Seconds between two emails to one route, at least." },
+	  .help = "Seconds between two emails of routine alerts to one "
+	  "route, at least." },
 	{ .name = "notify.max_items", .type = CONF_INT, .def = "200",
 	  .min = 1, .max = 100000, .reloadable = true,
 	  .offset = CF(notify.max_items),
@@ -152,12 +161,27 @@ static const struct conf_setting settings[] = {
 	  "there are.  A data-quality email lists at most 50 references "
 	  "(fewer if this is lower) after its counts per view and reason, "
 	  "and points to mashwatchd --once for the rest." },
+	{ .name = "notify.working_hours", .type = CONF_STRING,
+	  .def = "\"08:00-18:00\"", .min = 1, .reloadable = true,
+	  .offset = CF(notify.working_hours),
+	  .help = "Local hours (\"HH:MM-HH:MM\", end up to 24:00) of the "
+	  "calendar's working days within which routine alerts are emailed; "
+	  "what fires outside is held for the next morning digest.  Urgent "
+	  "alerts go at any hour." },
+	{ .name = "notify.allowed_domains", .type = CONF_STRING, .def = "\"\"",
+	  .reloadable = true, .offset = CF(notify.allowed_domains),
+	  .help = "Domains every recipient must be in, separated by commas "
+	  "(\"example.org, example.gov.uk\"); \"\" allows any.  A config "
+	  "address outside them is an error; one from the teams view is "
+	  "dropped with a data-quality finding." },
 	{ .name = "notify.reminder_at", .type = CONF_TIME_OF_DAY,
 	  .def = "\"08:30\"", .reloadable = true,
 	  .offset = CF(notify.reminder_at),
-	  .help = "Local time of the daily digest of open alerts: one per "
-	  "route and working day, listing what was raised before it; a "
-	  "daemon started later sends that day's digest once, at start." },
+	  .help = "Local time of the morning digest: one per route and "
+	  "working day, listing what is new since the last email (with what "
+	  "was held overnight), what is still open and not acknowledged, and "
+	  "what was resolved since the last digest; a daemon started later "
+	  "sends that day's digest once, at start." },
 	{ .name = "notify.reminder_backoff", .type = CONF_INT, .def = "5",
 	  .min = 1, .max = 60, .reloadable = true,
 	  .offset = CF(notify.reminder_backoff),
@@ -245,7 +269,18 @@ static const struct conf_setting team_settings[] = {
 	  .help = "The team's managers: new, due and overdue alerts." },
 	{ .name = "escalation", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = offsetof(struct team_route, escalation),
-	  .help = "Where escalations go (default: the managers)." },
+	  .help = "Where escalations go (none: the team's escalation_email "
+	  "in the teams view, else routes.default)." },
+};
+
+/* One list of routes besides default, data_quality, report and teams. */
+static const struct conf_setting named_route_settings[] = {
+	{ .name = "to", .type = CONF_ADDRESSES, .required = true,
+	  .reloadable = true, .offset = offsetof(struct named_route, to),
+	  .help = "Who gets the alerts of the clocks that name this route." },
+	{ .name = "escalation", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = offsetof(struct named_route, escalation),
+	  .help = "Where their escalations go (none: the team's)." },
 };
 
 static const struct conf_setting clock_settings[] = {
@@ -272,6 +307,12 @@ static const struct conf_setting clock_settings[] = {
 	  .offset = CK(alert_on),
 	  .help = "\"open\": alert while it runs; \"late_stop\": only when it "
 	  "stops late." },
+	{ .name = "route", .type = CONF_IDENT, .reloadable = true,
+	  .offset = CK(route),
+	  .help = "A list in routes (route = \"police\" for routes.police) "
+	  "that gets this clock's alerts instead of the team's manager; its "
+	  "escalations go to that list's escalation, else the team's, else "
+	  "routes.default." },
 };
 
 static const struct conf_setting repeat_settings[] = {
@@ -328,6 +369,13 @@ config_check_settings(size_t *n)
 {
 	*n = NELEM(check_settings);
 	return check_settings;
+}
+
+const struct conf_setting *
+conf_named_route_settings(size_t *n)
+{
+	*n = NELEM(named_route_settings);
+	return named_route_settings;
 }
 
 const struct conf_setting *

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <netinet/in.h>
 
+#include "mashwatch/address.h"
 #include "mashwatch/config.h"
 #include "mashwatch/xmalloc.h"
 #include "config_private.h"
@@ -43,15 +44,7 @@ conf_ident_ok(const char *s)
 bool
 conf_address_ok(const char *a)
 {
-	const char *at = strchr(a, '@'), *p;
-
-	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
-		return false;
-	for (p = a; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f ||
-		    strchr("<>,;\"()[]\\", *p) != NULL)
-			return false;
-	return at[1] != '.' && p[-1] != '.' && strstr(at, "..") == NULL;
+	return address_check(a, NULL) == ADDRESS_OK;
 }
 
 static bool

@@ -324,7 +324,7 @@ void
 mail_set_subject(struct mail *m, const char *subject)
 {
 	free(m->subject);
-	m->subject = mail_header_encode(subject);
+	m->subject = mail_header_clean(subject);
 }
 
 void
@@ -458,7 +458,8 @@ sbuf_add_alternative(struct sbuf *b, const struct mail *m)
 		return;
 	}
 	boundary_make(m, "alt", bd, sizeof(bd));
-	sbuf_printf(b, "Content-Type: multipart/alternative; "
+	/* Folded: the boundary parameter would take the line past 78. */
+	sbuf_printf(b, "Content-Type: multipart/alternative;\r\n "
 	    "boundary=\"%s\"\r\n\r\n", bd);
 	sbuf_printf(b, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n", bd);
@@ -499,7 +500,7 @@ char *
 mail_render(const struct mail *m)
 {
 	struct sbuf b = { 0 };
-	char date[40], bd[64];
+	char date[40], bd[64], *subject;
 
 	mail_format_date(m->date, m->utc_offset, date, sizeof(date));
 	sbuf_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: ", date, m->from);
@@ -507,15 +508,17 @@ mail_render(const struct mail *m)
 		sbuf_printf(&b, "%s%s", i ? ",\r\n " : "", m->to[i]);
 	if (m->nto == 0)
 		sbuf_add(&b, "undisclosed-recipients:;");
-	sbuf_printf(&b, "\r\nMessage-ID: <%s>\r\nSubject: %s\r\n"
+	subject = mail_header_field("Subject", m->subject ? m->subject : "");
+	sbuf_printf(&b, "\r\nMessage-ID: <%s>\r\n%s\r\n"
 	    "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
-	    m->message_id, m->subject ? m->subject : "");
+	    m->message_id, subject);
+	free(subject);
 	if (parts_count(m, false) == 0) {
 		sbuf_add_alternative(&b, m);
 		return sbuf_take(&b);
 	}
 	boundary_make(m, "mixed", bd, sizeof(bd));
-	sbuf_printf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+	sbuf_printf(&b, "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n"
 	    "\r\n--%s\r\n", bd, bd);
 	sbuf_add_alternative(&b, m);
 	for (size_t i = 0; i < m->nparts; i++) {

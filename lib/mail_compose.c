@@ -56,6 +56,8 @@ level_phrase(const char *level)
 		return "failed check";
 	if (strcmp(level, "data_quality") == 0)
 		return "data problem";
+	if (strcmp(level, "caseload") == 0)
+		return "caseload";
 	return level;
 }
 
@@ -77,19 +79,49 @@ format_local(const struct mail_context *ctx, int64_t t, char *buf,
 	    (int)(local / 3600), (int)(local % 3600 / 60));
 }
 
-/* The due date is the local date of the last second before due_at. */
+static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+    "Fri", "Sat" };
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* Day of the week of a date (0 Sunday), Sakamoto's method. */
+static int
+weekday(struct cal_date d)
+{
+	static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
+	int y = d.year - (d.month < 3);
+
+	return (y + y / 4 - y / 100 + y / 400 + t[(d.month - 1) % 12] +
+	    d.day) % 7;
+}
+
+/*
+ * An hour-based deadline as a local time ("Tue 1 Dec 14:05"); a
+ * working-day one as the local date of its last second ("Fri 27 Nov").
+ */
 static void
-format_due(const struct mail_context *ctx, int64_t due_at, char *buf,
-    size_t len)
+format_due(const struct mail_context *ctx, const struct mail_item *it,
+    char *buf, size_t len)
 {
 	struct cal_date d;
+	int64_t local;
 
-	if (due_at == NO_TIME) {
+	if (it->due_at == NO_TIME) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	d = calendar_date_of(ctx->cal, due_at - 1);
-	snprintf(buf, len, "%04d-%02d-%02d", d.year, d.month, d.day);
+	if (it->hourly) {
+		d = calendar_date_of(ctx->cal, it->due_at);
+		local = it->due_at + calendar_utc_offset(ctx->cal, it->due_at);
+		local = ((local % 86400) + 86400) % 86400;
+		snprintf(buf, len, "%s %d %s %02d:%02d", wdays[weekday(d)],
+		    d.day, months[(d.month - 1) % 12], (int)(local / 3600),
+		    (int)(local % 3600 / 60));
+		return;
+	}
+	d = calendar_date_of(ctx->cal, it->due_at - 1);
+	snprintf(buf, len, "%s %d %s %04d", wdays[weekday(d)], d.day,
+	    months[(d.month - 1) % 12], d.year);
 }
 
 static void
@@ -136,6 +168,22 @@ mail_item_lateness(const struct mail_context *ctx,
 		snprintf(buf, len, "%s", level_phrase(it->level));
 		return;
 	}
+	if (it->hourly) {
+		int64_t d = ctx->now - it->due_at;
+		int64_t h = (d < 0 ? -d : d) / 3600;
+
+		if (d < 0 && h == 0)
+			snprintf(buf, len, "due within the hour");
+		else if (d < 0)
+			snprintf(buf, len, "due in %lld hour%s", (long long)h,
+			    h == 1 ? "" : "s");
+		else if (h == 0)
+			snprintf(buf, len, "less than an hour late");
+		else
+			snprintf(buf, len, "%lld hour%s late", (long long)h,
+			    h == 1 ? "" : "s");
+		return;
+	}
 	if (ctx->now < it->due_at) {
 		n = calendar_working_days_between(ctx->cal, ctx->now,
 		    it->due_at - 1);
@@ -171,8 +219,8 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n)
 {
 	static const char *const order[] = { "escalated", "overdue",
-	    "due_soon", "repeat", "check", "data_quality" };
-	size_t counts[7] = { 0 };	/* per order[], then resolved */
+	    "due_soon", "repeat", "check", "caseload", "data_quality" };
+	size_t counts[8] = { 0 };	/* per order[], then resolved */
 	const char *labels[3] = { NULL, NULL, NULL };
 	size_t nlabels = 0, more = 0;
 	struct sbuf b = { 0 };
@@ -184,13 +232,13 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 		bool seen = false;
 
 		if (items[i].resolved)
-			counts[6]++;
+			counts[7]++;
 		else {
-			for (k = 0; k < 6; k++)
+			for (k = 0; k < 7; k++)
 				if (items[i].level != NULL &&
 				    strcmp(items[i].level, order[k]) == 0)
 					break;
-			counts[k < 6 ? k : 1]++;
+			counts[k < 7 ? k : 1]++;
 		}
 		for (k = 0; k < nlabels; k++)
 			if (strcmp(labels[k], l) == 0)
@@ -203,12 +251,8 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 		else if (!seen)
 			more++;
 	}
-	sbuf_add(&b, "MASH: ");
+	sbuf_add(&b, kind == MAIL_DIGEST ? "MASH morning digest: " : "MASH: ");
 	switch (kind) {
-	case MAIL_DIGEST:
-		sbuf_printf(&b, "%zu still open", n);
-		first = false;
-		break;
 	case MAIL_TEST:
 		sbuf_add(&b, "test email");
 		goto route;
@@ -217,18 +261,18 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 		    n == 1 ? "" : "s");
 		goto route;
 	default:
-		for (size_t k = 0; k < 7; k++) {
+		for (size_t k = 0; k < 8; k++) {
 			if (counts[k] == 0)
 				continue;
 			sbuf_printf(&b, "%s%zu %s", first ? "" : ", ",
-			    counts[k], k == 6 ? "resolved" :
+			    counts[k], k == 7 ? "resolved" :
 			    level_phrase(order[k]));
 			first = false;
 		}
 	}
 	if (first)
 		sbuf_add(&b, "nothing new");
-	if (nlabels > 0) {
+	if (nlabels > 0 && kind != MAIL_DIGEST) {
 		sbuf_printf(&b, ": %s", labels[0]);
 		if (nlabels > 1 || more > 0)
 			sbuf_printf(&b, " and %zu more", nlabels - 1 + more);
@@ -253,9 +297,10 @@ compose_intro(const struct mail_context *ctx, enum mail_kind kind, size_t n,
 
 	switch (kind) {
 	case MAIL_DIGEST:
-		what = "Still open and not acknowledged, oldest first.  "
-		    "Acknowledge an item with: mashwatchctl ack ALERT_ID "
-		    "--by NAME";
+		what = "This morning's digest: what is new since the last "
+		    "email, what is still open and not acknowledged, and what "
+		    "was resolved.  Most urgent first.  Acknowledge an item "
+		    "with: mashwatchctl ack ALERT_ID --by NAME";
 		break;
 	case MAIL_ESCALATION:
 		what = "These items are past their escalation point and "
@@ -270,8 +315,8 @@ compose_intro(const struct mail_context *ctx, enum mail_kind kind, size_t n,
 		    "it, this route works.";
 		break;
 	default:
-		what = "New and resolved alerts for work at the MASH front "
-		    "door.";
+		what = "New alerts for work at the MASH front door, most urgent "
+		    "first.";
 	}
 	sbuf_printf(t, "%s\n", what);
 	sbuf_add(h, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
@@ -284,11 +329,34 @@ compose_intro(const struct mail_context *ctx, enum mail_kind kind, size_t n,
 		sbuf_add_html(h, ctx->route_title);
 		sbuf_add(h, "</p>\n");
 	}
-	if (n > 0)
-		sbuf_add(h, "<table border=\"1\" cellpadding=\"4\" "
-		    "cellspacing=\"0\">\n<tr><th>Alert</th><th>Case reference"
-		    "</th><th>Work</th><th>Started</th><th>Due</th>"
-		    "<th>How late</th><th>Team</th><th>Worker</th></tr>\n");
+	(void)n;
+}
+
+/*
+ * What matters beyond the deadline: a repeat's count and window and the
+ * contacts behind it, a caseload's count, the acknowledgement.
+ */
+static void
+compose_what(const struct mail_context *ctx, const struct mail_item *it,
+    struct sbuf *w)
+{
+	char when[32];
+
+	if (it->level != NULL && strcmp(it->level, "repeat") == 0 &&
+	    it->count > 0)
+		sbuf_printf(w, "%d %ss in %s: %s", it->count,
+		    it->rule != NULL && strstr(it->rule, "referral") ?
+		    "referral" : "contact", it->window ? it->window : "the window",
+		    it->events ? it->events : "-");
+	if (it->level != NULL && strcmp(it->level, "caseload") == 0)
+		sbuf_printf(w, "worker %s holds %d open cases",
+		    dash(it->worker_id), it->count);
+	if (it->acked_by != NULL) {
+		format_local(ctx, it->acked_at, when, sizeof(when));
+		sbuf_printf(w, "%sacknowledged by %s at %s%s%s%s", w->len ?
+		    "; " : "", it->acked_by, when, it->ack_note ? ": \"" : "",
+		    it->ack_note ? it->ack_note : "", it->ack_note ? "\"" : "");
+	}
 }
 
 static void
@@ -302,10 +370,10 @@ compose_item(const struct mail_context *ctx, enum mail_kind kind,
 	    it->instance_id ? it->instance_id : "");
 	const char *team = it->team_name && *it->team_name ? it->team_name :
 	    it->team_id;
-	struct sbuf note = { 0 };
+	struct sbuf note = { 0 }, what = { 0 };
 
 	format_local(ctx, it->started_at, started, sizeof(started));
-	format_due(ctx, it->due_at, due, sizeof(due));
+	format_due(ctx, it, due, sizeof(due));
 	mail_item_lateness(ctx, it, late, sizeof(late));
 	sbuf_add(&note, "");
 	if (it->unrouted)
@@ -323,6 +391,7 @@ compose_item(const struct mail_context *ctx, enum mail_kind kind,
 	}
 	if (it->detail != NULL && *it->detail != '\0')
 		sbuf_printf(&note, " [%s]", it->detail);
+	compose_what(ctx, it, &what);
 
 	/* Text: one block per item, so that long references do not wrap. */
 	sbuf_printf(t, "\n* #%lld %s: %s (%s)\n", it->alert_id,
@@ -332,6 +401,8 @@ compose_item(const struct mail_context *ctx, enum mail_kind kind,
 	    dash(it->instance_id), started, due, late);
 	sbuf_printf(t, "  team %s, worker %s%s\n", dash(team),
 	    dash(it->worker_id), note.s);
+	if (what.len > 0)
+		sbuf_printf(t, "  %s\n", what.s);
 	if (link != NULL)
 		sbuf_printf(t, "  %s\n", link);
 
@@ -357,12 +428,17 @@ compose_item(const struct mail_context *ctx, enum mail_kind kind,
 	sbuf_add(h, "</td><td>");
 	sbuf_add_html(h, late);
 	sbuf_add_html(h, note.s);
+	if (what.len > 0) {
+		sbuf_add(h, "<br>");
+		sbuf_add_html(h, what.s);
+	}
 	sbuf_add(h, "</td><td>");
 	sbuf_add_html(h, dash(team));
 	sbuf_add(h, "</td><td>");
 	sbuf_add_html(h, dash(it->worker_id));
 	sbuf_add(h, "</td></tr>\n");
 	free(note.s);
+	free(what.s);
 	free(link);
 }
 
@@ -455,33 +531,126 @@ compose_dq_summary(const struct mail_item *items, size_t n, struct sbuf *t,
 	free(c);
 }
 
+/* Urgency order (DESIGN.md section 5); resolved last, in digests only. */
+static const struct {
+	const char	*level;
+	const char	*title;
+} sections[] = {
+	{ "escalated", "Escalated" },
+	{ "overdue", "Overdue" },
+	{ "due_soon", "Due soon" },
+	{ "repeat", "Repeat contacts and re-referrals" },
+	{ "check", "Failed checks" },
+	{ "caseload", "Caseloads" },
+	{ "data_quality", "Data quality" },
+	{ NULL, "Resolved" },
+};
+#define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
+
+static size_t
+item_section(const struct mail_item *it)
+{
+	if (it->resolved)
+		return NSECTIONS - 1;
+	for (size_t k = 0; k + 1 < NSECTIONS; k++)
+		if (it->level != NULL && strcmp(it->level, sections[k].level) == 0)
+			return k;
+	return 1;	/* an unknown level reads as overdue */
+}
+
+static int64_t
+item_when(const struct mail_item *it)
+{
+	return it->due_at != NO_TIME ? it->due_at : it->started_at != NO_TIME ?
+	    it->started_at : it->fired_at;
+}
+
+/*
+ * Digest part, then section, then the longest overdue (or soonest due)
+ * first: both are the earliest deadline; then the oldest; then the id.
+ */
+static int
+item_urgency_cmp(const void *a, const void *b)
+{
+	const struct mail_item *x = *(const struct mail_item *const *)a;
+	const struct mail_item *y = *(const struct mail_item *const *)b;
+	size_t sx = item_section(x), sy = item_section(y);
+	int64_t tx = item_when(x), ty = item_when(y);
+
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x->alert_id < y->alert_id ? -1 : x->alert_id > y->alert_id;
+}
+
+static void
+compose_heading(struct sbuf *t, struct sbuf *h, const char *title, size_t n,
+    int level)
+{
+	sbuf_printf(t, "\n%s%s (%zu)\n", level == 2 ? "== " : "", title, n);
+	sbuf_printf(h, "<h%d>", level + 1);
+	sbuf_add_html(h, title);
+	sbuf_printf(h, " (%zu)</h%d>\n", n, level + 1);
+}
+
+static void
+table_open(struct sbuf *h)
+{
+	sbuf_add(h, "<table border=\"1\" cellpadding=\"4\" "
+	    "cellspacing=\"0\">\n<tr><th>Alert</th><th>Case reference"
+	    "</th><th>Work</th><th>Started</th><th>Due</th>"
+	    "<th>How late</th><th>Team</th><th>Worker</th></tr>\n");
+}
+
 void
 mail_compose(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n, struct mail_content *out)
 {
+	static const char *const parts[] = { "New since the last email",
+	    "Still open and not acknowledged", "Resolved since the last digest" };
 	struct sbuf t = { 0 }, h = { 0 };
-	size_t cap = ctx->max_items > 0 ? ctx->max_items : n;
+	const struct mail_item **v = xcalloc(n + 1, sizeof(*v));
+	size_t cap = ctx->max_items > 0 ? ctx->max_items : n, i, j, k;
 
+	/* At most max_items lines (and 50 references of data quality), the
+	 * most urgent; the rest are counted. */
 	if (kind == MAIL_DATA_QUALITY && cap > MAIL_DQ_REFS)
 		cap = MAIL_DQ_REFS;
 	if (cap > n)
 		cap = n;
 	out->subject = compose_subject(ctx, kind, items, n);
+	compose_intro(ctx, kind, n, &t, &h);
 	if (kind == MAIL_DATA_QUALITY && n > 0) {
-		compose_intro(ctx, kind, 0, &t, &h);
 		compose_dq_summary(items, n, &t, &h);
-		if (cap > 0)
-			sbuf_add(&h, "<p>References:</p>\n<table border=\"1\" "
-			    "cellpadding=\"4\" cellspacing=\"0\">\n<tr><th>"
-			    "Alert</th><th>Case reference</th><th>Work</th>"
-			    "<th>Started</th><th>Due</th><th>How late</th>"
-			    "<th>Team</th><th>Worker</th></tr>\n");
-	} else
-		compose_intro(ctx, kind, cap, &t, &h);
-	for (size_t i = 0; i < cap; i++)
-		compose_item(ctx, kind, &items[i], &t, &h);
-	if (cap > 0)
-		sbuf_add(&h, "</table>\n");
+		if (cap > 0) {
+			sbuf_add(&t, "\nReferences:\n");
+			sbuf_add(&h, "<p>References:</p>\n");
+		}
+	}
+	for (i = 0; i < n; i++)
+		v[i] = &items[i];
+	qsort(v, n, sizeof(*v), item_urgency_cmp);
+	for (i = 0; i < cap; i = j) {
+		/* One digest part: v[i..j). */
+		for (j = i; j < cap && (kind != MAIL_DIGEST ||
+		    v[j]->part == v[i]->part); j++)
+			;
+		if (kind == MAIL_DIGEST && v[i]->part >= 0 && v[i]->part <= 2)
+			compose_heading(&t, &h, parts[v[i]->part], j - i, 2);
+		for (size_t a = i, b; a < j; a = b) {
+			k = item_section(v[a]);
+			for (b = a; b < j && item_section(v[b]) == k; b++)
+				;
+			compose_heading(&t, &h, sections[k].title, b - a, 3);
+			table_open(&h);
+			for (size_t c = a; c < b; c++)
+				compose_item(ctx, kind, v[c], &t, &h);
+			sbuf_add(&h, "</table>\n");
+		}
+	}
 	if (n > cap) {
 		const char *all = kind == MAIL_DATA_QUALITY ? " \xe2\x80\x94 "
 		    "`mashwatchd --once` lists them all" : "";
@@ -490,6 +659,7 @@ mail_compose(const struct mail_context *ctx, enum mail_kind kind,
 		sbuf_add_html(&h, all);
 		sbuf_add(&h, "</p>\n");
 	}
+	free(v);
 	sbuf_add(&t, "\n-- \nmashwatch: case references only; open the "
 	    "case management system for details.\n");
 	sbuf_add(&h, "<p><small>mashwatch: case references only; open the "

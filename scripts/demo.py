@@ -317,7 +317,9 @@ def write_config(path, conninfo, workdir, port):
         ('password_file = "/etc/mashwatch/smtp-password";', 'password_file = "";'),
         ('directory = "/var/lib/mashwatch/outbox";', 'directory = "%s";' % (workdir / "outbox")),
         ('archive = "/var/lib/mashwatch/reports";', 'archive = "%s";' % (workdir / "reports")),
-        ("group_wait = 30;", "group_wait = 5;"),
+        ("group_wait = 0;", "group_wait = 5;"),
+        # Routine emails at any hour the demo runs, not only in office hours.
+        ('working_hours = "08:00-18:00";', 'working_hours = "00:00-24:00";'),
         ("group_interval = 300;", "group_interval = 20;"),
         ('listen = "127.0.0.1:9187";', 'listen = "127.0.0.1:%d";' % port),
     ]

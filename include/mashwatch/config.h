@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mashwatch/address.h"
 #include "mashwatch/timescale.h"
 
 enum conf_type {
@@ -85,6 +86,7 @@ struct clock_conf {
 	bool			 has_escalate;
 	struct timescale	 escalate_after;
 	int			 alert_on;	/* enum alert_on */
+	char			*route;		/* a list in routes, or NULL */
 	int			 line;
 };
 
@@ -107,6 +109,14 @@ struct team_route {
 	char			*team_id;
 	struct addresses	 manager;
 	struct addresses	 escalation;
+};
+
+/* routes.NAME: a list of its own, which a clock's route = "NAME" selects. */
+struct named_route {
+	char			*name;
+	struct addresses	 to;
+	struct addresses	 escalation;	/* none: the team's escalation */
+	int			 line;
 };
 
 enum transport {
@@ -155,6 +165,8 @@ struct config {
 		struct addresses	 report;
 		struct team_route	*teams;
 		size_t			 nteams;
+		struct named_route	*named;
+		size_t			 nnamed;
 	} routes;
 
 	struct {
@@ -174,6 +186,11 @@ struct config {
 		char			*link;
 		bool			 ack_stops_escalation;
 		int			 retry_max;	/* seconds between attempts at most */
+		char			*working_hours;	/* "HH:MM-HH:MM" */
+		int			 work_from;	/* minutes after midnight */
+		int			 work_to;	/* ... up to 1440 */
+		char			*allowed_domains;	/* "" for any */
+		struct address_domains	 domains;	/* parsed */
 	} notify;
 
 	struct {
@@ -233,6 +250,9 @@ const struct check_conf *config_check(const struct config *cfg,
  */
 const struct timescale *config_clock_limit(const struct clock_conf *c,
     const char *priority);
+/* The list routes.NAME, or NULL. */
+const struct named_route *config_named_route(const struct config *cfg,
+    const char *name);
 /* The team's route, or NULL if the config names none for team_id. */
 const struct team_route *config_team_route(const struct config *cfg,
     const char *team_id);

@@ -48,6 +48,13 @@ char *mail_render(const struct mail *m);
 char *mail_header_clean(const char *s);
 /* s cleaned, then RFC 2047 encoded words if it has any 8-bit byte. */
 char *mail_header_encode(const char *s);
+/*
+ * "Name: value" without the final CRLF, as it goes into a message: the
+ * value cleaned, folded (RFC 5322) at blanks so that lines stay within 78
+ * characters, or as RFC 2047 encoded words when it holds 8-bit bytes or a
+ * word longer than a line; never a line over 78, never a bare CR or LF.
+ */
+char *mail_header_field(const char *name, const char *value);
 /* s with & < > " ' escaped for HTML text and attributes. */
 char *mail_html_escape(const char *s);
 /* Percent-encode everything but RFC 3986 unreserved characters. */
@@ -67,6 +74,13 @@ enum mail_kind {
 	MAIL_ESCALATION,	/* escalated alerts, to the escalation route */
 	MAIL_DATA_QUALITY,	/* invalid rows and failed deliveries */
 	MAIL_TEST,		/* mashwatchctl test-email */
+};
+
+/* Which part of a digest an item is in (0 in any other email). */
+enum mail_part {
+	MAIL_PART_NEW,		/* new since the last email, held ones too */
+	MAIL_PART_OPEN,		/* still open and not acknowledged */
+	MAIL_PART_RESOLVED,	/* resolved since the last digest */
 };
 
 /* One row of an email's table.  Strings are borrowed; NULL is "none". */
@@ -90,6 +104,15 @@ struct mail_item {
 	bool		 unrouted;	/* its team has no address: sent to the default */
 	int64_t		 first_sent_at;	/* escalation: when the item was first sent */
 	const char	*first_sent_to;	/* ... and to whom */
+	int		 part;		/* enum mail_part, for a digest */
+	bool		 hourly;	/* urgent: its limit is in hours */
+	const char	*priority;
+	const char	*acked_by;	/* acknowledgement, if any */
+	int64_t		 acked_at;
+	const char	*ack_note;
+	int		 count;		/* repeat: events; caseload: cases */
+	const char	*window;	/* repeat: "3 months" */
+	const char	*events;	/* repeat: "C1, C2, C3" */
 };
 
 struct mail_context {

@@ -51,7 +51,7 @@ def digests(smtp):
     """{recipient: [digest messages]}"""
     out = {}
     for rcpts, msg, _ in smtp.collector.all():
-        if "still open" in msg["Subject"]:
+        if "morning digest" in msg["Subject"]:
             for r in rcpts:
                 out.setdefault(r, []).append(msg)
     return out

@@ -30,7 +30,7 @@ def alert_id(db, child, level):
 
 def digests(smtp, rcpt):
     return [m for r, m, _ in smtp.collector.all()
-            if rcpt in r and m["Subject"].startswith("MASH: ") and "still open" in m["Subject"]]
+            if rcpt in r and m["Subject"].startswith("MASH morning digest: ")]
 
 
 def test_ack_reminder_escalation_and_history(db, build, tmp_path):

@@ -209,13 +209,18 @@ test_defaults(void **state)
 	assert_string_equal(cfg->notify.sendmail, "/usr/sbin/sendmail");
 	assert_string_equal(cfg->notify.directory, "/var/lib/mashwatch/outbox");
 	assert_string_equal(cfg->notify.from, "mashwatch@localhost");
-	assert_int_equal(cfg->notify.group_wait, 30);
+	assert_int_equal(cfg->notify.group_wait, 0);
 	assert_int_equal(cfg->notify.group_interval, 300);
 	assert_int_equal(cfg->notify.reminder_at, 8 * 60 + 30);
 	assert_int_equal(cfg->notify.reminder_backoff, 5);
 	assert_string_equal(cfg->notify.link, "");
 	assert_false(cfg->notify.ack_stops_escalation);
 	assert_int_equal(cfg->notify.retry_max, 3600);
+	assert_int_equal(cfg->notify.work_from, 8 * 60);
+	assert_int_equal(cfg->notify.work_to, 18 * 60);
+	assert_int_equal(cfg->notify.domains.n, 0);
+	assert_int_equal(cfg->routes.nnamed, 0);
+	assert_null(cfg->clocks[0].route);
 	assert_int_equal(cfg->report.at, 7 * 60);
 	assert_string_equal(cfg->report.archive, "/var/lib/mashwatch/reports");
 	assert_int_equal(cfg->report.ncomparators, 2);
@@ -252,7 +257,7 @@ test_table_defaults_are_valid(void **state)
 			assert_non_null(tab[i].choices);
 	}
 	tab = config_clock_settings(&n);
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	tab = config_repeat_settings(&n);
 	assert_int_equal(n, 5);
 	tab = config_check_settings(&n);
@@ -422,7 +427,63 @@ static const struct mistake {
 	  "1: 'calendar.working_days' must name at least one day" },
 	{ "syntax", "source: {\n poll_interval = ;\n};\n",
 	  "2: syntax error" },
+	{ "working hours", "notify: { working_hours = \"18:00-08:00\"; };\n",
+	  "1: 'notify.working_hours': \"18:00-08:00\" is not \"HH:MM-HH:MM\" "
+	  "with the start before the end (e.g. \"08:00-18:00\")" },
+	{ "allowed domains", "notify: { allowed_domains = \"example.org, "
+	  "not a domain!\"; };\n",
+	  "1: 'notify.allowed_domains': \"example.org, not a domain!\" is "
+	  "not a list of domain names" },
+	{ "foreign address", "notify: { allowed_domains = \"example.org\"; };\n"
+	  "routes: { default = [ \"a@example.org\", \"b@evil.example\" ]; };\n",
+	  "2: 'routes.default': \"b@evil.example\" is not in "
+	  "notify.allowed_domains" },
+	{ "display name", "routes: { default = [ \"Boss <boss@example.org>\" ]; "
+	  "};\n", "1: 'routes.default': \"Boss <boss@example.org>\" is not an "
+	  "email address; write local@domain, one per string" },
+	{ "unknown route", "clocks = ( { name = \"c\"; limit = \"1 hours\"; "
+	  "route = \"police\"; } );\n",
+	  "1: 'clocks[0]': route \"police\" is not a list in routes (write "
+	  "routes: { police = [ \"...\" ]; };)" },
+	{ "named route without to", "routes: { police = { escalation = "
+	  "[ \"p@example.org\" ]; }; };\n",
+	  "1: 'routes.police.to' is required" },
 };
+
+/* routes.NAME in both forms, and a clock that names one. */
+static void
+test_named_routes(void **state)
+{
+	struct fixture *f = *state;
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg;
+	const struct named_route *r;
+
+	write_conf(f, "routes: { default = [ \"d@example.org\" ];\n"
+	    " police = [ \"p@example.org\" ];\n"
+	    " health = { to = \"h@example.org\"; escalation = [ "
+	    "\"he@example.org\" ]; }; };\n"
+	    "clocks = ( { name = \"c\"; limit = \"1 hours\"; route = "
+	    "\"police\"; } );\n"
+	    "notify: { working_hours = \"07:30-24:00\"; allowed_domains = "
+	    "\"Example.ORG\"; };\n", 0600);
+	cfg = config_load(f->path, &errs);
+	if (cfg == NULL)
+		fail_msg("%s", errs.n ? errs.v[0] : "?");
+	assert_int_equal(cfg->routes.nnamed, 2);
+	r = config_named_route(cfg, "police");
+	assert_non_null(r);
+	assert_int_equal(r->to.n, 1);
+	assert_int_equal(r->escalation.n, 0);
+	r = config_named_route(cfg, "health");
+	assert_string_equal(r->escalation.v[0], "he@example.org");
+	assert_null(config_named_route(cfg, "default"));
+	assert_string_equal(cfg->clocks[0].route, "police");
+	assert_int_equal(cfg->notify.work_from, 7 * 60 + 30);
+	assert_int_equal(cfg->notify.work_to, 24 * 60);
+	assert_int_equal(cfg->notify.domains.n, 1);
+	config_free(cfg);
+}
 
 static void
 test_mistakes(void **state)
@@ -628,6 +689,8 @@ main(void)
 		cmocka_unit_test(test_example_loads),
 		cmocka_unit_test(test_table_defaults_are_valid),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_named_routes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_mistakes, setup, teardown),

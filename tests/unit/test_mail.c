@@ -260,8 +260,8 @@ test_subjects(void **state)
 	mail_content_clear(&c);
 
 	mail_compose(&ctx, MAIL_DIGEST, v, 2, &c);
-	assert_string_equal(c.subject, "MASH: 2 still open: Contacts "
-	    "awaiting a MASH decision (team MASH)");
+	assert_string_equal(c.subject, "MASH morning digest: 2 overdue "
+	    "(team MASH)");
 	mail_content_clear(&c);
 
 	ctx.route_title = NULL;
@@ -341,6 +341,97 @@ test_max_items(void **state)
 		mail_content_clear(&c);
 		free(v);
 	}
+}
+
+/*
+ * Urgency order in both parts whatever the input order; headings with
+ * counts; the longest overdue first, the soonest due first; what each
+ * line says: a local due time for an hour-based limit, a date for a
+ * working-day one, the acknowledgement, a repeat's count and contacts.
+ */
+static void
+test_compose_order(void **state)
+{
+	struct mail_context ctx = { .cal = cal,
+	    .now = at("2022-04-21T09:00:00+01:00") };
+	static const struct {
+		const char	*level;
+		const char	*child;
+		const char	*due;
+	} in[] = {
+		{ "data_quality", "D1", NULL },
+		{ "due_soon", "S2", "2022-04-22T00:00:00+01:00" },
+		{ "overdue", "O2", "2022-04-20T00:00:00+01:00" },
+		{ "caseload", "W1", NULL },
+		{ "repeat", "R1", NULL },
+		{ "escalated", "E1", "2022-04-19T00:00:00+01:00" },
+		{ "due_soon", "S1", "2022-04-21T12:00:00+01:00" },
+		{ "overdue", "O1", "2022-04-19T00:00:00+01:00" },
+		{ "check", "K1", NULL },
+	};
+	static const char *const want[] = { "Escalated (1)", "E1", "Overdue (2)",
+	    "O1", "O2", "Due soon (2)", "S1", "S2",
+	    "Repeat contacts and re-referrals (1)", "R1", "Failed checks (1)",
+	    "K1", "Caseloads (1)", "W1", "Data quality (1)", "D1" };
+	struct mail_item v[9];
+	struct mail_content c;
+	const char *p;
+
+	(void)state;
+	for (size_t i = 0; i < 9; i++) {
+		v[i] = item("contact_decision", in[i].level, in[i].child);
+		v[i].alert_id = (long long)i + 1;
+		v[i].due_at = in[i].due ? at(in[i].due) : NO_TIME;
+	}
+	v[6].hourly = true;
+	v[4].rule = "repeat_contacts";
+	v[4].count = 4;
+	v[4].window = "3 months";
+	v[4].events = "C1, C2, C3, C4";
+	v[7].acked_by = "Sam Lee";
+	v[7].acked_at = at("2022-04-20T10:15:00+01:00");
+	v[7].ack_note = "chasing the police";
+	v[3].worker_id = "W1";
+	v[3].count = 23;
+	mail_compose(&ctx, MAIL_ALERTS, v, 9, &c);
+	assert_string_equal(c.subject, "MASH: 1 escalated, 2 overdue, 2 due "
+	    "soon, 1 repeat, 1 failed check, 1 caseload, 1 data problem: "
+	    "Contacts awaiting a MASH decision");
+	p = c.text;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		p = strstr(p, want[i]);
+		if (p == NULL)
+			fail_msg("\"%s\" missing or out of order", want[i]);
+	}
+	p = c.html;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if ((p = strstr(p, want[i])) == NULL)
+			fail_msg("HTML: \"%s\" missing or out of order", want[i]);
+	assert_non_null(strstr(c.text, "due Thu 21 Apr 12:00, due within "
+	    "the hour") == NULL ? strstr(c.text, "due Thu 21 Apr 12:00") :
+	    c.text);
+	assert_non_null(strstr(c.text, "due Tue 19 Apr 2022"));
+	assert_non_null(strstr(c.text, "4 contacts in 3 months: C1, C2, C3, "
+	    "C4"));
+	assert_non_null(strstr(c.text, "acknowledged by Sam Lee at "
+	    "2022-04-20 10:15: \"chasing the police\""));
+	assert_non_null(strstr(c.text, "worker W1 holds 23 open cases"));
+	mail_content_clear(&c);
+
+	/* A digest: new, then still open, then resolved, each in order. */
+	v[0].part = MAIL_PART_RESOLVED;
+	v[0].resolved = true;
+	v[1].part = MAIL_PART_OPEN;
+	v[5].part = MAIL_PART_OPEN;
+	mail_compose(&ctx, MAIL_DIGEST, v, 9, &c);
+	p = strstr(c.text, "New since the last email (6)");
+	assert_non_null(p);
+	assert_non_null(p = strstr(p, "Overdue (2)"));
+	assert_non_null(p = strstr(p, "Still open and not acknowledged (2)"));
+	assert_non_null(p = strstr(p, "Escalated (1)"));
+	assert_non_null(p = strstr(p, "Due soon (1)"));
+	assert_non_null(p = strstr(p, "Resolved since the last digest (1)"));
+	mail_content_clear(&c);
 }
 
 /* A hostile case reference and team name stay data, in both bodies. */
@@ -430,7 +521,7 @@ test_mime_structure(void **state)
 	assert_non_null(strstr(msg, "Date: Thu, 21 Apr 2022 09:00:00 +0100\r\n"));
 	assert_non_null(strstr(msg, "To: a@example.org,\r\n b@example.org\r\n"));
 	assert_non_null(strstr(msg, "Message-ID: <r1@example.org>\r\n"));
-	assert_non_null(strstr(msg, "Content-Type: multipart/alternative; "
+	assert_non_null(strstr(msg, "Content-Type: multipart/alternative;\r\n "
 	    "boundary=\""));
 	assert_non_null(strstr(msg, "world =3D 1\r\n"));
 	assert_int_equal(count(msg, "Content-Type: text/plain"), 1);
@@ -444,7 +535,7 @@ test_mime_structure(void **state)
 
 	mail_attach(m, "text/csv", "report\"x.csv", csv, sizeof(csv) - 1);
 	msg = mail_render(m);
-	assert_non_null(strstr(msg, "Content-Type: multipart/mixed; "));
+	assert_non_null(strstr(msg, "Content-Type: multipart/mixed;\r\n boundary="));
 	assert_non_null(strstr(msg, "Content-Disposition: attachment; "
 	    "filename=\"report_x.csv\"\r\n"));
 	assert_non_null(strstr(msg, "Y2hpbGQsZGF5cwpQMSwzCg==\r\n"));
@@ -469,6 +560,83 @@ test_mime_structure(void **state)
 	mail_free(NULL);
 }
 
+/* Every line of a header within 78 (998 at worst), whatever its value. */
+static void
+assert_folded(const char *h, size_t max)
+{
+	const char *p = h, *e;
+
+	for (;;) {
+		e = strstr(p, "\r\n");
+		if ((size_t)((e ? e : p + strlen(p)) - p) > max)
+			fail_msg("line over %zu: %.40s...", max, p);
+		if (e == NULL)
+			break;
+		if (e[2] != ' ')
+			fail_msg("continuation without a blank: %.40s", e);
+		p = e + 2;
+	}
+	assert_null(strchr(h, '\n') != NULL && strstr(h, "\r\n") == NULL ?
+	    h : NULL);
+}
+
+static void
+test_header_field(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;	/* NULL: only the line lengths */
+	} cases[] = {
+		{ "MASH: 2 escalated", "Subject: MASH: 2 escalated" },
+		{ "", "Subject:" },
+		{ "a\r\nBcc: evil@example.org", "Subject: a Bcc: evil@example.org" },
+		{ "MASH: 2 escalated, 14 overdue, 3 due soon: Contacts awaiting a "
+		  "MASH decision and 2 more (team T1, Front door)",
+		  "Subject: MASH: 2 escalated, 14 overdue, 3 due soon: Contacts "
+		  "awaiting a MASH\r\n decision and 2 more (team T1, Front door)" },
+		{ "looks =?UTF-8?B?eA==?= encoded", NULL },
+		{ "caf\xc3\xa9", "Subject: =?UTF-8?B?Y2Fmw6k=?=" },
+	};
+	char big[2100];
+	char *h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		h = mail_header_field("Subject", cases[i].in);
+		assert_folded(h, 78);
+		if (cases[i].want != NULL)
+			assert_string_equal(h, cases[i].want);
+		else
+			assert_non_null(strstr(h, "=?UTF-8?B?"));
+		free(h);
+	}
+	/* A 2,000-character word (a team name) becomes encoded words. */
+	memset(big, 'N', 2000);
+	big[2000] = '\0';
+	h = mail_header_field("Subject", big);
+	assert_folded(h, 78);
+	assert_true(strlen(h) > 2000);
+	free(h);
+	/* Many short words: folded at blanks. */
+	for (size_t i = 0; i < 2000; i += 2) {
+		big[i] = 'w';
+		big[i + 1] = ' ';
+	}
+	h = mail_header_field("Subject", big);
+	assert_folded(h, 78);
+	assert_null(strstr(h, "=?"));
+	free(h);
+	/* Non-ASCII cut only between characters: 700 two-byte letters. */
+	for (size_t i = 0; i < 1400; i += 2) {
+		big[i] = (char)0xc3;
+		big[i + 1] = (char)0xa9;
+	}
+	big[1400] = '\0';
+	h = mail_header_field("Subject", big);
+	assert_folded(h, 78);
+	free(h);
+}
+
 int
 main(void)
 {
@@ -476,11 +644,13 @@ main(void)
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_header_clean),
 		cmocka_unit_test(test_header_encode),
+		cmocka_unit_test(test_header_field),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_format_date),
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_subjects),
 		cmocka_unit_test(test_max_items),
+		cmocka_unit_test(test_compose_order),
 		cmocka_unit_test(test_compose_escapes),
 		cmocka_unit_test(test_mime_structure),
 	};
