@@ -119,7 +119,7 @@ def test_board_in_chromium(db, build, tmp_path):
             found = []
             for p in set(outbox.glob("*.eml")) - before:
                 text = p.read_text(errors="replace")
-                if "still open" in text and "To: m1@example.org" in text:
+                if "morning digest" in text and "To: m1@example.org" in text:
                     found.append(text)
             return found
         digest = mw.wait_for(digests, timeout=30, what="the morning digest to m1")[0]
