@@ -660,6 +660,66 @@ board_json(const struct board_view *v)
 	return root;
 }
 
+/*
+ * What a view draws depends only on these (the version covers the
+ * snapshot, the alerts, the teams and the config).
+ */
+static char *
+board_draw_key(const struct board_view *v, bool json)
+{
+	return xasprintf("%d\x1f%s\x1f%s\x1f%" PRIu64 "\x1f%lld\x1f%d\x1f%s"
+	    "\x1f%d\x1f%s", json, v->viewer->user, v->viewer->csrf, v->version,
+	    (long long)v->now, v->leader, v->filter.clock ? v->filter.clock :
+	    "", v->filter.state, v->notice ? v->notice : "");
+}
+
+static void
+board_draw_forget(struct board *b)
+{
+	free(b->last_key);
+	b->last_key = NULL;
+	if (b->last_body != NULL)
+		evbuffer_free(b->last_body);
+	b->last_body = NULL;
+}
+
+/*
+ * The board as JSON or HTML into out.  The same user asking again within
+ * the second while nothing changed (several tabs, a script, a proxy
+ * retrying) gets a copy of the last answer: the whole board for someone
+ * who sees every team is megabytes, and drawing it again would hold the
+ * loop for a large part of a second each time.
+ */
+static void
+board_draw(struct board *b, const struct board_view *v, bool json,
+    struct evbuffer *out)
+{
+	char *key = board_draw_key(v, json), *text;
+	json_t *root;
+	size_t len;
+
+	if (b->last_key != NULL && strcmp(key, b->last_key) == 0) {
+		len = evbuffer_get_length(b->last_body);
+		evbuffer_add(out, evbuffer_pullup(b->last_body, -1), len);
+		free(key);
+		return;
+	}
+	if (json) {
+		root = board_json(v);
+		text = json_dumps(root, JSON_COMPACT);
+		evbuffer_add(out, text, strlen(text));
+		evbuffer_add(out, "\n", 1);
+		free(text);
+		json_decref(root);
+	} else
+		board_render_html(v, out);
+	board_draw_forget(b);
+	b->last_key = key;
+	b->last_body = evbuffer_new();
+	len = evbuffer_get_length(out);
+	evbuffer_add(b->last_body, evbuffer_pullup(out, -1), len);
+}
+
 /* Build the snapshot again if what it was built from changed. */
 void
 board_fresh(struct board *b, int64_t now)
@@ -709,24 +769,8 @@ board_get(struct board *b, struct evhttp_request *req, bool json)
 	version = v.version = board_version(b);
 	board_filter_parse(b->cfg, &q, &v.filter);
 	out = evbuffer_new();
-	if (json) {
-		json_t *root;
-		char *text;
-
-		since = evhttp_find_header(&q, "since");
-		if (since != NULL && strtoull(since, NULL, 10) == version) {
-			evbuffer_add_printf(out, "{\"version\":%" PRIu64
-			    ",\"changed\":false}\n", version);
-		} else {
-			root = board_json(&v);
-			text = json_dumps(root, JSON_COMPACT);
-			evbuffer_add(out, text, strlen(text));
-			evbuffer_add(out, "\n", 1);
-			free(text);
-			json_decref(root);
-		}
-		board_reply(req, 200, "OK", "application/json", out);
-	} else {
+	since = json ? evhttp_find_header(&q, "since") : NULL;
+	if (!json) {
 		acked = evhttp_find_header(&q, "acked");
 		if (acked != NULL && strspn(acked, "0123456789") ==
 		    strlen(acked) && *acked != '\0' && strlen(acked) < 20) {
@@ -734,9 +778,14 @@ board_get(struct board *b, struct evhttp_request *req, bool json)
 			    acked);
 			v.notice = note;
 		}
-		board_render_html(&v, out);
-		board_reply(req, 200, "OK", "text/html; charset=utf-8", out);
 	}
+	if (since != NULL && strtoull(since, NULL, 10) == version) {
+		evbuffer_add_printf(out, "{\"version\":%" PRIu64
+		    ",\"changed\":false}\n", version);
+	} else
+		board_draw(b, &v, json, out);
+	board_reply(req, 200, "OK", json ? "application/json" :
+	    "text/html; charset=utf-8", out);
 	evbuffer_free(out);
 	evhttp_clear_headers(&q);
 	board_viewer_clear(&viewer);
@@ -819,6 +868,7 @@ board_reconfigure(struct board *b, const struct config *cfg,
 	/* The snapshot points into the old config's clocks. */
 	snap_free(b->snap);
 	b->snap = NULL;
+	board_draw_forget(b);
 }
 
 void
@@ -827,6 +877,7 @@ board_free(struct board *b)
 	if (b == NULL)
 		return;
 	board_access_free(b);
+	board_draw_forget(b);
 	event_free(b->ev_tick);
 	snap_free(b->snap);
 	board_refresh_free(b);

@@ -162,6 +162,10 @@ struct board {
 	struct event		*ev_tick;
 	struct strmap		*csrf;		/* user -> token */
 	struct ack		*acks;		/* in flight */
+
+	/* The last answer, served again while nothing it shows changed. */
+	char			*last_key;
+	struct evbuffer		*last_body;
 };
 
 /* board.c */
