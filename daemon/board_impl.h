@@ -5,14 +5,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <event2/util.h>
+
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
 
 #include "board.h"
 
+struct ack;
+struct board_arena;
+struct engine;
+struct event;
+struct event_base;
 struct evbuffer;
+struct evhttp_request;
 struct strmap;
+
+#define ALERTS_EVERY	10	/* seconds between reads of the alerts, at most */
+#define AUX_EVERY	30	/* ... of mash.teams and mash.caseloads */
+#define LOOKING_FOR	60	/* seconds after a request that we keep reading */
 
 /* One open clock instance, copied out of the model into the snapshot. */
 struct board_item {
@@ -112,7 +124,71 @@ struct board_view {
 	const char		*notice;	/* one line above the board, or NULL */
 };
 
+/* A team of mash.teams, and who receives its alerts. */
+struct team_addr {
+	char		*team_id;
+	char		*name;
+	char		*addrs;		/* manager and escalation, lower case, ",a,b," */
+};
+
+/* The board: shared by board.c, board_access.c and board_refresh.c. */
+struct board {
+	struct event_base	*base;
+	struct engine		*engine;
+	const struct config	*cfg;
+	const struct calendar	*cal;
+	struct board_snap	*snap;
+	int64_t			 looked_at;	/* last request */
+
+	struct strmap		*alerts;	/* "rule\x1finstance" -> board_alert */
+	uint64_t		 alerts_gen;	/* content hash of the last read */
+	uint64_t		 alerts_stamp;	/* engine raised+resolved when read */
+	int64_t			 alerts_at;
+	bool			 alerts_busy;
+	bool			 alerts_dirty;	/* an ack here: read again soon */
+
+	struct team_addr	*teams;		/* mash.teams */
+	size_t			 nteams;
+	struct board_caseload	*caseloads;
+	size_t			 ncaseloads;
+	struct board_arena	*aux_arena;
+	uint64_t		 aux_gen;
+	bool			 aux_loaded;
+	int64_t			 aux_at;
+	int			 aux_busy;	/* queries in flight */
+	struct team_addr	*new_teams;	/* being read */
+	size_t			 new_nteams;
+
+	struct event		*ev_tick;
+	struct strmap		*csrf;		/* user -> token */
+	struct ack		*acks;		/* in flight */
+
+	/* The last answer, served again while nothing it shows changed. */
+	char			*last_key;
+	struct evbuffer		*last_body;
+};
+
 /* board.c */
+
+/*
+ * A copy of s in *a (NULL for NULL), which grows by 64 KB blocks as needed;
+ * it lives until board_arena_free(*a), which frees every block at once.
+ */
+const char *board_arena_strdup(struct board_arena **a, const char *s);
+void board_arena_free(struct board_arena *a);
+/* FNV-1a of n bytes at p, or of s with its NUL (NULL hashes apart), into h. */
+uint64_t board_hash_mix(uint64_t h, const void *p, size_t n);
+uint64_t board_hash_str(uint64_t h, const char *s);
+/* Team ids in board order: by id, the empty id ("no team") last. */
+int board_team_cmp(const char *a, const char *b);
+/* Build the snapshot again if what it was built from changed; note a look. */
+void board_fresh(struct board *b, int64_t now);
+/* Reply with body (borrowed) and the board's security headers. */
+void board_reply(struct evhttp_request *req, int code, const char *reason,
+    const char *ctype, struct evbuffer *body);
+/* Reply with one line of text. */
+void board_text(struct evhttp_request *req, int code, const char *reason,
+    const char *line);
 const struct board_alert *board_alert_of(const struct board_view *v,
     const char *rule, const char *instance_id);
 bool board_item_shown(const struct board_view *v, const struct board_item *it);
@@ -121,6 +197,42 @@ void board_format_time(const struct calendar *cal, int64_t t, bool with_time,
 void board_lateness(const struct board_view *v, const struct board_item *it,
     char *buf, size_t len);
 const char *board_state_label(enum clock_state s);
+
+
+/* board_access.c */
+
+/*
+ * Who is asking: replies 401 without a trusted proxy's header, 403 when
+ * they may see nothing (503 while the teams are not read yet) and returns
+ * that code.  Returns 0 and fills v (free with board_viewer_clear) when
+ * they may look.
+ */
+int board_viewer(struct board *b, struct evhttp_request *req,
+    struct board_viewer *v);
+void board_viewer_clear(struct board_viewer *v);
+/*
+ * POST /ack: check who, where from and the token, then record the
+ * acknowledgement; replies once the state database answered (hold, which
+ * may be NULL, keeps the connection meanwhile).
+ */
+void board_post_ack(struct board *b, struct evhttp_request *req,
+    const struct board_hold *hold);
+/* Free b's acknowledgements in flight and CSRF tokens (not b). */
+void board_access_free(struct board *b);
+
+/* board_refresh.c */
+
+/* The team of mash.teams with that id, or NULL. */
+const struct team_addr *board_team_addr(const struct board *b,
+    const char *team_id);
+/* Read the alerts again, unless a read is under way or there is no database. */
+void board_alerts_refresh(struct board *b);
+/* Read mash.teams and mash.caseloads again, likewise. */
+void board_aux_refresh(struct board *b);
+/* Once a second while the board is on: keep what it reads fresh. */
+void board_tick(evutil_socket_t fd, short what, void *arg);
+/* Free the alerts, teams and caseloads b holds (not b). */
+void board_refresh_free(struct board *b);
 
 /* board_html.c */
 void board_render_html(const struct board_view *v, struct evbuffer *out);

@@ -176,6 +176,8 @@ http_conn_new(struct event_base *base, void *arg)
 	if (bev == NULL)
 		return NULL;
 	bufferevent_incref(bev);
+	/* Before evhttp sees it: its deferred reads take the same priority. */
+	bufferevent_priority_set(bev, HTTP_PRIORITY);
 	c = xcalloc(1, sizeof(*c));
 	c->h = h;
 	c->bev = bev;

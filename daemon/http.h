@@ -22,6 +22,16 @@ struct engine;
 struct http_server;
 
 /*
+ * The loop's priorities (event_base_priority_init): every event is at the
+ * default, 1, except the listener's clients, at HTTP_PRIORITY, which run
+ * only when nothing else is ready, one callback per turn of the loop
+ * (event_config_set_max_dispatch_interval), so that the timers and the
+ * databases come first however many clients ask for the board at once.
+ */
+#define HTTP_PRIORITIES	3
+#define HTTP_PRIORITY	2
+
+/*
  * Listen on cfg->http.listen ("127.0.0.1:9187", "[::1]:9187"; port 0
  * picks one, which is logged) and serve e's figures, and the board when
  * http.board is on; cfg, cal and e are borrowed and must outlive the

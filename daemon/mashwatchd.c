@@ -333,11 +333,19 @@ static int
 daemon_run(struct daemon *d)
 {
 	struct event *ev_term, *ev_int, *ev_hup;
+	struct event_config *ecfg;
 	struct timeval tv = { STATUS_INTERVAL, 0 };
 	char err[256];
 	int ret = EX_OK;
 
-	if ((d->base = event_base_new()) == NULL)
+	if ((ecfg = event_config_new()) == NULL)
+		fatalx("cannot create the event loop");
+	/* After one HTTP client's callback, look at the timers again. */
+	event_config_set_max_dispatch_interval(ecfg, NULL, 1, HTTP_PRIORITY);
+	d->base = event_base_new_with_config(ecfg);
+	event_config_free(ecfg);
+	if (d->base == NULL || event_base_priority_init(d->base,
+	    HTTP_PRIORITIES) != 0)
 		fatalx("cannot create the event loop");
 	ev_term = evsignal_new(d->base, SIGTERM, daemon_on_stop, d);
 	ev_int = evsignal_new(d->base, SIGINT, daemon_on_stop, d);

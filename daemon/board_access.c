@@ -1,0 +1,488 @@
+/*
+ * Who may see the board, and what they may change: the user from the
+ * trusted proxy's header (401 otherwise), the teams they receive alerts
+ * for (403 when none), the CSRF token bound to them, and POST /ack, which
+ * records an acknowledgement with the same statement as `mashwatchctl ack`,
+ * limited to the user's teams.
+ */
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "mashwatch/strmap.h"
+#include "mashwatch/xmalloc.h"
+
+#include "ack.h"
+#include "board_impl.h"
+#include "engine.h"
+#include "log.h"
+#include "metrics.h"
+#include "pg.h"
+
+#define CSRF_MAX	4096	/* users with a token; more start afresh */
+#define ACK_NOTE_MAX	1000	/* bytes of an acknowledgement's note */
+
+/* An acknowledgement waiting for the state database. */
+struct ack {
+	struct board		*b;
+	struct evhttp_request	*req;
+	struct board_hold	 hold;
+	uint64_t		 held;
+	char			*alert;
+	struct ack		*next;
+	bool			 json;
+};
+
+static bool
+addr_in(const struct addresses *a, const char *user)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strcasecmp(a->v[i], user) == 0)
+			return true;
+	return false;
+}
+
+static bool
+addr_in_set(const char *set, const char *user)
+{
+	size_t n = strlen(user);
+	const char *p = set;
+
+	while (set != NULL && (p = strstr(p, user)) != NULL) {
+		if (p[-1] == ',' && p[n] == ',')
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * Whether user receives team_id's alerts: the config's routes.teams first,
+ * then mash.teams, else the default route, as the notifier routes them.
+ */
+static bool
+board_team_visible(const struct board *b, const char *team_id,
+    const char *user)
+{
+	const struct team_route *tr = *team_id ? config_team_route(b->cfg,
+	    team_id) : NULL;
+	const struct team_addr *ta = *team_id ? board_team_addr(b, team_id) :
+	    NULL;
+	bool routed = false;
+
+	if (tr != NULL && (tr->manager.n > 0 || tr->escalation.n > 0)) {
+		routed = true;
+		if (addr_in(&tr->manager, user) || addr_in(&tr->escalation,
+		    user))
+			return true;
+	}
+	if (ta != NULL && strlen(ta->addrs) > 1) {
+		routed = true;
+		if (addr_in_set(ta->addrs, user))
+			return true;
+	}
+	return !routed && addr_in(&b->cfg->routes.def, user);
+}
+
+static bool
+peer_trusted(const struct config *cfg, const char *host)
+{
+	unsigned char a[16], t[16];
+	int fa = AF_INET, ft;
+
+	if (host == NULL)
+		return false;
+	if (inet_pton(AF_INET, host, a) != 1) {
+		if (inet_pton(AF_INET6, host, a) != 1)
+			return false;
+		fa = AF_INET6;
+	}
+	for (size_t i = 0; i < cfg->http.trusted_proxies.n; i++) {
+		const char *p = cfg->http.trusted_proxies.v[i];
+
+		ft = strchr(p, ':') ? AF_INET6 : AF_INET;
+		if (ft == fa && inet_pton(ft, p, t) == 1 &&
+		    memcmp(a, t, fa == AF_INET ? 4 : 16) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A plausible email address: what the proxy put in the header. */
+static bool
+user_ok(const char *u)
+{
+	size_t n = u ? strlen(u) : 0;
+
+	if (n == 0 || n > 254 || strchr(u, '@') == NULL)
+		return false;
+	for (; *u; u++)
+		if ((unsigned char)*u <= ' ' || (unsigned char)*u >= 0x7f ||
+		    strchr("<>,;\"'()[]\\&", *u) != NULL)
+			return false;
+	return true;
+}
+
+static void
+csrf_free(void *arg, const char *key, size_t len, void *value)
+{
+	(void)arg;
+	(void)key;
+	(void)len;
+	free(value);
+}
+
+static const char *
+board_csrf(struct board *b, const char *user)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[32];
+	char *tok = strmap_get(b->csrf, user, strlen(user));
+
+	if (tok != NULL)
+		return tok;
+	if (strmap_count(b->csrf) >= CSRF_MAX) {
+		strmap_foreach(b->csrf, csrf_free, NULL);
+		strmap_free(b->csrf);
+		b->csrf = strmap_new();
+	}
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		fatal("getrandom");
+	tok = xmalloc(2 * sizeof(rnd) + 1);
+	for (size_t i = 0; i < sizeof(rnd); i++) {
+		tok[2 * i] = hex[rnd[i] >> 4];
+		tok[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	tok[2 * sizeof(rnd)] = '\0';
+	strmap_put(b->csrf, user, strlen(user), tok);
+	return tok;
+}
+
+/* Constant time, so that a token cannot be guessed byte by byte. */
+static bool
+token_equal(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	unsigned char d = 0;
+
+	if (b == NULL || strlen(b) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/*
+ * Who is asking: 401 without a trusted proxy's header, 403 when they may
+ * see nothing.  On success fills v (free with board_viewer_clear).
+ */
+int
+board_viewer(struct board *b, struct evhttp_request *req,
+    struct board_viewer *v)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const char *user = NULL;
+	char *host = NULL;
+	ev_uint16_t port;
+	bool any = false;
+
+	memset(v, 0, sizeof(*v));
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &host, &port);
+	if (!peer_trusted(b->cfg, host)) {
+		board_text(req, 401, "Unauthorized", "not through the "
+		    "authenticating proxy: the board is only served to "
+		    "http.trusted_proxies");
+		return 401;
+	}
+	user = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    b->cfg->http.user_header);
+	if (!user_ok(user)) {
+		board_text(req, 401, "Unauthorized", "no user: the proxy did "
+		    "not say who you are");
+		return 401;
+	}
+	v->user = xstrdup(user);
+	for (char *p = v->user; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	v->all = addr_in(&b->cfg->routes.report, v->user) ||
+	    addr_in(&b->cfg->http.board_admins, v->user);
+	v->team_ok = xcalloc(b->snap->nteams + 1, sizeof(*v->team_ok));
+	for (size_t i = 0; i < b->snap->nteams; i++) {
+		v->team_ok[i] = v->all || board_team_visible(b,
+		    b->snap->teams[i].team_id, v->user);
+		any = any || v->team_ok[i];
+	}
+	if (!any && !v->all && !b->aux_loaded) {
+		board_text(req, 503, "Service Unavailable", "starting: the "
+		    "teams are not read yet; try again in a moment");
+		free(v->user);
+		free(v->team_ok);
+		memset(v, 0, sizeof(*v));
+		return 503;
+	}
+	if (!any && !v->all) {
+		board_text(req, 403, "Forbidden", "you receive no team's "
+		    "alerts, so there is nothing for you on this board");
+		free(v->user);
+		free(v->team_ok);
+		memset(v, 0, sizeof(*v));
+		return 403;
+	}
+	v->csrf = board_csrf(b, v->user);
+	return 0;
+}
+
+void
+board_viewer_clear(struct board_viewer *v)
+{
+	free(v->user);
+	free(v->team_ok);
+}
+
+/* POST /ack */
+
+static void
+ack_unlink(struct ack *a)
+{
+	struct ack **pp;
+
+	for (pp = &a->b->acks; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+}
+
+static void
+ack_done(void *arg, PGresult *res)
+{
+	struct ack *a = arg;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(a->req);
+	char loc[64];
+
+	ack_unlink(a);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res != NULL)
+			log_warnx("board: cannot record an acknowledgement: %s",
+			    pg_primary_message(res));
+		board_text(a->req, 503, "Service Unavailable", "the "
+		    "acknowledgement could not be recorded; try again");
+	} else if (PQntuples(res) == 0) {
+		board_text(a->req, 404, "Not Found", "no such alert on any "
+		    "team you can see");
+	} else {
+		metrics.board_acks++;
+		a->b->alerts_dirty = true;
+		board_alerts_refresh(a->b);
+		log_info("board: alert %s (%s, %s) acknowledged", a->alert,
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		if (a->json)
+			board_text(a->req, 200, "OK", "acknowledged");
+		else {
+			snprintf(loc, sizeof(loc), "/board?acked=%s", a->alert);
+			evhttp_add_header(h, "Location", loc);
+			board_text(a->req, 303, "See Other", "acknowledged");
+		}
+	}
+	if (a->hold.release != NULL)
+		a->hold.release(a->hold.arg, a->held);
+	free(a->alert);
+	free(a);
+}
+
+/* "scheme://host[:port]" of an Origin or the start of a Referer. */
+static bool
+origin_matches(const char *origin, const char *host)
+{
+	const char *p;
+	size_t n;
+
+	if (origin == NULL || host == NULL || *host == '\0')
+		return false;
+	if (strncmp(origin, "https://", 8) == 0)
+		p = origin + 8;
+	else if (strncmp(origin, "http://", 7) == 0)
+		p = origin + 7;
+	else
+		return false;
+	n = strlen(host);
+	return strncasecmp(p, host, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* A text[] literal of the teams v may see. */
+static char *
+visible_teams(const struct board_snap *s, const struct board_viewer *v)
+{
+	struct evbuffer *b = evbuffer_new();
+	size_t len;
+	char *out;
+
+	evbuffer_add(b, "{", 1);
+	for (size_t i = 0, n = 0; i < s->nteams; i++) {
+		if (!v->team_ok[i])
+			continue;
+		evbuffer_add(b, n > 0 ? ",\"" : "\"", n > 0 ? 2 : 1);
+		n++;
+		for (const char *p = s->teams[i].team_id; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				evbuffer_add(b, "\\", 1);
+			evbuffer_add(b, p, 1);
+		}
+		evbuffer_add(b, "\"", 1);
+	}
+	evbuffer_add(b, "}", 1);
+	len = evbuffer_get_length(b);
+	out = xmalloc(len + 1);
+	evbuffer_remove(b, out, len);
+	out[len] = '\0';
+	evbuffer_free(b);
+	return out;
+}
+
+void
+board_post_ack(struct board *b, struct evhttp_request *req,
+    const struct board_hold *hold)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	struct board_viewer viewer;
+	struct evkeyvalq form;
+	struct pgconn *state = engine_state_conn(b->engine);
+	const char *origin, *host, *alert, *note, *until, *token, *site;
+	const char *params[ACK_NPARAMS];
+	char *text = NULL, *teams = NULL, until_buf[32];
+	struct ack *a;
+	size_t len;
+	int64_t t;
+
+	TAILQ_INIT(&form);
+	board_fresh(b, engine_now());
+	if (board_viewer(b, req, &viewer) != 0) {
+		metrics.board_denied++;
+		return;
+	}
+	/* Same origin: the browser says where the form was. */
+	host = evhttp_find_header(in, "X-Forwarded-Host");
+	if (host == NULL)
+		host = evhttp_find_header(in, "Host");
+	origin = evhttp_find_header(in, "Origin");
+	if (origin == NULL)
+		origin = evhttp_find_header(in, "Referer");
+	site = evhttp_find_header(in, "Sec-Fetch-Site");
+	if (!origin_matches(origin, host) || (site != NULL &&
+	    strcmp(site, "same-origin") != 0)) {
+		metrics.board_denied++;
+		board_text(req, 403, "Forbidden", "refused: the request did "
+		    "not come from this board (Origin)");
+		goto out;
+	}
+	len = evbuffer_get_length(body);
+	text = xmalloc(len + 1);
+	evbuffer_copyout(body, text, len);
+	text[len] = '\0';
+	if (strlen(text) != len || evhttp_parse_query_str(text, &form) != 0) {
+		board_text(req, 400, "Bad Request", "the form did not parse");
+		goto out;
+	}
+	token = evhttp_find_header(&form, "csrf");
+	if (!token_equal(viewer.csrf, token)) {
+		metrics.board_denied++;
+		board_text(req, 403, "Forbidden", "refused: the form's token "
+		    "is missing or not yours; reload the board and try again");
+		goto out;
+	}
+	alert = evhttp_find_header(&form, "alert");
+	note = evhttp_find_header(&form, "note");
+	until = evhttp_find_header(&form, "until");
+	if (alert == NULL || *alert == '\0' || strlen(alert) > 18 ||
+	    strspn(alert, "0123456789") != strlen(alert)) {
+		board_text(req, 400, "Bad Request", "which alert? 'alert' "
+		    "must be an alert number");
+		goto out;
+	}
+	/* A note too long, or not UTF-8 (jansson refuses it), is dropped. */
+	if (note != NULL) {
+		json_t *probe = json_string(note);
+
+		if (strlen(note) > ACK_NOTE_MAX || probe == NULL)
+			note = NULL;
+		json_decref(probe);
+	}
+	if (note != NULL && *note == '\0')
+		note = NULL;
+	if (until != NULL && *until != '\0') {
+		if (calendar_parse_iso(b->cal, until, &t) < 0) {
+			board_text(req, 400, "Bad Request", "'until' is not a "
+			    "time such as 2022-04-27T17:00");
+			goto out;
+		}
+		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);
+	} else
+		until = NULL;
+	if (state == NULL || !pgconn_is_up(state)) {
+		board_text(req, 503, "Service Unavailable", "the state "
+		    "database is unreachable; try again");
+		goto out;
+	}
+	teams = visible_teams(b->snap, &viewer);
+	params[0] = alert;
+	params[1] = viewer.user;
+	params[2] = note;
+	params[3] = until ? until_buf : NULL;
+	params[4] = viewer.all ? "t" : "f";
+	params[5] = teams;
+	a = xcalloc(1, sizeof(*a));
+	a->b = b;
+	a->req = req;
+	if (hold != NULL)
+		a->hold = *hold;
+	a->alert = xstrdup(alert);
+	a->json = evhttp_find_header(in, "X-Requested-With") != NULL;
+	/* The same statement as mashwatchctl ack, limited to the user's teams. */
+	if (pgconn_query(state, ack_sql, ACK_NPARAMS, params, ack_done,
+	    a) != 0) {
+		free(a->alert);
+		free(a);
+		board_text(req, 503, "Service Unavailable", "the state "
+		    "database is unreachable; try again");
+		goto out;
+	}
+	a->next = b->acks;
+	b->acks = a;
+	if (a->hold.hold != NULL)
+		a->held = a->hold.hold(a->hold.arg, req);
+out:
+	evhttp_clear_headers(&form);
+	free(teams);
+	free(text);
+	board_viewer_clear(&viewer);
+}
+
+/* Free the acknowledgements in flight (their requests are gone), the tokens. */
+void
+board_access_free(struct board *b)
+{
+	while (b->acks != NULL) {
+		struct ack *k = b->acks;
+
+		b->acks = k->next;
+		free(k->alert);
+		free(k);
+	}
+	strmap_foreach(b->csrf, csrf_free, NULL);
+	strmap_free(b->csrf);
+	b->csrf = NULL;
+}
