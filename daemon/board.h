@@ -1,5 +1,5 @@
 /*
- * The managers' board (DESIGN.md section 10): what is waiting, oldest due
+ * The managers' board (mashwatchd(8), BOARD): what is waiting, oldest due
  * first, per team, in a browser.
  *
  *   GET  /board       HTML, one section per team the user may see

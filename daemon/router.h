@@ -1,5 +1,5 @@
 /*
- * The router (DESIGN.md section 5): the one place that decides who gets
+ * The router (mashwatch.conf(5), ROUTING): the one place that decides who gets
  * an alert.  The notifier, the morning digest, `mashwatchctl test-email`
  * and `mashwatchctl routes` all ask it, so they cannot disagree.
  *

@@ -1,6 +1,6 @@
 /*
  * The source reader: the one module that reads the mash views and turns
- * their rows into the model's records (DESIGN.md section 3 and 4).  The
+ * their rows into the model's records (doc/contract.md).  The
  * poller (mashwatchd and --once), mashwatchctl report and check-source all
  * read through it, so that no two readers of a view can disagree.
  *

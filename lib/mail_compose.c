@@ -531,7 +531,7 @@ compose_dq_summary(const struct mail_item *items, size_t n, struct sbuf *t,
 	free(c);
 }
 
-/* Urgency order (DESIGN.md section 5); resolved last, in digests only. */
+/* Urgency order (mashwatch.conf(5)); resolved last, in digests only. */
 static const struct {
 	const char	*level;
 	const char	*title;

@@ -1,5 +1,5 @@
 /*
- * Email addresses (DESIGN.md section 5): the one routine that decides
+ * Email addresses (mashwatch.conf(5), Addresses): the one routine that decides
  * whether a string is an address mashwatch will send to, for the config
  * and for mash.teams alike.
  *
