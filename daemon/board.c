@@ -29,6 +29,7 @@
 
 #include "board_impl.h"
 #include "engine.h"
+#include "engine_clock.h"
 #include "metrics.h"
 
 /* Strings of one snapshot, carved from 64 KB blocks, freed at once. */

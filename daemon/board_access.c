@@ -27,6 +27,7 @@
 #include "ack.h"
 #include "board_impl.h"
 #include "engine.h"
+#include "engine_clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "pg.h"

@@ -19,6 +19,7 @@
 
 #include "board_impl.h"
 #include "engine.h"
+#include "engine_clock.h"
 #include "log.h"
 #include "pg.h"
 

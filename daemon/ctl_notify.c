@@ -17,7 +17,7 @@
 #include "ack.h"
 #include "ctl.h"
 #include "pg.h"
-#include "engine.h"
+#include "engine_clock.h"
 #include "router.h"
 #include "setup.h"
 #include "transport.h"

@@ -23,7 +23,8 @@
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
-#include "engine.h"
+#include "engine_clock.h"
+#include "once.h"
 #include "setup.h"
 
 /* The contract: every view and column mashwatch reads, with its type. */

@@ -19,9 +19,12 @@
 #include "mashwatch/xmalloc.h"
 
 #include "engine.h"
+#include "engine_clock.h"
 #include "log.h"
 #include "pg.h"
+#include "poller.h"
 #include "setup.h"
+#include "store.h"
 
 struct engine {
 	struct event_base	*base;
@@ -61,21 +64,6 @@ struct engine {
 	void			(*stop_cb)(void *);
 	void			*stop_arg;
 };
-
-int64_t
-engine_now(void)
-{
-	return (int64_t)time(NULL);
-}
-
-int64_t
-engine_now_us(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
-}
 
 static void
 timer_in(struct event *ev, int64_t usec)

@@ -39,6 +39,7 @@
 
 #include "board.h"
 #include "engine.h"
+#include "engine_clock.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"

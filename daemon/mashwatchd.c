@@ -15,11 +15,13 @@
 
 #include "mashwatch/config.h"
 #include "engine.h"
+#include "engine_clock.h"
 #include "http.h"
 #include "log.h"
 #include "reporter.h"
 #include "metrics.h"
 #include "notifier.h"
+#include "once.h"
 #include "sdnotify.h"
 #include "setup.h"
 

@@ -20,7 +20,7 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 
-#include "engine.h"
+#include "engine_clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "notifier_impl.h"

@@ -13,7 +13,7 @@
 #include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
 
-#include "engine.h"
+#include "engine_clock.h"
 #include "log.h"
 #include "notifier_impl.h"
 #include "pg.h"

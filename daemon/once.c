@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
+#include <event2/event.h>
+
 #include "mashwatch/findings.h"
 
-#include "engine.h"
 #include "log.h"
+#include "once.h"
 #include "pg.h"
+#include "poller.h"
 
 /*
  * The source's connection gives up at its connect_timeout (default 10 s,

@@ -15,9 +15,9 @@
 
 #include "mashwatch/xmalloc.h"
 
-#include "engine.h"
 #include "log.h"
 #include "pg.h"
+#include "poller.h"
 #include "source.h"
 
 /*

@@ -15,9 +15,10 @@
 
 #include "mashwatch/xmalloc.h"
 
-#include "engine.h"
+#include "engine_clock.h"
 #include "log.h"
 #include "pg.h"
+#include "store.h"
 
 #define BATCH_MAX	2000
 
