@@ -34,7 +34,7 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-ALL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -pthread $(CPPFLAGS)
+ALL_CPPFLAGS = -Iinclude -I. -D_GNU_SOURCE -pthread $(CPPFLAGS)
 
 ifneq ($(V),1)
 Q := @
@@ -45,17 +45,37 @@ E := @true
 endif
 
 # The source lists read like the architecture: lib/ is the pure engine and
-# formats, daemon/ wires it to the network.
+# formats, daemon/ wires it to the network, ctl/ is the control tool.  Each
+# program links only its own list and the shared modules, so a program that
+# reaches for what it should not (mashwatchctl for a timer, HTTP, the board,
+# the notifier or the engine) fails to link.  `make deps` prints who calls
+# whom and fails on a circle.
 LIB_SRCS := $(wildcard lib/*.c)
-DAEMON_COMMON := $(filter-out daemon/mashwatchd.c daemon/mashwatchctl.c,$(wildcard daemon/*.c))
+# Used by both programs: logging, the databases, start-up, the source
+# reader and poller (--once, check-source, reports), routes, mail
+# transports, acks, the wall clock; the state migrations are compiled in.
+SHARED_SRCS := daemon/log.c daemon/pg.c daemon/setup.c daemon/source.c \
+            daemon/poller.c daemon/once.c daemon/router.c daemon/transport.c \
+            daemon/ack.c daemon/engine_clock.c
+MASHWATCHD_SRCS := daemon/mashwatchd.c daemon/engine.c daemon/store.c \
+            daemon/notifier.c daemon/notifier_outbox.c daemon/notifier_findings.c \
+            daemon/http.c daemon/metrics.c daemon/board.c daemon/board_access.c \
+            daemon/board_html.c daemon/board_refresh.c daemon/reporter.c \
+            daemon/sdnotify.c
+MASHWATCHCTL_SRCS := $(wildcard ctl/*.c)
+# tests/pgprobe drives daemon/pg.c alone; doc/mkconfman prints the config
+# table for mashwatch.conf(5) and needs lib/ only.
+PGPROBE_SRCS := tests/pgprobe.c daemon/pg.c daemon/log.c
+MKCONFMAN_SRCS := doc/mkconfman.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-COMMON_OBJS := $(DAEMON_COMMON:%.c=$(BUILD)/%.o)
+COMMON_OBJS := $(SHARED_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+MASHWATCHD_OBJS := $(MASHWATCHD_SRCS:%.c=$(BUILD)/%.o)
+MASHWATCHCTL_OBJS := $(MASHWATCHCTL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
 
 # The state schema's migrations are compiled into both programs.
 MIGRATIONS := $(sort $(wildcard etc/sql/state/*.sql))
-COMMON_OBJS += $(BUILD)/gen/migrations.o
 
 LIBA := $(BUILD)/libmashwatch.a
 PROGS := $(BUILD)/mashwatchd $(BUILD)/mashwatchctl
@@ -85,22 +105,21 @@ $(LIBA): $(LIB_OBJS)
 	$(E) AR $@
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/mashwatchd: $(BUILD)/daemon/mashwatchd.o $(COMMON_OBJS) $(LIBA)
+$(BUILD)/mashwatchd: $(MASHWATCHD_OBJS) $(COMMON_OBJS) $(LIBA)
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
-$(BUILD)/mashwatchctl: $(BUILD)/daemon/mashwatchctl.o $(COMMON_OBJS) $(LIBA)
+$(BUILD)/mashwatchctl: $(MASHWATCHCTL_OBJS) $(COMMON_OBJS) $(LIBA)
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
-$(PGPROBE): $(BUILD)/tests/pgprobe.o $(BUILD)/daemon/pg.o $(BUILD)/daemon/log.o $(LIBA)
+$(PGPROBE): $(PGPROBE_SRCS:%.c=$(BUILD)/%.o) $(LIBA)
 	$(E) LD $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
-$(BUILD)/mkconfman: doc/mkconfman.c $(LIBA)
-	@mkdir -p $(@D)
-	$(E) CC $<
-	$(Q)$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) -lm -pthread
+$(BUILD)/mkconfman: $(MKCONFMAN_SRCS:%.c=$(BUILD)/%.o) $(LIBA)
+	$(E) LD $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm -pthread
 
 $(BUILD)/doc/mashwatch.conf.5: doc/mashwatch.conf.5.in $(BUILD)/mkconfman
 	@mkdir -p $(@D)

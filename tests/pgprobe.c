@@ -24,8 +24,8 @@
 
 #include "mashwatch/copytext.h"
 
-#include "../daemon/log.h"
-#include "../daemon/pg.h"
+#include "daemon/log.h"
+#include "daemon/pg.h"
 
 #define CHANNEL		"mw_probe"
 #define NSLEEPS		3

@@ -14,13 +14,13 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 
-#include "ack.h"
 #include "ctl.h"
-#include "pg.h"
-#include "engine_clock.h"
-#include "router.h"
-#include "setup.h"
-#include "transport.h"
+#include "daemon/ack.h"
+#include "daemon/engine_clock.h"
+#include "daemon/pg.h"
+#include "daemon/router.h"
+#include "daemon/setup.h"
+#include "daemon/transport.h"
 
 static void
 print_time(const struct ctl *ctl, PGresult *res, int r, int c)

@@ -9,8 +9,8 @@
 #include <sysexits.h>
 
 #include "ctl.h"
-#include "log.h"
-#include "setup.h"
+#include "daemon/log.h"
+#include "daemon/setup.h"
 
 /* The whole usage: on stdout with exit 0 when asked for, else stderr, 64. */
 static void __attribute__((noreturn))

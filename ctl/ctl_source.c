@@ -23,9 +23,9 @@
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
-#include "engine_clock.h"
-#include "once.h"
-#include "setup.h"
+#include "daemon/engine_clock.h"
+#include "daemon/once.h"
+#include "daemon/setup.h"
 
 /* The contract: every view and column mashwatch reads, with its type. */
 static const struct contract_col {

@@ -4,7 +4,7 @@
 #include <sysexits.h>
 
 #include "ctl.h"
-#include "setup.h"
+#include "daemon/setup.h"
 
 int
 ctl_due(struct ctl *ctl, int argc, char **argv)

@@ -22,10 +22,10 @@
 #include "mashwatch/xmalloc.h"
 #include "ctl.h"
 #include "ctl_report.h"
-#include "log.h"
-#include "pg.h"
-#include "source.h"
-#include "setup.h"
+#include "daemon/log.h"
+#include "daemon/pg.h"
+#include "daemon/setup.h"
+#include "daemon/source.h"
 
 static const char *const format_names[] = { "text", "html", "csv", "json" };
 

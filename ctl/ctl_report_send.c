@@ -22,9 +22,9 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 #include "ctl_report.h"
-#include "pg.h"
-#include "setup.h"
-#include "transport.h"
+#include "daemon/pg.h"
+#include "daemon/setup.h"
+#include "daemon/transport.h"
 
 /* Longer than any report run and mail attempt (see the bench). */
 #define CLAIM_TIMEOUT	"15 minutes"

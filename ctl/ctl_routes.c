@@ -11,8 +11,8 @@
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
-#include "router.h"
-#include "setup.h"
+#include "daemon/router.h"
+#include "daemon/setup.h"
 
 int
 ctl_read_teams(struct ctl *ctl, struct team_list *tl)

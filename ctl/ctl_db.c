@@ -5,9 +5,9 @@
 #include <sysexits.h>
 
 #include "ctl.h"
-#include "pg.h"
-#include "migrations.h"
-#include "setup.h"
+#include "daemon/migrations.h"
+#include "daemon/pg.h"
+#include "daemon/setup.h"
 
 static int
 exec_ok(PGconn *conn, const char *sql, const char *what)
