@@ -556,28 +556,6 @@ model_judge_clock(const struct config *cfg, const struct clock_row *r,
 	}
 }
 
-void
-model_row_ref(const char *const *fields, size_t nfields, const int64_t *times,
-    size_t ntimes, char *buf, size_t len)
-{
-	/* FNV-1a, 64 bits: stable across runs and builds. */
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < nfields; i++) {
-		const unsigned char *p = (const unsigned char *)fields[i];
-		/* NULL and empty differ: a tag byte before each field. */
-		h = (h ^ (p == NULL ? 0u : 1u)) * 0x100000001b3ULL;
-		for (; p != NULL && *p; p++)
-			h = (h ^ *p) * 0x100000001b3ULL;
-		h = (h ^ 0x1f) * 0x100000001b3ULL;
-	}
-	for (size_t i = 0; i < ntimes; i++)
-		for (int b = 0; b < 8; b++)
-			h = (h ^ (((uint64_t)times[i] >> (8 * b)) & 0xff)) *
-			    0x100000001b3ULL;
-	snprintf(buf, len, "row:%016" PRIx64, h);
-}
-
 /* The finding's id for a row: its instance, or a reference to the row. */
 static const char *
 clock_row_id(const struct clock_row *r, char *buf, size_t len)

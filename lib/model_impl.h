@@ -2,7 +2,10 @@
  * Inside the model: shared by lib/model*.c only, never installed.  Split
  * by concern: model_clocks.c (instances, deadlines, the heap),
  * model_events.c (per-child windows, repeat rules), model_checks.c
- * (checks and invalid rows).
+ * (checks and invalid rows), model.c (the model's life: new, free, full
+ * passes, counts) above them and model_base.c (states, text checks, row
+ * references, the transition queue) below them, so every call points
+ * one way: model.c -> clocks, events, checks -> model_base.c.
  */
 #ifndef MASHWATCH_MODEL_IMPL_H
 #define MASHWATCH_MODEL_IMPL_H
