@@ -42,80 +42,6 @@ struct mail {
 	size_t		 nparts;
 };
 
-void
-sbuf_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		b->s = xreallocarray(b->s, cap, 1);
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void
-sbuf_add(struct sbuf *b, const char *s)
-{
-	sbuf_addn(b, s, strlen(s));
-}
-
-void
-sbuf_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		xmalloc((size_t)-1 / 2);	/* dies with a message */
-	sbuf_addn(b, s, (size_t)n);
-	free(s);
-}
-
-void
-sbuf_add_html(struct sbuf *b, const char *s)
-{
-	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			sbuf_add(b, "&amp;");
-			break;
-		case '<':
-			sbuf_add(b, "&lt;");
-			break;
-		case '>':
-			sbuf_add(b, "&gt;");
-			break;
-		case '"':
-			sbuf_add(b, "&quot;");
-			break;
-		case '\'':
-			sbuf_add(b, "&#39;");
-			break;
-		default:
-			sbuf_addn(b, s, 1);
-		}
-	}
-}
-
-char *
-sbuf_take(struct sbuf *b)
-{
-	char *s = b->s ? b->s : xstrdup("");
-
-	b->s = NULL;
-	b->len = b->cap = 0;
-	return s;
-}
-
 char *
 mail_html_escape(const char *s)
 {
@@ -123,29 +49,6 @@ mail_html_escape(const char *s)
 
 	sbuf_add(&b, "");
 	sbuf_add_html(&b, s);
-	return sbuf_take(&b);
-}
-
-char *
-mail_header_clean(const char *s)
-{
-	struct sbuf b = { 0 };
-	bool space = false;
-
-	sbuf_add(&b, "");
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		/* CR and LF would end the header: the injection this stops. */
-		if (c < 0x20 || c == 0x7f || c == ' ') {
-			space = true;
-			continue;
-		}
-		if (space && b.len > 0)
-			sbuf_add(&b, " ");
-		space = false;
-		sbuf_addn(&b, s, 1);
-	}
 	return sbuf_take(&b);
 }
 

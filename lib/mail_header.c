@@ -129,3 +129,26 @@ out:
 	free(clean);
 	return sbuf_take(&b);
 }
+
+char *
+mail_header_clean(const char *s)
+{
+	struct sbuf b = { 0 };
+	bool space = false;
+
+	sbuf_add(&b, "");
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* CR and LF would end the header: the injection this stops. */
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			space = true;
+			continue;
+		}
+		if (space && b.len > 0)
+			sbuf_add(&b, " ");
+		space = false;
+		sbuf_addn(&b, s, 1);
+	}
+	return sbuf_take(&b);
+}

@@ -1,4 +1,8 @@
-/* Inside the mail module: shared by lib/mail*.c only, never installed. */
+/*
+ * Inside the mail module: shared by lib/mail*.c only, never installed.
+ * mail_sbuf.c (this string) is below mail_header.c (fields), mail.c (the
+ * message) and mail_compose.c (what an alert email says), in that order.
+ */
 #ifndef MASHWATCH_MAIL_IMPL_H
 #define MASHWATCH_MAIL_IMPL_H
 

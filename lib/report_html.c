@@ -20,32 +20,6 @@
 #define GREY	"#e6e6e6"
 #define MUTED	"#555555"
 
-void
-report_html_escape(FILE *fp, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&#39;", fp);
-			break;
-		default:
-			fputc(*s, fp);
-		}
-	}
-}
-
 /* The one rounding rule: see report_format_share. */
 static const char *
 pct(double v, char *buf, size_t len)

@@ -311,7 +311,8 @@ const char *report_chart_cid(size_t i, char *buf, size_t len);
 /* The HTML with charts as <img src="cid:..."> instead of inline SVG. */
 int report_write_html_mail(const struct report *r, FILE *fp);
 
-/* Escaping used by the writers, exported for their tests. */
+/* Escaping used by the writers (report.c, below them all), exported for
+ * their tests. */
 void report_html_escape(FILE *fp, const char *s);
 void report_csv_field(FILE *fp, const char *s);
 

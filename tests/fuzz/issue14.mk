@@ -7,7 +7,7 @@
 FUZZ_SECONDS ?= 60
 FUZZ14_BUILD := $(BUILD)/fuzz14
 FUZZ14_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ14_LIB := lib/mail.c lib/mail_header.c lib/address.c lib/xmalloc.c
+FUZZ14_LIB := lib/mail.c lib/mail_header.c lib/mail_sbuf.c lib/address.c lib/xmalloc.c
 FUZZ14_TARGETS := $(FUZZ14_BUILD)/fuzz_header $(FUZZ14_BUILD)/fuzz_address
 
 $(FUZZ14_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ14_LIB)

@@ -1,0 +1,86 @@
+/*
+ * The mail module's growable string (mail_impl.h), below mail.c,
+ * mail_header.c and mail_compose.c alike.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mashwatch/xmalloc.h"
+
+#include "mail_impl.h"
+
+void
+sbuf_addn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		b->s = xreallocarray(b->s, cap, 1);
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+sbuf_add(struct sbuf *b, const char *s)
+{
+	sbuf_addn(b, s, strlen(s));
+}
+
+void
+sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		xmalloc((size_t)-1 / 2);	/* dies with a message */
+	sbuf_addn(b, s, (size_t)n);
+	free(s);
+}
+
+void
+sbuf_add_html(struct sbuf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			sbuf_add(b, "&amp;");
+			break;
+		case '<':
+			sbuf_add(b, "&lt;");
+			break;
+		case '>':
+			sbuf_add(b, "&gt;");
+			break;
+		case '"':
+			sbuf_add(b, "&quot;");
+			break;
+		case '\'':
+			sbuf_add(b, "&#39;");
+			break;
+		default:
+			sbuf_addn(b, s, 1);
+		}
+	}
+}
+
+char *
+sbuf_take(struct sbuf *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
