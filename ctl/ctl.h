@@ -8,7 +8,10 @@
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
 
+struct ctl_command;
+
 struct ctl {
+	const struct ctl_command *command;	/* the one being run */
 	const char		*config_path;
 	struct config		*cfg;
 	struct calendar		*cal;
@@ -24,9 +27,9 @@ struct ctl_command {
 extern const struct ctl_command ctl_commands[];
 extern const size_t ctl_ncommands;
 const struct ctl_command *ctl_command_find(const char *name);
-/* ctl_commands.c: print the usage of command name (stdout when rc is
- * EX_OK, else stderr) and return rc. */
-int ctl_usage(const char *name, int rc);
+/* ctl_usage.c: print the usage of command c (stdout when rc is EX_OK,
+ * else stderr; nothing when c is NULL) and return rc. */
+int ctl_usage(const struct ctl_command *c, int rc);
 /* ctl_source.c */
 int ctl_check_source(struct ctl *ctl, int argc, char **argv);
 /* ctl_db.c */

@@ -46,15 +46,3 @@ ctl_command_find(const char *name)
 			return &ctl_commands[i];
 	return NULL;
 }
-
-int
-ctl_usage(const char *name, int rc)
-{
-	const struct ctl_command *c = ctl_command_find(name);
-	FILE *fp = rc == EX_OK ? stdout : stderr;
-
-	if (c != NULL)
-		fprintf(fp, "usage: mashwatchctl [-c FILE] %s\n  %s\n",
-		    c->usage, c->what);
-	return rc;
-}

@@ -36,7 +36,7 @@ ctl_migrate(struct ctl *ctl, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return ctl_usage("migrate", EX_USAGE);
+		return ctl_usage(ctl->command, EX_USAGE);
 	if ((conn = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
 		return EX_UNAVAILABLE;
 	if (exec_ok(conn, "SELECT pg_advisory_lock(hashtext('mashwatch migrate'))",
@@ -136,7 +136,7 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return ctl_usage("status", EX_USAGE);
+		return ctl_usage(ctl->command, EX_USAGE);
 	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
 		return EX_UNAVAILABLE;
 	version = setup_schema_version(state);

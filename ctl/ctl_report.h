@@ -1,4 +1,7 @@
-/* mashwatchctl report: shared between the report command and its sender. */
+/*
+ * mashwatchctl report: ctl_report_gen.c makes and writes a report,
+ * ctl_report_send.c sends one, ctl_report.c is the command that uses both.
+ */
 #ifndef MASHWATCH_CTL_REPORT_H
 #define MASHWATCH_CTL_REPORT_H
 
@@ -15,12 +18,16 @@
  */
 enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON, FMT_TABLE };
 
-/* Read the source views and the alert store; NULL (reason printed) on error. */
+/*
+ * ctl_report_gen.c: read the source views and the alert store; NULL
+ * (reason printed) on error.
+ */
 struct report *report_generate(const struct ctl *ctl, PGconn *state,
     struct cal_date d);
 /* The same for a pack on [first, d] (kind RK_WEEK or RK_MONTH). */
 struct report *report_generate_period(const struct ctl *ctl, PGconn *state,
     enum report_kind kind, struct cal_date first, struct cal_date d);
+/* Write r to fp in format (enum report_format, FMT_TABLE + t). */
 int report_write(const struct report *r, int format, FILE *fp);
 
 /*

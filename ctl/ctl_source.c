@@ -580,16 +580,16 @@ ctl_check_source(struct ctl *ctl, int argc, char **argv)
 			if (strcmp(optarg, "json") == 0)
 				json = true;
 			else if (strcmp(optarg, "text") != 0)
-				return ctl_usage("check-source", EX_USAGE);
+				return ctl_usage(ctl->command, EX_USAGE);
 			break;
 		case 'h':
-			return ctl_usage("check-source", EX_OK);
+			return ctl_usage(ctl->command, EX_OK);
 		default:
-			return ctl_usage("check-source", EX_USAGE);
+			return ctl_usage(ctl->command, EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		return ctl_usage("check-source", EX_USAGE);
+		return ctl_usage(ctl->command, EX_USAGE);
 	if ((c.conn = setup_connect(ctl->cfg->source.conninfo, "source")) ==
 	    NULL)
 		return EX_UNAVAILABLE;

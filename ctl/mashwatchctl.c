@@ -79,18 +79,18 @@ main(int argc, char **argv)
 			usage(EX_OK);
 		if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 		    strcmp(argv[1], "-h") == 0))
-			return ctl_usage("help", EX_OK);
+			return ctl_usage(cmd, EX_OK);
 		if (argc > 2 || ctl_command_find(argv[1]) == NULL) {
 			fprintf(stderr, "mashwatchctl: no command '%s'\n",
 			    argv[1]);
 			usage(EX_USAGE);
 		}
-		return ctl_usage(argv[1], EX_OK);
+		return ctl_usage(ctl_command_find(argv[1]), EX_OK);
 	}
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 ||
 		    (i == 1 && strcmp(argv[i], "-h") == 0))
-			return ctl_usage(cmd->name, EX_OK);
+			return ctl_usage(cmd, EX_OK);
 	log_init(debug);
 	if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
 		return EX_CONFIG;
@@ -99,6 +99,7 @@ main(int argc, char **argv)
 		return EX_CONFIG;
 	}
 	optind = 1;
+	ctl.command = cmd;
 	rc = cmd->fn(&ctl, argc, argv);
 	calendar_free(ctl.cal);
 	config_free(ctl.cfg);
