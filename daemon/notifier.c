@@ -33,13 +33,7 @@
 #define GIVE_UP_AFTER	(3 * 86400)	/* transient failures become permanent */
 
 static void notifier_send_next(struct notifier *n);
-
-bool
-notifier_active(const struct notifier *n)
-{
-	return !n->stopping && n->is_leader(n->leader_arg) &&
-	    pgconn_is_up(n->state);
-}
+static void notifier_rearm(struct notifier *n);
 
 /* Teams: names and addresses from the source's teams view. */
 
@@ -310,8 +304,8 @@ notifier_send_next(struct notifier *n)
 		n->picking = true;
 }
 
-/* Called by notifier_outbox.c once an email has been stored. */
-void
+/* Called by notifier_outbox.c (n->kick_send) once an email has been stored. */
+static void
 notifier_kick_send(struct notifier *n)
 {
 	notifier_send_next(n);
@@ -325,7 +319,7 @@ earlier(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-void
+static void
 notifier_rearm(struct notifier *n)
 {
 	int64_t now = engine_now(), next = INT64_MAX;
@@ -461,6 +455,8 @@ notifier_new(struct event_base *base, const struct config *cfg,
 	n->base = base;
 	n->cfg = cfg;
 	n->cal = cal;
+	n->rearm = notifier_rearm;
+	n->kick_send = notifier_kick_send;
 	n->is_leader = is_leader;
 	n->leader_arg = arg;
 	n->state = pgconn_new(base, "notifier (state)", cfg->state.conninfo,

@@ -1,4 +1,9 @@
-/* Inside the notifier: shared by daemon/notifier*.c only. */
+/*
+ * Inside the notifier: shared by daemon/notifier*.c only.  notifier.c (the
+ * loop: teams, tick, sending) calls notifier_outbox.c (the outbox, the
+ * digest) and notifier_findings.c (addresses, caseloads); they call back
+ * only through the struct's rearm and kick_send.
+ */
 #ifndef MASHWATCH_NOTIFIER_IMPL_H
 #define MASHWATCH_NOTIFIER_IMPL_H
 
@@ -10,6 +15,7 @@
 #include "mashwatch/mail.h"
 
 #include "notifier.h"
+#include "pg.h"
 #include "router.h"
 #include "transport.h"
 
@@ -64,12 +70,28 @@ struct notifier {
 		uint64_t	sent;
 		uint64_t	failed;
 	} stats;
+
+	/*
+	 * What the parts (notifier_outbox.c) ask of the loop, set by
+	 * notifier_new, so that calls point one way: notifier.c calls down
+	 * into its parts, they call back only through these.
+	 */
+	/* Sleep until the next thing is due. */
+	void			(*rearm)(struct notifier *);
+	/* An email was stored: send it if nothing else is under way. */
+	void			(*kick_send)(struct notifier *);
 };
 
-/* notifier.c */
-bool notifier_active(const struct notifier *n);
-void notifier_rearm(struct notifier *n);
-void notifier_kick_send(struct notifier *n);
+/*
+ * Whether to write: not stopping, the leader, the state database up.  Here
+ * rather than in notifier.c so that the parts below it need not call up.
+ */
+static inline bool
+notifier_active(const struct notifier *n)
+{
+	return !n->stopping && n->is_leader(n->leader_arg) &&
+	    pgconn_is_up(n->state);
+}
 
 /* notifier_outbox.c */
 void route_times_clear(struct notifier *n);

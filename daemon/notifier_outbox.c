@@ -148,8 +148,8 @@ notifier_round_done(void *arg, PGresult *res)
 		/* Someone claimed part of it first: read the outbox again. */
 		n->next_outbox_at = 0;
 	if (--n->outbox_busy == 0) {
-		notifier_kick_send(n);
-		notifier_rearm(n);
+		n->kick_send(n);
+		n->rearm(n);
 	}
 }
 
@@ -418,7 +418,7 @@ notifier_outbox_read(void *arg, PGresult *res)
 			log_err("notifier: cannot read the outbox: %s",
 			    pg_primary_message(res));
 		n->next_outbox_at = now + 5;
-		notifier_rearm(n);
+		n->rearm(n);
 		return;
 	}
 	/*
@@ -501,7 +501,7 @@ notifier_outbox_read(void *arg, PGresult *res)
 	n->next_outbox_at = next;
 	groups_free(gs, ng);
 	strmap_free(held);
-	notifier_rearm(n);
+	n->rearm(n);
 }
 
 /* When each route last got an email, for group_interval. */
@@ -511,7 +511,7 @@ notifier_routes_read(void *arg, PGresult *res)
 	struct notifier *n = arg;
 
 	n->outbox_busy--;
-	notifier_rearm(n);
+	n->rearm(n);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
 			log_err("notifier: cannot read the routes: %s",
@@ -608,7 +608,7 @@ digest_answered(struct notifier *n)
 		n->digest_failed = false;
 	} else
 		n->digest_done_on = n->digest_day;
-	notifier_rearm(n);
+	n->rearm(n);
 }
 
 static void
@@ -636,7 +636,7 @@ notifier_digest_stored(void *arg, PGresult *res)
 		log_info("notifier: digest #%s stored for %s",
 		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 3));
 	digest_answered(n);
-	notifier_kick_send(n);
+	n->kick_send(n);
 }
 
 /*
@@ -756,7 +756,7 @@ notifier_digest_read(void *arg, PGresult *res)
 			    "digest: %s", pg_primary_message(res));
 		n->digest_busy = false;
 		n->digest_retry_at = engine_now() + 30;
-		notifier_rearm(n);
+		n->rearm(n);
 		return;
 	}
 	/* The day asked about, even if midnight passed since. */
@@ -925,7 +925,7 @@ notifier_queued(void *arg, PGresult *res)
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_err("notifier: cannot store an email: %s",
 		    pg_primary_message(res));
-	notifier_kick_send(n);
+	n->kick_send(n);
 }
 
 void
