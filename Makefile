@@ -5,6 +5,7 @@
 #                     tests at fixed instants, then unit and integration under ASan+UBSan
 #   make demo         bootstrap, then run the embedded demo
 #   make bench        benchmarks (print figures; never assertions)
+#   make deps         who calls and includes whom; fails on a circle
 #   make install      PREFIX=/usr/local DESTDIR=
 
 PREFIX   ?= /usr/local
@@ -60,8 +61,8 @@ SHARED_SRCS := daemon/log.c daemon/pg.c daemon/setup.c daemon/source.c \
 MASHWATCHD_SRCS := daemon/mashwatchd.c daemon/engine.c daemon/store.c \
             daemon/notifier.c daemon/notifier_outbox.c daemon/notifier_findings.c \
             daemon/http.c daemon/metrics.c daemon/board.c daemon/board_access.c \
-            daemon/board_html.c daemon/board_refresh.c daemon/reporter.c \
-            daemon/sdnotify.c
+            daemon/board_snap.c daemon/board_refresh.c daemon/board_html.c \
+            daemon/board_base.c daemon/reporter.c daemon/sdnotify.c
 MASHWATCHCTL_SRCS := $(wildcard ctl/*.c)
 # tests/pgprobe drives daemon/pg.c alone; doc/mkconfman prints the config
 # table for mashwatch.conf(5) and needs lib/ only.
@@ -84,7 +85,7 @@ MANPAGES := $(BUILD)/doc/mashwatch.conf.5 doc/mashwatchd.8 doc/mashwatchctl.8
 # Drives daemon/pg.c against a real server for tests/integration.
 PGPROBE := $(BUILD)/tests/pgprobe
 
-.PHONY: all check check-run unit integration check-clock asan demo bench install clean bootstrap
+.PHONY: all check check-run unit integration check-clock asan demo bench install clean bootstrap deps
 all: $(LIBA) $(PROGS) $(BUILD)/doc/mashwatch.conf.5
 
 $(BUILD)/%.o: %.c
@@ -142,7 +143,12 @@ bootstrap:
 check: bootstrap
 	$(Q)$(MAKE) --no-print-directory check-run
 
-check-run: unit integration check-clock asan
+check-run: deps unit integration check-clock asan
+
+# The call graph comes from the objects (nm), the include graph from the
+# sources; a circle or a layer reaching the wrong way fails (scripts/deps).
+deps: all
+	$(Q)$(PYTHON) scripts/deps $(BUILD)
 
 unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do echo "  UNIT   $$t"; $$t; done

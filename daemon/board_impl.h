@@ -168,7 +168,7 @@ struct board {
 	struct evbuffer		*last_body;
 };
 
-/* board.c */
+/* board_base.c */
 
 /*
  * A copy of s in *a (NULL for NULL), which grows by 64 KB blocks as needed;
@@ -181,8 +181,6 @@ uint64_t board_hash_mix(uint64_t h, const void *p, size_t n);
 uint64_t board_hash_str(uint64_t h, const char *s);
 /* Team ids in board order: by id, the empty id ("no team") last. */
 int board_team_cmp(const char *a, const char *b);
-/* Build the snapshot again if what it was built from changed; note a look. */
-void board_fresh(struct board *b, int64_t now);
 /* Reply with body (borrowed) and the board's security headers. */
 void board_reply(struct evhttp_request *req, int code, const char *reason,
     const char *ctype, struct evbuffer *body);
@@ -198,6 +196,12 @@ void board_lateness(const struct board_view *v, const struct board_item *it,
     char *buf, size_t len);
 const char *board_state_label(enum clock_state s);
 
+/* board_snap.c */
+
+/* Build the snapshot again if what it was built from changed; note a look. */
+void board_fresh(struct board *b, int64_t now);
+/* Free a snapshot (NULL is a no-op). */
+void board_snap_free(struct board_snap *s);
 
 /* board_access.c */
 

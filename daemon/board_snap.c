@@ -1,0 +1,298 @@
+/*
+ * The board's snapshot: the open clock instances sorted per team, oldest
+ * due first, rebuilt only when what it was built from changed (a poll, an
+ * alert raised or resolved) or a minute has passed.  Used by the requests
+ * (board.c) and POST /ack (board_access.c); reads through board_refresh.c.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "mashwatch/mail.h"
+#include "mashwatch/strmap.h"
+#include "mashwatch/xmalloc.h"
+
+#include "board_impl.h"
+#include "engine.h"
+
+/* The snapshot. */
+
+void
+board_snap_free(struct board_snap *s)
+{
+	if (s == NULL)
+		return;
+	free(s->items);
+	for (size_t i = 0; i < s->nteams; i++)
+		free(s->teams[i].counts);
+	free(s->teams);
+	free(s->others);
+	free(s->caseloads);
+	board_arena_free(s->arena);
+	free(s);
+}
+
+struct collect {
+	struct board_snap	*s;
+	size_t			 cap, ocap;
+};
+
+static void
+collect_clock(void *arg, const struct clock_view *v)
+{
+	struct collect *c = arg;
+	struct board_snap *s = c->s;
+	struct board_item *it;
+	const struct timescale *lim;
+
+	if (v->state > CS_ESCALATED)
+		return;
+	if (s->nitems == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		s->items = xreallocarray(s->items, c->cap, sizeof(*s->items));
+	}
+	it = &s->items[s->nitems++];
+	it->clock = v->clock;
+	it->instance_id = board_arena_strdup(&s->arena, v->instance_id);
+	it->child_id = board_arena_strdup(&s->arena, v->child_id);
+	it->team_id = board_arena_strdup(&s->arena, v->team_id ? v->team_id : "");
+	it->worker_id = board_arena_strdup(&s->arena, v->worker_id);
+	it->priority = board_arena_strdup(&s->arena, v->priority);
+	it->started_at = v->started_at;
+	it->due_at = v->due_at;
+	lim = config_clock_limit(v->clock, v->priority);
+	if (lim == NULL)
+		lim = &v->clock->limit;
+	it->hourly = lim->unit == TS_HOURS;
+	it->state = v->state;
+}
+
+static struct board_other *
+other_add(struct collect *c)
+{
+	struct board_snap *s = c->s;
+
+	if (s->nothers == c->ocap) {
+		c->ocap = c->ocap ? c->ocap * 2 : 64;
+		s->others = xreallocarray(s->others, c->ocap,
+		    sizeof(*s->others));
+	}
+	return memset(&s->others[s->nothers++], 0, sizeof(*s->others));
+}
+
+static void
+collect_repeat(void *arg, const struct repeat_view *v)
+{
+	struct collect *c = arg;
+	struct board_other *o = other_add(c);
+
+	o->rule = board_arena_strdup(&c->s->arena, v->rule->name);
+	o->label = v->rule->label ? board_arena_strdup(&c->s->arena, v->rule->label) :
+	    o->rule;
+	o->instance_id = board_arena_strdup(&c->s->arena, v->child_id);
+	o->child_id = o->instance_id;
+	o->team_id = board_arena_strdup(&c->s->arena, v->team_id ? v->team_id : "");
+	o->count = v->count;
+}
+
+static void
+collect_check(void *arg, const struct check_view *v)
+{
+	struct collect *c = arg;
+	struct board_other *o = other_add(c);
+
+	o->rule = board_arena_strdup(&c->s->arena, v->check->name);
+	o->label = v->check->label ? board_arena_strdup(&c->s->arena,
+	    v->check->label) : o->rule;
+	o->instance_id = board_arena_strdup(&c->s->arena, v->instance_id);
+	o->child_id = board_arena_strdup(&c->s->arena, v->child_id);
+	o->team_id = board_arena_strdup(&c->s->arena, v->team_id ? v->team_id : "");
+	o->at = v->occurred_at;
+}
+
+/* By team ("" last), then due, start, clock and instance. */
+
+static int
+item_cmp(const void *pa, const void *pb)
+{
+	const struct board_item *a = pa, *b = pb;
+	int r = board_team_cmp(a->team_id, b->team_id);
+
+	if (r != 0)
+		return r;
+	if (a->due_at != b->due_at)
+		return a->due_at < b->due_at ? -1 : 1;
+	if (a->started_at != b->started_at)
+		return a->started_at < b->started_at ? -1 : 1;
+	if ((r = strcmp(a->clock->name, b->clock->name)) != 0)
+		return r;
+	return strcmp(a->instance_id, b->instance_id);
+}
+
+/* Repeats before checks, then by team, most events first, then child. */
+static int
+other_cmp(const void *pa, const void *pb)
+{
+	const struct board_other *a = pa, *b = pb;
+	int r;
+
+	if ((a->at == 0) != (b->at == 0))
+		return a->at == 0 ? -1 : 1;
+	if ((r = board_team_cmp(a->team_id, b->team_id)) != 0)
+		return r;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	if ((r = strcmp(a->rule, b->rule)) != 0)
+		return r;
+	return strcmp(a->instance_id, b->instance_id);
+}
+
+static struct board_team *
+snap_team(struct board_snap *s, const struct board *b, const char *team_id)
+{
+	struct board_team *t;
+	const struct team_addr *ta;
+	size_t lo = 0, hi = s->nteams;
+
+	/* Teams are added in order, so the last is the one to look at first. */
+	if (s->nteams > 0 && strcmp(s->teams[s->nteams - 1].team_id,
+	    team_id) == 0)
+		return &s->teams[s->nteams - 1];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = board_team_cmp(s->teams[mid].team_id, team_id);
+
+		if (r == 0)
+			return &s->teams[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->teams = xreallocarray(s->teams, s->nteams + 1, sizeof(*s->teams));
+	memmove(&s->teams[lo + 1], &s->teams[lo],
+	    (s->nteams - lo) * sizeof(*s->teams));
+	s->nteams++;
+	t = memset(&s->teams[lo], 0, sizeof(*t));
+	t->team_id = board_arena_strdup(&s->arena, team_id);
+	ta = board_team_addr(b, team_id);
+	if (ta != NULL && ta->name != NULL && *ta->name != '\0')
+		t->name = board_arena_strdup(&s->arena, ta->name);
+	t->counts = xcalloc(b->cfg->nclocks ? b->cfg->nclocks : 1,
+	    sizeof(*t->counts));
+	for (size_t i = 0; i < b->cfg->nclocks; i++)
+		t->counts[i].clock = &b->cfg->clocks[i];
+	return t;
+}
+
+static size_t
+clock_index(const struct config *cfg, const struct clock_conf *c)
+{
+	return (size_t)(c - cfg->clocks);
+}
+
+/* What the snapshot is built from: when it changes, build again. */
+static uint64_t
+board_stamp(const struct board *b, int64_t now)
+{
+	const struct engine_stats *st = engine_stats(b->engine);
+	uint64_t h = 0xcbf29ce484222325ULL, minute = (uint64_t)(now / 60);
+
+	h = board_hash_mix(h, &st->polls, sizeof(st->polls));
+	h = board_hash_mix(h, &st->raised, sizeof(st->raised));
+	h = board_hash_mix(h, &st->resolved, sizeof(st->resolved));
+	h = board_hash_mix(h, &minute, sizeof(minute));
+	h = board_hash_mix(h, &b->aux_gen, sizeof(b->aux_gen));
+	h = board_hash_mix(h, &b->cfg, sizeof(b->cfg));
+	return h;
+}
+
+static void
+board_build(struct board *b, int64_t now, uint64_t stamp)
+{
+	const struct model *m = engine_model(b->engine);
+	struct board_snap *s = xcalloc(1, sizeof(*s));
+	struct collect c = { s, 0, 0 };
+
+	s->at = now;
+	s->stamp = stamp;
+	model_foreach_clock(m, now, collect_clock, &c);
+	model_foreach_repeat(m, now, collect_repeat, &c);
+	model_foreach_failed_check(m, collect_check, &c);
+	if (s->nitems > 1)
+		qsort(s->items, s->nitems, sizeof(*s->items), item_cmp);
+	if (s->nothers > 1)
+		qsort(s->others, s->nothers, sizeof(*s->others), other_cmp);
+	for (size_t i = 0; i < s->nitems; i++) {
+		struct board_item *it = &s->items[i];
+		struct board_team *t = snap_team(s, b, it->team_id);
+		struct board_count *k = &t->counts[clock_index(b->cfg,
+		    it->clock)];
+
+		if (t->n == 0)
+			t->first = i;
+		t->n++;
+		k->open++;
+		if (it->state == CS_DUE_SOON)
+			k->due_soon++;
+		else if (it->state == CS_OVERDUE)
+			k->overdue++;
+		else if (it->state == CS_ESCALATED)
+			k->escalated++;
+	}
+	for (size_t i = 0; i < s->nothers; i++) {
+		struct board_team *t = snap_team(s, b, s->others[i].team_id);
+
+		if (s->others[i].at == 0)
+			t->nrepeats++;
+		else
+			t->nchecks++;
+	}
+	if (b->ncaseloads > 0) {
+		s->caseloads = xreallocarray(NULL, b->ncaseloads,
+		    sizeof(*s->caseloads));
+		for (size_t i = 0; i < b->ncaseloads; i++) {
+			s->caseloads[i] = b->caseloads[i];
+			s->caseloads[i].worker_id = board_arena_strdup(&s->arena,
+			    b->caseloads[i].worker_id);
+			s->caseloads[i].team_id = board_arena_strdup(&s->arena,
+			    b->caseloads[i].team_id);
+			snap_team(s, b, s->caseloads[i].team_id)->ncaseloads++;
+		}
+		s->ncaseloads = b->ncaseloads;
+	}
+	/* Teams with nothing waiting still get their (empty) section. */
+	for (size_t i = 0; i < b->nteams; i++)
+		snap_team(s, b, b->teams[i].team_id);
+	for (size_t i = 0; i < b->cfg->routes.nteams; i++)
+		snap_team(s, b, b->cfg->routes.teams[i].team_id);
+	board_snap_free(b->snap);
+	b->snap = s;
+}
+
+/* Build the snapshot again if what it was built from changed. */
+void
+board_fresh(struct board *b, int64_t now)
+{
+	uint64_t stamp = board_stamp(b, now);
+	bool idle = now - b->looked_at > LOOKING_FOR;
+
+	b->looked_at = now;
+	if (idle) {
+		/* Someone looks again after a while: read what we let go. */
+		board_alerts_refresh(b);
+		if (now - b->aux_at >= AUX_EVERY)
+			board_aux_refresh(b);
+	}
+	if (b->snap == NULL || b->snap->stamp != stamp)
+		board_build(b, now, stamp);
+}
