@@ -2,9 +2,7 @@
  * mashwatchctl's commands: one table gives the dispatch, `--help`,
  * `help COMMAND` and `COMMAND --help`, so they cannot disagree.
  */
-#include <stdio.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "ctl.h"
 
