@@ -607,6 +607,12 @@ engine_stop(struct engine *e, void (*cb)(void *arg), void *arg)
 		engine_drained(e);
 }
 
+const char *
+engine_holder(const struct engine *e)
+{
+	return e->holder;
+}
+
 const struct engine_stats *
 engine_stats(const struct engine *e)
 {

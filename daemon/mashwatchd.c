@@ -353,7 +353,8 @@ daemon_run(struct daemon *d)
 	    MASHWATCH_VERSION, calendar_tzname(d->cal), d->cfg->nclocks);
 	d->notify = sdnotify_new(d->base);
 	d->engine = engine_new(d->base, d->cfg, d->cal);
-	d->notifier = notifier_new(d->base, d->cfg, d->cal, daemon_is_leader, d);
+	d->notifier = notifier_new(d->base, d->cfg, d->cal,
+	    engine_holder(d->engine), daemon_is_leader, d);
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,

@@ -21,12 +21,14 @@ struct notifier;
 
 /*
  * A notifier with its own state and source connections; cfg and cal are
- * borrowed (see notifier_reconfigure).  is_leader(arg) is asked before
+ * borrowed (see notifier_reconfigure); holder (copied) is this daemon's
+ * name in mashwatch.leases, which fences every claim of an email to send.
+ * is_leader(arg) is asked before
  * every step, and notifier_wake() called when its answer changes.  Free
  * with notifier_free.
  */
 struct notifier *notifier_new(struct event_base *base,
-    const struct config *cfg, const struct calendar *cal,
+    const struct config *cfg, const struct calendar *cal, const char *holder,
     bool (*is_leader)(void *arg), void *arg);
 void notifier_free(struct notifier *n);
 void notifier_reconfigure(struct notifier *n, const struct config *cfg,

@@ -172,6 +172,7 @@ struct config {
 		char			*link;
 		bool			 ack_stops_escalation;
 		int			 retry_max;	/* seconds between attempts at most */
+		int			 send_timeout;	/* seconds one attempt holds its email */
 	} notify;
 
 	struct {
