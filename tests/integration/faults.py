@@ -21,6 +21,7 @@ import pathlib
 import re
 import threading
 import time
+from datetime import timedelta  # noqa: F401  (for the tests)
 
 import mw
 import notifyhelp as nh
@@ -167,3 +168,34 @@ def transitions_once(db):
                      "mashwatch.notifications where event = 'raised' "
                      "group by alert_id having count(*) > 1) x")[0][0]
     return alerts, raised, twice
+
+
+def make_replica(primary):
+    """A streaming replica of `primary` (a running PgCluster): pg_basebackup
+    -R into a new cluster's folder, its own socket folder, started."""
+    from pgcluster import PgCluster
+
+    replica = PgCluster(bindir=primary.bindir)
+    primary._server_cmd("pg_basebackup", "-D", replica.datadir, "-h", primary.host,
+                        "-p", str(primary.port), "-U", primary.user, "-X", "stream", "-R", "-c", "fast",
+                        "--no-sync")
+    with open(os.path.join(replica.datadir, "postgresql.conf"), "a") as conf:
+        conf.write("\n# the replica's own socket\nunix_socket_directories = '%s'\n"
+                   % replica.basedir)
+    replica._initialised = True
+    replica.start()
+    return replica
+
+
+def wait_replayed(primary, dbname="postgres", timeout=30):
+    """Until every standby has replayed all the primary has written."""
+    def caught_up():
+        conn = primary.connect(dbname)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("select count(*) from pg_stat_replication "
+                            "where replay_lsn >= pg_current_wal_lsn()")
+                return cur.fetchone()[0] >= 1
+        finally:
+            conn.close()
+    mw.wait_for(caught_up, timeout=timeout, what="the replica to catch up")
