@@ -134,8 +134,11 @@ unit: $(UNIT_BINS)
 integration: all $(PGPROBE)
 	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
+# The fault suite's one-minute SMTP outage is shortened in the ASan pass:
+# that pass looks for memory errors, the plain one measures the minute.
 asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 unit integration
+	$(Q)MASHWATCH_FAULT_OUTAGE=15 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
+	    unit integration
 
 demo: bootstrap
 	$(Q)$(MAKE) --no-print-directory all
