@@ -43,6 +43,7 @@ struct store {
 	/* The lease request in flight. */
 	void		(*lease_cb)(void *, bool);
 	void		*lease_arg;
+	bool		 lease_failing;	/* logged once per spell of errors */
 	void		(*release_cb)(void *);
 	void		*release_arg;
 	void		(*fired_cb)(void *, bool, struct fired_key *, size_t);
@@ -294,10 +295,18 @@ store_leased(void *arg, PGresult *res)
 	    PQntuples(res) == 1;
 	void (*cb)(void *, bool) = s->lease_cb;
 
-	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_err("leader lease: %s",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+	/* A standby asks every second: say so once per spell of errors. */
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *why = PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY);
+
+		if (!s->lease_failing)
+			log_err("leader lease: %s", why ? why : "?");
+		else
+			log_debug("leader lease: still %s", why ? why : "?");
+		s->lease_failing = true;
+	} else if (res != NULL)
+		s->lease_failing = false;
 	s->lease_cb = NULL;
 	if (cb)
 		cb(s->lease_arg, held);

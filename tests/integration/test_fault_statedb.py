@@ -110,6 +110,7 @@ def test_state_database_read_only(pg, db, build, tmp_path, figures):
     try:
         d.wait_log("notifier: active")
         faults.add_contacts(db, range(1, 4))
+        mw.wait_for(lambda: overdue(db) == 3, timeout=30, what="3 alerts")
         wait_all_sent(db)
         _set_read_only(pg, True)
         ro_at = time.time()
@@ -126,10 +127,17 @@ def test_state_database_read_only(pg, db, build, tmp_path, figures):
         recovered = time.time() - back
         alerts, raised, twice = faults.transitions_once(db)
         children = children_written(tmp_path / "outbox")
+        # A send whose outcome could not be recorded is sent again: once.
+        sends = d.text().count(") sent: ")
+        emails = db.query("select count(*) from mashwatch.emails")[0][0]
         figures("state database read-only for %.1f s: alerts written and sent %.1f s "
-                "after it was writable; %d alerts, %d written twice, %d of 6 children "
-                "lost" % (back - ro_at, recovered, alerts, twice, 6 - len(set(children))))
+                "after it was writable; %d alerts, %d written twice, %d sends for %d "
+                "emails, %d of 6 children lost, lease errors logged %d time(s)"
+                % (back - ro_at, recovered, alerts, twice, sends, emails,
+                   6 - len(set(children)), d.text().count("<3>leader lease:")))
         assert twice == 0 and raised == alerts
+        assert sends <= emails + 1
+        assert d.text().count("<3>leader lease:") <= 1
         assert sorted(set(children)) == sorted("F%d" % i for i in range(1, 7))
         assert d.alive()
     finally:
