@@ -5,10 +5,22 @@
 
 #include "mashwatch/tz.h"
 
+static char dir[128];
+
+/* The private TZDIR goes when the fuzzer exits. */
+static void
+tzdir_remove(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/Fuzz", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[128];
 	static const int64_t at[] = { INT64_MIN / 4, -1, 0, 1648342800,
 	    1666486800, 4102444800LL, INT64_MAX / 4 };
 	char path[256], err[512];
@@ -20,6 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (long)getpid());
 		mkdir(dir, 0700);
 		setenv("TZDIR", dir, 1);
+		atexit(tzdir_remove);
 	}
 	snprintf(path, sizeof(path), "%s/Fuzz", dir);
 	if ((fp = fopen(path, "wb")) == NULL)
