@@ -39,6 +39,7 @@ struct engine {
 	bool			 heartbeat_warned;
 
 	struct event		*ev_lease;	/* take or renew the lease */
+	int64_t			 renewed_at;	/* last time the leader asked */
 	struct event		*ev_poll;	/* incremental poll */
 	struct event		*ev_resync;	/* full pass */
 	struct event		*ev_tick;	/* next clock transition */
@@ -287,8 +288,18 @@ engine_lease_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!e->stopping && pgconn_is_up(e->state))
+	/*
+	 * The tick is every second: a standby asks each time, so it takes
+	 * over within a second of the lease lapsing; the leader renews every
+	 * third of the lease, so two renewals can fail before it lapses.
+	 */
+	if (e->leader && (what & EV_TIMEOUT) && engine_now() - e->renewed_at <
+	    e->cfg->state.lease_ttl / 3)
+		return;
+	if (!e->stopping && pgconn_is_up(e->state)) {
+		e->renewed_at = engine_now();
 		store_lease(e->store, engine_lease_answer, e);
+	}
 }
 
 static void
@@ -564,7 +575,7 @@ engine_new(struct event_base *base, const struct config *cfg,
 	e->ev_resync = event_new(base, -1, EV_PERSIST, engine_resync, e);
 	e->ev_tick = evtimer_new(base, engine_tick, e);
 	e->ev_retry = evtimer_new(base, engine_retry, e);
-	tv.tv_sec = cfg->state.lease_ttl / 3 > 0 ? cfg->state.lease_ttl / 3 : 1;
+	tv.tv_sec = 1;
 	tv.tv_usec = 0;
 	event_add(e->ev_lease, &tv);
 	tv.tv_sec = cfg->source.poll_interval;
@@ -677,16 +688,16 @@ engine_stop(struct engine *e, void (*cb)(void *arg), void *arg)
 		engine_drained(e);
 }
 
-const struct engine_stats *
-engine_stats(const struct engine *e)
-{
-	return &e->stats;
-}
-
 const char *
 engine_holder(const struct engine *e)
 {
 	return e->holder;
+}
+
+const struct engine_stats *
+engine_stats(const struct engine *e)
+{
+	return &e->stats;
 }
 
 const struct model *

@@ -53,9 +53,9 @@ void engine_reconfigure(struct engine *e, const struct config *cfg,
 /* Stop polling, write what is queued, give up the lease; then cb. */
 void engine_stop(struct engine *e, void (*cb)(void *arg), void *arg);
 const struct engine_stats *engine_stats(const struct engine *e);
-const struct model *engine_model(const struct engine *e);
-/* Who this daemon is in the lease (host:pid); the engine owns it. */
+/* This daemon's name in mashwatch.leases (host:pid), owned by the engine. */
 const char *engine_holder(const struct engine *e);
+const struct model *engine_model(const struct engine *e);
 void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
 /* cb when this daemon becomes the leader or stops being it. */
 void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);

@@ -28,12 +28,12 @@
 
 #define TEAMS_RETRY	10	/* seconds before reading them again after an error */
 #define SWEEP_EVERY	30	/* seconds between looks without a NOTIFY */
-#define SEND_LEASE	300	/* seconds an attempt holds its email */
 #define BACKOFF_MIN	2	/* seconds before the first retry */
 #define GIVE_UP_AFTER	(3 * 86400)	/* transient failures become permanent */
 
 static void notifier_send_next(struct notifier *n);
 static void notifier_rearm(struct notifier *n);
+static void notifier_next_due(void *arg, PGresult *res);
 
 /* Teams: names and addresses from the source's teams view. */
 
@@ -253,8 +253,14 @@ notifier_picked(void *arg, PGresult *res)
 			    pg_primary_message(res));
 		if (n->stopping && n->stop_cb != NULL)
 			notifier_send_finished(n);
-		else
+		else {
+			if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+				pgconn_query(n->state, "SELECT ceil(extract(epoch "
+				    "FROM min(next_attempt_at) - now()))::bigint "
+				    "FROM mashwatch.emails WHERE status = 'pending'",
+				    0, NULL, notifier_next_due, n);
 			notifier_rearm(n);
+		}
 		return;
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -280,16 +286,45 @@ notifier_picked(void *arg, PGresult *res)
 	free(list);
 }
 
+/*
+ * Nothing to send now: the earliest pending email says when to look again,
+ * so that one held by a crashed attempt's lease is taken the moment that
+ * lease ends, not at the next sweep.  Seconds from the database's now, so
+ * the two clocks need not agree.
+ */
+static void
+notifier_next_due(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+	int64_t in;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		return;
+	in = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (in < 1)
+		in = 1;
+	if (engine_now() + in < n->next_send_at) {
+		n->next_send_at = engine_now() + in;
+		notifier_rearm(n);
+	}
+}
+
 static void
 notifier_send_next(struct notifier *n)
 {
 	char lease[16];
-	const char *params[1] = { lease };
+	const char *params[2] = { lease, n->holder };
 
 	if (n->sending != NULL || n->picking || !notifier_active(n))
 		return;
-	snprintf(lease, sizeof(lease), "%d", SEND_LEASE);
-	/* Taking the email pushes next_attempt_at on: another daemon skips it. */
+	snprintf(lease, sizeof(lease), "%d", n->cfg->notify.send_timeout);
+	/*
+	 * Taking the email pushes next_attempt_at on by the send's lease:
+	 * another daemon skips it until then.  The leader lease is the
+	 * fencing token, checked in the same statement: a daemon that was
+	 * frozen past its lease and has not yet noticed takes nothing.
+	 */
 	if (pgconn_query(n->state,
 	    "UPDATE mashwatch.emails SET attempts = attempts + 1, "
 	    "  next_attempt_at = now() + make_interval(secs => $1::int) "
@@ -297,10 +332,12 @@ notifier_send_next(struct notifier *n)
 	    "  WHERE status = 'pending' AND next_attempt_at <= now() "
 	    "  ORDER BY next_attempt_at, email_id LIMIT 1 "
 	    "  FOR UPDATE SKIP LOCKED) "
+	    "AND EXISTS (SELECT 1 FROM mashwatch.leases WHERE name = 'leader' "
+	    "  AND holder = $2 AND expires_at > now()) "
 	    "RETURNING email_id, kind, route, array_to_string(recipients, E'\\n'), "
 	    "  message_id, message, attempts, "
 	    "  extract(epoch FROM created_at)::bigint, subject",
-	    1, params, notifier_picked, n) == 0)
+	    2, params, notifier_picked, n) == 0)
 		n->picking = true;
 }
 

@@ -21,10 +21,10 @@ struct notifier;
 
 /*
  * A notifier with its own state and source connections; cfg and cal are
- * borrowed (see notifier_reconfigure); holder (copied) names this daemon
- * in the lease, which fences what only the leader may claim.  is_leader(arg)
- * is asked before every step, and notifier_wake() called when its answer
- * changes.  Free with notifier_free.
+ * borrowed (see notifier_reconfigure); holder (copied) is this daemon's
+ * name in mashwatch.leases, which fences every claim of an email to send
+ * and of a morning digest.  is_leader(arg) is asked before every step, and
+ * notifier_wake() called when its answer changes.  Free with notifier_free.
  */
 struct notifier *notifier_new(struct event_base *base,
     const struct config *cfg, const struct calendar *cal, const char *holder,

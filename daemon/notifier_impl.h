@@ -27,7 +27,7 @@ struct notifier {
 	struct event_base	*base;
 	const struct config	*cfg;
 	const struct calendar	*cal;
-	char			*holder;	/* in the lease */
+	char			*holder;	/* our name in mashwatch.leases */
 	bool			(*is_leader)(void *);
 	void			*leader_arg;
 	struct pgconn		*state;

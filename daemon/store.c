@@ -44,6 +44,7 @@ struct store {
 	/* The lease request in flight. */
 	void		(*lease_cb)(void *, bool);
 	void		*lease_arg;
+	bool		 lease_failing;	/* logged once per spell of errors */
 	void		(*release_cb)(void *);
 	void		*release_arg;
 	void		(*fired_cb)(void *, bool, struct fired_key *, size_t);
@@ -294,9 +295,16 @@ store_leased(void *arg, PGresult *res)
 	    PQntuples(res) == 1;
 	void (*cb)(void *, bool) = s->lease_cb;
 
-	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
-		log_err("leader lease: %s",
-		    pg_primary_message(res));
+	/* A standby asks every second: say so once per spell of errors. */
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (!s->lease_failing)
+			log_err("leader lease: %s", pg_primary_message(res));
+		else
+			log_debug("leader lease: still %s",
+			    pg_primary_message(res));
+		s->lease_failing = true;
+	} else if (res != NULL)
+		s->lease_failing = false;
 	s->lease_cb = NULL;
 	if (cb)
 		cb(s->lease_arg, held);

@@ -6,6 +6,7 @@
  * the debug callback so that the audit holds the real text.
  */
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -26,8 +27,6 @@
 #include "log.h"
 #include "transport.h"
 
-#define SMTP_CONNECT_TIMEOUT	15L	/* seconds */
-#define SMTP_TIMEOUT		120L
 #define SENDMAIL_POLL_US	20000
 
 struct mailer {
@@ -51,6 +50,7 @@ struct mailer {
 
 	/* sendmail */
 	pid_t			 pid;
+	struct timeval		 deadline;	/* the child is killed after it */
 	int			 fd;
 	struct event		*ev_write;
 	struct event		*ev_wait;
@@ -65,6 +65,20 @@ struct sockev {
 };
 
 static void transport_done(struct mailer *t);
+
+/*
+ * How long the transport itself may take: the attempt's lease
+ * (notify.send_timeout) less a margin to record the outcome before another
+ * daemon may take the email.  smtp's connect timeout is a third of it.
+ */
+static long
+transport_budget(const struct mailer *t)
+{
+	long lease = t->cfg->notify.send_timeout;
+	long margin = lease / 10 > 2 ? lease / 10 : 2;
+
+	return lease - margin > 1 ? lease - margin : 1;
+}
 
 const char *
 transport_name(const struct mailer *t)
@@ -345,8 +359,9 @@ smtp_start(struct mailer *t, const char *from, char *const *rcpts,
 	curl_easy_setopt(t->easy, CURLOPT_DEBUGDATA, t);
 	curl_easy_setopt(t->easy, CURLOPT_VERBOSE, 1L);	/* feeds smtp_debug only */
 	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT, SMTP_CONNECT_TIMEOUT);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT, SMTP_TIMEOUT);
+	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT,
+	    transport_budget(t) / 3 > 0 ? transport_budget(t) / 3 : 1L);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT, transport_budget(t));
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	/* STARTTLS unless the site says its relay cannot (smtps is TLS anyway). */
 	if (cfg->notify.require_starttls)
@@ -371,6 +386,15 @@ out:
 
 /* sendmail */
 
+static bool
+sendmail_overdue(const struct mailer *t)
+{
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	return timercmp(&now, &t->deadline, >);
+}
+
 static void
 sendmail_wait(evutil_socket_t fd, short what, void *arg)
 {
@@ -382,11 +406,25 @@ sendmail_wait(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	r = waitpid(t->pid, &status, WNOHANG);
+	if (r == 0 && sendmail_overdue(t)) {
+		/* Past the attempt's lease: another attempt may take it. */
+		log_warnx("sendmail: %s took longer than %lds; killing it",
+		    t->cfg->notify.sendmail, transport_budget(t));
+		kill(t->pid, SIGKILL);
+		r = waitpid(t->pid, &status, 0);
+	}
 	if (r == 0) {
 		evtimer_add(t->ev_wait, &tv);
 		return;
 	}
 	t->pid = -1;
+	if (t->ev_write != NULL) {
+		/* Gone (or killed) before it read the whole message. */
+		event_free(t->ev_write);
+		t->ev_write = NULL;
+		close(t->fd);
+		t->fd = -1;
+	}
 	if (r < 0)
 		result_set(t, TX_RETRY, 0, "waitpid: %s", strerror(errno));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -408,7 +446,6 @@ static void
 sendmail_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct mailer *t = arg;
-	struct timeval tv = { 0, SENDMAIL_POLL_US };
 	ssize_t n;
 
 	(void)what;
@@ -424,16 +461,17 @@ sendmail_write(evutil_socket_t fd, short what, void *arg)
 		}
 		t->off += (size_t)n;
 	}
+	/* sendmail_wait, armed since the start, collects the child. */
 	event_free(t->ev_write);
 	t->ev_write = NULL;
 	close(t->fd);
 	t->fd = -1;
-	evtimer_add(t->ev_wait, &tv);
 }
 
 static int
 sendmail_start(struct mailer *t)
 {
+	struct timeval tv = { 0, SENDMAIL_POLL_US };
 	int p[2], devnull;
 	char *w;
 
@@ -448,6 +486,8 @@ sendmail_start(struct mailer *t)
 		transport_done(t);
 		return 0;
 	}
+	gettimeofday(&t->deadline, NULL);
+	t->deadline.tv_sec += transport_budget(t);
 	if ((t->pid = fork()) < 0) {
 		result_set(t, TX_RETRY, 0, "fork: %s", strerror(errno));
 		close(p[0]);
@@ -471,6 +511,8 @@ sendmail_start(struct mailer *t)
 	t->ev_write = event_new(t->base, t->fd, EV_WRITE | EV_PERSIST,
 	    sendmail_write, t);
 	event_add(t->ev_write, NULL);
+	/* Watch the child from the start: one that never reads is killed too. */
+	evtimer_add(t->ev_wait, &tv);
 	return 0;
 }
 

@@ -69,9 +69,11 @@ static const struct conf_setting settings[] = {
 	  .secret_ok = true, .offset = CF(state.conninfo),
 	  .help = "libpq connection string of the state database "
 	  "(default: source.conninfo); checked like source.conninfo." },
-	{ .name = "state.lease_ttl", .type = CONF_INT, .def = "15",
+	{ .name = "state.lease_ttl", .type = CONF_INT, .def = "6",
 	  .min = 3, .max = 300, .offset = CF(state.lease_ttl),
-	  .help = "Seconds a leader's lease lasts without renewal." },
+	  .help = "Seconds a leader's lease lasts without renewal; it is "
+	  "renewed every third of that, and a standby takes over at most "
+	  "this long plus a third after the leader dies." },
 
 	{ .name = "calendar.timezone", .type = CONF_STRING,
 	  .def = "\"Europe/London\"", .min = 1,
@@ -199,6 +201,12 @@ static const struct conf_setting settings[] = {
 	  .min = 60, .max = 86400, .reloadable = true,
 	  .offset = CF(notify.retry_max),
 	  .help = "Longest wait in seconds between two attempts to send." },
+	{ .name = "notify.send_timeout", .type = CONF_INT, .def = "30",
+	  .min = 5, .max = 600, .reloadable = true,
+	  .offset = CF(notify.send_timeout),
+	  .help = "Seconds one attempt may take to send an email (libcurl's "
+	  "connect and transfer timeouts and the sendmail child fit inside "
+	  "it); an attempt cut off by a crash is taken again after this long." },
 
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),

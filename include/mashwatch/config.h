@@ -191,6 +191,7 @@ struct config {
 		int			 work_to;	/* ... up to 1440 */
 		char			*allowed_domains;	/* "" for any */
 		struct address_domains	 domains;	/* parsed */
+		int			 send_timeout;	/* seconds one attempt holds its email */
 	} notify;
 
 	struct {

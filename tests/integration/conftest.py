@@ -86,3 +86,23 @@ def db(pg):
     finally:
         database.close()
         pg.drop_database(name)
+
+
+# Figures the fault suite measures, printed after the run (and as each test
+# runs with -s), so that `make check` shows them.
+FIGURES = []
+
+
+@pytest.fixture
+def figures(request):
+    def add(text):
+        FIGURES.append("%s: %s" % (request.node.name, text))
+        print(text)
+    return add
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -117,10 +117,12 @@ def once(build, config, at=None, all=False):
 class Daemon:
     """mashwatchd -f in the background; stop() sends SIGTERM and waits."""
 
-    def __init__(self, build, config, logpath, debug=True, env=None):
+    def __init__(self, build, config, logpath, debug=True, env=None, wrapper=()):
+        """wrapper: a command to run it under (valgrind and its options)."""
         self.logpath = pathlib.Path(logpath)
         self.log = open(self.logpath, "w")
-        cmd = [str(pathlib.Path(build) / "mashwatchd"), "-f", "-c", str(config)]
+        cmd = list(wrapper) + [str(pathlib.Path(build) / "mashwatchd"), "-f", "-c",
+                               str(config)]
         if debug:
             cmd.append("-d")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,

@@ -193,7 +193,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->source.poll_interval, 30);
 	assert_int_equal(cfg->source.resync_interval, 900);
 	assert_string_equal(cfg->source.listen, "mash_changed");
-	assert_int_equal(cfg->state.lease_ttl, 15);
+	assert_int_equal(cfg->state.lease_ttl, 6);
 	assert_string_equal(cfg->calendar.timezone, "Europe/London");
 	assert_int_equal(cfg->calendar.working_days, CAL_MON_FRI);
 	assert_string_equal(cfg->calendar.holidays,
@@ -221,6 +221,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg->notify.domains.n, 0);
 	assert_int_equal(cfg->routes.nnamed, 0);
 	assert_null(cfg->clocks[0].route);
+	assert_int_equal(cfg->notify.send_timeout, 30);
 	assert_int_equal(cfg->report.at, 7 * 60);
 	assert_string_equal(cfg->report.archive, "/var/lib/mashwatch/reports");
 	assert_int_equal(cfg->report.ncomparators, 2);
