@@ -226,9 +226,10 @@ install: all
 # against their own instrumented libmashwatch.a in build/fuzz, each run on a
 # copy of its checked-in seed corpus.
 FUZZ_BUILD   := build/fuzz
-# Issue #14 adds mail_address (the address parser) and mail_fold (header
-# folding) to this list, beside mail.
-FUZZ_TARGETS := config timescale holidays tzif once_json report_json mail
+# mail: the message writer and escaping; header: folding and encoded
+# words; address: the address parser.
+FUZZ_TARGETS := config timescale holidays tzif once_json report_json mail \
+                header address
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all

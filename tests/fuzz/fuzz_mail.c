@@ -3,10 +3,8 @@
  * header never carries CR, LF or a control; HTML escaping leaves no markup;
  * a rendered message's header section is CRLF lines, each a header or a
  * continuation, whatever the subject, addresses and Message-ID were.
- *
- * Issue #14 brings an address parser and RFC 5322 header folding; their
- * targets go beside this one as fuzz_mail_address.c and fuzz_mail_fold.c
- * (add them to FUZZ_TARGETS in the Makefile, seeds in corpus/<name>/).
+ * Folding and the address parser have targets of their own
+ * (fuzz_header.c, fuzz_address.c).
  */
 #include <stdbool.h>
 
