@@ -37,6 +37,11 @@ def test_sigkill_leader_standby_sends_within_10s(db, build, tmp_path, figures):
     try:
         faults.add_contacts(db, range(1, 4))
         nh.wait_messages(smtp, 1)
+        # Killed once its email is recorded as sent (a kill in the middle of
+        # a send is test_fault_send's), so any repeat here would be a fault.
+        mw.wait_for(lambda: db.query("select count(*) from mashwatch.emails "
+                                     "where status = 'sent'") == [(1,)],
+                    what="the leader's email recorded as sent")
         a.kill()
         killed = time.time()
         # Work that falls due the moment the leader dies.

@@ -115,7 +115,7 @@ def test_state_database_read_only(pg, db, build, tmp_path, figures):
         _set_read_only(pg, True)
         ro_at = time.time()
         try:
-            d.wait_log("read-only transaction", timeout=30)
+            d.wait_log("SQLSTATE 25006 (read_only_sql_transaction)", timeout=30)
             _add_contacts_rw(db, range(4, 7))
             time.sleep(3)
             assert d.alive()
