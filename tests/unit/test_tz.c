@@ -832,6 +832,68 @@ test_tz_agrees_with_glibc(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * The civil-date arithmetic the calendar shares.  Day numbers and weekdays
+ * were worked out with Python's datetime (toordinal() - 719163), not with
+ * the code under test.
+ */
+static const struct civil_row {
+	int		y, m, d;
+	int64_t		days;
+	int		wday;	/* 0 = Sunday */
+	int		mdays;	/* days in that month */
+} civil_rows[] = {
+	{ 1970, 1, 1, 0, 4, 31 },
+	{ 1969, 12, 31, -1, 3, 31 },
+	{ 2000, 2, 29, 11016, 2, 29 },
+	{ 2000, 3, 1, 11017, 3, 31 },
+	{ 1900, 2, 28, -25509, 3, 28 },
+	{ 1900, 3, 1, -25508, 4, 31 },
+	{ 2024, 2, 29, 19782, 4, 29 },
+	{ 2024, 12, 31, 20088, 2, 31 },
+	{ 1600, 1, 1, -135140, 6, 31 },
+	{ 1, 1, 1, -719162, 1, 31 },
+	{ 9999, 12, 31, 2932896, 5, 31 },
+	{ 2038, 1, 19, 24855, 2, 31 },
+	{ 2023, 2, 1, 19389, 3, 28 },
+	{ 2023, 4, 30, 19477, 0, 30 },
+};
+
+static void
+test_tz_civil_arithmetic(void **state)
+{
+	const struct civil_row *r;
+	int64_t y, z;
+	int m, d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(civil_rows) / sizeof(civil_rows[0]);
+	    i++) {
+		r = &civil_rows[i];
+		assert_int_equal(tz_days_from_civil(r->y, r->m, r->d), r->days);
+		tz_civil_from_days(r->days, &y, &m, &d);
+		assert_int_equal(y, r->y);
+		assert_int_equal(m, r->m);
+		assert_int_equal(d, r->d);
+		assert_int_equal(tz_weekday_of_days(r->days), r->wday);
+		assert_int_equal(tz_month_days(r->y, r->m), r->mdays);
+	}
+	/* Every day of four centuries around the epoch comes back. */
+	for (z = -80000; z <= 80000; z++) {
+		tz_civil_from_days(z, &y, &m, &d);
+		assert_true(m >= 1 && m <= 12 && d >= 1 &&
+		    d <= tz_month_days(y, m));
+		assert_int_equal(tz_days_from_civil(y, m, d), z);
+	}
+	assert_true(tz_is_leap(2000) && tz_is_leap(2024) && tz_is_leap(1600));
+	assert_false(tz_is_leap(1900) || tz_is_leap(2023) || tz_is_leap(2100));
+	assert_int_equal(tz_floor_div(7, 2), 3);
+	assert_int_equal(tz_floor_div(-7, 2), -4);
+	assert_int_equal(tz_floor_div(-8, 2), -4);
+	assert_int_equal(tz_floor_div(7, -2), -4);
+	assert_int_equal(tz_floor_div(-86401, 86400), -2);
+}
+
 int
 main(void)
 {
@@ -845,6 +907,7 @@ main(void)
 		cmocka_unit_test(test_tz_real_zones),
 		cmocka_unit_test(test_tz_local_to_utc),
 		cmocka_unit_test(test_tz_agrees_with_glibc),
+		cmocka_unit_test(test_tz_civil_arithmetic),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
