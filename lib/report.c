@@ -622,12 +622,6 @@ report_add_worker(struct report *r, const char *worker, const char *team,
 	w->red = red;
 }
 
-void
-report_add_caseload(struct report *r, int open_cases)
-{
-	report_add_worker(r, NULL, NULL, open_cases);
-}
-
 bool
 report_has_data(const struct report *r)
 {

@@ -46,8 +46,6 @@ char *mail_render(const struct mail *m);
 
 /* s with CR, LF, tabs and controls turned into single spaces, trimmed. */
 char *mail_header_clean(const char *s);
-/* s cleaned, then RFC 2047 encoded words if it has any 8-bit byte. */
-char *mail_header_encode(const char *s);
 /*
  * "Name: value" without the final CRLF, as it goes into a message: the
  * value cleaned, folded (RFC 5322) at blanks so that lines stay within 78

@@ -10,7 +10,7 @@
  * why they must arrive grouped by child, see report_add_event).
  *
  * Life of a report: report_new(); report_add_clock(), report_add_event(),
- * report_add_check(), report_add_caseload() in any interleaving, the alert
+ * report_add_check(), report_add_worker() in any interleaving, the alert
  * figures set directly; report_finish(); the writers; report_free().
  */
 #ifndef MASHWATCH_REPORT_H
@@ -224,8 +224,7 @@ int64_t report_clock_since(const struct report *r);
 void report_add_team(struct report *r, const char *team, const char *name);
 /*
  * A worker's open cases (mash.caseloads); worker and team may be NULL
- * (then only the counts are kept).  report_add_caseload(r, n) is
- * report_add_worker(r, NULL, NULL, n).
+ * (then only the counts are kept).
  */
 void report_add_worker(struct report *r, const char *worker, const char *team,
     int open_cases);
