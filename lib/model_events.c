@@ -477,10 +477,11 @@ staged_at(const struct stage_part *p, uint32_t ref)
 static struct stage_chunk *
 part_room(struct stage_part *p, size_t need)
 {
-	struct stage_chunk *c = p->nchunks ? &p->chunks[p->nchunks - 1] : NULL;
+	struct stage_chunk *c;
 
-	if (c != NULL && c->len + need <= CHUNK_SIZE)
-		return c;
+	if (p->nchunks > 0 &&
+	    p->chunks[p->nchunks - 1].len + need <= CHUNK_SIZE)
+		return &p->chunks[p->nchunks - 1];
 	if ((p->nchunks + 1) >> (32 - CHUNK_SHIFT) != 0) {
 		fprintf(stderr, "mashwatch: too many events\n");
 		abort();
