@@ -4,7 +4,6 @@ proxy's user header."""
 
 import http.client
 import re
-import socket
 
 import mw
 import testclock
@@ -16,7 +15,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
     """Config, migrate, start; returns (daemon, port, config)."""
-    port = mw_free_port()
+    port = mw.free_port()
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
                            poll_interval=1, http_listen="127.0.0.1:%d" % port)
     text = conf.read_text()
@@ -35,12 +34,6 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
     d.wait_log("http: listening on 127.0.0.1:%d" % port)
     d.wait_log("board: serving")
     return d, port, conf
-
-
-def mw_free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def teams(db):

@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import time
 from datetime import timedelta
@@ -48,6 +49,27 @@ def _clock(name, c):
         parts.append("limits = { %s };" % " ".join(
             '%s = "%s";' % kv for kv in c["limits"].items()))
     return "{ " + " ".join(parts) + " }"
+
+
+# Every day a working day and no holidays: a test whose clocks run in
+# working days then never depends on the day it runs.
+EVERY_DAY = ('calendar: { timezone = "Europe/London"; working_days = [ "Mon", "Tue", '
+             '"Wed", "Thu", "Fri", "Sat", "Sun" ]; holidays = "%s"; };')
+
+
+def every_day_calendar(tmp_path):
+    """The calendar line of EVERY_DAY, with its empty holiday file in tmp_path."""
+    path = tmp_path / "no-holidays.txt"
+    path.write_text("# none: every day is a working day in this test\n")
+    return EVERY_DAY % path
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on now (the config
+    refuses port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def quiet_reminder_at():

@@ -4,7 +4,6 @@ collects what arrives, a config that sends to it, and cms rows to alert on."""
 import email
 import email.policy
 import re
-import socket
 import threading
 import time
 
@@ -12,12 +11,6 @@ from aiosmtpd.controller import Controller
 
 import mw
 import testclock
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Collector:
@@ -43,7 +36,7 @@ class SmtpServer:
     again (the outage test)."""
 
     def __init__(self, port=None):
-        self.port = port or free_port()
+        self.port = port or mw.free_port()
         self.collector = Collector()
         self.controller = None
 
