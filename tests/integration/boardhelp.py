@@ -6,6 +6,7 @@ import http.client
 import re
 
 import mw
+import notifyhelp as nh
 import testclock
 
 # contact_decision in hours, so that items are overdue at any hour of any day.
@@ -41,23 +42,13 @@ def teams(db):
                                  ("T2", "Front door west", "m2@example.org",
                                   "head@example.org"),
                                  ("T3", "Nobody's", "m3@example.org", None)):
-        db.execute("insert into cms.teams (team_id, name, manager_email, escalation_email)"
-                   " values (%s, %s, %s, %s)", (team, name, mgr, esc))
+        nh.add_team(db, team, name, mgr, esc)
 
 
 def contacts(db, rows):
     """rows: (contact_id, child_id, team_id, hours ago)."""
-    conn = db.connect(autocommit=False)
-    try:
-        with conn, conn.cursor() as cur:
-            for cid, child, team, hours in rows:
-                cur.execute("insert into cms.children (child_id) values (%s) "
-                            "on conflict do nothing", (child,))
-                cur.execute("insert into cms.contacts (contact_id, child_id, team_id, "
-                            "received_at, source) values (%s, %s, %s, %s, 'school')",
-                            (cid, child, team, testclock.hours_ago(hours)))
-    finally:
-        conn.close()
+    nh.add_contacts(db, [(cid, child, team, testclock.hours_ago(hours))
+                         for cid, child, team, hours in rows])
 
 
 def request(port, method, path, user=None, body=None, headers=None, source="127.0.0.1"):
