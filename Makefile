@@ -3,6 +3,8 @@
 #   make              libmashwatch.a, mashwatchd, mashwatchctl (warnings are errors)
 #   make check        bootstrap, unit tests, integration tests, the notification
 #                     tests at fixed instants, then unit and integration under ASan+UBSan
+#                     and clang's static analyser (make analyze)
+#   make analyze      scan-build over lib/ and both programs; fails on any finding
 #   make demo         bootstrap, then run the embedded demo
 #   make bench        benchmarks (print figures; never assertions)
 #   make install      PREFIX=/usr/local DESTDIR=
