@@ -114,7 +114,7 @@ tz_floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-bool
+static bool
 tz_is_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

@@ -7,7 +7,6 @@
 #ifndef MASHWATCH_TZ_H
 #define MASHWATCH_TZ_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,7 +42,6 @@ void tz_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 /* 0 = Sunday, as in struct tm. */
 int tz_weekday_of_days(int64_t z);
 int tz_month_days(int64_t y, int m);
-bool tz_is_leap(int64_t y);
 /* a / b rounded towards minus infinity (b != 0). */
 int64_t tz_floor_div(int64_t a, int64_t b);
 
