@@ -660,20 +660,6 @@ report_quantile_hist(const uint64_t *hist, size_t nhist, double q)
 }
 
 double
-report_quantile(const double *sorted, size_t n, double q)
-{
-	double h;
-	size_t lo, hi;
-
-	if (n == 0)
-		return NAN;
-	h = (double)(n - 1) * q;
-	lo = (size_t)floor(h);
-	hi = lo + 1 < n ? lo + 1 : lo;
-	return sorted[lo] + (h - floor(h)) * (sorted[hi] - sorted[lo]);
-}
-
-double
 report_share(uint64_t num, uint64_t den)
 {
 	double scale = pow(10, REPORT_SHARE_DIGITS);

@@ -261,8 +261,6 @@ void report_finish(struct report *r);
  * (x[floor h + 1] - x[floor h]).  NaN when n is 0.
  */
 double report_quantile_hist(const uint64_t *hist, size_t nhist, double q);
-/* The same over sorted values. */
-double report_quantile(const double *sorted, size_t n, double q);
 /* num / den rounded to REPORT_SHARE_DIGITS places; NaN when den is 0. */
 double report_share(uint64_t num, uint64_t den);
 
