@@ -21,6 +21,7 @@
 
 #include <event2/buffer.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/mail.h"
 
 #include "board_impl.h"
@@ -33,27 +34,10 @@ board_html_escape(struct evbuffer *out, const char *s)
 	if (s == NULL)
 		return;
 	for (; *s != '\0'; s++) {
-		const char *e;
+		const char *e = html_entity(*s);
 
-		switch (*s) {
-		case '&':
-			e = "&amp;";
-			break;
-		case '<':
-			e = "&lt;";
-			break;
-		case '>':
-			e = "&gt;";
-			break;
-		case '"':
-			e = "&quot;";
-			break;
-		case '\'':
-			e = "&#39;";
-			break;
-		default:
+		if (e == NULL)
 			continue;
-		}
 		if (s > run)
 			evbuffer_add(out, run, (size_t)(s - run));
 		evbuffer_add(out, e, strlen(e));

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 
@@ -81,26 +82,13 @@ sbuf_printf(struct sbuf *b, const char *fmt, ...)
 void
 sbuf_add_html(struct sbuf *b, const char *s)
 {
+	const char *e;
+
 	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			sbuf_add(b, "&amp;");
-			break;
-		case '<':
-			sbuf_add(b, "&lt;");
-			break;
-		case '>':
-			sbuf_add(b, "&gt;");
-			break;
-		case '"':
-			sbuf_add(b, "&quot;");
-			break;
-		case '\'':
-			sbuf_add(b, "&#39;");
-			break;
-		default:
+		if ((e = html_entity(*s)) != NULL)
+			sbuf_add(b, e);
+		else
 			sbuf_addn(b, s, 1);
-		}
 	}
 }
 
@@ -112,16 +100,6 @@ sbuf_take(struct sbuf *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 	return s;
-}
-
-char *
-mail_html_escape(const char *s)
-{
-	struct sbuf b = { 0 };
-
-	sbuf_add(&b, "");
-	sbuf_add_html(&b, s);
-	return sbuf_take(&b);
 }
 
 char *

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/report.h"
 
 #define FONT	"font-family:Arial,Helvetica,sans-serif;"
@@ -23,26 +24,13 @@
 void
 report_html_escape(FILE *fp, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&#39;", fp);
-			break;
-		default:
+	const char *e;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if ((e = html_entity(*s)) != NULL)
+			fputs(e, fp);
+		else
 			fputc(*s, fp);
-		}
 	}
 }
 

@@ -53,8 +53,6 @@ char *mail_header_clean(const char *s);
  * word longer than a line; never a line over 78, never a bare CR or LF.
  */
 char *mail_header_field(const char *name, const char *value);
-/* s with & < > " ' escaped for HTML text and attributes. */
-char *mail_html_escape(const char *s);
 /* Percent-encode everything but RFC 3986 unreserved characters. */
 char *mail_url_encode(const char *s);
 /*

@@ -41,29 +41,6 @@ teardown(void **state)
 }
 
 static void
-test_html_escape(void **state)
-{
-	static const struct {
-		const char	*in, *out;
-	} cases[] = {
-		{ "", "" },
-		{ "P123", "P123" },
-		{ "<script>alert(1)</script>",
-		  "&lt;script&gt;alert(1)&lt;/script&gt;" },
-		{ "a&b \"c\" 'd'", "a&amp;b &quot;c&quot; &#39;d&#39;" },
-		{ "&amp;", "&amp;amp;" },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < NELEM(cases); i++) {
-		char *s = mail_html_escape(cases[i].in);
-
-		assert_string_equal(s, cases[i].out);
-		free(s);
-	}
-}
-
-static void
 test_header_clean(void **state)
 {
 	static const struct {
@@ -600,7 +577,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_header_clean),
 		cmocka_unit_test(test_header_field),
 		cmocka_unit_test(test_link),
