@@ -18,7 +18,8 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
     """Config, migrate, start; returns (daemon, port, config)."""
     port = mw.free_port()
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
-                           poll_interval=1, http_listen="127.0.0.1:%d" % port)
+                           poll_interval=1, http_listen="127.0.0.1:%d" % port,
+                           calendar=calendar)
     text = conf.read_text()
     text = text.replace('http: { listen = "127.0.0.1:%d"; };' % port,
                         'http: { listen = "127.0.0.1:%d"; board = true; '
@@ -27,8 +28,6 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
         if "reminder_at" in notify:
             text = re.sub(r' reminder_at = "[0-9:]*";', "", text)
         text = re.sub(r"(notify: \{[^\n]*)\};", lambda m: m.group(1) + notify + " };", text)
-    if calendar:
-        text = re.sub(r"calendar: \{[^\n]*\};", lambda m: calendar, text)
     conf.write_text(text)
     mw.migrate(build, conf)
     d = mw.Daemon(build, conf, tmp_path / "daemon.log", env=testclock.env())

@@ -82,17 +82,23 @@ def quiet_reminder_at():
 
 def write_config(path, conninfo, clocks=None, poll_interval=30,
                  resync_interval=900, listen="mash_changed", lease_ttl=15,
-                 state_conninfo=None, outbox=None, extra="", http_listen=""):
-    """Write a config for one test; clocks overrides CLOCKS entry by entry."""
+                 state_conninfo=None, outbox=None, extra="", http_listen="",
+                 calendar=None, notify=None):
+    """Write a config for one test; clocks overrides CLOCKS entry by entry;
+    calendar and notify, whole one-line groups (EVERY_DAY, notifyhelp's
+    SMTP group), replace the default ones."""
     merged = dict(CLOCKS)
     merged.update(clocks or {})
     path = pathlib.Path(path)
     outbox = outbox or path.parent / "outbox"
+    calendar = calendar or f'calendar: {{ timezone = "Europe/London"; holidays = "{HOLIDAYS}"; }};'
+    notify = notify or (f'notify: {{ transport = "directory"; directory = "{outbox}"; '
+                        f'from = "mashwatch@example.org"; reminder_at = "{quiet_reminder_at()}"; }};')
     text = f"""
 source: {{ conninfo = "{conninfo}"; poll_interval = {poll_interval};
           resync_interval = {resync_interval}; listen = "{listen}"; }};
 state: {{ conninfo = "{state_conninfo or conninfo}"; lease_ttl = {lease_ttl}; }};
-calendar: {{ timezone = "Europe/London"; holidays = "{HOLIDAYS}"; }};
+{calendar}
 clocks = ( {", ".join(_clock(n, c) for n, c in merged.items())} );
 repeats = (
   {{ name = "repeat_contacts"; kind = "contact"; min = 3; window = "3 months"; }},
@@ -101,7 +107,7 @@ repeats = (
 checks = ( {{ name = "strategy_attendance"; }}, {{ name = "s47_without_strategy"; }} );
 routes: {{ default = [ "mash-managers@example.org" ];
           data_quality = [ "data@example.org" ]; report = [ "leaders@example.org" ]; }};
-notify: {{ transport = "directory"; directory = "{outbox}"; from = "mashwatch@example.org"; reminder_at = "{quiet_reminder_at()}"; }};
+{notify}
 http: {{ listen = "{http_listen}"; }};
 {extra}
 """
