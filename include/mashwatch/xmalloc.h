@@ -8,20 +8,13 @@
 
 #include <stddef.h>
 
-/*
- * returns_nonnull says so to the compiler and to the static analyser
- * (make analyze), which otherwise follows a NULL out of another file.
- */
-#define XMALLOC_NONNULL	__attribute__((returns_nonnull))
-
-void *xmalloc(size_t size) XMALLOC_NONNULL;
-void *xcalloc(size_t nmemb, size_t size) XMALLOC_NONNULL;
-void *xreallocarray(void *ptr, size_t nmemb, size_t size) XMALLOC_NONNULL;
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
 /* xstrdup(NULL) returns NULL. */
 char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n) XMALLOC_NONNULL;
-char *xasprintf(const char *fmt, ...) XMALLOC_NONNULL
-    __attribute__((format(printf, 1, 2)));
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Ask the kernel to fault in the pages wholly inside [p, p + len) now, in
