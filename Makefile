@@ -162,6 +162,9 @@ analyze:
 	    $(BUILD)/analyze/mashwatchd $(BUILD)/analyze/mashwatchctl
 check-run: analyze
 
+# What the unit tests share; a change to it rebuilds them all.
+$(UNIT_BINS): tests/unit/testutil.h
+
 # Programs, man pages, the example config (never over an existing one), the
 # holiday file, the SQL, the unit with this PREFIX's paths, the sysusers entry.
 install: all
