@@ -19,12 +19,10 @@
 enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON, FMT_TABLE };
 
 /*
- * ctl_report_gen.c: read the source views and the alert store; NULL
- * (reason printed) on error.
+ * ctl_report_gen.c: read the source views and the alert store for
+ * [first, d] (kind RK_DAY with first == d, or a pack: RK_WEEK, RK_MONTH);
+ * NULL (reason printed) on error.
  */
-struct report *report_generate(const struct ctl *ctl, PGconn *state,
-    struct cal_date d);
-/* The same for a pack on [first, d] (kind RK_WEEK or RK_MONTH). */
 struct report *report_generate_period(const struct ctl *ctl, PGconn *state,
     enum report_kind kind, struct cal_date first, struct cal_date d);
 /* Write r to fp in format (enum report_format, FMT_TABLE + t). */

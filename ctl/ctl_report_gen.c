@@ -232,12 +232,6 @@ read_all_alerts(PGconn *state, struct report *r)
 }
 
 struct report *
-report_generate(const struct ctl *ctl, PGconn *state, struct cal_date d)
-{
-	return report_generate_period(ctl, state, RK_DAY, d, d);
-}
-
-struct report *
 report_generate_period(const struct ctl *ctl, PGconn *state,
     enum report_kind kind, struct cal_date first, struct cal_date d)
 {

@@ -24,6 +24,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "mashwatch/jsonval.h"
 #include "mashwatch/mail.h"
 #include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
@@ -62,23 +63,6 @@ board_filter_parse(const struct config *cfg, const struct evkeyvalq *q,
 }
 
 static json_t *
-json_time(const struct calendar *cal, int64_t t)
-{
-	char buf[32];
-
-	if (t == TIME_NONE)
-		return json_null();
-	calendar_format_iso(cal, t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_str(const char *s)
-{
-	return s == NULL ? json_null() : json_string(s);
-}
-
-static json_t *
 json_ack(const struct board_view *v, const struct board_alert *a)
 {
 	json_t *o;
@@ -89,10 +73,10 @@ json_ack(const struct board_view *v, const struct board_alert *a)
 	json_object_set_new(o, "alert", json_integer(a->alert_id));
 	json_object_set_new(o, "level", json_string(alert_level_name(
 	    (enum alert_level)a->level)));
-	json_object_set_new(o, "acked_by", json_str(a->acked_by));
-	json_object_set_new(o, "acked_at", json_time(v->cal, a->acked_at));
-	json_object_set_new(o, "note", json_str(a->note));
-	json_object_set_new(o, "until", json_time(v->cal, a->until));
+	json_object_set_new(o, "acked_by", jsonval_str(a->acked_by));
+	json_object_set_new(o, "acked_at", jsonval_instant(v->cal, a->acked_at));
+	json_object_set_new(o, "note", jsonval_str(a->note));
+	json_object_set_new(o, "until", jsonval_instant(v->cal, a->until));
 	return o;
 }
 
@@ -109,7 +93,7 @@ board_json(const struct board_view *v)
 	json_object_set_new(root, "changed", json_true());
 	json_object_set_new(root, "user", json_string(v->viewer->user));
 	json_object_set_new(root, "leader", json_boolean(v->leader));
-	json_object_set_new(root, "now", json_time(v->cal, v->now));
+	json_object_set_new(root, "now", jsonval_instant(v->cal, v->now));
 	json_object_set_new(root, "csrf", json_string(v->viewer->csrf));
 	for (size_t ti = 0; ti < s->nteams; ti++) {
 		const struct board_team *t = &s->teams[ti];
@@ -125,7 +109,7 @@ board_json(const struct board_view *v)
 		jt = json_object();
 		json_object_set_new(jt, "team", *t->team_id ? json_string(
 		    t->team_id) : json_null());
-		json_object_set_new(jt, "name", json_str(t->name));
+		json_object_set_new(jt, "name", jsonval_str(t->name));
 		for (size_t k = 0; k < v->cfg->nclocks; k++) {
 			const struct board_count *c = &t->counts[k];
 
@@ -163,17 +147,17 @@ board_json(const struct board_view *v)
 			    it->instance_id));
 			json_object_set_new(ji, "child", json_string(
 			    it->child_id));
-			json_object_set_new(ji, "link", json_str(link));
-			json_object_set_new(ji, "priority", json_str(
+			json_object_set_new(ji, "link", jsonval_str(link));
+			json_object_set_new(ji, "priority", jsonval_str(
 			    it->priority));
-			json_object_set_new(ji, "started_at", json_time(v->cal,
+			json_object_set_new(ji, "started_at", jsonval_instant(v->cal,
 			    it->started_at));
-			json_object_set_new(ji, "due_at", json_time(v->cal,
+			json_object_set_new(ji, "due_at", jsonval_instant(v->cal,
 			    it->due_at));
 			json_object_set_new(ji, "state", json_string(
 			    clock_state_name(it->state)));
 			json_object_set_new(ji, "lateness", json_string(late));
-			json_object_set_new(ji, "worker", json_str(
+			json_object_set_new(ji, "worker", jsonval_str(
 			    it->worker_id));
 			json_object_set_new(ji, "ack", json_ack(v,
 			    board_alert_of(v, it->clock->name,
@@ -190,7 +174,7 @@ board_json(const struct board_view *v)
 			    "s:s, s:s, s:o, s:I, s:o}", "kind", o->at == 0 ?
 			    "repeat" : "check", "rule", o->rule, "label",
 			    o->label, "child", o->child_id, "at",
-			    o->at == 0 ? json_null() : json_time(v->cal, o->at),
+			    o->at == 0 ? json_null() : jsonval_instant(v->cal, o->at),
 			    "count", (json_int_t)o->count, "ack", json_ack(v,
 			    board_alert_of(v, o->rule, o->instance_id))));
 		}

@@ -198,6 +198,7 @@ board_viewer(struct board *b, struct evhttp_request *req,
 	char *host = NULL;
 	ev_uint16_t port;
 	bool any = false;
+	int code;
 
 	memset(v, 0, sizeof(*v));
 	if (evcon != NULL)
@@ -226,21 +227,22 @@ board_viewer(struct board *b, struct evhttp_request *req,
 		    b->snap->teams[i].team_id, v->user);
 		any = any || v->team_ok[i];
 	}
-	if (!any && !v->all && !b->aux_loaded) {
-		board_text(req, 503, "Service Unavailable", "starting: the "
-		    "teams are not read yet; try again in a moment");
-		free(v->user);
-		free(v->team_ok);
-		memset(v, 0, sizeof(*v));
-		return 503;
-	}
 	if (!any && !v->all) {
-		board_text(req, 403, "Forbidden", "you receive no team's "
-		    "alerts, so there is nothing for you on this board");
+		/* Nothing to show: not yet (503), or never (403). */
+		if (!b->aux_loaded) {
+			code = 503;
+			board_text(req, code, "Service Unavailable", "starting: "
+			    "the teams are not read yet; try again in a moment");
+		} else {
+			code = 403;
+			board_text(req, code, "Forbidden", "you receive no "
+			    "team's alerts, so there is nothing for you on this "
+			    "board");
+		}
 		free(v->user);
 		free(v->team_ok);
 		memset(v, 0, sizeof(*v));
-		return 403;
+		return code;
 	}
 	v->csrf = board_csrf(b, v->user);
 	return 0;

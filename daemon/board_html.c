@@ -21,6 +21,7 @@
 
 #include <event2/buffer.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/mail.h"
 
 #include "board_impl.h"
@@ -33,27 +34,10 @@ board_html_escape(struct evbuffer *out, const char *s)
 	if (s == NULL)
 		return;
 	for (; *s != '\0'; s++) {
-		const char *e;
+		const char *e = html_entity(*s);
 
-		switch (*s) {
-		case '&':
-			e = "&amp;";
-			break;
-		case '<':
-			e = "&lt;";
-			break;
-		case '>':
-			e = "&gt;";
-			break;
-		case '"':
-			e = "&quot;";
-			break;
-		case '\'':
-			e = "&#39;";
-			break;
-		default:
+		if (e == NULL)
 			continue;
-		}
 		if (s > run)
 			evbuffer_add(out, run, (size_t)(s - run));
 		evbuffer_add(out, e, strlen(e));
@@ -285,6 +269,25 @@ render_team(const struct board_view *v, const struct board_team *t,
 	evbuffer_add_printf(out, "</section>\n");
 }
 
+/*
+ * The rows and the snapshot's teams are both sorted by team: walk *ti
+ * along to team_id's entry.  Whether the viewer may see that team; a team
+ * not listed is never shown (and the walk starts again from the top).
+ */
+static bool
+team_visible(const struct board_view *v, const char *team_id, size_t *ti)
+{
+	const struct board_snap *s = v->snap;
+
+	while (*ti < s->nteams && strcmp(s->teams[*ti].team_id, team_id) != 0)
+		(*ti)++;
+	if (*ti == s->nteams) {
+		*ti = 0;
+		return false;
+	}
+	return v->viewer->team_ok[*ti];
+}
+
 static void
 render_others(const struct board_view *v, bool repeats,
     struct evbuffer *out)
@@ -303,15 +306,7 @@ render_others(const struct board_view *v, bool repeats,
 
 		if ((o->at == 0) != repeats)
 			continue;
-		/* Both are sorted by team: walk the teams along. */
-		while (ti < s->nteams && strcmp(s->teams[ti].team_id,
-		    o->team_id) != 0)
-			ti++;
-		if (ti == s->nteams) {
-			ti = 0;
-			continue;
-		}
-		if (!v->viewer->team_ok[ti])
+		if (!team_visible(v, o->team_id, &ti))
 			continue;
 		n++;
 		evbuffer_add_printf(out, "<tr><td>");
@@ -348,14 +343,7 @@ render_caseloads(const struct board_view *v, struct evbuffer *out)
 	for (size_t i = 0; i < s->ncaseloads; i++) {
 		const struct board_caseload *c = &s->caseloads[i];
 
-		while (ti < s->nteams && strcmp(s->teams[ti].team_id,
-		    c->team_id) != 0)
-			ti++;
-		if (ti == s->nteams) {
-			ti = 0;
-			continue;
-		}
-		if (!v->viewer->team_ok[ti])
+		if (!team_visible(v, c->team_id, &ti))
 			continue;
 		n++;
 		evbuffer_add_printf(out, "<tr class=\"%s\"><td>",

@@ -471,6 +471,23 @@ engine_retry(evutil_socket_t fd, short what, void *arg)
 	engine_load(arg);
 }
 
+/*
+ * Whether a poll or a full pass may start now: only on the leader, once
+ * loaded, not stopping; while another pass runs, *want remembers to run
+ * this one when it ends.
+ */
+static bool
+engine_pass_may_start(struct engine *e, bool *want)
+{
+	if (!e->leader || !e->loaded || e->stopping)
+		return false;
+	if (e->loading || poller_busy(e->poller)) {
+		*want = true;
+		return false;
+	}
+	return true;
+}
+
 static void
 engine_poll(evutil_socket_t fd, short what, void *arg)
 {
@@ -478,12 +495,8 @@ engine_poll(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!e->leader || !e->loaded || e->stopping)
+	if (!engine_pass_may_start(e, &e->want_poll))
 		return;
-	if (e->loading || poller_busy(e->poller)) {
-		e->want_poll = true;
-		return;
-	}
 	if (!pgconn_is_up(e->src))
 		return;
 	e->loading = true;
@@ -500,13 +513,8 @@ engine_resync(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!e->leader || !e->loaded || e->stopping)
-		return;
-	if (e->loading || poller_busy(e->poller)) {
-		e->want_full = true;
-		return;
-	}
-	engine_load(e);
+	if (engine_pass_may_start(e, &e->want_full))
+		engine_load(e);
 }
 
 static void

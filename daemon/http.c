@@ -758,6 +758,8 @@ out:
 void
 http_free(struct http_server *h)
 {
+	struct http_conn *c, *next;
+
 	if (h == NULL)
 		return;
 	if (http_listening == h)
@@ -771,8 +773,11 @@ http_free(struct http_server *h)
 	/* Closes every connection; then our references go. */
 	evhttp_free(h->http);
 	h->lev = NULL;		/* evhttp_free freed it */
-	while (h->conns != NULL)
-		http_conn_gone(h->conns);
+	/* Take each one's successor before it goes. */
+	for (c = h->conns; c != NULL; c = next) {
+		next = c->next;
+		http_conn_gone(c);
+	}
 	board_free(h->board);
 	strmap_free(h->by_bev);
 	free(h);

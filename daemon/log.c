@@ -19,12 +19,6 @@ log_init(bool debug)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
-void
-log_set_debug(bool debug)
-{
-	log_debugging = debug;
-}
-
 /* One write per line so that concurrent writers never interleave. */
 static void
 log_vline(int pri, const char *fmt, va_list ap, const char *suffix)

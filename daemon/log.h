@@ -9,7 +9,6 @@
 #include <stdbool.h>
 
 void log_init(bool debug);
-void log_set_debug(bool debug);
 /* libevent's messages through ours, rate limited. */
 void log_route_libevent(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* adds strerror(errno) */

@@ -21,9 +21,24 @@
 #include "notifier_impl.h"
 #include "pg.h"
 
-static const char address_sql[] =
-    "WITH lease AS (SELECT 1 FROM mashwatch.leases"
+/*
+ * Both statements open with the lease (the leader's holder in $1) and end
+ * by queueing what they raised and resolved in the outbox and waking it:
+ * one text for each, so that the two cannot drift apart.
+ */
+#define FINDINGS_LEASE							\
+    "WITH lease AS (SELECT 1 FROM mashwatch.leases"			\
     "  WHERE name = 'leader' AND holder = $1 AND expires_at > now()"
+#define FINDINGS_OUTBOX							\
+    "  RETURNING a.alert_id"						\
+    "), outbox AS (INSERT INTO mashwatch.notifications"		\
+    "  (alert_id, event) SELECT alert_id, 'raised' FROM raised"		\
+    "  UNION ALL SELECT alert_id, 'resolved' FROM resolved RETURNING 1"	\
+    ") SELECT (SELECT count(*) FROM raised),"				\
+    "  (SELECT count(*) FROM resolved), pg_notify('mashwatch_outbox', '')"
+
+static const char address_sql[] =
+    FINDINGS_LEASE
     "), b AS (SELECT * FROM jsonb_to_recordset($2::jsonb)"
     "    AS b(team_id text, key text, reason text)"
     "), raised AS (INSERT INTO mashwatch.alerts (rule, instance_id, level,"
@@ -41,16 +56,10 @@ static const char address_sql[] =
     "  WHERE a.rule = 'address' AND a.resolved_at IS NULL"
     "    AND NOT EXISTS (SELECT 1 FROM b WHERE b.key = a.instance_id)"
     "    AND EXISTS (SELECT 1 FROM lease)"
-    "  RETURNING a.alert_id"
-    "), outbox AS (INSERT INTO mashwatch.notifications (alert_id, event)"
-    "  SELECT alert_id, 'raised' FROM raised"
-    "  UNION ALL SELECT alert_id, 'resolved' FROM resolved RETURNING 1"
-    ") SELECT (SELECT count(*) FROM raised), (SELECT count(*) FROM resolved),"
-    "  pg_notify('mashwatch_outbox', '')";
+    FINDINGS_OUTBOX;
 
 static const char caseload_sql[] =
-    "WITH lease AS (SELECT 1 FROM mashwatch.leases"
-    "  WHERE name = 'leader' AND holder = $1 AND expires_at > now()"
+    FINDINGS_LEASE
     "), c AS (SELECT * FROM jsonb_to_recordset($2::jsonb)"
     "    AS c(worker_id text, team_id text, open_cases int)"
     "), raised AS (INSERT INTO mashwatch.alerts (rule, instance_id, level,"
@@ -70,12 +79,7 @@ static const char caseload_sql[] =
     "  WHERE a.rule = 'caseload' AND a.resolved_at IS NULL"
     "    AND NOT EXISTS (SELECT 1 FROM c WHERE c.worker_id = a.instance_id)"
     "    AND EXISTS (SELECT 1 FROM lease)"
-    "  RETURNING a.alert_id"
-    "), outbox AS (INSERT INTO mashwatch.notifications (alert_id, event)"
-    "  SELECT alert_id, 'raised' FROM raised"
-    "  UNION ALL SELECT alert_id, 'resolved' FROM resolved RETURNING 1"
-    ") SELECT (SELECT count(*) FROM raised), (SELECT count(*) FROM resolved),"
-    "  pg_notify('mashwatch_outbox', '')";
+    FINDINGS_OUTBOX;
 
 static char what_addresses[] = "addresses of the teams view";
 static char what_caseloads[] = "caseload alerts";

@@ -161,12 +161,6 @@ sdnotify_enabled(const struct sdnotify *n)
 	return n != NULL && n->fd != -1;
 }
 
-uint64_t
-sdnotify_watchdog_usec(const struct sdnotify *n)
-{
-	return n != NULL ? n->watchdog_usec : 0;
-}
-
 int
 sdnotify_send(struct sdnotify *n, const char *state)
 {

@@ -27,8 +27,6 @@ void sdnotify_free(struct sdnotify *n);
 
 /* Whether a service manager listens; false for NULL. */
 bool sdnotify_enabled(const struct sdnotify *n);
-/* The watchdog period in microseconds, 0 when off. */
-uint64_t sdnotify_watchdog_usec(const struct sdnotify *n);
 
 /*
  * Send state, one or more "KEY=VALUE" lines, as one datagram.  Returns 0,

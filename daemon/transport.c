@@ -88,12 +88,6 @@ transport_name(const struct mailer *t)
 	return names[t->cfg->notify.transport];
 }
 
-bool
-transport_busy(const struct mailer *t)
-{
-	return t->busy;
-}
-
 static void
 result_set(struct mailer *t, enum tx_outcome o, int code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

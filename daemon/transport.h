@@ -37,7 +37,6 @@ struct mailer *transport_new(struct event_base *base,
 void transport_free(struct mailer *t);
 void transport_reconfigure(struct mailer *t, const struct config *cfg);
 const char *transport_name(const struct mailer *t);
-bool transport_busy(const struct mailer *t);
 
 /*
  * Send message (CRLF line ends, copied) from `from` to the n recipients.

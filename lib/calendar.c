@@ -34,65 +34,22 @@ struct calendar {
 	size_t		 ix_nwork;	/* working days among them */
 };
 
-/* Howard Hinnant's days_from_civil and civil_from_days. */
+/* Day numbers and dates, by the zone module's civil arithmetic. */
 static int64_t
 cal_days(struct cal_date d)
 {
-	int64_t y = d.year, era, yoe, doy, doe;
-	int m = d.month;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d.day - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return tz_days_from_civil(d.year, d.month, d.day);
 }
 
 static struct cal_date
 cal_from_days(int64_t z)
 {
 	struct cal_date d;
-	int64_t era, doe, yoe, doy, mp;
+	int64_t y;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d.day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	d.month = (int)(mp < 10 ? mp + 3 : mp - 9);
-	d.year = (int)(yoe + era * 400 + (d.month <= 2));
+	tz_civil_from_days(z, &y, &d.month, &d.day);
+	d.year = (int)y;
 	return d;
-}
-
-static int64_t
-cal_floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
-
-static int
-cal_month_days(int y, int m)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return mdays[m - 1];
-}
-
-static int
-cal_weekday_of(int64_t days)
-{
-	/* Day 0, 1970-01-01, was a Thursday. */
-	return (int)(((days % 7) + 11) % 7);
 }
 
 struct cal_date
@@ -113,9 +70,9 @@ cal_date_add_months(struct cal_date d, int n)
 	int64_t m = (int64_t)d.year * 12 + (d.month - 1) + n;
 	int mdays;
 
-	d.year = (int)cal_floor_div(m, 12);
+	d.year = (int)tz_floor_div(m, 12);
 	d.month = (int)(m - (int64_t)d.year * 12) + 1;
-	mdays = cal_month_days(d.year, d.month);
+	mdays = tz_month_days(d.year, d.month);
 	if (d.day > mdays)
 		d.day = mdays;
 	return d;
@@ -136,7 +93,7 @@ cal_date_cmp(struct cal_date a, struct cal_date b)
 int
 cal_date_weekday(struct cal_date d)
 {
-	return cal_weekday_of(cal_days(d));
+	return tz_weekday_of_days(cal_days(d));
 }
 
 /* n digits exactly; -1 otherwise. */
@@ -163,7 +120,7 @@ cal_date_scan(const char *s, struct cal_date *d, const char **end)
 	    (m = cal_digits(s + 5, 2)) == -1 || s[7] != '-' ||
 	    (day = cal_digits(s + 8, 2)) == -1)
 		return -1;
-	if (m < 1 || m > 12 || day < 1 || day > cal_month_days(y, m))
+	if (m < 1 || m > 12 || day < 1 || day > tz_month_days(y, m))
 		return -1;
 	d->year = y;
 	d->month = m;
@@ -381,7 +338,7 @@ calendar_tzname(const struct calendar *cal)
 static int64_t
 cal_day_of(const struct calendar *cal, int64_t t)
 {
-	return cal_floor_div(t + tz_offset_at(cal->tz, t), 86400);
+	return tz_floor_div(t + tz_offset_at(cal->tz, t), 86400);
 }
 
 struct cal_date
@@ -417,7 +374,7 @@ calendar_start_of(const struct calendar *cal, struct cal_date d)
 static bool
 cal_is_working(const struct calendar *cal, int64_t day)
 {
-	return (cal->weekdays & (1u << cal_weekday_of(day))) != 0 &&
+	return (cal->weekdays & (1u << tz_weekday_of_days(day))) != 0 &&
 	    !cal_is_holiday(cal, day);
 }
 
@@ -466,7 +423,7 @@ static int64_t
 cal_split(const struct calendar *cal, int64_t t, int64_t *secs)
 {
 	int64_t local = t + tz_offset_at(cal->tz, t);
-	int64_t day = cal_floor_div(local, 86400);
+	int64_t day = tz_floor_div(local, 86400);
 
 	*secs = local - day * 86400;
 	return day;
@@ -598,11 +555,11 @@ cal_count_working(const struct calendar *cal, int64_t from, int64_t to)
 			perweek++;
 	count = span / 7 * perweek;
 	for (day = from + span / 7 * 7 + 1; day <= to; day++)
-		if (cal->weekdays & (1u << cal_weekday_of(day)))
+		if (cal->weekdays & (1u << tz_weekday_of_days(day)))
 			count++;
 	for (i = cal_hol_lower(cal, from + 1);
 	    i < cal->nhol && cal->hol[i] <= to; i++)
-		if (cal->weekdays & (1u << cal_weekday_of(cal->hol[i])))
+		if (cal->weekdays & (1u << tz_weekday_of_days(cal->hol[i])))
 			count--;
 	return count;
 }

@@ -235,6 +235,7 @@ conf_read_map(struct conf_loader *ld, const struct conf_setting *s,
 	const config_setting_t *m;
 	char err[256];
 	int i, n = 0, ret = -1;
+	bool limits = s->type == CONF_LIMIT_MAP;
 
 	if (!config_setting_is_group(node)) {
 		conf_err(ld, node, "'%s' must be %s", name,
@@ -242,13 +243,13 @@ conf_read_map(struct conf_loader *ld, const struct conf_setting *s,
 		goto out;
 	}
 	n = config_setting_length(node);
-	if (s->type == CONF_LIMIT_MAP)
+	if (limits)
 		lv = xcalloc((size_t)n, sizeof(*lv));
 	else
 		fv = xcalloc((size_t)n, sizeof(*fv));
 	for (i = 0; i < n; i++) {
 		m = config_setting_get_elem(node, (unsigned)i);
-		if (lv != NULL) {
+		if (limits) {
 			lv[i].priority = xstrdup(config_setting_name(m));
 			if (config_setting_type(m) != CONFIG_TYPE_STRING) {
 				conf_err(ld, m, "'%s.%s' must be a timescale "
@@ -280,7 +281,7 @@ conf_read_map(struct conf_loader *ld, const struct conf_setting *s,
 			goto out;
 		}
 	}
-	if (lv != NULL) {
+	if (limits) {
 		*(struct limit_entry **)field = lv;
 		lv = NULL;
 	} else {

@@ -1,6 +1,7 @@
 #include <jansson.h>
 
 #include "mashwatch/findings.h"
+#include "mashwatch/jsonval.h"
 
 #define RECENT	(28 * 86400)
 
@@ -11,24 +12,6 @@ struct print_ctx {
 	bool			 all;
 	size_t			 lines;
 };
-
-static json_t *
-json_time(const struct calendar *cal, int64_t t)
-{
-	char buf[40];
-
-	if (t == TIME_NONE)
-		return json_null();
-	calendar_format_iso(cal, t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-/* Identifiers reached us as valid UTF-8 (the model checks); NULL -> null. */
-static json_t *
-json_str(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 static void
 print_line(struct print_ctx *pc, json_t *o)
@@ -58,14 +41,14 @@ print_clock(void *arg, const struct clock_view *v)
 	print_line(pc, json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o}",
 	    "type", "clock",
 	    "clock", v->clock->name,
-	    "instance", json_str(v->instance_id),
-	    "child", json_str(v->child_id),
-	    "team", json_str(v->team_id),
-	    "priority", json_str(v->priority),
+	    "instance", jsonval_str(v->instance_id),
+	    "child", jsonval_str(v->child_id),
+	    "team", jsonval_str(v->team_id),
+	    "priority", jsonval_str(v->priority),
 	    "state", clock_state_name(v->state),
-	    "started_at", json_time(pc->cal, v->started_at),
-	    "due_at", json_time(pc->cal, v->due_at),
-	    "stopped_at", json_time(pc->cal, stopped)));
+	    "started_at", jsonval_instant(pc->cal, v->started_at),
+	    "due_at", jsonval_instant(pc->cal, v->due_at),
+	    "stopped_at", jsonval_instant(pc->cal, stopped)));
 }
 
 static void
@@ -95,7 +78,7 @@ print_check(void *arg, const struct check_view *v)
 	    "instance", v->instance_id,
 	    "child", v->child_id,
 	    "passed", 0,
-	    "detail", json_str(v->detail)));
+	    "detail", jsonval_str(v->detail)));
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 
@@ -17,8 +18,6 @@
 /* RFC 5322 allows 998; stay well inside the 78 it recommends where we can. */
 #define QP_LINE		76
 #define B64_LINE	76
-/* An encoded word may be 75 bytes: "=?UTF-8?B?" + 4/3 of this + "?=". */
-#define EW_CHUNK	45
 
 struct part {
 	char	*content_type;
@@ -42,20 +41,10 @@ struct mail {
 	size_t		 nparts;
 };
 
-char *
-mail_html_escape(const char *s)
-{
-	struct sbuf b = { 0 };
-
-	sbuf_add(&b, "");
-	sbuf_add_html(&b, s);
-	return sbuf_take(&b);
-}
-
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static void
+void
 sbuf_add_base64(struct sbuf *b, const unsigned char *p, size_t n)
 {
 	char q[4];
@@ -73,43 +62,6 @@ sbuf_add_base64(struct sbuf *b, const unsigned char *p, size_t n)
 		q[3] = i + 2 < n ? b64[v & 63] : '=';
 		sbuf_addn(b, q, 4);
 	}
-}
-
-/* Split before a UTF-8 continuation byte never: words must hold whole characters. */
-static size_t
-utf8_chunk(const char *s, size_t len, size_t max)
-{
-	size_t n = len < max ? len : max;
-
-	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n ? n : (len < max ? len : max);
-}
-
-char *
-mail_header_encode(const char *s)
-{
-	char *clean = mail_header_clean(s);
-	struct sbuf b = { 0 };
-	bool ascii = true;
-	size_t len, at, n;
-
-	for (const char *p = clean; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			ascii = false;
-	if (ascii)
-		return clean;
-	len = strlen(clean);
-	for (at = 0; at < len; at += n) {
-		n = utf8_chunk(clean + at, len - at, EW_CHUNK);
-		if (at > 0)
-			sbuf_add(&b, "\r\n ");	/* folded: whitespace between words */
-		sbuf_add(&b, "=?UTF-8?B?");
-		sbuf_add_base64(&b, (const unsigned char *)clean + at, n);
-		sbuf_add(&b, "?=");
-	}
-	free(clean);
-	return sbuf_take(&b);
 }
 
 char *

@@ -84,17 +84,6 @@ static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
     "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
-/* Day of the week of a date (0 Sunday), Sakamoto's method. */
-static int
-weekday(struct cal_date d)
-{
-	static const int t[] = { 0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4 };
-	int y = d.year - (d.month < 3);
-
-	return (y + y / 4 - y / 100 + y / 400 + t[(d.month - 1) % 12] +
-	    d.day) % 7;
-}
-
 /*
  * An hour-based deadline as a local time ("Tue 1 Dec 14:05"); a
  * working-day one as the local date of its last second ("Fri 27 Nov").
@@ -114,13 +103,13 @@ format_due(const struct mail_context *ctx, const struct mail_item *it,
 		d = calendar_date_of(ctx->cal, it->due_at);
 		local = it->due_at + calendar_utc_offset(ctx->cal, it->due_at);
 		local = ((local % 86400) + 86400) % 86400;
-		snprintf(buf, len, "%s %d %s %02d:%02d", wdays[weekday(d)],
-		    d.day, months[(d.month - 1) % 12], (int)(local / 3600),
+		snprintf(buf, len, "%s %d %s %02d:%02d",
+		    wdays[cal_date_weekday(d)], d.day, months[(d.month - 1) % 12], (int)(local / 3600),
 		    (int)(local % 3600 / 60));
 		return;
 	}
 	d = calendar_date_of(ctx->cal, it->due_at - 1);
-	snprintf(buf, len, "%s %d %s %04d", wdays[weekday(d)], d.day,
+	snprintf(buf, len, "%s %d %s %04d", wdays[cal_date_weekday(d)], d.day,
 	    months[(d.month - 1) % 12], d.year);
 }
 

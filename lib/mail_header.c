@@ -23,29 +23,6 @@
 #define EW_OVERHEAD	12
 #define EW_B64_MAX	60
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-add_b64(struct sbuf *b, const unsigned char *p, size_t n)
-{
-	char q[4];
-
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = b64[(v >> 18) & 63];
-		q[1] = b64[(v >> 12) & 63];
-		q[2] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		sbuf_addn(b, q, 4);
-	}
-}
-
 /* Bytes of s (len left) that fit in max without splitting a character. */
 static size_t
 utf8_fit(const char *s, size_t len, size_t max)
@@ -121,7 +98,7 @@ mail_header_field(const char *name, const char *value)
 			room = EW_B64_MAX;
 		n = utf8_fit(clean + at, len - at, room / 4 * 3);
 		sbuf_add(&b, " " EW_OPEN);
-		add_b64(&b, (const unsigned char *)clean + at, n);
+		sbuf_add_base64(&b, (const unsigned char *)clean + at, n);
 		sbuf_add(&b, "?=");
 		col += 1 + EW_OVERHEAD + (n + 2) / 3 * 4;
 	}

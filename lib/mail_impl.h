@@ -19,6 +19,8 @@ void sbuf_addn(struct sbuf *b, const char *s, size_t n);
 void sbuf_add(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append the base64 of p[0..n) (RFC 4648, padded, unwrapped). */
+void sbuf_add_base64(struct sbuf *b, const unsigned char *p, size_t n);
 /* Append s HTML-escaped. */
 void sbuf_add_html(struct sbuf *b, const char *s);
 /* The string (never NULL); the buffer is left empty. */

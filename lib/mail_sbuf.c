@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/xmalloc.h"
 
 #include "mail_impl.h"
@@ -52,26 +53,13 @@ sbuf_printf(struct sbuf *b, const char *fmt, ...)
 void
 sbuf_add_html(struct sbuf *b, const char *s)
 {
+	const char *e;
+
 	for (; s != NULL && *s != '\0'; s++) {
-		switch (*s) {
-		case '&':
-			sbuf_add(b, "&amp;");
-			break;
-		case '<':
-			sbuf_add(b, "&lt;");
-			break;
-		case '>':
-			sbuf_add(b, "&gt;");
-			break;
-		case '"':
-			sbuf_add(b, "&quot;");
-			break;
-		case '\'':
-			sbuf_add(b, "&#39;");
-			break;
-		default:
+		if ((e = html_entity(*s)) != NULL)
+			sbuf_add(b, e);
+		else
 			sbuf_addn(b, s, 1);
-		}
 	}
 }
 

@@ -131,12 +131,6 @@ model_abort_full(struct model *m)
 	m->in_full = false;
 }
 
-bool
-model_loaded(const struct model *m)
-{
-	return m->loaded;
-}
-
 void
 model_end_full(struct model *m, int64_t now)
 {

@@ -477,10 +477,11 @@ staged_at(const struct stage_part *p, uint32_t ref)
 static struct stage_chunk *
 part_room(struct stage_part *p, size_t need)
 {
-	struct stage_chunk *c = p->nchunks ? &p->chunks[p->nchunks - 1] : NULL;
+	struct stage_chunk *c;
 
-	if (c != NULL && c->len + need <= CHUNK_SIZE)
-		return c;
+	if (p->nchunks > 0 &&
+	    p->chunks[p->nchunks - 1].len + need <= CHUNK_SIZE)
+		return &p->chunks[p->nchunks - 1];
 	if ((p->nchunks + 1) >> (32 - CHUNK_SHIFT) != 0) {
 		fprintf(stderr, "mashwatch: too many events\n");
 		abort();
@@ -714,12 +715,15 @@ part_buckets(const struct stage_part *p, unsigned *bitsp, uint32_t **startp)
 	return order;
 }
 
-/* Append the child whose rows are rows[0 .. n) (sorted, duplicates out). */
+/*
+ * Append the child whose rows are rows[0 .. n), n >= 1 (sorted, duplicates
+ * out).
+ */
 static struct child *
 child_build(const struct stage_part *p, struct events *x, const uint32_t *rows,
     size_t n)
 {
-	const struct staged *s = staged_at(p, rows[0]), *latest = NULL;
+	const struct staged *s = staged_at(p, rows[0]), *latest = s;
 	struct event *run;
 	struct child *c;
 
@@ -742,7 +746,7 @@ child_build(const struct stage_part *p, struct events *x, const uint32_t *rows,
 		e->at = t->at;
 		e->id = text_add(x, t->str + t->child_len);
 		/* The child's team is that of its latest event. */
-		if (latest == NULL || t->at > latest->at ||
+		if (t->at > latest->at ||
 		    (t->at == latest->at && strcmp(t->str + t->child_len,
 		    latest->str + latest->child_len) > 0))
 			latest = t;

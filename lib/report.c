@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/report.h"
 #include "mashwatch/xmalloc.h"
 
@@ -622,12 +623,6 @@ report_add_worker(struct report *r, const char *worker, const char *team,
 	w->red = red;
 }
 
-void
-report_add_caseload(struct report *r, int open_cases)
-{
-	report_add_worker(r, NULL, NULL, open_cases);
-}
-
 bool
 report_has_data(const struct report *r)
 {
@@ -663,20 +658,6 @@ report_quantile_hist(const uint64_t *hist, size_t nhist, double q)
 			xhi = (double)i;
 	}
 	return xlo + (h - floor(h)) * (xhi - xlo);
-}
-
-double
-report_quantile(const double *sorted, size_t n, double q)
-{
-	double h;
-	size_t lo, hi;
-
-	if (n == 0)
-		return NAN;
-	h = (double)(n - 1) * q;
-	lo = (size_t)floor(h);
-	hi = lo + 1 < n ? lo + 1 : lo;
-	return sorted[lo] + (h - floor(h)) * (sorted[hi] - sorted[lo]);
 }
 
 double
@@ -929,25 +910,12 @@ report_finish(struct report *r)
 void
 report_html_escape(FILE *fp, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		case '\'':
-			fputs("&#39;", fp);
-			break;
-		default:
+	const char *e;
+
+	for (; s != NULL && *s != '\0'; s++) {
+		if ((e = html_entity(*s)) != NULL)
+			fputs(e, fp);
+		else
 			fputc(*s, fp);
-		}
 	}
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/html.h"
 #include "mashwatch/report.h"
 
 #define FONT	"font-family:Arial,Helvetica,sans-serif;"

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "mashwatch/jsonval.h"
 #include "mashwatch/report.h"
 #include "mashwatch/xmalloc.h"
 
@@ -23,12 +24,6 @@ static json_t *
 json_num(double v)
 {
 	return isnan(v) ? json_null() : json_real(v);
-}
-
-static json_t *
-json_str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
 }
 
 static json_t *
@@ -80,7 +75,7 @@ clock_json(const struct report *r, const struct report_clock *c)
 	json_t *o = json_object(), *bands = json_object(), *w, *old;
 
 	json_object_set_new(o, "clock", json_string(c->conf->name));
-	json_object_set_new(o, "label", json_str_or_null(c->conf->label));
+	json_object_set_new(o, "label", jsonval_str(c->conf->label));
 	json_object_set_new(o, "limit", json_timescale(&c->conf->limit));
 	json_object_update(o, w = stops_json(&c->now));
 	json_decref(w);
@@ -116,7 +111,7 @@ repeat_json(const struct report_repeat *rp)
 	json_t *o = json_object(), *dist = json_object(), *most = json_array();
 
 	json_object_set_new(o, "rule", json_string(rp->conf->name));
-	json_object_set_new(o, "label", json_str_or_null(rp->conf->label));
+	json_object_set_new(o, "label", jsonval_str(rp->conf->label));
 	json_object_set_new(o, "kind", json_string(rp->conf->kind));
 	json_object_set_new(o, "window", json_timescale(&rp->conf->window));
 	json_object_set_new(o, "children", json_count(rp->children));
@@ -178,7 +173,7 @@ static json_t *
 worker_json(const struct report_worker *w)
 {
 	return json_pack("{s:s, s:o, s:i, s:s}", "worker", w->worker,
-	    "team", json_str_or_null(w->team), "open_cases", w->open_cases,
+	    "team", jsonval_str(w->team), "open_cases", w->open_cases,
 	    "level", w->red ? "red" : "amber");
 }
 
@@ -197,8 +192,8 @@ teams_json(const struct report *r)
 		const struct report_team *t = &r->teams[i];
 		json_t *o = json_object(), *c = json_array(), *w = json_array();
 
-		json_object_set_new(o, "team", json_str_or_null(t->team));
-		json_object_set_new(o, "name", json_str_or_null(t->name));
+		json_object_set_new(o, "team", jsonval_str(t->team));
+		json_object_set_new(o, "name", jsonval_str(t->name));
 		for (size_t k = 0; k < r->nclocks; k++)
 			json_array_append_new(c, clock_json(r, &t->clocks[k]));
 		json_object_set_new(o, "clocks", c);
@@ -267,7 +262,7 @@ report_json(const struct report *r)
 	for (size_t i = 0; i < r->nchecks; i++)
 		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:I, s:I}",
 		    "check", r->checks[i].conf->name,
-		    "label", json_str_or_null(r->checks[i].conf->label),
+		    "label", jsonval_str(r->checks[i].conf->label),
 		    "window", "28 days",
 		    "total", (json_int_t)r->checks[i].total,
 		    "failed", (json_int_t)r->checks[i].failed));

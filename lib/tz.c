@@ -64,8 +64,11 @@ struct tzif_counts {
 	uint32_t	isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
 };
 
-/* Plain civil-date arithmetic (proleptic Gregorian), day 0 = 1970-01-01. */
-static int64_t
+/*
+ * Plain civil-date arithmetic (proleptic Gregorian), day 0 = 1970-01-01:
+ * Howard Hinnant's days_from_civil and civil_from_days.
+ */
+int64_t
 tz_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
@@ -78,8 +81,8 @@ tz_days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int64_t
-tz_year_of_days(int64_t z)
+void
+tz_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -89,10 +92,19 @@ tz_year_of_days(int64_t z)
 	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
-	return yoe + era * 400 + (mp >= 10);
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
 }
 
-static int64_t
+int
+tz_weekday_of_days(int64_t z)
+{
+	/* Day 0, 1970-01-01, was a Thursday. */
+	return (int)(((z % 7) + 11) % 7);
+}
+
+int64_t
 tz_floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -108,7 +120,7 @@ tz_is_leap(int64_t y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int
+int
 tz_month_days(int64_t y, int m)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
@@ -419,8 +431,7 @@ rule_instant(const struct rule_when *w, int64_t y, int32_t off)
 		break;
 	default:
 		first = tz_days_from_civil(y, w->month, 1);
-		/* 1970-01-01, day 0, was a Thursday. */
-		wd = (int)(((first % 7) + 11) % 7);
+		wd = tz_weekday_of_days(first);
 		md = 1 + (w->wday - wd + 7) % 7 + (w->week - 1) * 7;
 		while (md > tz_month_days(y, w->month))
 			md -= 7;
@@ -445,7 +456,7 @@ rule_lookup(const struct tz_rule *r, int64_t t, int32_t *offp,
 		int	dst;
 	} tr[10], tmp;
 	int64_t y;
-	int i, j, n = 0;
+	int i, j, m, d, n = 0;
 
 	*offp = r->std_off;
 	*nextp = TZ_NEVER;
@@ -455,7 +466,7 @@ rule_lookup(const struct tz_rule *r, int64_t t, int32_t *offp,
 		t = TZ_CLAMP;
 	if (t < -TZ_CLAMP)
 		t = -TZ_CLAMP;
-	y = tz_year_of_days(tz_floor_div(t, 86400));
+	tz_civil_from_days(tz_floor_div(t, 86400), &y, &m, &d);
 	for (i = -2; i <= 2; i++) {
 		tr[n].at = rule_instant(&r->start, y + i, r->std_off);
 		tr[n].off = r->dst_off;

@@ -46,8 +46,6 @@ char *mail_render(const struct mail *m);
 
 /* s with CR, LF, tabs and controls turned into single spaces, trimmed. */
 char *mail_header_clean(const char *s);
-/* s cleaned, then RFC 2047 encoded words if it has any 8-bit byte. */
-char *mail_header_encode(const char *s);
 /*
  * "Name: value" without the final CRLF, as it goes into a message: the
  * value cleaned, folded (RFC 5322) at blanks so that lines stay within 78
@@ -55,8 +53,6 @@ char *mail_header_encode(const char *s);
  * word longer than a line; never a line over 78, never a bare CR or LF.
  */
 char *mail_header_field(const char *name, const char *value);
-/* s with & < > " ' escaped for HTML text and attributes. */
-char *mail_html_escape(const char *s);
 /* Percent-encode everything but RFC 3986 unreserved characters. */
 char *mail_url_encode(const char *s);
 /*

@@ -202,7 +202,6 @@ void model_mark_fired(struct model *m, const char *rule,
 void model_end_full(struct model *m, int64_t now);
 /* A full pass that could not finish: forget it, withdraw nothing. */
 void model_abort_full(struct model *m);
-bool model_loaded(const struct model *m);
 
 /* The next instant a clock changes state, or INT64_MAX. */
 int64_t model_next_transition(const struct model *m);

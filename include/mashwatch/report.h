@@ -10,7 +10,7 @@
  * why they must arrive grouped by child, see report_add_event).
  *
  * Life of a report: report_new(); report_add_clock(), report_add_event(),
- * report_add_check(), report_add_caseload() in any interleaving, the alert
+ * report_add_check(), report_add_worker() in any interleaving, the alert
  * figures set directly; report_finish(); the writers; report_free().
  */
 #ifndef MASHWATCH_REPORT_H
@@ -224,8 +224,7 @@ int64_t report_clock_since(const struct report *r);
 void report_add_team(struct report *r, const char *team, const char *name);
 /*
  * A worker's open cases (mash.caseloads); worker and team may be NULL
- * (then only the counts are kept).  report_add_caseload(r, n) is
- * report_add_worker(r, NULL, NULL, n).
+ * (then only the counts are kept).
  */
 void report_add_worker(struct report *r, const char *worker, const char *team,
     int open_cases);
@@ -262,8 +261,6 @@ void report_finish(struct report *r);
  * (x[floor h + 1] - x[floor h]).  NaN when n is 0.
  */
 double report_quantile_hist(const uint64_t *hist, size_t nhist, double q);
-/* The same over sorted values. */
-double report_quantile(const double *sorted, size_t n, double q);
 /* num / den rounded to REPORT_SHARE_DIGITS places; NaN when den is 0. */
 double report_share(uint64_t num, uint64_t den);
 

@@ -31,4 +31,18 @@ int tz_offset_at(const struct tz *tz, int64_t t);
  */
 int64_t tz_local_to_utc(const struct tz *tz, int64_t local);
 
+/*
+ * Civil-date arithmetic (proleptic Gregorian, no zone involved), the one
+ * copy the calendar and the zone rules share.  Day numbers count from
+ * day 0 = 1970-01-01; months run 1-12.
+ */
+int64_t tz_days_from_civil(int64_t y, int m, int d);
+/* The date of day number z, into *y, *m (1-12) and *d (1-31). */
+void tz_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+/* 0 = Sunday, as in struct tm. */
+int tz_weekday_of_days(int64_t z);
+int tz_month_days(int64_t y, int m);
+/* a / b rounded towards minus infinity (b != 0). */
+int64_t tz_floor_div(int64_t a, int64_t b);
+
 #endif

@@ -4,9 +4,9 @@ proxy's user header."""
 
 import http.client
 import re
-import socket
 
 import mw
+import notifyhelp as nh
 import testclock
 
 # contact_decision in hours, so that items are overdue at any hour of any day.
@@ -16,9 +16,10 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
     """Config, migrate, start; returns (daemon, port, config)."""
-    port = mw_free_port()
+    port = mw.free_port()
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
-                           poll_interval=1, http_listen="127.0.0.1:%d" % port)
+                           poll_interval=1, http_listen="127.0.0.1:%d" % port,
+                           calendar=calendar)
     text = conf.read_text()
     text = text.replace('http: { listen = "127.0.0.1:%d"; };' % port,
                         'http: { listen = "127.0.0.1:%d"; board = true; '
@@ -27,8 +28,6 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
         if "reminder_at" in notify:
             text = re.sub(r' reminder_at = "[0-9:]*";', "", text)
         text = re.sub(r"(notify: \{[^\n]*)\};", lambda m: m.group(1) + notify + " };", text)
-    if calendar:
-        text = re.sub(r"calendar: \{[^\n]*\};", lambda m: calendar, text)
     conf.write_text(text)
     mw.migrate(build, conf)
     d = mw.Daemon(build, conf, tmp_path / "daemon.log", env=testclock.env())
@@ -37,34 +36,18 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
     return d, port, conf
 
 
-def mw_free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def teams(db):
     for team, name, mgr, esc in (("T1", "Front door east", "m1@example.org", None),
                                  ("T2", "Front door west", "m2@example.org",
                                   "head@example.org"),
                                  ("T3", "Nobody's", "m3@example.org", None)):
-        db.execute("insert into cms.teams (team_id, name, manager_email, escalation_email)"
-                   " values (%s, %s, %s, %s)", (team, name, mgr, esc))
+        nh.add_team(db, team, name, mgr, esc)
 
 
 def contacts(db, rows):
     """rows: (contact_id, child_id, team_id, hours ago)."""
-    conn = db.connect(autocommit=False)
-    try:
-        with conn, conn.cursor() as cur:
-            for cid, child, team, hours in rows:
-                cur.execute("insert into cms.children (child_id) values (%s) "
-                            "on conflict do nothing", (child,))
-                cur.execute("insert into cms.contacts (contact_id, child_id, team_id, "
-                            "received_at, source) values (%s, %s, %s, %s, 'school')",
-                            (cid, child, team, testclock.hours_ago(hours)))
-    finally:
-        conn.close()
+    nh.add_contacts(db, [(cid, child, team, testclock.hours_ago(hours))
+                         for cid, child, team, hours in rows])
 
 
 def request(port, method, path, user=None, body=None, headers=None, source="127.0.0.1"):

@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import time
 from datetime import timedelta
@@ -50,6 +51,27 @@ def _clock(name, c):
     return "{ " + " ".join(parts) + " }"
 
 
+# Every day a working day and no holidays: a test whose clocks run in
+# working days then never depends on the day it runs.
+EVERY_DAY = ('calendar: { timezone = "Europe/London"; working_days = [ "Mon", "Tue", '
+             '"Wed", "Thu", "Fri", "Sat", "Sun" ]; holidays = "%s"; };')
+
+
+def every_day_calendar(tmp_path):
+    """The calendar line of EVERY_DAY, with its empty holiday file in tmp_path."""
+    path = tmp_path / "no-holidays.txt"
+    path.write_text("# none: every day is a working day in this test\n")
+    return EVERY_DAY % path
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on now (the config
+    refuses port 0)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def quiet_reminder_at():
     """A reminder_at twelve hours from the test clock: a test that runs for
     minutes never sees a morning digest fall due unless it asks for one, and
@@ -60,17 +82,23 @@ def quiet_reminder_at():
 
 def write_config(path, conninfo, clocks=None, poll_interval=30,
                  resync_interval=900, listen="mash_changed", lease_ttl=15,
-                 state_conninfo=None, outbox=None, extra="", http_listen=""):
-    """Write a config for one test; clocks overrides CLOCKS entry by entry."""
+                 state_conninfo=None, outbox=None, extra="", http_listen="",
+                 calendar=None, notify=None):
+    """Write a config for one test; clocks overrides CLOCKS entry by entry;
+    calendar and notify, whole one-line groups (EVERY_DAY, notifyhelp's
+    SMTP group), replace the default ones."""
     merged = dict(CLOCKS)
     merged.update(clocks or {})
     path = pathlib.Path(path)
     outbox = outbox or path.parent / "outbox"
+    calendar = calendar or f'calendar: {{ timezone = "Europe/London"; holidays = "{HOLIDAYS}"; }};'
+    notify = notify or (f'notify: {{ transport = "directory"; directory = "{outbox}"; '
+                        f'from = "mashwatch@example.org"; reminder_at = "{quiet_reminder_at()}"; }};')
     text = f"""
 source: {{ conninfo = "{conninfo}"; poll_interval = {poll_interval};
           resync_interval = {resync_interval}; listen = "{listen}"; }};
 state: {{ conninfo = "{state_conninfo or conninfo}"; lease_ttl = {lease_ttl}; }};
-calendar: {{ timezone = "Europe/London"; holidays = "{HOLIDAYS}"; }};
+{calendar}
 clocks = ( {", ".join(_clock(n, c) for n, c in merged.items())} );
 repeats = (
   {{ name = "repeat_contacts"; kind = "contact"; min = 3; window = "3 months"; }},
@@ -79,7 +107,7 @@ repeats = (
 checks = ( {{ name = "strategy_attendance"; }}, {{ name = "s47_without_strategy"; }} );
 routes: {{ default = [ "mash-managers@example.org" ];
           data_quality = [ "data@example.org" ]; report = [ "leaders@example.org" ]; }};
-notify: {{ transport = "directory"; directory = "{outbox}"; from = "mashwatch@example.org"; reminder_at = "{quiet_reminder_at()}"; }};
+{notify}
 http: {{ listen = "{http_listen}"; }};
 {extra}
 """

@@ -3,8 +3,6 @@ collects what arrives, a config that sends to it, and cms rows to alert on."""
 
 import email
 import email.policy
-import re
-import socket
 import threading
 import time
 
@@ -12,12 +10,6 @@ from aiosmtpd.controller import Controller
 
 import mw
 import testclock
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Collector:
@@ -43,7 +35,7 @@ class SmtpServer:
     again (the outage test)."""
 
     def __init__(self, port=None):
-        self.port = port or free_port()
+        self.port = port or mw.free_port()
         self.collector = Collector()
         self.controller = None
 
@@ -59,20 +51,14 @@ class SmtpServer:
 
 def write_config(tmp_path, db, smtp_port, clocks=None, notify="", calendar=None):
     """A test config whose notify group sends to the SMTP server at smtp_port."""
-    path = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo,
-                           clocks=clocks, poll_interval=1)
-    text = path.read_text()
     notify_group = ('notify: { transport = "smtp"; smtp_url = "smtp://127.0.0.1:%d"; '
                     'require_starttls = false; from = "mashwatch@example.org"; '
                     'group_wait = 2; group_interval = 0; retry_max = 60; '
                     'link = "https://cms.example.org/child/{child}"; %s%s };'
                     % (smtp_port, notify, "" if "reminder_at" in notify else
                        ' reminder_at = "%s";' % mw.quiet_reminder_at()))
-    text = re.sub(r"notify: \{[^\n]*\};", lambda m: notify_group, text)
-    if calendar:
-        text = re.sub(r"calendar: \{[^\n]*\};", lambda m: calendar, text)
-    path.write_text(text)
-    return path
+    return mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=clocks,
+                           poll_interval=1, notify=notify_group, calendar=calendar)
 
 
 def hours_ago(h):

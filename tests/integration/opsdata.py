@@ -7,7 +7,6 @@ mash.clocks.  Child and instance ids carry a marker that must never appear
 in /metrics or in the log.
 """
 import re
-import socket
 import urllib.request
 
 SECRET = "SECRET"
@@ -52,14 +51,6 @@ def expected(db, clocks=("contact_decision", "da_screening")):
         " from mash.clocks where stopped_at is null and clock = any(%s)"
         " group by clock, team_id", (list(clocks),))
     return {(c, t): (o, d) for c, t, o, d in rows}
-
-
-def free_port():
-    """A TCP port on loopback that nothing listens on (the config refuses
-    port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_port(daemon, port):

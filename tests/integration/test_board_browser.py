@@ -3,7 +3,6 @@
 PostgreSQL.  The proxy's identity header is added by the browser itself
 (DevTools Network.setExtraHTTPHeaders), as the council's proxy would."""
 
-import json
 import shutil
 import signal
 import tempfile
@@ -17,9 +16,6 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-ALL_DAYS = ('calendar: { timezone = "Europe/London"; working_days = [ "Mon", "Tue", '
-            '"Wed", "Thu", "Fri", "Sat", "Sun" ]; holidays = "%s"; };')
 
 
 def browser(user, profile):
@@ -44,13 +40,11 @@ def teams_on(d):
 def test_board_in_chromium(db, build, tmp_path):
     if not shutil.which("chromium") or not shutil.which("chromedriver"):
         pytest.skip("chromium and chromium-driver are not installed (scripts/bootstrap)")
-    holidays = tmp_path / "none.txt"
-    holidays.write_text("# every day is a working day here\n")
     bh.teams(db)
     bh.contacts(db, [("C1", "P-OLD", "T1", 30), ("C2", bh.HOSTILE, "T1", 5),
                      ("C3", "P-WEST", "T2", 10)])
     d, port, conf = bh.start(db, build, tmp_path, notify='reminder_at = "23:59";',
-                             calendar=ALL_DAYS % holidays)
+                             calendar=mw.every_day_calendar(tmp_path))
     url = "http://127.0.0.1:%d" % port
     drivers = []
     try:

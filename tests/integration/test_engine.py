@@ -4,7 +4,6 @@ deletions, NOTIFY, a database restart, two daemons and hostile rows."""
 
 import datetime
 import os
-import signal
 import time
 
 import pytest

@@ -12,7 +12,7 @@ from opsdata import SECRET
 
 def test_metrics_match_the_database(db, build, tmp_path):
     opsdata.load(db)
-    port = opsdata.free_port()
+    port = mw.free_port()
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo,
                            http_listen="127.0.0.1:%d" % port, poll_interval=1)
     mw.migrate(build, conf)

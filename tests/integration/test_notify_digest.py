@@ -11,19 +11,15 @@ any hour of any day.
 import mw
 import notifyhelp as nh
 
-ALL_DAYS = ('calendar: { timezone = "Europe/London"; working_days = [ "Mon", "Tue", '
-            '"Wed", "Thu", "Fri", "Sat", "Sun" ]; holidays = "%s"; };')
 CLOCK = {"contact_decision": dict(limit="1 hours")}
 TEAMS = [("T1", "t1@example.org"), ("T2", "t2@example.org")]
 
 
 def configure(db, build, tmp_path, smtp, lease_ttl=None):
-    holidays = tmp_path / "no-holidays.txt"
-    holidays.write_text("# none: every day is a working day in this test\n")
     for team, addr in TEAMS:
         nh.add_team(db, team, "Team " + team, addr)
     config = nh.write_config(tmp_path, db, smtp.port, clocks=CLOCK,
-                             calendar=ALL_DAYS % holidays, notify='reminder_at = "00:00";')
+                             calendar=mw.every_day_calendar(tmp_path), notify='reminder_at = "00:00";')
     if lease_ttl:
         config.write_text(config.read_text().replace("lease_ttl = 15;",
                                                      "lease_ttl = %d;" % lease_ttl))

@@ -15,8 +15,6 @@ import mw
 import notifyhelp as nh
 import testclock
 
-ALL_DAYS = ('calendar: { timezone = "Europe/London"; working_days = [ "Mon", "Tue", '
-            '"Wed", "Thu", "Fri", "Sat", "Sun" ]; holidays = "%s"; };')
 WHOLE_DAY = 'working_hours = "00:00-24:00";'
 RANK = ["escalated", "overdue", "due soon", "repeat", "failed check", "caseload",
         "data problem", "resolved"]
@@ -30,11 +28,9 @@ def closed_hours():
 
 def configure(db, build, tmp_path, smtp, notify=WHOLE_DAY, clocks=None, routes="", extra="",
               teams=(("T1", "Team one", "t1@example.org", None),)):
-    holidays = tmp_path / "no-holidays.txt"
-    holidays.write_text("# none: every day is a working day in this test\n")
     for team, name, manager, esc in teams:
         nh.add_team(db, team, name, manager, esc)
-    config = nh.write_config(tmp_path, db, smtp.port, calendar=ALL_DAYS % holidays,
+    config = nh.write_config(tmp_path, db, smtp.port, calendar=mw.every_day_calendar(tmp_path),
                              clocks=clocks or {"contact_decision": dict(limit="1 hours")},
                              notify=notify)
     text = config.read_text()

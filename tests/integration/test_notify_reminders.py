@@ -2,20 +2,11 @@
 over real SMTP.  Every day is a working day in these configs so that the
 morning digest can be made to fall due now, whatever day the tests run."""
 
-import re
 import signal
 
 import mw
 import notifyhelp as nh
 
-ALL_DAYS = ('calendar: { timezone = "Europe/London"; working_days = [ "Mon", "Tue", '
-            '"Wed", "Thu", "Fri", "Sat", "Sun" ]; holidays = "%s"; };')
-
-
-def no_holidays(tmp_path):
-    path = tmp_path / "no-holidays.txt"
-    path.write_text("# none: every day is a working day in this test\n")
-    return ALL_DAYS % path
 CLOCK = {"contact_decision": dict(limit="1 hours", escalate_after="1 hours")}
 
 
@@ -38,7 +29,7 @@ def test_ack_reminder_escalation_and_history(db, build, tmp_path):
     smtp.start()
     nh.add_team(db, "T1", "Team one", "t1@example.org", "head@example.org")
     # reminder_at late in the evening first: no digest until we move it.
-    config = nh.write_config(tmp_path, db, smtp.port, clocks=CLOCK, calendar=no_holidays(tmp_path),
+    config = nh.write_config(tmp_path, db, smtp.port, clocks=CLOCK, calendar=mw.every_day_calendar(tmp_path),
                              notify='reminder_at = "23:59";')
     mw.migrate(build, config)
     daemon = mw.Daemon(build, config, tmp_path / "d.log")

@@ -7,8 +7,6 @@ kept under tests/artefacts/.
 import csv
 import io
 import json
-import os
-import pathlib
 import shutil
 import subprocess
 import tempfile

@@ -13,8 +13,6 @@ import socket
 import threading
 import time
 
-import pytest
-
 import mw
 import opsdata
 
@@ -82,7 +80,7 @@ def run_daemon(build, conf, tmp_path, listener, watchdog_usec=600000):
 
 def test_notify_sequence_and_reloads(db, build, tmp_path):
     opsdata.load(db)
-    port = opsdata.free_port()
+    port = mw.free_port()
     # contact_decision at 45 working days: the month-old contacts are not
     # overdue until the reload brings the limit down to 1 working day.
     slow = {"contact_decision": dict(limit="45 working days")}

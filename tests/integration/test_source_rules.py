@@ -5,8 +5,6 @@ unlisted priority, an unknown clock) and a mapping view that fails on a
 child id, which must reach no log line and no stderr."""
 
 import json
-import socket
-import subprocess
 import urllib.error
 import urllib.request
 
@@ -158,14 +156,6 @@ def test_daemon_hostile_rows(db, build, config, tmp_path):
         d.stop()
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def failing_view(db):
     """A mapping that casts child ids to integers: fails on SECRET."""
     db.execute("alter view mash.clocks rename to clocks_real")
@@ -179,7 +169,7 @@ def failing_view(db):
 
 
 def test_failing_view_no_child_id_in_logs(db, build, tmp_path):
-    port = free_port()
+    port = mw.free_port()
     config = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, poll_interval=1,
                              http_listen="127.0.0.1:%d" % port)
     mw.migrate(build, config)
@@ -231,7 +221,7 @@ def test_failing_view_no_child_id_in_logs(db, build, tmp_path):
 
 def test_unreachable_fails_fast(build, tmp_path):
     """--once and mashwatchctl give up with 69 within the connect timeout."""
-    port = free_port()      # nothing listens there
+    port = mw.free_port()      # nothing listens there
     config = mw.write_config(tmp_path / "mashwatch.conf",
                              "host=127.0.0.1 port=%d connect_timeout=3" % port)
     for args in (["mashwatchd", "--once"], ["mashwatchctl", "status"],

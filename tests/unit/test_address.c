@@ -15,6 +15,8 @@
 
 #include "mashwatch/address.h"
 
+#include "testutil.h"
+
 static void
 test_check(void **state)
 {
@@ -54,7 +56,7 @@ test_check(void **state)
 		{ "a@example.org (x)", ADDRESS_MALFORMED },
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		if (address_check(cases[i].in, NULL) != cases[i].want)
 			fail_msg("case %zu: \"%s\"", i, cases[i].in);
 	}
@@ -130,7 +132,7 @@ test_lists(void **state)
 
 	(void)state;
 	assert_int_equal(address_domains_parse("example.org", &d), 0);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct address_set set = { 0 };
 
 		address_parse_list(cases[i].in, &d, &set);

@@ -3,7 +3,7 @@
  * holiday file (tests run from the repository root).
  *
  * Every expected value was worked out by hand from a printed calendar and
- * the holiday list, and is written as an ISO string with its offset; at()
+ * the holiday list, and is written as an ISO string with its offset; tu_at()
  * turns it into epoch seconds with timegm(3), not with the code under test.
  * BST: 2020-03-29..10-25, 2021-03-28..10-31, 2022-03-27..10-30,
  * 2023-03-26..10-29, 2028-03-26..10-29, 2045-03-26..10-29.
@@ -23,43 +23,12 @@
 
 #include "mashwatch/calendar.h"
 
-#define HOLIDAYS	"etc/bank-holidays-england-and-wales.txt"
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 #define H(n)	{ TS_HOURS, (n) }
 #define D(n)	{ TS_DAYS, (n) }
 #define WD(n)	{ TS_WORKING_DAYS, (n) }
 #define M(n)	{ TS_MONTHS, (n) }
-
-/* "YYYY-MM-DDTHH:MM:SS" then "Z" or "+HH:MM"/"-HH:MM"; plain = UTC. */
-static int64_t
-at(const char *s)
-{
-	struct tm tm;
-	int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, oh = 0, om = 0;
-	int64_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) < 19 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo,
-	    &d, &h, &mi, &se) != 6) {
-		print_error("bad test instant %s\n", s);
-		fail();
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = (int64_t)timegm(&tm);
-	if (s[19] == 'Z' || s[19] == '\0')
-		return t;
-	if (sscanf(s + 20, "%2d:%2d", &oh, &om) != 2) {
-		print_error("bad test offset %s\n", s);
-		fail();
-	}
-	return s[19] == '-' ? t + oh * 3600 + om * 60 : t - oh * 3600 - om * 60;
-}
 
 static struct cal_date
 ymd(int y, int m, int d)
@@ -69,24 +38,6 @@ ymd(int y, int m, int d)
 	return cd;
 }
 
-static struct calendar *
-cal_make(const char *zone, unsigned weekdays, bool holidays)
-{
-	struct calendar *cal;
-	char err[256];
-
-	if ((cal = calendar_new(zone, weekdays, err, sizeof(err))) == NULL) {
-		print_error("calendar_new %s: %s\n", zone, err);
-		fail();
-	}
-	if (holidays && calendar_load_holidays(cal, HOLIDAYS, err,
-	    sizeof(err)) == -1) {
-		print_error("%s\n", err);
-		fail();
-	}
-	return cal;
-}
-
 /* Compare an instant; on a mismatch say which row and what came out. */
 static int
 check_instant(const struct calendar *cal, const char *what, int64_t got,
@@ -94,7 +45,7 @@ check_instant(const struct calendar *cal, const char *what, int64_t got,
 {
 	char buf[32];
 
-	if (got == at(want))
+	if (got == tu_at(want))
 		return 0;
 	calendar_format_iso(cal, got, buf, sizeof(buf));
 	print_error("%s: got %s, want %s\n", what, buf, want);
@@ -240,12 +191,12 @@ test_calendar_due(void **state)
 	int bad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(due_rows); i++) {
 		r = &due_rows[i];
 		snprintf(what, sizeof(what), "due %s (%s)", r->start, r->why);
 		bad += check_instant(cal, what,
-		    calendar_due(cal, at(r->start), &r->ts), r->due);
+		    calendar_due(cal, tu_at(r->start), &r->ts), r->due);
 	}
 	calendar_free(cal);
 	assert_int_equal(bad, 0);
@@ -260,33 +211,33 @@ test_calendar_due_other_calendars(void **state)
 
 	(void)state;
 	/* New York, no holidays: the US change is the 2nd Sunday of March. */
-	cal = cal_make("America/New_York", CAL_MON_FRI, false);
+	cal = tu_calendar("America/New_York", CAL_MON_FRI, false);
 	bad += check_instant(cal, "NY over the spring change",
-	    calendar_due(cal, at("2022-03-11T10:00:00-05:00"), &wd1),
+	    calendar_due(cal, tu_at("2022-03-11T10:00:00-05:00"), &wd1),
 	    "2022-03-15T00:00:00-04:00");
 	bad += check_instant(cal, "NY over the autumn change",
-	    calendar_due(cal, at("2022-11-04T10:00:00-04:00"), &wd1),
+	    calendar_due(cal, tu_at("2022-11-04T10:00:00-04:00"), &wd1),
 	    "2022-11-08T00:00:00-05:00");
 	/* 23:30 EST Friday is Saturday in UTC; day 0 stays Friday. */
 	bad += check_instant(cal, "NY evening",
-	    calendar_due(cal, at("2022-01-07T23:30:00-05:00"), &wd1),
+	    calendar_due(cal, tu_at("2022-01-07T23:30:00-05:00"), &wd1),
 	    "2022-01-11T00:00:00-05:00");
 	calendar_free(cal);
 
 	/* Monday to Saturday: Saturdays count, holidays still do not. */
-	cal = cal_make("Europe/London", CAL_MON_FRI | 1u << 6, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI | 1u << 6, true);
 	bad += check_instant(cal, "Mon-Sat: Friday to Saturday",
-	    calendar_due(cal, at("2022-04-08T10:00:00+01:00"), &wd1),
+	    calendar_due(cal, tu_at("2022-04-08T10:00:00+01:00"), &wd1),
 	    "2022-04-10T00:00:00+01:00");
 	bad += check_instant(cal, "Mon-Sat: Easter Saturday works",
-	    calendar_due(cal, at("2022-04-14T10:00:00+01:00"), &wd1),
+	    calendar_due(cal, tu_at("2022-04-14T10:00:00+01:00"), &wd1),
 	    "2022-04-17T00:00:00+01:00");
 	calendar_free(cal);
 
 	/* Sao Paulo, 2018: clocks went from 00:00 to 01:00 on 4 November. */
-	cal = cal_make("America/Sao_Paulo", CAL_MON_FRI, false);
+	cal = tu_calendar("America/Sao_Paulo", CAL_MON_FRI, false);
 	bad += check_instant(cal, "a day that starts at 01:00",
-	    calendar_due(cal, at("2018-11-02T10:00:00-03:00"), &d1),
+	    calendar_due(cal, tu_at("2018-11-02T10:00:00-03:00"), &d1),
 	    "2018-11-04T01:00:00-02:00");
 	bad += check_instant(cal, "start of a date with no midnight",
 	    calendar_start_of(cal, ymd(2018, 11, 4)),
@@ -366,12 +317,13 @@ test_calendar_warn(void **state)
 	int bad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(warn_rows); i++) {
 		r = &warn_rows[i];
 		snprintf(what, sizeof(what), "warn %s (%s)", r->due, r->why);
-		bad += check_instant(cal, what, calendar_warn(cal, at(r->start),
-		    at(r->due), &r->ts), r->warn);
+		bad += check_instant(cal, what,
+		    calendar_warn(cal, tu_at(r->start),
+		    tu_at(r->due), &r->ts), r->warn);
 	}
 	calendar_free(cal);
 	assert_int_equal(bad, 0);
@@ -417,13 +369,13 @@ test_calendar_escalate(void **state)
 	int bad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(escalate_rows); i++) {
 		r = &escalate_rows[i];
 		snprintf(what, sizeof(what), "escalate %s (%s)", r->due,
 		    r->why);
 		bad += check_instant(cal, what,
-		    calendar_escalate(cal, at(r->due), &r->ts), r->esc);
+		    calendar_escalate(cal, tu_at(r->due), &r->ts), r->esc);
 	}
 	calendar_free(cal);
 	assert_int_equal(bad, 0);
@@ -482,12 +434,12 @@ test_calendar_subtract(void **state)
 	int bad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(subtract_rows); i++) {
 		r = &subtract_rows[i];
 		snprintf(what, sizeof(what), "subtract %s (%s)", r->t, r->why);
 		bad += check_instant(cal, what,
-		    calendar_subtract(cal, at(r->t), &r->ts), r->want);
+		    calendar_subtract(cal, tu_at(r->t), &r->ts), r->want);
 	}
 	calendar_free(cal);
 	assert_int_equal(bad, 0);
@@ -544,10 +496,10 @@ test_calendar_working_days_between(void **state)
 	int bad = 0, n;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(rows); i++) {
-		n = calendar_working_days_between(cal, at(rows[i].a),
-		    at(rows[i].b));
+		n = calendar_working_days_between(cal, tu_at(rows[i].a),
+		    tu_at(rows[i].b));
 		if (n != rows[i].n) {
 			print_error("%s .. %s (%s): got %d, want %d\n",
 			    rows[i].a, rows[i].b, rows[i].why, n, rows[i].n);
@@ -593,7 +545,7 @@ test_calendar_is_working_day(void **state)
 	int bad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(rows); i++) {
 		if (calendar_is_working_day(cal, rows[i].d) !=
 		    rows[i].working) {
@@ -613,28 +565,28 @@ test_calendar_coverage(void **state)
 	struct timescale wd5 = WD(5);
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	assert_string_equal(calendar_tzname(cal), "Europe/London");
 	assert_int_equal(calendar_first_year(cal), 2016);
 	assert_int_equal(calendar_last_year(cal), 2027);
-	assert_true(calendar_covers(cal, at("2016-01-01T00:00:00Z")));
-	assert_true(calendar_covers(cal, at("2027-12-31T23:59:59Z")));
-	assert_false(calendar_covers(cal, at("2028-01-01T00:00:00Z")));
-	assert_false(calendar_covers(cal, at("2028-03-20T10:00:00Z")));
+	assert_true(calendar_covers(cal, tu_at("2016-01-01T00:00:00Z")));
+	assert_true(calendar_covers(cal, tu_at("2027-12-31T23:59:59Z")));
+	assert_false(calendar_covers(cal, tu_at("2028-01-01T00:00:00Z")));
+	assert_false(calendar_covers(cal, tu_at("2028-03-20T10:00:00Z")));
 	/* Not covered, yet a deadline all the same. */
-	assert_int_equal(calendar_due(cal, at("2028-03-20T10:00:00Z"), &wd5),
-	    at("2028-03-28T00:00:00+01:00"));
+	assert_int_equal(calendar_due(cal, tu_at("2028-03-20T10:00:00Z"), &wd5),
+	    tu_at("2028-03-28T00:00:00+01:00"));
 	/* The local date decides: 23:30Z on 31 Dec 2027 in Tokyo is 2028. */
 	calendar_free(cal);
-	cal = cal_make("Asia/Tokyo", CAL_MON_FRI, true);
-	assert_false(calendar_covers(cal, at("2027-12-31T23:30:00Z")));
-	assert_true(calendar_covers(cal, at("2027-12-31T14:59:59Z")));
+	cal = tu_calendar("Asia/Tokyo", CAL_MON_FRI, true);
+	assert_false(calendar_covers(cal, tu_at("2027-12-31T23:30:00Z")));
+	assert_true(calendar_covers(cal, tu_at("2027-12-31T14:59:59Z")));
 	calendar_free(cal);
 	/* No holidays at all: nothing is covered. */
-	cal = cal_make("Europe/London", CAL_MON_FRI, false);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	assert_int_equal(calendar_first_year(cal), 0);
 	assert_int_equal(calendar_last_year(cal), 0);
-	assert_false(calendar_covers(cal, at("2022-01-01T12:00:00Z")));
+	assert_false(calendar_covers(cal, tu_at("2022-01-01T12:00:00Z")));
 	calendar_add_holiday(cal, ymd(2030, 1, 2));
 	calendar_add_holiday(cal, ymd(2025, 12, 25));
 	calendar_add_holiday(cal, ymd(2030, 1, 2));
@@ -694,14 +646,14 @@ test_calendar_local_dates(void **state)
 	int bad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, true);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
 	for (i = 0; i < NELEM(rows); i++) {
-		d = calendar_date_of(cal, at(rows[i].t));
+		d = calendar_date_of(cal, tu_at(rows[i].t));
 		if (cal_date_cmp(d, rows[i].d) != 0 ||
-		    calendar_utc_offset(cal, at(rows[i].t)) != rows[i].off) {
+		    calendar_utc_offset(cal, tu_at(rows[i].t)) != rows[i].off) {
 			print_error("%s (%s): got %04d-%02d-%02d %d\n",
 			    rows[i].t, rows[i].why, d.year, d.month, d.day,
-			    calendar_utc_offset(cal, at(rows[i].t)));
+			    calendar_utc_offset(cal, tu_at(rows[i].t)));
 			bad++;
 		}
 	}
@@ -870,7 +822,7 @@ test_calendar_load_holidays(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/holidays.txt", dir);
 	for (i = 0; i < NELEM(bad_rows); i++) {
-		cal = cal_make("Europe/London", CAL_MON_FRI, false);
+		cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 		write_text(path, bad_rows[i].text);
 		err[0] = '\0';
 		snprintf(want, sizeof(want), "%s:%d: ", path, bad_rows[i].line);
@@ -886,7 +838,7 @@ test_calendar_load_holidays(void **state)
 	}
 
 	/* Blanks around dates, CRLF, comments and repeats are fine. */
-	cal = cal_make("Europe/London", CAL_MON_FRI, false);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	write_text(path, "# holidays\n 2022-01-03 \n\n\t# indented comment\n"
 	    "2021-12-27\r\n2021-12-27\n");
 	assert_int_equal(calendar_load_holidays(cal, path, err, sizeof(err)),
@@ -907,7 +859,7 @@ test_calendar_load_holidays(void **state)
 	assert_int_equal(rmdir(dir), 0);
 
 	/* A missing file names itself. */
-	cal = cal_make("Europe/London", CAL_MON_FRI, false);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	assert_int_equal(calendar_load_holidays(cal, "/nonexistent/hols.txt",
 	    err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent/hols.txt: "));
@@ -953,9 +905,9 @@ test_calendar_format_iso(void **state)
 
 	(void)state;
 	for (i = 0; i < NELEM(rows); i++) {
-		cal = cal_make(rows[i].zone, CAL_MON_FRI, false);
+		cal = tu_calendar(rows[i].zone, CAL_MON_FRI, false);
 		/* 26 bytes is enough, as the header promises. */
-		calendar_format_iso(cal, at(rows[i].t), buf, sizeof(buf));
+		calendar_format_iso(cal, tu_at(rows[i].t), buf, sizeof(buf));
 		if (strcmp(buf, rows[i].want) != 0) {
 			print_error("%s %s (%s): got %s, want %s\n",
 			    rows[i].zone, rows[i].t, rows[i].why, buf,
@@ -1030,11 +982,11 @@ test_calendar_parse_iso(void **state)
 	int nbad = 0;
 
 	(void)state;
-	cal = cal_make("Europe/London", CAL_MON_FRI, false);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	for (i = 0; i < NELEM(good); i++) {
 		t = 0;
 		if (calendar_parse_iso(cal, good[i].s, &t) != 0 ||
-		    t != at(good[i].want)) {
+		    t != tu_at(good[i].want)) {
 			print_error("\"%s\" (%s): got %lld\n", good[i].s,
 			    good[i].why, (long long)t);
 			nbad++;
@@ -1050,7 +1002,7 @@ test_calendar_parse_iso(void **state)
 	calendar_free(cal);
 	/* Without a calendar only explicit offsets will do. */
 	assert_int_equal(calendar_parse_iso(NULL, "2022-04-14T10:00Z", &t), 0);
-	assert_int_equal(t, at("2022-04-14T10:00:00Z"));
+	assert_int_equal(t, tu_at("2022-04-14T10:00:00Z"));
 	assert_int_equal(calendar_parse_iso(NULL, "2022-04-14T10:00", &t), -1);
 	assert_int_equal(nbad, 0);
 }
@@ -1077,13 +1029,13 @@ test_calendar_iso_round_trips(void **state)
 
 	(void)state;
 	for (z = 0; z < NELEM(zones); z++) {
-		cal = cal_make(zones[z], CAL_MON_FRI, false);
+		cal = tu_calendar(zones[z], CAL_MON_FRI, false);
 		for (i = 0; i < NELEM(instants); i++) {
 			/* The offset is explicit, so no calendar is needed. */
-			calendar_format_iso(cal, at(instants[i]), buf,
+			calendar_format_iso(cal, tu_at(instants[i]), buf,
 			    sizeof(buf));
 			assert_int_equal(calendar_parse_iso(NULL, buf, &t), 0);
-			if (t != at(instants[i])) {
+			if (t != tu_at(instants[i])) {
 				print_error("%s %s: %s\n", zones[z],
 				    instants[i], buf);
 				fail();
@@ -1091,7 +1043,7 @@ test_calendar_iso_round_trips(void **state)
 		}
 		calendar_free(cal);
 	}
-	cal = cal_make("Europe/London", CAL_MON_FRI, false);
+	cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	for (i = 0; i < NELEM(strings); i++) {
 		assert_int_equal(calendar_parse_iso(cal, strings[i], &t), 0);
 		calendar_format_iso(cal, t, buf, sizeof(buf));

@@ -19,6 +19,8 @@
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
 
+#include "testutil.h"
+
 struct fixture {
 	char	dir[64];
 	char	path[128];
@@ -495,7 +497,7 @@ test_mistakes(void **state)
 	char want[1024];
 	size_t i, k;
 
-	for (i = 0; i < sizeof(mistakes) / sizeof(mistakes[0]); i++) {
+	for (i = 0; i < NELEM(mistakes); i++) {
 		write_conf(f, mistakes[i].text, 0600);
 		cfg = config_load(f->path, &errs);
 		snprintf(want, sizeof(want), "%s:%s", f->path, mistakes[i].want);
@@ -568,7 +570,7 @@ test_secret_refused_if_readable(void **state)
 	size_t i, len = 0;
 	FILE *fp;
 
-	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+	for (i = 0; i < NELEM(secrets); i++) {
 		write_conf(f, secrets[i], 0644);
 		assert_null(config_load(f->path, &errs));
 		assert_int_equal(errs.n, 1);

@@ -20,6 +20,8 @@
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
 
+#include "testutil.h"
+
 struct fixture {
 	struct config	*cfg;
 	struct calendar	*cal;
@@ -27,15 +29,6 @@ struct fixture {
 	struct transition *t;
 	size_t		 nt;
 };
-
-static int64_t
-T(const char *iso)
-{
-	int64_t t;
-
-	assert_int_equal(calendar_parse_iso(NULL, iso, &t), 0);
-	return t;
-}
 
 static int
 setup(void **state)
@@ -87,8 +80,8 @@ put_clock(struct fixture *f, const char *clock, const char *id,
 	struct clock_row r = {
 		.clock = clock, .instance_id = id, .child_id = "P1",
 		.team_id = "MASH", .priority = priority,
-		.started_at = T(start),
-		.stopped_at = stop ? T(stop) : TIME_NONE,
+		.started_at = tu_iso(NULL, start),
+		.stopped_at = stop ? tu_iso(NULL, stop) : TIME_NONE,
 	};
 
 	assert_int_equal(model_put_clock(f->m, &r, now), 0);
@@ -124,14 +117,15 @@ static void
 test_contact_through_easter(void **state)
 {
 	struct fixture *f = *state;
-	int64_t warn = T("2022-04-19T00:00:00+01:00");
-	int64_t due = T("2022-04-20T00:00:00+01:00");
-	int64_t esc = T("2022-04-21T00:00:00+01:00");
+	int64_t warn = tu_iso(NULL, "2022-04-19T00:00:00+01:00");
+	int64_t due = tu_iso(NULL, "2022-04-20T00:00:00+01:00");
+	int64_t esc = tu_iso(NULL, "2022-04-21T00:00:00+01:00");
 
 	model_begin_full(f->m);
 	put_clock(f, "contact_decision", "C1", NULL,
-	    "2022-04-14T10:00:00+01:00", NULL, T("2022-04-14T12:00:00+01:00"));
-	model_end_full(f->m, T("2022-04-14T12:00:00+01:00"));
+	    "2022-04-14T10:00:00+01:00", NULL,
+	    tu_iso(NULL, "2022-04-14T12:00:00+01:00"));
+	model_end_full(f->m, tu_iso(NULL, "2022-04-14T12:00:00+01:00"));
 	assert_int_equal(take(f), 0);
 	assert_true(model_next_transition(f->m) == warn);
 
@@ -159,10 +153,11 @@ test_contact_through_easter(void **state)
 
 	put_clock(f, "contact_decision", "C1", NULL,
 	    "2022-04-14T10:00:00+01:00", "2022-04-21T09:00:00+01:00",
-	    T("2022-04-21T09:30:00+01:00"));
+	    tu_iso(NULL, "2022-04-21T09:30:00+01:00"));
 	assert_int_equal(take(f), 1);
 	assert_resolve(&f->t[0], "contact_decision", "C1", "met_late");
-	assert_true(f->t[0].stopped_at == T("2022-04-21T09:00:00+01:00"));
+	assert_true(f->t[0].stopped_at ==
+	    tu_iso(NULL, "2022-04-21T09:00:00+01:00"));
 }
 
 /* Found already past its deadline: overdue fires, the stale warning does not. */
@@ -170,7 +165,7 @@ static void
 test_found_overdue_skips_warning(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 
 	model_begin_full(f->m);
 	put_clock(f, "contact_decision", "C2", NULL,
@@ -178,7 +173,7 @@ test_found_overdue_skips_warning(void **state)
 	model_end_full(f->m, now);
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "contact_decision", "C2", AL_OVERDUE,
-	    T("2022-04-20T00:00:00+01:00"));
+	    tu_iso(NULL, "2022-04-20T00:00:00+01:00"));
 }
 
 /*
@@ -190,7 +185,7 @@ static void
 test_restart_resumes(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-21T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-21T09:00:00+01:00");
 
 	model_begin_full(f->m);
 	put_clock(f, "contact_decision", "C3", NULL,
@@ -202,7 +197,7 @@ test_restart_resumes(void **state)
 	assert_int_equal(take(f), 2);
 	assert_resolve(&f->t[0], "contact_decision", "GONE", "withdrawn");
 	assert_raise(&f->t[1], "contact_decision", "C3", AL_ESCALATED,
-	    T("2022-04-21T00:00:00+01:00"));
+	    tu_iso(NULL, "2022-04-21T00:00:00+01:00"));
 }
 
 /* A row gone from the source at the next full pass is withdrawn. */
@@ -210,7 +205,7 @@ static void
 test_withdrawn_at_resync(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	struct model_counts c;
 
 	model_begin_full(f->m);
@@ -241,7 +236,7 @@ static void
 test_police_notification_late(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-08T12:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-08T12:00:00+01:00");
 
 	model_begin_full(f->m);
 	model_end_full(f->m, now);
@@ -249,7 +244,7 @@ test_police_notification_late(void **state)
 	    "2022-04-01T22:00:00+01:00", "2022-04-08T11:00:00+01:00", now);
 	assert_int_equal(take(f), 2);
 	assert_raise(&f->t[0], "police_notification_lag", "C6", AL_OVERDUE,
-	    T("2022-04-08T11:00:00+01:00"));
+	    tu_iso(NULL, "2022-04-08T11:00:00+01:00"));
 	assert_resolve(&f->t[1], "police_notification_lag", "C6", "met_late");
 	/* On time: nothing at all. */
 	put_clock(f, "police_notification_lag", "C7", NULL,
@@ -262,7 +257,7 @@ static void
 test_priority_limits(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-03-26T12:00:00Z");
+	int64_t now = tu_iso(NULL, "2022-03-26T12:00:00Z");
 
 	model_begin_full(f->m);
 	/* Across the spring change: 24 hours elapsed is 13:00 BST next day. */
@@ -275,10 +270,10 @@ test_priority_limits(void **state)
 	/* A 1 working day warning on a 24 hour clock starts with the clock. */
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "strategy_discussion", "S1", AL_DUE_SOON, now);
-	model_advance(f->m, T("2022-03-27T12:00:00Z"));
+	model_advance(f->m, tu_iso(NULL, "2022-03-27T12:00:00Z"));
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "strategy_discussion", "S1", AL_OVERDUE,
-	    T("2022-03-27T13:00:00+01:00"));
+	    tu_iso(NULL, "2022-03-27T13:00:00+01:00"));
 }
 
 static void count_invalid_prio(void *arg, const struct invalid_view *v);
@@ -292,9 +287,9 @@ static void
 test_unlisted_priority(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-03-28T12:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-03-28T12:00:00+01:00");
 	struct clock_row r = { "da_screening", "D9", "P9", "MASH", NULL,
-	    "extreme", T("2022-03-25T10:00:00Z"), TIME_NONE };
+	    "extreme", tu_iso(NULL, "2022-03-25T10:00:00Z"), TIME_NONE };
 	size_t n = 0;
 
 	model_begin_full(f->m);
@@ -304,10 +299,11 @@ test_unlisted_priority(void **state)
 	assert_int_equal(n, 1);
 	/* Timed on the default 3 working days: overdue from Thursday. */
 	take(f);
-	model_advance(f->m, T("2022-03-31T00:00:00+01:00"));
+	model_advance(f->m, tu_iso(NULL, "2022-03-31T00:00:00+01:00"));
 	{
 		struct model_counts c;
-		model_counts(f->m, T("2022-03-31T00:00:00+01:00"), &c);
+		model_counts(f->m, tu_iso(NULL, "2022-03-31T00:00:00+01:00"),
+		    &c);
 		assert_int_equal(c.open, 1);
 		assert_int_equal(c.overdue, 1);
 		assert_int_equal(c.invalid, 1);
@@ -334,8 +330,8 @@ static void
 test_judge_clock(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
-	int64_t start = T("2022-04-19T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
+	int64_t start = tu_iso(NULL, "2022-04-19T09:00:00+01:00");
 	const struct {
 		const char	*name;
 		struct clock_row row;
@@ -359,12 +355,12 @@ test_judge_clock(void **state)
 		{ "start 1970", { "contact_decision", "I", "P", NULL, NULL, NULL,
 		    0, TIME_NONE }, true, NULL, NULL },
 		{ "stop 9999 live", { "contact_decision", "I", "P", NULL, NULL,
-		    NULL, start, T("9999-12-31T00:00:00Z") }, false,
+		    NULL, start, tu_iso(NULL, "9999-12-31T00:00:00Z") }, false,
 		    "stopped in the future", NULL },
 		/* --at: a stop after TIME has not happened yet. */
 		{ "stop 9999 replay", { "contact_decision", "I", "P", NULL,
-		    NULL, NULL, start, T("9999-12-31T00:00:00Z") }, true, NULL,
-		    NULL },
+		    NULL, NULL, start, tu_iso(NULL, "9999-12-31T00:00:00Z") },
+		    true, NULL, NULL },
 		{ "stop within the slack", { "contact_decision", "I", "P", NULL,
 		    NULL, NULL, start, now + 60 }, false, NULL, NULL },
 		{ "unknown clock", { "nope", "I", "P", NULL, NULL, NULL, start,
@@ -380,7 +376,7 @@ test_judge_clock(void **state)
 		    TIME_NONE }, false, "clock is missing", NULL },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct clock_verdict v;
 
 		model_judge_clock(f->cfg, &cases[i].row, now, cases[i].replay,
@@ -449,8 +445,8 @@ static void
 test_hostile_rows(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
-	int64_t start = T("2022-04-19T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
+	int64_t start = tu_iso(NULL, "2022-04-19T09:00:00+01:00");
 	char *huge = malloc(1024 * 1024 + 1);
 	size_t n = 0;
 
@@ -462,7 +458,7 @@ test_hostile_rows(void **state)
 		{ "stop before start", { "contact_decision", "H2", "P2", "MASH",
 		    NULL, NULL, start, start - 60 }, "stopped before it started" },
 		{ "start in 2099", { "contact_decision", "H3", "P3", "MASH", NULL,
-		    NULL, T("2099-01-01T00:00:00Z"), TIME_NONE },
+		    NULL, tu_iso(NULL, "2099-01-01T00:00:00Z"), TIME_NONE },
 		    "starts in the future" },
 		{ "1 MB identifier", { "contact_decision", huge, "P4", "MASH",
 		    NULL, NULL, start, TIME_NONE }, "instance_id is too long" },
@@ -480,7 +476,7 @@ test_hostile_rows(void **state)
 		    "MASH", NULL, NULL, -62135596800LL, TIME_NONE },
 		    "timestamp out of range" },
 		{ "stop in 9999", { "contact_decision", "H13", "P13", "MASH",
-		    NULL, NULL, start, T("9999-12-31T00:00:00Z") },
+		    NULL, NULL, start, tu_iso(NULL, "9999-12-31T00:00:00Z") },
 		    "stopped in the future" },
 		/* Two rows without an instance: two findings, not one. */
 		{ "null instance 1", { "contact_decision", NULL, "P14", "MASH",
@@ -490,7 +486,7 @@ test_hostile_rows(void **state)
 		{ "empty clock", { "", "H16", "P16", "MASH", NULL, NULL, start,
 		    TIME_NONE }, "clock is missing" },
 	};
-	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+	const size_t nrows = NELEM(rows);
 	/* Started this morning, so on time: only its duplicate is a finding. */
 	struct clock_row dup = { "contact_decision", "H9", "P9", "MASH", NULL,
 	    NULL, now - 60, TIME_NONE };
@@ -545,7 +541,7 @@ static void
 put_event(struct fixture *f, const char *id, const char *child,
     const char *at, int64_t now)
 {
-	struct event_row r = { "contact", id, child, "MASH", T(at) };
+	struct event_row r = { "contact", id, child, "MASH", tu_iso(NULL, at) };
 
 	assert_int_equal(model_put_event(f->m, &r, now), 0);
 }
@@ -555,7 +551,7 @@ static void
 test_repeat_contacts(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 
 	model_begin_full(f->m);
 	put_event(f, "E1", "P1", "2022-01-10T10:00:00Z", now);	/* outside */
@@ -567,7 +563,7 @@ test_repeat_contacts(void **state)
 	model_end_full(f->m, now);
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "repeat_contacts", "E4", AL_REPEAT,
-	    T("2022-04-19T10:00:00+01:00"));
+	    tu_iso(NULL, "2022-04-19T10:00:00+01:00"));
 	assert_string_equal(f->t[0].child_id, "P1");
 	assert_non_null(strstr(f->t[0].detail, "\"count\":3"));
 	assert_non_null(strstr(f->t[0].detail, "[\"E2\",\"E3\",\"E4\"]"));
@@ -575,7 +571,7 @@ test_repeat_contacts(void **state)
 	put_event(f, "E7", "P2", "2022-04-20T08:00:00+01:00", now);
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "repeat_contacts", "E7", AL_REPEAT,
-	    T("2022-04-20T08:00:00+01:00"));
+	    tu_iso(NULL, "2022-04-20T08:00:00+01:00"));
 	/* Read again (the poll's overlap): nothing new. */
 	put_event(f, "E7", "P2", "2022-04-20T08:00:00+01:00", now);
 	assert_int_equal(take(f), 0);
@@ -696,10 +692,10 @@ static void
 test_event_index(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	int bad = 0;
 
-	for (size_t i = 0; i < sizeof(event_cases) / sizeof(event_cases[0]);
+	for (size_t i = 0; i < NELEM(event_cases);
 	    i++) {
 		struct model *m = model_new(f->cfg, f->cal, false);
 		struct repeat_text rt = { .len = 0 };
@@ -710,7 +706,8 @@ test_event_index(void **state)
 		for (const struct event_step *st = event_cases[i].steps;
 		    st->op != '\0'; st++) {
 			struct event_row r = { st->kind, st->id, st->child,
-			    st->team, st->at ? T(st->at) : TIME_NONE };
+			    st->team,
+			    st->at ? tu_iso(NULL, st->at) : TIME_NONE };
 			switch (st->op) {
 			case 'B': model_begin_full(m); break;
 			case 'X': model_end_full(m, now); break;
@@ -756,8 +753,8 @@ count_child(void *arg, const struct repeat_view *v)
 static void
 event_index_many(struct fixture *f, size_t N)
 {
-	int64_t now = T("2022-04-20T09:00:00+01:00");
-	int64_t day = T("2022-03-01T10:00:00Z");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
+	int64_t day = tu_iso(NULL, "2022-03-01T10:00:00Z");
 	struct model_counts c;
 	struct repeat_text rt;
 	char id[32], child[32];
@@ -838,8 +835,8 @@ static void
 test_event_build_abort(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
-	int64_t day = T("2022-03-01T10:00:00Z");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
+	int64_t day = tu_iso(NULL, "2022-03-01T10:00:00Z");
 	struct event_row r = { "contact", "E0", "P0", "MASH", day };
 	struct model_counts c;
 	char id[32], child[32];
@@ -895,7 +892,7 @@ static void
 test_instance_table(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	const int N = 5000;
 
 	model_begin_full(f->m);
@@ -979,7 +976,7 @@ static void
 test_reconfigure_moves_clocks(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	struct config *cfg = config_without_first_clock();
 	struct model_counts c;
 	char id[16];
@@ -1028,16 +1025,16 @@ static void
 test_checks(void **state)
 {
 	struct fixture *f = *state;
-	int64_t now = T("2022-04-20T09:00:00+01:00");
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	struct check_row r = { "strategy_attendance", "S1", "P1", "MASH",
-	    T("2022-04-19T10:00:00+01:00"), 0, "absent: health" };
+	    tu_iso(NULL, "2022-04-19T10:00:00+01:00"), 0, "absent: health" };
 
 	model_begin_full(f->m);
 	assert_int_equal(model_put_check(f->m, &r, now), 0);
 	model_end_full(f->m, now);
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "strategy_attendance", "S1", AL_CHECK,
-	    T("2022-04-19T10:00:00+01:00"));
+	    tu_iso(NULL, "2022-04-19T10:00:00+01:00"));
 	r.passed = 1;
 	r.detail = NULL;
 	assert_int_equal(model_put_check(f->m, &r, now), 0);
@@ -1071,14 +1068,14 @@ test_state_table(void **state)
 		    "2022-04-20T10:00:00+01:00", CS_OVERDUE },
 	};
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		const struct state_case *c = &cases[i];
-		enum clock_state got = clock_state_at(T(c->now),
-		    T("2022-04-14T10:00:00+01:00"),
-		    c->stop ? T(c->stop) : TIME_NONE,
-		    T("2022-04-19T00:00:00+01:00"),
-		    T("2022-04-20T00:00:00+01:00"),
-		    T("2022-04-21T00:00:00+01:00"));
+		enum clock_state got = clock_state_at(tu_iso(NULL, c->now),
+		    tu_iso(NULL, "2022-04-14T10:00:00+01:00"),
+		    c->stop ? tu_iso(NULL, c->stop) : TIME_NONE,
+		    tu_iso(NULL, "2022-04-19T00:00:00+01:00"),
+		    tu_iso(NULL, "2022-04-20T00:00:00+01:00"),
+		    tu_iso(NULL, "2022-04-21T00:00:00+01:00"));
 		if (got != c->want)
 			fail_msg("%s: %s, want %s", c->what,
 			    clock_state_name(got), clock_state_name(c->want));
@@ -1105,14 +1102,14 @@ static void
 test_replay(void **state)
 {
 	struct fixture *f = *state;
-	int64_t at = T("2022-04-20T09:00:00+01:00");
+	int64_t at = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	struct model *m = model_new(f->cfg, f->cal, true);
 	struct view_ctx vc = { 0 };
 	struct clock_row later = { "contact_decision", "R1", "P1", "MASH", NULL,
-	    NULL, T("2022-04-21T09:00:00+01:00"), TIME_NONE };
+	    NULL, tu_iso(NULL, "2022-04-21T09:00:00+01:00"), TIME_NONE };
 	struct clock_row stopped_later = { "contact_decision", "R2", "P1",
-	    "MASH", NULL, NULL, T("2022-04-14T10:00:00+01:00"),
-	    T("2022-04-22T09:00:00+01:00") };
+	    "MASH", NULL, NULL, tu_iso(NULL, "2022-04-14T10:00:00+01:00"),
+	    tu_iso(NULL, "2022-04-22T09:00:00+01:00") };
 	size_t n;
 	struct transition *t;
 

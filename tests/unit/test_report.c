@@ -19,6 +19,8 @@
 #include "mashwatch/config.h"
 #include "mashwatch/report.h"
 
+#include "testutil.h"
+
 static const char conf_text[] =
     "source: { conninfo = \"dbname=x\"; };\n"
     "calendar: { timezone = \"Europe/London\"; holidays = \"%s/etc/bank-holidays-england-and-wales.txt\"; };\n"
@@ -81,13 +83,19 @@ teardown(void **state)
 	return 0;
 }
 
-static int64_t
-at(const struct fixture *f, const char *iso)
+/* The quantile over sorted values, straight from the definition (R type 7). */
+static double
+quantile_sorted(const double *sorted, size_t n, double q)
 {
-	int64_t t;
+	double h;
+	size_t lo, hi;
 
-	assert_int_equal(calendar_parse_iso(f->cal, iso, &t), 0);
-	return t;
+	if (n == 0)
+		return NAN;
+	h = (double)(n - 1) * q;
+	lo = (size_t)floor(h);
+	hi = lo + 1 < n ? lo + 1 : lo;
+	return sorted[lo] + (h - floor(h)) * (sorted[hi] - sorted[lo]);
 }
 
 static void
@@ -112,9 +120,9 @@ test_quantiles(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		uint64_t hist[16] = { 0 };
-		double a = report_quantile(cases[i].v, cases[i].n, cases[i].q);
+		double a = quantile_sorted(cases[i].v, cases[i].n, cases[i].q);
 		double b;
 
 		for (size_t j = 0; j < cases[i].n; j++)
@@ -138,7 +146,7 @@ feed(struct fixture *f, struct report *r, const char *kind,
 {
 	static int n;
 	char id[16];
-	struct event_row e = { kind, id, child, "MASH", at(f, iso) };
+	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso) };
 
 	snprintf(id, sizeof(id), "E%d", ++n);
 	assert_int_equal(report_add_event(r, &e), 0);
@@ -160,7 +168,7 @@ test_distribution(void **state)
 	};
 	const struct report_repeat *rp;
 
-	for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+	for (size_t i = 0; i < NELEM(kids); i++) {
 		/* 2022-01-27 is D - 3 months: outside; 01-28 inside. */
 		for (int k = 0; k < kids[i].out; k++)
 			feed(f, r, "contact", kids[i].child,
@@ -199,7 +207,7 @@ test_out_of_order(void **state)
 	struct report *r = report_new(f->cfg, f->cal,
 	    (struct cal_date){ 2022, 4, 27 }, 0);
 	struct event_row e = { "contact", "E1", "B",  NULL,
-	    at(f, "2022-04-01T10:00:00+01:00") };
+	    tu_iso(f->cal, "2022-04-01T10:00:00+01:00") };
 
 	assert_int_equal(report_add_event(r, &e), 0);
 	e.occurred_at -= 60;
@@ -241,7 +249,7 @@ test_rereferrals(void **state)
 		    "2021-12-01T10:00:00Z", "2022-04-01T10:00:00+01:00" }, 3, 2 },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		struct report *r = report_new(f->cfg, f->cal,
 		    (struct cal_date){ 2022, 4, 27 }, 0);
 
@@ -298,10 +306,10 @@ test_clocks(void **state)
 	    (struct cal_date){ 2022, 4, 27 }, 0);
 	const struct report_clock *c;
 
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < NELEM(rows); i++) {
 		struct clock_row row = { rows[i].clock, "I", "P1", "MASH",
-		    NULL, rows[i].priority, at(f, rows[i].start),
-		    rows[i].stop ? at(f, rows[i].stop) : TIME_NONE };
+		    NULL, rows[i].priority, tu_iso(f->cal, rows[i].start),
+		    rows[i].stop ? tu_iso(f->cal, rows[i].stop) : TIME_NONE };
 		char id[8];
 
 		snprintf(id, sizeof(id), "I%zu", i);
@@ -352,7 +360,7 @@ test_html_escape(void **state)
 	char buf[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		FILE *fp;
 
 		memset(buf, 0, sizeof(buf));
@@ -386,7 +394,7 @@ test_csv_field(void **state)
 	char buf[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		FILE *fp;
 
 		memset(buf, 0, sizeof(buf));
@@ -404,7 +412,8 @@ test_writers(void **state)
 {
 	struct fixture *f = *state;
 	struct report *r = report_new(f->cfg, f->cal,
-	    (struct cal_date){ 2022, 4, 27 }, at(f, "2022-04-28T07:00:00+01:00"));
+	    (struct cal_date){ 2022, 4, 27 },
+	    tu_iso(f->cal, "2022-04-28T07:00:00+01:00"));
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp;
@@ -458,7 +467,7 @@ test_share_format(void **state)
 	char buf[32];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	for (size_t i = 0; i < NELEM(cases); i++)
 		assert_string_equal(report_format_share(report_share(
 		    cases[i].num, cases[i].den), buf, sizeof(buf)),
 		    cases[i].want);
@@ -487,7 +496,7 @@ test_periods(void **state)
 	};
 	struct report *r;
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < NELEM(cases); i++) {
 		r = report_new_pack(f->cfg, f->cal, cases[i].kind,
 		    cases[i].first, cases[i].last, 0);
 		assert_int_equal(cal_date_cmp(r->date, cases[i].last), 0);
@@ -544,11 +553,11 @@ test_teams(void **state)
 	uint64_t stopped = 0, open = 0, overdue = 0;
 
 	report_add_team(r, "C", "Nobody's work");
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < NELEM(rows); i++) {
 		char id[8];
 		struct clock_row row = { "contact_decision", id, id,
-		    rows[i].team, NULL, NULL, at(f, rows[i].start),
-		    rows[i].stop ? at(f, rows[i].stop) : TIME_NONE };
+		    rows[i].team, NULL, NULL, tu_iso(f->cal, rows[i].start),
+		    rows[i].stop ? tu_iso(f->cal, rows[i].stop) : TIME_NONE };
 
 		snprintf(id, sizeof(id), "I%zu", i);
 		report_add_clock(r, &row);

@@ -13,7 +13,8 @@
 
 #include "mashwatch/timescale.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
+
 
 #define LIMIT_UNITS	"write \"N hours\", \"N days\" or \"N working days\""
 #define WINDOW_UNITS	"write \"N hours\", \"N days\", \"N working days\" " \

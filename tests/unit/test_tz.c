@@ -20,43 +20,15 @@
 
 #include "mashwatch/tz.h"
 
+#include "testutil.h"
+
 static char tmpdir[] = "/tmp/mashwatch-tz-XXXXXX";
-
-/* "YYYY-MM-DDTHH:MM:SS" followed by "Z", "+HH:MM" or "-HH:MM". */
-static int64_t
-at(const char *s)
-{
-	struct tm tm;
-	int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, oh = 0, om = 0;
-	int64_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
-	    &se) != 6) {
-		print_error("bad test instant %s\n", s);
-		fail();
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = (int64_t)timegm(&tm);
-	if (s[19] == 'Z' || s[19] == '\0')
-		return t;
-	if (sscanf(s + 20, "%2d:%2d", &oh, &om) != 2) {
-		print_error("bad test offset %s\n", s);
-		fail();
-	}
-	return s[19] == '-' ? t + oh * 3600 + om * 60 : t - oh * 3600 - om * 60;
-}
 
 /* A wall-clock reading "YYYY-MM-DDTHH:MM:SS" as local seconds. */
 static int64_t
 wall(const char *s)
 {
-	return at(s);
+	return tu_at(s);
 }
 
 static void
@@ -375,15 +347,15 @@ test_tz_reads_each_version(void **state)
 	assert_int_equal(tz_offset_at(tz, 1000000000), 3600);
 	assert_int_equal(tz_offset_at(tz, 1099999999), 3600);
 	assert_int_equal(tz_offset_at(tz, 1100000000), 7200);
-	assert_int_equal(tz_offset_at(tz, at("2060-01-01T00:00:00Z")), 7200);
+	assert_int_equal(tz_offset_at(tz, tu_at("2060-01-01T00:00:00Z")), 7200);
 	tz_free(tz);
 
 	assert_non_null(tz = load_scratch("v2", err, sizeof(err)));
 	assert_int_equal(tz_offset_at(tz, 946684799), -75);
 	assert_int_equal(tz_offset_at(tz, 946684800), 0);
 	/* After the transition the footer rules: BST in summer 2022. */
-	assert_int_equal(tz_offset_at(tz, at("2022-07-01T12:00:00Z")), 3600);
-	assert_int_equal(tz_offset_at(tz, at("2022-12-01T12:00:00Z")), 0);
+	assert_int_equal(tz_offset_at(tz, tu_at("2022-07-01T12:00:00Z")), 3600);
+	assert_int_equal(tz_offset_at(tz, tu_at("2022-12-01T12:00:00Z")), 0);
 	tz_free(tz);
 
 	assert_non_null(tz = load_scratch("v3", err, sizeof(err)));
@@ -391,8 +363,9 @@ test_tz_reads_each_version(void **state)
 	assert_int_equal(tz_offset_at(tz, -2840141043LL), 8454);
 	assert_int_equal(tz_offset_at(tz, -2840141042LL), 7200);
 	/* 2023: 4th Thursday of March is the 23rd; 26:00 is Fri 02:00. */
-	assert_int_equal(tz_offset_at(tz, at("2023-03-23T23:59:59Z")), 7200);
-	assert_int_equal(tz_offset_at(tz, at("2023-03-24T00:00:00Z")), 10800);
+	assert_int_equal(tz_offset_at(tz, tu_at("2023-03-23T23:59:59Z")), 7200);
+	assert_int_equal(tz_offset_at(tz, tu_at("2023-03-24T00:00:00Z")),
+	    10800);
 	tz_free(tz);
 }
 
@@ -515,9 +488,9 @@ test_tz_footer_rules(void **state)
 			bad++;
 			continue;
 		}
-		off = tz_offset_at(tz, at(rows[i].when));
+		off = tz_offset_at(tz, tu_at(rows[i].when));
 		if (off != rows[i].off) {
-			utc_string(at(rows[i].when), when, sizeof(when));
+			utc_string(tu_at(rows[i].when), when, sizeof(when));
 			print_error("%s at %s (%s): got %d, want %d\n",
 			    rows[i].footer, when, rows[i].why, off,
 			    rows[i].off);
@@ -624,7 +597,7 @@ test_tz_real_zones(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		tz = load(rows[i].zone);
 		assert_string_equal(tz_name(tz), rows[i].zone);
-		off = tz_offset_at(tz, at(rows[i].when));
+		off = tz_offset_at(tz, tu_at(rows[i].when));
 		if (off != rows[i].off) {
 			print_error("%s at %s (%s): got %d, want %d\n",
 			    rows[i].zone, rows[i].when, rows[i].why, off,
@@ -698,7 +671,7 @@ test_tz_local_to_utc(void **state)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		tz = load(rows[i].zone);
 		u = tz_local_to_utc(tz, wall(rows[i].local));
-		if (u != at(rows[i].utc)) {
+		if (u != tu_at(rows[i].utc)) {
 			utc_string(u, got, sizeof(got));
 			print_error("%s %s (%s): got %s, want %s\n",
 			    rows[i].zone, rows[i].local, rows[i].why, got,
@@ -779,8 +752,8 @@ test_tz_agrees_with_glibc(void **state)
 {
 	static const char *zones[] = { "Europe/London", "America/New_York",
 	    "Australia/Sydney", "UTC" };
-	const int64_t lo = at("1990-01-01T00:00:00Z");
-	const int64_t hi = at("2061-01-01T00:00:00Z");
+	const int64_t lo = tu_at("1990-01-01T00:00:00Z");
+	const int64_t hi = tu_at("2061-01-01T00:00:00Z");
 	const int64_t step = 6 * 3600;
 	uint64_t seed = 20220414;
 	int64_t t, l, u;
@@ -832,6 +805,68 @@ test_tz_agrees_with_glibc(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * The civil-date arithmetic the calendar shares.  Day numbers and weekdays
+ * were worked out with Python's datetime (toordinal() - 719163), not with
+ * the code under test.
+ */
+static const struct civil_row {
+	int		y, m, d;
+	int64_t		days;
+	int		wday;	/* 0 = Sunday */
+	int		mdays;	/* days in that month */
+} civil_rows[] = {
+	{ 1970, 1, 1, 0, 4, 31 },
+	{ 1969, 12, 31, -1, 3, 31 },
+	{ 2000, 2, 29, 11016, 2, 29 },
+	{ 2000, 3, 1, 11017, 3, 31 },
+	{ 1900, 2, 28, -25509, 3, 28 },
+	{ 1900, 3, 1, -25508, 4, 31 },
+	{ 2024, 2, 29, 19782, 4, 29 },
+	{ 2024, 12, 31, 20088, 2, 31 },
+	{ 1600, 1, 1, -135140, 6, 31 },
+	{ 1, 1, 1, -719162, 1, 31 },
+	{ 9999, 12, 31, 2932896, 5, 31 },
+	{ 2038, 1, 19, 24855, 2, 31 },
+	{ 2023, 2, 1, 19389, 3, 28 },
+	{ 2023, 4, 30, 19477, 0, 30 },
+};
+
+static void
+test_tz_civil_arithmetic(void **state)
+{
+	const struct civil_row *r;
+	int64_t y, z;
+	int m, d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(civil_rows) / sizeof(civil_rows[0]);
+	    i++) {
+		r = &civil_rows[i];
+		assert_int_equal(tz_days_from_civil(r->y, r->m, r->d), r->days);
+		tz_civil_from_days(r->days, &y, &m, &d);
+		assert_int_equal(y, r->y);
+		assert_int_equal(m, r->m);
+		assert_int_equal(d, r->d);
+		assert_int_equal(tz_weekday_of_days(r->days), r->wday);
+		assert_int_equal(tz_month_days(r->y, r->m), r->mdays);
+	}
+	/* Every day of four centuries around the epoch comes back. */
+	for (z = -80000; z <= 80000; z++) {
+		tz_civil_from_days(z, &y, &m, &d);
+		assert_true(m >= 1 && m <= 12 && d >= 1 &&
+		    d <= tz_month_days(y, m));
+		assert_int_equal(tz_days_from_civil(y, m, d), z);
+	}
+	assert_int_equal(tz_month_days(2100, 2), 28);
+	assert_int_equal(tz_month_days(2400, 2), 29);
+	assert_int_equal(tz_floor_div(7, 2), 3);
+	assert_int_equal(tz_floor_div(-7, 2), -4);
+	assert_int_equal(tz_floor_div(-8, 2), -4);
+	assert_int_equal(tz_floor_div(7, -2), -4);
+	assert_int_equal(tz_floor_div(-86401, 86400), -2);
+}
+
 int
 main(void)
 {
@@ -845,6 +880,7 @@ main(void)
 		cmocka_unit_test(test_tz_real_zones),
 		cmocka_unit_test(test_tz_local_to_utc),
 		cmocka_unit_test(test_tz_agrees_with_glibc),
+		cmocka_unit_test(test_tz_civil_arithmetic),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
