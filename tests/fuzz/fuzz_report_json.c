@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    fz_u8(&f) & 1);
 			break;
 		default:
-			report_add_caseload(r, (int)(int8_t)fz_u8(&f));
+			report_add_worker(r, NULL, NULL, (int)(int8_t)fz_u8(&f));
 			break;
 		}
 	}
