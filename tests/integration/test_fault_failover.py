@@ -76,6 +76,13 @@ def test_sigstop_leader_is_fenced_and_steps_down(db, build, tmp_path, figures):
     try:
         faults.add_contacts(db, range(1, 4))
         nh.wait_messages(smtp, 1)
+        # Frozen once its email is recorded as sent: frozen between the
+        # relay's 250 and that record, it would rightly log the send on
+        # SIGCONT and the standby would rightly send it again (at least
+        # once, test_fault_send's case), which is not what this test is for.
+        mw.wait_for(lambda: db.query("select count(*) from mashwatch.emails "
+                                     "where status = 'sent'") == [(1,)],
+                    what="the leader's email recorded as sent")
         a.proc.send_signal(signal.SIGSTOP)
         stopped = time.time()
         faults.add_contacts(db, range(4, 7))
