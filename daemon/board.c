@@ -80,13 +80,112 @@ json_ack(const struct board_view *v, const struct board_alert *a)
 	return o;
 }
 
+/* One team's section of /board.json. */
 static json_t *
-board_json(const struct board_view *v)
+board_json_team(const struct board_view *v, const struct board_team *t)
 {
 	const struct board_snap *s = v->snap;
-	json_t *root = json_object(), *teams = json_array();
 	int max = v->cfg->http.board_max_items;
 	char late[96];
+	json_t *jt, *counts, *items, *others, *cl;
+	size_t shown = 0, matching = 0;
+
+	counts = json_array();
+	items = json_array();
+	others = json_array();
+	cl = json_array();
+	jt = json_object();
+	json_object_set_new(jt, "team", *t->team_id ? json_string(
+	    t->team_id) : json_null());
+	json_object_set_new(jt, "name", jsonval_str(t->name));
+	for (size_t k = 0; k < v->cfg->nclocks; k++) {
+		const struct board_count *c = &t->counts[k];
+
+		if (c->open == 0)
+			continue;
+		json_array_append_new(counts, json_pack("{s:s, s:s, "
+		    "s:I, s:I, s:I, s:I}", "clock", c->clock->name,
+		    "label", c->clock->label ? c->clock->label :
+		    c->clock->name, "open", (json_int_t)c->open,
+		    "due_soon", (json_int_t)c->due_soon, "overdue",
+		    (json_int_t)c->overdue, "escalated",
+		    (json_int_t)c->escalated));
+	}
+	for (size_t i = t->first; i < t->first + t->n; i++) {
+		const struct board_item *it = &s->items[i];
+		json_t *ji;
+		char *link;
+
+		if (!board_item_shown(v, it))
+			continue;
+		matching++;
+		if (shown >= (size_t)max)
+			continue;
+		shown++;
+		link = mail_link(v->cfg->notify.link, it->child_id,
+		    it->instance_id);
+		board_lateness(v, it, late, sizeof(late));
+		ji = json_object();
+		json_object_set_new(ji, "clock", json_string(
+		    it->clock->name));
+		json_object_set_new(ji, "label", json_string(
+		    it->clock->label ? it->clock->label :
+		    it->clock->name));
+		json_object_set_new(ji, "instance", json_string(
+		    it->instance_id));
+		json_object_set_new(ji, "child", json_string(
+		    it->child_id));
+		json_object_set_new(ji, "link", jsonval_str(link));
+		json_object_set_new(ji, "priority", jsonval_str(
+		    it->priority));
+		json_object_set_new(ji, "started_at", jsonval_instant(v->cal,
+		    it->started_at));
+		json_object_set_new(ji, "due_at", jsonval_instant(v->cal,
+		    it->due_at));
+		json_object_set_new(ji, "state", json_string(
+		    clock_state_name(it->state)));
+		json_object_set_new(ji, "lateness", json_string(late));
+		json_object_set_new(ji, "worker", jsonval_str(
+		    it->worker_id));
+		json_object_set_new(ji, "ack", json_ack(v,
+		    board_alert_of(v, it->clock->name,
+		    it->instance_id)));
+		json_array_append_new(items, ji);
+		free(link);
+	}
+	for (size_t i = 0; i < s->nothers; i++) {
+		const struct board_other *o = &s->others[i];
+
+		if (strcmp(o->team_id, t->team_id) != 0)
+			continue;
+		json_array_append_new(others, json_pack("{s:s, s:s, "
+		    "s:s, s:s, s:o, s:I, s:o}", "kind", o->at == 0 ?
+		    "repeat" : "check", "rule", o->rule, "label",
+		    o->label, "child", o->child_id, "at",
+		    o->at == 0 ? json_null() : jsonval_instant(v->cal, o->at),
+		    "count", (json_int_t)o->count, "ack", json_ack(v,
+		    board_alert_of(v, o->rule, o->instance_id))));
+	}
+	for (size_t i = 0; i < s->ncaseloads; i++)
+		if (strcmp(s->caseloads[i].team_id, t->team_id) == 0)
+			json_array_append_new(cl, json_pack("{s:s, "
+			    "s:i}", "worker", s->caseloads[i].worker_id,
+			    "open_cases", s->caseloads[i].open_cases));
+	json_object_set_new(jt, "counts", counts);
+	json_object_set_new(jt, "items", items);
+	json_object_set_new(jt, "more", json_integer((json_int_t)
+	    (matching - shown)));
+	json_object_set_new(jt, "repeats_and_checks", others);
+	json_object_set_new(jt, "caseloads", cl);
+	return jt;
+}
+
+/* The top of /board.json, up to its "teams" array (the last member). */
+static void
+board_json_head(const struct board_view *v, struct evbuffer *out)
+{
+	json_t *root = json_object();
+	char *text;
 
 	json_object_set_new(root, "version", json_integer((json_int_t)
 	    v->version));
@@ -95,164 +194,164 @@ board_json(const struct board_view *v)
 	json_object_set_new(root, "leader", json_boolean(v->leader));
 	json_object_set_new(root, "now", jsonval_instant(v->cal, v->now));
 	json_object_set_new(root, "csrf", json_string(v->viewer->csrf));
-	for (size_t ti = 0; ti < s->nteams; ti++) {
-		const struct board_team *t = &s->teams[ti];
-		json_t *jt, *counts, *items, *others, *cl;
-		size_t shown = 0, matching = 0;
-
-		if (!v->viewer->team_ok[ti])
-			continue;
-		counts = json_array();
-		items = json_array();
-		others = json_array();
-		cl = json_array();
-		jt = json_object();
-		json_object_set_new(jt, "team", *t->team_id ? json_string(
-		    t->team_id) : json_null());
-		json_object_set_new(jt, "name", jsonval_str(t->name));
-		for (size_t k = 0; k < v->cfg->nclocks; k++) {
-			const struct board_count *c = &t->counts[k];
-
-			if (c->open == 0)
-				continue;
-			json_array_append_new(counts, json_pack("{s:s, s:s, "
-			    "s:I, s:I, s:I, s:I}", "clock", c->clock->name,
-			    "label", c->clock->label ? c->clock->label :
-			    c->clock->name, "open", (json_int_t)c->open,
-			    "due_soon", (json_int_t)c->due_soon, "overdue",
-			    (json_int_t)c->overdue, "escalated",
-			    (json_int_t)c->escalated));
-		}
-		for (size_t i = t->first; i < t->first + t->n; i++) {
-			const struct board_item *it = &s->items[i];
-			json_t *ji;
-			char *link;
-
-			if (!board_item_shown(v, it))
-				continue;
-			matching++;
-			if (shown >= (size_t)max)
-				continue;
-			shown++;
-			link = mail_link(v->cfg->notify.link, it->child_id,
-			    it->instance_id);
-			board_lateness(v, it, late, sizeof(late));
-			ji = json_object();
-			json_object_set_new(ji, "clock", json_string(
-			    it->clock->name));
-			json_object_set_new(ji, "label", json_string(
-			    it->clock->label ? it->clock->label :
-			    it->clock->name));
-			json_object_set_new(ji, "instance", json_string(
-			    it->instance_id));
-			json_object_set_new(ji, "child", json_string(
-			    it->child_id));
-			json_object_set_new(ji, "link", jsonval_str(link));
-			json_object_set_new(ji, "priority", jsonval_str(
-			    it->priority));
-			json_object_set_new(ji, "started_at", jsonval_instant(v->cal,
-			    it->started_at));
-			json_object_set_new(ji, "due_at", jsonval_instant(v->cal,
-			    it->due_at));
-			json_object_set_new(ji, "state", json_string(
-			    clock_state_name(it->state)));
-			json_object_set_new(ji, "lateness", json_string(late));
-			json_object_set_new(ji, "worker", jsonval_str(
-			    it->worker_id));
-			json_object_set_new(ji, "ack", json_ack(v,
-			    board_alert_of(v, it->clock->name,
-			    it->instance_id)));
-			json_array_append_new(items, ji);
-			free(link);
-		}
-		for (size_t i = 0; i < s->nothers; i++) {
-			const struct board_other *o = &s->others[i];
-
-			if (strcmp(o->team_id, t->team_id) != 0)
-				continue;
-			json_array_append_new(others, json_pack("{s:s, s:s, "
-			    "s:s, s:s, s:o, s:I, s:o}", "kind", o->at == 0 ?
-			    "repeat" : "check", "rule", o->rule, "label",
-			    o->label, "child", o->child_id, "at",
-			    o->at == 0 ? json_null() : jsonval_instant(v->cal, o->at),
-			    "count", (json_int_t)o->count, "ack", json_ack(v,
-			    board_alert_of(v, o->rule, o->instance_id))));
-		}
-		for (size_t i = 0; i < s->ncaseloads; i++)
-			if (strcmp(s->caseloads[i].team_id, t->team_id) == 0)
-				json_array_append_new(cl, json_pack("{s:s, "
-				    "s:i}", "worker", s->caseloads[i].worker_id,
-				    "open_cases", s->caseloads[i].open_cases));
-		json_object_set_new(jt, "counts", counts);
-		json_object_set_new(jt, "items", items);
-		json_object_set_new(jt, "more", json_integer((json_int_t)
-		    (matching - shown)));
-		json_object_set_new(jt, "repeats_and_checks", others);
-		json_object_set_new(jt, "caseloads", cl);
-		json_array_append_new(teams, jt);
-	}
-	json_object_set_new(root, "teams", teams);
-	return root;
+	text = json_dumps(root, JSON_COMPACT);
+	evbuffer_add(out, text, strlen(text) - 1);	/* without its '}' */
+	evbuffer_add_printf(out, ",\"teams\":[");
+	free(text);
+	json_decref(root);
 }
 
-/*
- * What a view draws depends only on these (the version covers the
- * snapshot, the alerts, the teams and the config).
- */
-static char *
-board_draw_key(const struct board_view *v, bool json)
+/* A team as drawn, shared into the answers by reference. */
+struct board_piece {
+	struct evbuffer	*body;
+	uint64_t	 era;		/* the last it was used in */
+};
+
+/* Keep at most this much drawn (megabytes an admin, kilobytes a manager). */
+#define PIECES_MAX	(64u << 20)
+
+static void
+piece_free(void *arg, const char *key, size_t len, void *value)
 {
-	return xasprintf("%d\x1f%s\x1f%s\x1f%" PRIu64 "\x1f%lld\x1f%d\x1f%s"
-	    "\x1f%d\x1f%s", json, v->viewer->user, v->viewer->csrf, v->version,
-	    (long long)v->now, v->leader, v->filter.clock ? v->filter.clock :
-	    "", v->filter.state, v->notice ? v->notice : "");
+	struct board_piece *p = value;
+
+	(void)arg;
+	(void)key;
+	(void)len;
+	evbuffer_free(p->body);	/* answers still being sent hold their own */
+	free(p);
 }
 
 static void
-board_draw_forget(struct board *b)
+board_pieces_forget(struct board *b)
 {
-	free(b->last_key);
-	b->last_key = NULL;
-	if (b->last_body != NULL)
-		evbuffer_free(b->last_body);
-	b->last_body = NULL;
+	if (b->pieces != NULL) {
+		strmap_foreach(b->pieces, piece_free, NULL);
+		strmap_free(b->pieces);
+	}
+	b->pieces = NULL;
+	b->pieces_bytes = 0;
+}
+
+struct sweep {
+	struct board	*b;
+	struct strmap	*kept;
+};
+
+static void
+piece_sweep(void *arg, const char *key, size_t len, void *value)
+{
+	struct sweep *w = arg;
+	struct board_piece *p = value;
+
+	if (p->era == w->b->pieces_era) {
+		strmap_put(w->kept, key, len, p);
+		return;
+	}
+	w->b->pieces_bytes -= evbuffer_get_length(p->body);
+	piece_free(NULL, key, len, p);
 }
 
 /*
- * The board as JSON or HTML into out.  The same user asking again within
- * the second while nothing changed (several tabs, a script, a proxy
- * retrying) gets a copy of the last answer: the whole board for someone
- * who sees every team is megabytes, and drawing it again would hold the
- * loop for a large part of a second each time.
+ * What the answers show moved on (a new snapshot, alerts, the minute):
+ * keep what was used since the last move, which may still hold, and let
+ * the rest go.
+ */
+static void
+board_pieces_era(struct board *b, uint64_t era)
+{
+	struct sweep w = { b, strmap_new() };
+
+	if (b->pieces != NULL) {
+		strmap_foreach(b->pieces, piece_sweep, &w);
+		strmap_free(b->pieces);
+	}
+	b->pieces = w.kept;
+	b->pieces_era = era;
+}
+
+/*
+ * Team t as the view draws it, from what is kept or drawn now.  A team's
+ * section depends on its own stamp (its clocks, repeats, checks and
+ * caseloads), the alerts, the minute (how late), the filter and, in the
+ * page, the user's token in its forms; nothing else.
+ */
+static struct board_piece *
+board_piece(struct board *b, const struct board_view *v,
+    const struct board_team *t, bool json)
+{
+	struct board_piece *p;
+	char *key, *text;
+	size_t len;
+	json_t *jt;
+
+	key = xasprintf("%c %" PRIx64 " %" PRIx64 " %lld %d %d %s\x1f%s\x1f%s",
+	    json ? 'j' : 'h', t->stamp, b->alerts_gen, (long long)(v->now / 60),
+	    v->cfg->http.board_max_items, v->filter.state, v->filter.clock ?
+	    v->filter.clock : "", json ? "" : v->viewer->csrf, t->team_id);
+	len = strlen(key);
+	if ((p = strmap_get(b->pieces, key, len)) != NULL) {
+		p->era = b->pieces_era;
+		free(key);
+		return p;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->body = evbuffer_new();
+	p->era = b->pieces_era;
+	if (json) {
+		jt = board_json_team(v, t);
+		text = json_dumps(jt, JSON_COMPACT);
+		evbuffer_add(p->body, text, strlen(text));
+		free(text);
+		json_decref(jt);
+	} else
+		board_render_team(v, t, p->body);
+	if (b->pieces_bytes + evbuffer_get_length(p->body) > PIECES_MAX) {
+		board_pieces_forget(b);
+		b->pieces = strmap_new();
+	}
+	b->pieces_bytes += evbuffer_get_length(p->body);
+	strmap_put(b->pieces, key, len, p);
+	free(key);
+	return p;
+}
+
+/*
+ * The board as JSON or HTML into out: the parts for this user and this
+ * second drawn now, each team's section shared by reference from the
+ * pieces kept (so an answer of megabytes costs no copying, and 50
+ * browsers polling one board cost one drawing of it).
  */
 static void
 board_draw(struct board *b, const struct board_view *v, bool json,
     struct evbuffer *out)
 {
-	char *key = board_draw_key(v, json), *text;
-	json_t *root;
-	size_t len;
+	uint64_t minute = (uint64_t)(v->now / 60);
+	uint64_t era = board_hash_mix(v->version, &minute, sizeof(minute));
+	struct evbuffer *piece;
+	bool first = true;
 
-	if (b->last_key != NULL && strcmp(key, b->last_key) == 0) {
-		len = evbuffer_get_length(b->last_body);
-		evbuffer_add(out, evbuffer_pullup(b->last_body, -1), len);
-		free(key);
-		return;
+	if (b->pieces == NULL || era != b->pieces_era)
+		board_pieces_era(b, era);
+	if (json)
+		board_json_head(v, out);
+	else
+		board_render_head(v, out);
+	for (size_t ti = 0; ti < v->snap->nteams; ti++) {
+		if (!v->viewer->team_ok[ti])
+			continue;
+		if (json && !first)
+			evbuffer_add(out, ",", 1);
+		first = false;
+		piece = board_piece(b, v, &v->snap->teams[ti], json)->body;
+		if (evbuffer_add_buffer_reference(out, piece) != 0)
+			evbuffer_add(out, evbuffer_pullup(piece, -1),
+			    evbuffer_get_length(piece));
 	}
-	if (json) {
-		root = board_json(v);
-		text = json_dumps(root, JSON_COMPACT);
-		evbuffer_add(out, text, strlen(text));
-		evbuffer_add(out, "\n", 1);
-		free(text);
-		json_decref(root);
-	} else
-		board_render_html(v, out);
-	board_draw_forget(b);
-	b->last_key = key;
-	b->last_body = evbuffer_new();
-	len = evbuffer_get_length(out);
-	evbuffer_add(b->last_body, evbuffer_pullup(out, -1), len);
+	if (json)
+		evbuffer_add(out, "]}\n", 3);
+	else
+		board_render_tail(v, out);
 }
 
 
@@ -386,7 +485,7 @@ board_reconfigure(struct board *b, const struct config *cfg,
 	/* The snapshot points into the old config's clocks. */
 	board_snap_free(b->snap);
 	b->snap = NULL;
-	board_draw_forget(b);
+	board_pieces_forget(b);
 }
 
 void
@@ -395,7 +494,7 @@ board_free(struct board *b)
 	if (b == NULL)
 		return;
 	board_access_free(b);
-	board_draw_forget(b);
+	board_pieces_forget(b);
 	event_free(b->ev_tick);
 	board_snap_free(b->snap);
 	board_refresh_free(b);

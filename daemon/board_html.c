@@ -198,8 +198,8 @@ render_case(const struct board_view *v, const char *child,
 	free(link);
 }
 
-static void
-render_team(const struct board_view *v, const struct board_team *t,
+void
+board_render_team(const struct board_view *v, const struct board_team *t,
     struct evbuffer *out)
 {
 	const struct board_snap *s = v->snap;
@@ -360,7 +360,7 @@ render_caseloads(const struct board_view *v, struct evbuffer *out)
 }
 
 void
-board_render_html(const struct board_view *v, struct evbuffer *out)
+board_render_head(const struct board_view *v, struct evbuffer *out)
 {
 	char now[32];
 
@@ -387,9 +387,11 @@ board_render_html(const struct board_view *v, struct evbuffer *out)
 		    "standing by (or still starting): open the leader's "
 		    "board for what is waiting.</p>\n");
 	render_totals(v, out);
-	for (size_t t = 0; t < v->snap->nteams; t++)
-		if (v->viewer->team_ok[t])
-			render_team(v, &v->snap->teams[t], out);
+}
+
+void
+board_render_tail(const struct board_view *v, struct evbuffer *out)
+{
 	render_others(v, true, out);
 	render_others(v, false, out);
 	render_caseloads(v, out);

@@ -69,6 +69,7 @@ struct board_team {
 	size_t			 first, n;	/* its items, oldest due first */
 	struct board_count	*counts;	/* one per configured clock */
 	size_t			 nrepeats, nchecks, ncaseloads;
+	uint64_t		 stamp;		/* hash of all the above shows */
 };
 
 /* Everything the board shows, as of `at`; rebuilt when it changes. */
@@ -163,9 +164,14 @@ struct board {
 	struct strmap		*csrf;		/* user -> token */
 	struct ack		*acks;		/* in flight */
 
-	/* The last answer, served again while nothing it shows changed. */
-	char			*last_key;
-	struct evbuffer		*last_body;
+	/*
+	 * Teams as drawn (JSON, or HTML for one user), kept while what they
+	 * show holds and shared by reference into every answer that shows
+	 * them: 50 browsers polling cost one drawing, and no copying.
+	 */
+	struct strmap		*pieces;	/* key -> struct board_piece */
+	size_t			 pieces_bytes;
+	uint64_t		 pieces_era;	/* board_version and minute */
 };
 
 /* board_base.c */
@@ -176,7 +182,7 @@ struct board {
  */
 const char *board_arena_strdup(struct board_arena **a, const char *s);
 void board_arena_free(struct board_arena *a);
-/* FNV-1a of n bytes at p, or of s with its NUL (NULL hashes apart), into h. */
+/* A hash of n bytes at p, or of s with its NUL (NULL hashes apart), into h. */
 uint64_t board_hash_mix(uint64_t h, const void *p, size_t n);
 uint64_t board_hash_str(uint64_t h, const char *s);
 /* Team ids in board order: by id, the empty id ("no team") last. */
@@ -238,8 +244,11 @@ void board_tick(evutil_socket_t fd, short what, void *arg);
 /* Free the alerts, teams and caseloads b holds (not b). */
 void board_refresh_free(struct board *b);
 
-/* board_html.c */
-void board_render_html(const struct board_view *v, struct evbuffer *out);
+/* board_html.c: the page is head, one section per team, tail. */
+void board_render_head(const struct board_view *v, struct evbuffer *out);
+void board_render_team(const struct board_view *v, const struct board_team *t,
+    struct evbuffer *out);
+void board_render_tail(const struct board_view *v, struct evbuffer *out);
 void board_html_escape(struct evbuffer *out, const char *s);
 extern const char board_script[];
 

@@ -156,17 +156,12 @@ other_cmp(const void *pa, const void *pb)
 	return strcmp(a->instance_id, b->instance_id);
 }
 
+/* The team with that id, or NULL and where it would go in *at. */
 static struct board_team *
-snap_team(struct board_snap *s, const struct board *b, const char *team_id)
+snap_search(struct board_snap *s, const char *team_id, size_t *at)
 {
-	struct board_team *t;
-	const struct team_addr *ta;
 	size_t lo = 0, hi = s->nteams;
 
-	/* Teams are added in order, so the last is the one to look at first. */
-	if (s->nteams > 0 && strcmp(s->teams[s->nteams - 1].team_id,
-	    team_id) == 0)
-		return &s->teams[s->nteams - 1];
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int r = board_team_cmp(s->teams[mid].team_id, team_id);
@@ -178,6 +173,32 @@ snap_team(struct board_snap *s, const struct board *b, const char *team_id)
 		else
 			hi = mid;
 	}
+	*at = lo;
+	return NULL;
+}
+
+/* The team with that id (snap_team added every one), or NULL. */
+static struct board_team *
+snap_find(struct board_snap *s, const char *team_id)
+{
+	size_t at;
+
+	return snap_search(s, team_id, &at);
+}
+
+static struct board_team *
+snap_team(struct board_snap *s, const struct board *b, const char *team_id)
+{
+	struct board_team *t;
+	const struct team_addr *ta;
+	size_t lo = 0;
+
+	/* Teams are added in order, so the last is the one to look at first. */
+	if (s->nteams > 0 && strcmp(s->teams[s->nteams - 1].team_id,
+	    team_id) == 0)
+		return &s->teams[s->nteams - 1];
+	if ((t = snap_search(s, team_id, &lo)) != NULL)
+		return t;
 	s->teams = xreallocarray(s->teams, s->nteams + 1, sizeof(*s->teams));
 	memmove(&s->teams[lo + 1], &s->teams[lo],
 	    (s->nteams - lo) * sizeof(*s->teams));
@@ -214,6 +235,63 @@ board_stamp(const struct board *b, int64_t now)
 	h = board_hash_mix(h, &b->aux_gen, sizeof(b->aux_gen));
 	h = board_hash_mix(h, &b->cfg, sizeof(b->cfg));
 	return h;
+}
+
+static uint64_t
+item_hash(uint64_t h, const struct board_item *it)
+{
+	int64_t t[3] = { it->started_at, it->due_at, (int64_t)it->state << 1 |
+	    it->hourly };
+
+	h = board_hash_str(h, it->clock->name);
+	h = board_hash_str(h, it->instance_id);
+	h = board_hash_str(h, it->child_id);
+	h = board_hash_str(h, it->worker_id);
+	h = board_hash_str(h, it->priority);
+	return board_hash_mix(h, t, sizeof(t));
+}
+
+/*
+ * Each team's stamp: a hash of everything its section shows but the
+ * alerts and the time (the answers key on those apart), so that a team
+ * whose clocks did not change is not drawn again when another's did.
+ */
+static void
+team_stamps(struct board_snap *s)
+{
+	for (size_t i = 0; i < s->nteams; i++) {
+		struct board_team *t = &s->teams[i];
+		uint64_t h = 0xcbf29ce484222325ULL;
+
+		h = board_hash_str(h, t->team_id);
+		h = board_hash_str(h, t->name);
+		for (size_t k = t->first; k < t->first + t->n; k++)
+			h = item_hash(h, &s->items[k]);
+		t->stamp = h;
+	}
+	for (size_t i = 0; i < s->nothers; i++) {
+		const struct board_other *o = &s->others[i];
+		struct board_team *t = snap_find(s, o->team_id);
+		int64_t n[2] = { o->at, (int64_t)o->count };
+
+		if (t == NULL)
+			continue;
+		t->stamp = board_hash_str(t->stamp, o->rule);
+		t->stamp = board_hash_str(t->stamp, o->label);
+		t->stamp = board_hash_str(t->stamp, o->instance_id);
+		t->stamp = board_hash_str(t->stamp, o->child_id);
+		t->stamp = board_hash_mix(t->stamp, n, sizeof(n));
+	}
+	for (size_t i = 0; i < s->ncaseloads; i++) {
+		const struct board_caseload *c = &s->caseloads[i];
+		struct board_team *t = snap_find(s, c->team_id);
+
+		if (t == NULL)
+			continue;
+		t->stamp = board_hash_str(t->stamp, c->worker_id);
+		t->stamp = board_hash_mix(t->stamp, &c->open_cases,
+		    sizeof(c->open_cases));
+	}
 }
 
 static void
@@ -275,6 +353,7 @@ board_build(struct board *b, int64_t now, uint64_t stamp)
 		snap_team(s, b, b->teams[i].team_id);
 	for (size_t i = 0; i < b->cfg->routes.nteams; i++)
 		snap_team(s, b, b->cfg->routes.teams[i].team_id);
+	team_stamps(s);
 	board_snap_free(b->snap);
 	b->snap = s;
 }

@@ -155,3 +155,58 @@ def test_ack_needs_the_users_token_and_this_origin(db, build, tmp_path):
         assert "called &lt;the&gt; school" in html
     finally:
         assert d.stop() == 0
+
+
+def test_what_changed_in_one_team_shows_and_no_user_gets_anothers_page(db, build, tmp_path):
+    """Each team's section is drawn once and shared into every answer that
+    shows it: a change in one team (a decision, a worker allocated) shows
+    for everyone who sees it, the teams that did not change are the same,
+    and a page never carries another user's token."""
+    d, port, conf = start_board(db, build, tmp_path)
+    admin, m1 = "admin@example.org", "m1@example.org"
+
+    def board(user, path="/board.json"):
+        st, _, body = bh.get(port, path, user=user)
+        assert st == 200
+        return json.loads(body) if path.startswith("/board.json") else body
+
+    def children(j):
+        return {t["team"]: [(i["child"], i["worker"]) for i in t["items"]] for t in j["teams"]}
+
+    try:
+        mw.wait_for(lambda: board(admin)["teams"][0]["items"][0]["ack"], timeout=15,
+                    what="the alerts on the board")
+        before = children(board(admin))
+        assert before["T1"] == [("P-T1-OLD", None), ("P-T1-NEW", None)]
+        assert ("P-T2", None) in before["T2"]
+        for user in (admin, m1, "m2@example.org"):          # drawn for each of them
+            board(user)
+            board(user, "/board")
+        # T2's contact decided, a worker allocated in T1: one poll.
+        with db.connect() as conn, conn.cursor() as cur:
+            cur.execute("insert into cms.workers (worker_id, team_id, name) "
+                        "values ('W9', 'T1', 'A Worker')")
+            cur.execute("update cms.contacts set worker_id = 'W9' where contact_id = 'C2'")
+            cur.execute("update cms.contacts set decision_at = now(), decision = 'referral' "
+                        "where contact_id = 'C3'")
+        after = mw.wait_for(lambda: (lambda c: ("P-T2", None) not in c["T2"] and c)(
+            children(board(admin))), timeout=5, what="the decision on the admin's board")
+        assert after["T1"] == [("P-T1-OLD", None), ("P-T1-NEW", "W9")]
+        assert after["T3"] == before["T3"] and after[None] == before[None]
+        assert children(board("m2@example.org")) == {"T2": after["T2"]}
+        assert children(board(m1)) == {"T1": after["T1"]}
+        html = board(m1, "/board")
+        assert "W9" in html and "P-T2" not in html
+
+        # Every form on a page carries that page's user's token, whoever's
+        # page drew the same team first.
+        tokens = {}
+        for user in (admin, m1):
+            tokens[user] = board(user)["csrf"]
+        assert tokens[admin] != tokens[m1]
+        for user, other in ((admin, m1), (m1, admin)):
+            forms = re.findall(r'name="csrf" value="([0-9a-f]+)"', board(user, "/board"))
+            assert forms and set(forms) == {tokens[user]}, user
+            assert tokens[other] not in board(user, "/board")
+    finally:
+        assert d.stop() == 0
