@@ -25,7 +25,7 @@ SYSUSERSDIR ?= /usr/lib/sysusers.d
 CONFGROUP ?= mashwatch
 
 BUILD    ?= build
-PKGS     := libpq libevent libconfig libcurl jansson cairo fontconfig
+PKGS     := libpq libevent libconfig libcurl jansson cairo fontconfig zlib
 TESTPKGS := cmocka
 PYTHON   ?= /usr/bin/python3
 
@@ -67,7 +67,8 @@ MASHWATCHD_SRCS := daemon/mashwatchd.c daemon/engine.c daemon/store.c \
             daemon/notifier.c daemon/notifier_outbox.c daemon/notifier_findings.c \
             daemon/http.c daemon/metrics.c daemon/board.c daemon/board_access.c \
             daemon/board_snap.c daemon/board_refresh.c daemon/board_html.c \
-            daemon/board_base.c daemon/reporter.c daemon/sdnotify.c
+            daemon/board_base.c daemon/board_gzip.c daemon/reporter.c \
+            daemon/sdnotify.c
 MASHWATCHCTL_SRCS := $(wildcard ctl/*.c)
 # tests/pgprobe drives daemon/pg.c alone; doc/mkconfman prints the config
 # table for mashwatch.conf(5) and needs lib/ only.

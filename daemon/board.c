@@ -204,6 +204,8 @@ board_json_head(const struct board_view *v, struct evbuffer *out)
 /* A team as drawn, shared into the answers by reference. */
 struct board_piece {
 	struct evbuffer	*body;
+	struct evbuffer	*z;		/* body deflated, once a client asks */
+	unsigned long	 crc;		/* body's CRC-32 */
 	uint64_t	 era;		/* the last it was used in */
 };
 
@@ -219,6 +221,8 @@ piece_free(void *arg, const char *key, size_t len, void *value)
 	(void)key;
 	(void)len;
 	evbuffer_free(p->body);	/* answers still being sent hold their own */
+	if (p->z != NULL)
+		evbuffer_free(p->z);
 	free(p);
 }
 
@@ -248,7 +252,8 @@ piece_sweep(void *arg, const char *key, size_t len, void *value)
 		strmap_put(w->kept, key, len, p);
 		return;
 	}
-	w->b->pieces_bytes -= evbuffer_get_length(p->body);
+	w->b->pieces_bytes -= evbuffer_get_length(p->body) +
+	    (p->z != NULL ? evbuffer_get_length(p->z) : 0);
 	piece_free(NULL, key, len, p);
 }
 
@@ -270,6 +275,22 @@ board_pieces_era(struct board *b, uint64_t era)
 	b->pieces_era = era;
 }
 
+/* p, compressed too if the answer is (or NULL if zlib failed). */
+static struct board_piece *
+piece_deflated(struct board *b, struct board_piece *p, bool gz)
+{
+	if (!gz || p->z != NULL)
+		return p;
+	p->z = evbuffer_new();
+	if (board_deflate(p->body, p->z, &p->crc) != 0) {
+		evbuffer_free(p->z);
+		p->z = NULL;
+		return NULL;
+	}
+	b->pieces_bytes += evbuffer_get_length(p->z);
+	return p;
+}
+
 /*
  * Team t as the view draws it, from what is kept or drawn now.  A team's
  * section depends on its own stamp (its clocks, repeats, checks and
@@ -278,7 +299,7 @@ board_pieces_era(struct board *b, uint64_t era)
  */
 static struct board_piece *
 board_piece(struct board *b, const struct board_view *v,
-    const struct board_team *t, bool json)
+    const struct board_team *t, bool json, bool gz)
 {
 	struct board_piece *p;
 	char *key, *text;
@@ -293,7 +314,7 @@ board_piece(struct board *b, const struct board_view *v,
 	if ((p = strmap_get(b->pieces, key, len)) != NULL) {
 		p->era = b->pieces_era;
 		free(key);
-		return p;
+		return piece_deflated(b, p, gz);
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->body = evbuffer_new();
@@ -313,45 +334,66 @@ board_piece(struct board *b, const struct board_view *v,
 	b->pieces_bytes += evbuffer_get_length(p->body);
 	strmap_put(b->pieces, key, len, p);
 	free(key);
-	return p;
+	return piece_deflated(b, p, gz);
 }
 
 /*
- * The board as JSON or HTML into out: the parts for this user and this
- * second drawn now, each team's section shared by reference from the
- * pieces kept (so an answer of megabytes costs no copying, and 50
- * browsers polling one board cost one drawing of it).
+ * The board as JSON or HTML into out, gzipped if gz: the parts for this
+ * user and this second drawn now, each team's section shared by reference
+ * from the pieces kept (so an answer of megabytes costs no copying, and 50
+ * browsers polling one board cost one drawing of it).  Returns false if
+ * zlib failed, with out to be thrown away.
  */
-static void
-board_draw(struct board *b, const struct board_view *v, bool json,
+static bool
+board_draw(struct board *b, const struct board_view *v, bool json, bool gz,
     struct evbuffer *out)
 {
 	uint64_t minute = (uint64_t)(v->now / 60);
 	uint64_t era = board_hash_mix(v->version, &minute, sizeof(minute));
-	struct evbuffer *piece;
-	bool first = true;
+	struct evbuffer *part = evbuffer_new();
+	struct board_piece *p;
+	struct board_gz g;
+	bool first = true, ok = true;
 
 	if (b->pieces == NULL || era != b->pieces_era)
 		board_pieces_era(b, era);
+	if (gz)
+		board_gz_start(&g, out);
 	if (json)
-		board_json_head(v, out);
+		board_json_head(v, part);
 	else
-		board_render_head(v, out);
-	for (size_t ti = 0; ti < v->snap->nteams; ti++) {
+		board_render_head(v, part);
+	for (size_t ti = 0; ti < v->snap->nteams && ok; ti++) {
 		if (!v->viewer->team_ok[ti])
 			continue;
 		if (json && !first)
-			evbuffer_add(out, ",", 1);
+			evbuffer_add(part, ",", 1);
 		first = false;
-		piece = board_piece(b, v, &v->snap->teams[ti], json)->body;
-		if (evbuffer_add_buffer_reference(out, piece) != 0)
-			evbuffer_add(out, evbuffer_pullup(piece, -1),
-			    evbuffer_get_length(piece));
+		if (gz)
+			board_gz_buffer(&g, part);
+		else
+			evbuffer_add_buffer(out, part);
+		if ((p = board_piece(b, v, &v->snap->teams[ti], json,
+		    gz)) == NULL)
+			ok = false;
+		else if (gz)
+			board_gz_piece(&g, p->z, p->crc,
+			    evbuffer_get_length(p->body));
+		else if (evbuffer_add_buffer_reference(out, p->body) != 0)
+			evbuffer_add(out, evbuffer_pullup(p->body, -1),
+			    evbuffer_get_length(p->body));
 	}
 	if (json)
-		evbuffer_add(out, "]}\n", 3);
+		evbuffer_add(part, "]}\n", 3);
 	else
-		board_render_tail(v, out);
+		board_render_tail(v, part);
+	if (gz) {
+		board_gz_buffer(&g, part);
+		board_gz_end(&g);
+	} else
+		evbuffer_add_buffer(out, part);
+	evbuffer_free(part);
+	return ok;
 }
 
 
@@ -396,11 +438,20 @@ board_get(struct board *b, struct evhttp_request *req, bool json)
 			v.notice = note;
 		}
 	}
+	/* Caches between us and the browser keep one answer per coding. */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Vary",
+	    "Accept-Encoding");
 	if (since != NULL && strtoull(since, NULL, 10) == version) {
 		evbuffer_add_printf(out, "{\"version\":%" PRIu64
 		    ",\"changed\":false}\n", version);
-	} else
-		board_draw(b, &v, json, out);
+	} else if (board_accepts_gzip(req) && board_draw(b, &v, json, true,
+	    out))
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Encoding", "gzip");
+	else {
+		evbuffer_drain(out, evbuffer_get_length(out));
+		board_draw(b, &v, json, false, out);
+	}
 	board_reply(req, 200, "OK", json ? "application/json" :
 	    "text/html; charset=utf-8", out);
 	evbuffer_free(out);

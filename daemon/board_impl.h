@@ -244,6 +244,26 @@ void board_tick(evutil_socket_t fd, short what, void *arg);
 /* Free the alerts, teams and caseloads b holds (not b). */
 void board_refresh_free(struct board *b);
 
+/* board_gzip.c: a gzip answer assembled from parts. */
+struct board_gz {
+	struct evbuffer	*out;
+	unsigned long	 crc;		/* CRC-32 of the text so far */
+	size_t		 len;		/* and its length */
+};
+
+/*
+ * Compress in (made contiguous, not drained) into z as raw deflate ended
+ * by a sync flush, with in's CRC-32 in *crc; -1 if zlib failed.
+ */
+int board_deflate(struct evbuffer *in, struct evbuffer *z, unsigned long *crc);
+void board_gz_start(struct board_gz *g, struct evbuffer *out);
+void board_gz_text(struct board_gz *g, const void *p, size_t n);
+void board_gz_buffer(struct board_gz *g, struct evbuffer *buf);
+void board_gz_piece(struct board_gz *g, struct evbuffer *z, unsigned long crc,
+    size_t n);
+void board_gz_end(struct board_gz *g);
+bool board_accepts_gzip(struct evhttp_request *req);
+
 /* board_html.c: the page is head, one section per team, tail. */
 void board_render_head(const struct board_view *v, struct evbuffer *out);
 void board_render_team(const struct board_view *v, const struct board_team *t,

@@ -2,6 +2,8 @@
 proxy header believed only from trusted proxies; acknowledgement with its
 CSRF token and same-origin check, recorded as mashwatchctl ack records it."""
 
+import gzip
+import http.client
 import json
 import re
 import urllib.parse
@@ -208,5 +210,54 @@ def test_what_changed_in_one_team_shows_and_no_user_gets_anothers_page(db, build
             forms = re.findall(r'name="csrf" value="([0-9a-f]+)"', board(user, "/board"))
             assert forms and set(forms) == {tokens[user]}, user
             assert tokens[other] not in board(user, "/board")
+    finally:
+        assert d.stop() == 0
+
+
+def test_gzip_for_who_asks_for_it(db, build, tmp_path):
+    """A client that accepts gzip gets the same board compressed (sections
+    compressed once, joined per answer); one that does not, or refuses it
+    with q=0, gets it as it is."""
+    d, port, conf = start_board(db, build, tmp_path)
+
+    def fetch(path, user, encoding=None):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        h = {"X-Remote-User": user}
+        if encoding is not None:
+            h["Accept-Encoding"] = encoding
+        try:
+            c.request("GET", path, headers=h)
+            r = c.getresponse()
+            return r.status, dict(r.getheaders()), r.read()
+        finally:
+            c.close()
+
+    def same(path, a, b):      # the same board, but for the second it was drawn
+        if path.startswith("/board.json"):
+            a, b = json.loads(a), json.loads(b)
+            a.pop("now"), b.pop("now")
+            return a == b
+        return re.sub(rb"\d\d:\d\d</span>", b"", a) == re.sub(rb"\d\d:\d\d</span>", b"", b)
+
+    try:
+        mw.wait_for(lambda: json.loads(fetch("/board.json", "admin@example.org")[2])
+                    ["teams"][0]["items"][0]["ack"], timeout=15, what="the alerts")
+        for user in ("admin@example.org", "m2@example.org"):
+            for path in ("/board.json", "/board.json?state=escalated", "/board"):
+                for enc in ("gzip", "br, gzip;q=0.5, deflate", "GZIP", "*", "x-gzip"):
+                    for _ in range(3):      # again if the minute (how late) turned
+                        before = fetch(path, user)[2]
+                        st, hdrs, body = fetch(path, user, enc)
+                        if same(path, before, fetch(path, user)[2]):
+                            break
+                    assert st == 200 and hdrs["Content-Encoding"] == "gzip", (path, enc)
+                    assert "Accept-Encoding" in hdrs["Vary"]
+                    text = gzip.decompress(body)        # checks the CRC and length
+                    assert same(path, text, before), (user, path, enc)
+                for enc in ("identity", "gzip;q=0", "gzip; q=0.0, br", "deflate"):
+                    st, hdrs, body = fetch(path, user, enc)
+                    assert st == 200 and "Content-Encoding" not in hdrs, enc
+        big = fetch("/board.json", "admin@example.org", "gzip")[2]
+        assert len(big) < len(fetch("/board.json", "admin@example.org")[2])
     finally:
         assert d.stop() == 0
