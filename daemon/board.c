@@ -405,7 +405,7 @@ board_get(struct board *b, struct evhttp_request *req, bool json)
 	struct evkeyvalq q;
 	struct evbuffer *out;
 	const char *since, *acked;
-	char note[96];
+	char note[96], vers[24];
 	uint64_t version;
 
 	TAILQ_INIT(&q);
@@ -441,6 +441,10 @@ board_get(struct board *b, struct evhttp_request *req, bool json)
 	/* Caches between us and the browser keep one answer per coding. */
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Vary",
 	    "Accept-Encoding");
+	/* The version, for scripts that ask ?since= and read answers gzipped. */
+	snprintf(vers, sizeof(vers), "%" PRIu64, version);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "X-Board-Version", vers);
 	if (since != NULL && strtoull(since, NULL, 10) == version) {
 		evbuffer_add_printf(out, "{\"version\":%" PRIu64
 		    ",\"changed\":false}\n", version);

@@ -252,6 +252,8 @@ def test_gzip_for_who_asks_for_it(db, build, tmp_path):
                             break
                     assert st == 200 and hdrs["Content-Encoding"] == "gzip", (path, enc)
                     assert "Accept-Encoding" in hdrs["Vary"]
+                    assert hdrs["X-Board-Version"] == str(json.loads(before)["version"]) \
+                        if path.startswith("/board.json") else hdrs["X-Board-Version"].isdigit()
                     text = gzip.decompress(body)        # checks the CRC and length
                     assert same(path, text, before), (user, path, enc)
                 for enc in ("identity", "gzip;q=0", "gzip; q=0.0, br", "deflate"):
