@@ -207,6 +207,8 @@ struct board_piece {
 	struct evbuffer	*z;		/* body deflated, once a client asks */
 	unsigned long	 crc;		/* body's CRC-32 */
 	uint64_t	 era;		/* the last it was used in */
+	bool		 foreign;	/* shows another team's alert */
+	uint64_t	 alerts_gen;	/* all the alerts when drawn */
 };
 
 /* Keep at most this much drawn (megabytes an admin, kilobytes a manager). */
@@ -294,24 +296,39 @@ piece_deflated(struct board *b, struct board_piece *p, bool gz)
 /*
  * Team t as the view draws it, from what is kept or drawn now.  A team's
  * section depends on its own stamp (its clocks, repeats, checks and
- * caseloads), the alerts, the minute (how late), the filter and, in the
- * page, the user's token in its forms; nothing else.
+ * caseloads), its alerts (all of them, if it shows one raised under
+ * another team), the minute (how late), the filter and, in the page, the
+ * user's token in its forms; nothing else.
  */
 static struct board_piece *
 board_piece(struct board *b, const struct board_view *v,
     const struct board_team *t, bool json, bool gz)
 {
+	struct board_view w = *v;
 	struct board_piece *p;
 	char *key, *text;
+	const uint64_t *alerts;
 	size_t len;
 	json_t *jt;
 
+	alerts = b->alert_teams == NULL ? NULL : strmap_get(b->alert_teams,
+	    t->team_id, strlen(t->team_id));
 	key = xasprintf("%c %" PRIx64 " %" PRIx64 " %lld %d %d %s\x1f%s\x1f%s",
-	    json ? 'j' : 'h', t->stamp, b->alerts_gen, (long long)(v->now / 60),
-	    v->cfg->http.board_max_items, v->filter.state, v->filter.clock ?
-	    v->filter.clock : "", json ? "" : v->viewer->csrf, t->team_id);
+	    json ? 'j' : 'h', t->stamp, alerts != NULL ? *alerts : 0,
+	    (long long)(v->now / 60), v->cfg->http.board_max_items,
+	    v->filter.state, v->filter.clock ? v->filter.clock : "",
+	    json ? "" : v->viewer->csrf, t->team_id);
 	len = strlen(key);
-	if ((p = strmap_get(b->pieces, key, len)) != NULL) {
+	p = strmap_get(b->pieces, key, len);
+	/* One that shows another team's alert holds while no alert changed. */
+	if (p != NULL && p->foreign && p->alerts_gen != b->alerts_gen) {
+		strmap_del(b->pieces, key, len);
+		b->pieces_bytes -= evbuffer_get_length(p->body) +
+		    (p->z != NULL ? evbuffer_get_length(p->z) : 0);
+		piece_free(NULL, key, len, p);
+		p = NULL;
+	}
+	if (p != NULL) {
 		p->era = b->pieces_era;
 		free(key);
 		return piece_deflated(b, p, gz);
@@ -319,14 +336,17 @@ board_piece(struct board *b, const struct board_view *v,
 	p = xcalloc(1, sizeof(*p));
 	p->body = evbuffer_new();
 	p->era = b->pieces_era;
+	p->alerts_gen = b->alerts_gen;
+	w.team = t->team_id;
+	w.foreign = &p->foreign;
 	if (json) {
-		jt = board_json_team(v, t);
+		jt = board_json_team(&w, t);
 		text = json_dumps(jt, JSON_COMPACT);
 		evbuffer_add(p->body, text, strlen(text));
 		free(text);
 		json_decref(jt);
 	} else
-		board_render_team(v, t, p->body);
+		board_render_team(&w, t, p->body);
 	if (b->pieces_bytes + evbuffer_get_length(p->body) > PIECES_MAX) {
 		board_pieces_forget(b);
 		b->pieces = strmap_new();

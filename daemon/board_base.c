@@ -114,6 +114,7 @@ board_alert_of(const struct board_view *v, const char *rule,
     const char *instance_id)
 {
 	char key[2 * MODEL_MAX_ID + 80];
+	const struct board_alert *a;
 	int n;
 
 	if (v->alerts == NULL)
@@ -121,7 +122,11 @@ board_alert_of(const struct board_view *v, const char *rule,
 	n = snprintf(key, sizeof(key), "%s\x1f%s", rule, instance_id);
 	if (n < 0 || (size_t)n >= sizeof(key))
 		return NULL;
-	return strmap_get(v->alerts, key, (size_t)n);
+	a = strmap_get(v->alerts, key, (size_t)n);
+	/* Raised while the child was in another team's hands. */
+	if (a != NULL && v->foreign != NULL && strcmp(a->team_id, v->team) != 0)
+		*v->foreign = true;
+	return a;
 }
 
 bool

@@ -34,6 +34,7 @@ struct board_item {
 	const char		*team_id;	/* "" for none */
 	const char		*worker_id;	/* NULL for none */
 	const char		*priority;
+	const unsigned		*team_rank;	/* the team's place in board order */
 	int64_t			 started_at;
 	int64_t			 due_at;
 	bool			 hourly;	/* its limit is in hours: show a time */
@@ -84,7 +85,9 @@ struct board_snap {
 	size_t			 nothers;
 	struct board_caseload	*caseloads;	/* by team, most cases first */
 	size_t			 ncaseloads;
-	struct board_arena	*arena;		/* every string above */
+	struct board_arena	*arena;		/* every string above but */
+	struct strmap		*names;		/* teams, workers, priorities */
+	struct strmap		*ranks;		/* team id -> unsigned rank */
 };
 
 /* The unresolved alert of highest level of one (rule, instance). */
@@ -123,6 +126,9 @@ struct board_view {
 	uint64_t		 version;
 	bool			 leader;
 	const char		*notice;	/* one line above the board, or NULL */
+	/* Drawing one team's section: set if it shows another team's alert. */
+	const char		*team;
+	bool			*foreign;
 };
 
 /* A team of mash.teams, and who receives its alerts. */
@@ -142,6 +148,7 @@ struct board {
 	int64_t			 looked_at;	/* last request */
 
 	struct strmap		*alerts;	/* "rule\x1finstance" -> board_alert */
+	struct strmap		*alert_teams;	/* team id -> uint64_t hash */
 	uint64_t		 alerts_gen;	/* content hash of the last read */
 	uint64_t		 alerts_stamp;	/* engine raised+resolved when read */
 	int64_t			 alerts_at;
@@ -241,6 +248,8 @@ void board_alerts_refresh(struct board *b);
 void board_aux_refresh(struct board *b);
 /* Once a second while the board is on: keep what it reads fresh. */
 void board_tick(evutil_socket_t fd, short what, void *arg);
+/* Free a map of team id -> alerts hash. */
+void board_alert_teams_free(struct strmap *m);
 /* Free the alerts, teams and caseloads b holds (not b). */
 void board_refresh_free(struct board *b);
 

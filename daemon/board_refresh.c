@@ -60,6 +60,23 @@ alert_free(void *arg, const char *key, size_t len, void *value)
 }
 
 static void
+hash_free(void *arg, const char *key, size_t len, void *value)
+{
+	(void)arg;
+	(void)key;
+	(void)len;
+	free(value);
+}
+
+void
+board_alert_teams_free(struct strmap *m)
+{
+	if (m != NULL)
+		strmap_foreach(m, hash_free, NULL);
+	strmap_free(m);
+}
+
+static void
 alerts_clear(struct strmap *m)
 {
 	if (m == NULL)
@@ -85,7 +102,7 @@ static void
 board_alerts_read(void *arg, PGresult *res)
 {
 	struct board *b = arg;
-	struct strmap *m;
+	struct strmap *m, *teams;
 	uint64_t h = 0xcbf29ce484222325ULL;
 	char key[2 * MODEL_MAX_ID + 80];
 
@@ -97,17 +114,27 @@ board_alerts_read(void *arg, PGresult *res)
 		return;
 	}
 	m = strmap_new();
+	teams = strmap_new();
 	for (int r = 0; r < PQntuples(res); r++) {
 		struct board_alert *a, *old;
 		int level = alert_level_parse(PQgetvalue(res, r, 3));
 		int n = snprintf(key, sizeof(key), "%s\x1f%s",
 		    PQgetvalue(res, r, 1), PQgetvalue(res, r, 2));
+		const char *team = PQgetvalue(res, r, 4);
+		uint64_t row = 0, *th;
 
 		if (n < 0 || (size_t)n >= sizeof(key) || level < 0)
 			continue;
 		for (int c = 0; c < PQnfields(res); c++)
-			h = board_hash_str(h, PQgetisnull(res, r, c) ? NULL :
-			    PQgetvalue(res, r, c));
+			row = board_hash_str(row, PQgetisnull(res, r, c) ?
+			    NULL : PQgetvalue(res, r, c));
+		h = board_hash_mix(h, &row, sizeof(row));
+		/* Each team's too: its section is drawn again on its own. */
+		if ((th = strmap_get(teams, team, strlen(team))) == NULL) {
+			th = xcalloc(1, sizeof(*th));
+			strmap_put(teams, team, strlen(team), th);
+		}
+		*th = board_hash_mix(*th, &row, sizeof(row));
 		old = strmap_get(m, key, (size_t)n);
 		if (old != NULL && old->level >= level)
 			continue;
@@ -125,6 +152,8 @@ board_alerts_read(void *arg, PGresult *res)
 	}
 	alerts_clear(b->alerts);
 	b->alerts = m;
+	board_alert_teams_free(b->alert_teams);
+	b->alert_teams = teams;
 	b->alerts_gen = h;
 	b->alerts_at = engine_now();
 }
@@ -323,6 +352,8 @@ board_refresh_free(struct board *b)
 {
 	alerts_clear(b->alerts);
 	b->alerts = NULL;
+	board_alert_teams_free(b->alert_teams);
+	b->alert_teams = NULL;
 	team_addrs_clear(b->teams, b->nteams);
 	team_addrs_clear(b->new_teams, b->new_nteams);
 	b->teams = b->new_teams = NULL;

@@ -24,6 +24,15 @@
 
 /* The snapshot. */
 
+static void
+rank_free(void *arg, const char *key, size_t len, void *value)
+{
+	(void)arg;
+	(void)key;
+	(void)len;
+	free(value);
+}
+
 void
 board_snap_free(struct board_snap *s)
 {
@@ -36,6 +45,10 @@ board_snap_free(struct board_snap *s)
 	free(s->others);
 	free(s->caseloads);
 	board_arena_free(s->arena);
+	strmap_free(s->names);
+	if (s->ranks != NULL)
+		strmap_foreach(s->ranks, rank_free, NULL);
+	strmap_free(s->ranks);
 	free(s);
 }
 
@@ -51,6 +64,8 @@ collect_clock(void *arg, const struct clock_view *v)
 	struct board_snap *s = c->s;
 	struct board_item *it;
 	const struct timescale *lim;
+	const char *tid = v->team_id ? v->team_id : "";
+	unsigned *rank;
 
 	if (v->state > CS_ESCALATED)
 		return;
@@ -62,9 +77,17 @@ collect_clock(void *arg, const struct clock_view *v)
 	it->clock = v->clock;
 	it->instance_id = board_arena_strdup(&s->arena, v->instance_id);
 	it->child_id = board_arena_strdup(&s->arena, v->child_id);
-	it->team_id = board_arena_strdup(&s->arena, v->team_id ? v->team_id : "");
-	it->worker_id = board_arena_strdup(&s->arena, v->worker_id);
-	it->priority = board_arena_strdup(&s->arena, v->priority);
+	/* Few teams, workers and priorities, each kept once. */
+	it->team_id = strmap_intern(s->names, tid);
+	if ((rank = strmap_get(s->ranks, tid, strlen(tid))) == NULL) {
+		rank = xcalloc(1, sizeof(*rank));
+		strmap_put(s->ranks, tid, strlen(tid), rank);
+	}
+	it->team_rank = rank;
+	it->worker_id = v->worker_id ? strmap_intern(s->names, v->worker_id) :
+	    NULL;
+	it->priority = v->priority ? strmap_intern(s->names, v->priority) :
+	    NULL;
 	it->started_at = v->started_at;
 	it->due_at = v->due_at;
 	lim = config_clock_limit(v->clock, v->priority);
@@ -117,16 +140,54 @@ collect_check(void *arg, const struct check_view *v)
 	o->at = v->occurred_at;
 }
 
+/* Number the teams in board order, for item_cmp. */
+
+struct ranking {
+	const char	**ids;
+	size_t		  n;
+};
+
+static void
+rank_collect(void *arg, const char *key, size_t len, void *value)
+{
+	struct ranking *r = arg;
+
+	(void)len;
+	(void)value;
+	r->ids[r->n++] = key;
+}
+
+static int
+rank_cmp(const void *pa, const void *pb)
+{
+	return board_team_cmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+static void
+rank_teams(struct board_snap *s)
+{
+	size_t n = strmap_count(s->ranks);
+	struct ranking r = { xreallocarray(NULL, n + 1, sizeof(*r.ids)), 0 };
+
+	strmap_foreach(s->ranks, rank_collect, &r);
+	/* Sort the ids, then give each rank by its id's place. */
+	qsort(r.ids, r.n, sizeof(*r.ids), rank_cmp);
+	for (size_t i = 0; i < r.n; i++)
+		*(unsigned *)strmap_get(s->ranks, r.ids[i], strlen(r.ids[i])) =
+		    (unsigned)i;
+	free(r.ids);
+}
+
 /* By team ("" last), then due, start, clock and instance. */
 
 static int
 item_cmp(const void *pa, const void *pb)
 {
 	const struct board_item *a = pa, *b = pb;
-	int r = board_team_cmp(a->team_id, b->team_id);
+	int r;
 
-	if (r != 0)
-		return r;
+	if (*a->team_rank != *b->team_rank)
+		return *a->team_rank < *b->team_rank ? -1 : 1;
 	if (a->due_at != b->due_at)
 		return a->due_at < b->due_at ? -1 : 1;
 	if (a->started_at != b->started_at)
@@ -303,7 +364,10 @@ board_build(struct board *b, int64_t now, uint64_t stamp)
 
 	s->at = now;
 	s->stamp = stamp;
-	model_foreach_clock(m, now, collect_clock, &c);
+	s->names = strmap_new();
+	s->ranks = strmap_new();
+	model_foreach_clock(m, now, false, collect_clock, &c);
+	rank_teams(s);
 	model_foreach_repeat(m, now, collect_repeat, &c);
 	model_foreach_failed_check(m, collect_check, &c);
 	if (s->nitems > 1)

@@ -99,7 +99,7 @@ findings_print(FILE *out, const struct model *m, const struct calendar *cal,
 {
 	struct print_ctx pc = { out, cal, at, all, 0 };
 
-	model_foreach_clock(m, at, print_clock, &pc);
+	model_foreach_clock(m, at, true, print_clock, &pc);
 	model_foreach_repeat(m, at, print_repeat, &pc);
 	model_foreach_failed_check(m, print_check, &pc);
 	model_foreach_invalid(m, print_invalid, &pc);

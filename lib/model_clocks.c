@@ -760,7 +760,7 @@ inst_cmp(const void *a, const void *b)
 }
 
 void
-model_foreach_clock(const struct model *m, int64_t now,
+model_foreach_clock(const struct model *m, int64_t now, bool ordered,
     void (*fn)(void *arg, const struct clock_view *v), void *arg)
 {
 	struct clock_inst **all = xreallocarray(NULL, m->nclocks + 1,
@@ -769,7 +769,8 @@ model_foreach_clock(const struct model *m, int64_t now,
 
 	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; )
 		all[n++] = c;
-	qsort(all, n, sizeof(*all), inst_cmp);
+	if (ordered)
+		qsort(all, n, sizeof(*all), inst_cmp);
 	for (size_t i = 0; i < n; i++) {
 		c = all[i];
 		struct clock_view v = {

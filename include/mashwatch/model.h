@@ -228,8 +228,12 @@ struct clock_view {
 	enum clock_state	 state;		/* at the "now" passed in */
 };
 
-/* Visit every clock instance in a stable order (clock, start, id). */
-void model_foreach_clock(const struct model *m, int64_t now,
+/*
+ * Visit every clock instance in a stable order (clock, start, id), or, with
+ * ordered false, in the model's own order (no sort: for a caller that
+ * sorts its own way).
+ */
+void model_foreach_clock(const struct model *m, int64_t now, bool ordered,
     void (*fn)(void *arg, const struct clock_view *v), void *arg);
 
 struct repeat_view {

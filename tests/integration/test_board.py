@@ -200,6 +200,21 @@ def test_what_changed_in_one_team_shows_and_no_user_gets_anothers_page(db, build
         html = board(m1, "/board")
         assert "W9" in html and "P-T2" not in html
 
+        # A child moved to T2 with its alert raised under T1: an
+        # acknowledgement made from the shell shows in T2's section too.
+        with db.connect() as conn, conn.cursor() as cur:
+            cur.execute("update cms.contacts set team_id = 'T2' where contact_id = 'C1'")
+        moved = mw.wait_for(lambda: (lambda t: t.get("P-T1-OLD") and t)(
+            {i["child"]: i for t in board(admin)["teams"] if t["team"] == "T2"
+             for i in t["items"]}), timeout=5, what="the child in T2")
+        assert moved["P-T1-OLD"]["ack"]["acked_by"] is None
+        mw.run(build, "mashwatchctl", "-c", conf, "ack", str(moved["P-T1-OLD"]["ack"]["alert"]),
+               "--by", "Jo Manager", "--note", "moved team")
+        mw.wait_for(lambda: [i["ack"]["acked_by"] for t in board(admin)["teams"]
+                             if t["team"] == "T2" for i in t["items"]
+                             if i["child"] == "P-T1-OLD"] == ["Jo Manager"],
+                    timeout=15, what="the acknowledgement in T2's section")
+
         # Every form on a page carries that page's user's token, whoever's
         # page drew the same team first.
         tokens = {}

@@ -1117,7 +1117,7 @@ test_replay(void **state)
 	assert_int_equal(model_put_clock(m, &later, at), 0);
 	assert_int_equal(model_put_clock(m, &stopped_later, at), 0);
 	model_end_full(m, at);
-	model_foreach_clock(m, at, collect_view, &vc);
+	model_foreach_clock(m, at, true, collect_view, &vc);
 	assert_int_equal(vc.n, 1);
 	assert_int_equal(vc.state[0], CS_OVERDUE);
 	/* Replay writes nothing. */
