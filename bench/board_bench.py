@@ -15,7 +15,8 @@ BENCH_SECONDS each:
                           the 40 team managers, who sees only their team
 
 The first three are the worst case: the same admin, who sees all 40 teams
-(up to http.board_max_items = 500 items each, megabytes an answer), so that
+(up to http.board_max_items = 100 items each, a megabyte an answer
+as it is, a tenth of that gzipped), so that
 answer is drawn at most once a second (or when something changed) and
 copied to the other clients.
 

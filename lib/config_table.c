@@ -250,11 +250,12 @@ static const struct conf_setting settings[] = {
 	  .reloadable = true, .offset = CF(http.board_admins),
 	  .help = "Users who see every team on the board (so do the "
 	  "addresses of routes.report)." },
-	{ .name = "http.board_max_items", .type = CONF_INT, .def = "500",
+	{ .name = "http.board_max_items", .type = CONF_INT, .def = "100",
 	  .min = 10, .max = 100000, .reloadable = true,
 	  .offset = CF(http.board_max_items),
 	  .help = "Items listed per team on the board, oldest due first; the "
-	  "rest are counted." },
+	  "rest are counted (the filter by clock and state reaches them).  "
+	  "Each one is about 300 bytes of every answer." },
 	{ .name = "http.max_connections", .type = CONF_INT, .def = "256",
 	  .min = 4, .max = 65536, .reloadable = true,
 	  .offset = CF(http.max_connections),
