@@ -1,35 +1,37 @@
 #!/usr/bin/python3
 """The board under load (issue 16): a real mashwatchd with http.board on,
 on real PostgreSQL, with 100,000 open clocks across 40 teams (1% of them
-overdue, so the board carries alerts too), and 50 concurrent clients, each
-a thread with its own keep-alive connection asking as fast as it is
-answered, from 127.0.0.1 with the X-Remote-User header.  In turn, for
-BENCH_SECONDS each:
+overdue, so the board carries alerts too), and 50 concurrent keep-alive
+connections from wrk (Debian's, in C, so that the figures are the
+daemon's, not a Python client's), each asking as fast as it is answered,
+from 127.0.0.1 with the X-Remote-User header and, as browsers do,
+Accept-Encoding: gzip.  In turn, for BENCH_SECONDS each:
 
     /board.json           the whole board as JSON, for a board admin
     /board                the page, for the admin
     /board.json?since=V   what an open page asks every 2 s ({"changed":false}
-                          unless something changed; each client keeps the
-                          version it last saw, as the page does)
-    /board.json, mgrs     the whole board again, but each client is one of
+                          unless something changed; each wrk thread keeps
+                          the version it last saw, from X-Board-Version)
+    /board.json, mgrs     the whole board again, each request as one of
                           the 40 team managers, who sees only their team
 
-The first three are the worst case: the same admin, who sees all 40 teams
-(up to http.board_max_items = 100 items each, a megabyte an answer
-as it is, a tenth of that gzipped), so that
-answer is drawn at most once a second (or when something changed) and
-copied to the other clients.
+The first three are the worst case: the admin sees all 40 teams (up to
+http.board_max_items = 100 items each: a megabyte an answer as it is, a
+tenth of that gzipped).  Each team's section is drawn and compressed once
+for what it shows and shared into every answer by reference.
 
 Prints p50/p99/max latency and requests per second of each.  Meanwhile
 contacts with an hour-based limit fall due at known instants spread over
-the whole load; the lateness of their alerts (created_at - due_at in the
-state database) is the daemon's timer accuracy under load.  Targets: p99
-<= 50 ms, timers within 1 s.  Figures only, never assertions.
+the whole load (each one a new alert, a new snapshot and its team drawn
+again); the lateness of their alerts (created_at - due_at in the state
+database) is the daemon's timer accuracy under load.  Targets: p99 <= 50
+ms, timers within 1 s.  Figures only, never assertions.
 
 BENCH_BOARD_CLOCKS (100000), BENCH_CLIENTS (50), BENCH_SECONDS (15 per
 endpoint) and BENCH_TIMERS (contacts falling due during the load, 150)
-change the run.  The clients share the machine with the daemon, so on a
-small machine they take some of its CPU: the figures are an upper bound."""
+change the run.  wrk shares the machine with the daemon (2 threads), so
+on a small machine it takes some of its CPU: the figures are an upper
+bound."""
 
 import http.client
 import os
