@@ -27,9 +27,14 @@ again); the lateness of their alerts (created_at - due_at in the state
 database) is the daemon's timer accuracy under load.  Targets: p99 <= 50
 ms, timers within 1 s.  Figures only, never assertions.
 
+And the source changes meanwhile: BENCH_CHURN times a second (1) a worker
+is allocated to an assessment, with NOTIFY, as on a busy day at the front
+door; each change is a poll that reads a row, and a new snapshot of every
+open clock.
+
 BENCH_BOARD_CLOCKS (100000), BENCH_CLIENTS (50), BENCH_SECONDS (15 per
-endpoint) and BENCH_TIMERS (contacts falling due during the load, 150)
-change the run.  wrk shares the machine with the daemon (2 threads), so
+endpoint), BENCH_TIMERS (contacts falling due during the load, 150) and
+BENCH_CHURN change the run.  wrk shares the machine with the daemon (2 threads), so
 on a small machine it takes some of its CPU: the figures are an upper
 bound."""
 
@@ -42,6 +47,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -54,6 +60,7 @@ CLOCKS = int(os.environ.get("BENCH_BOARD_CLOCKS", 100_000))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 50))
 SECONDS = float(os.environ.get("BENCH_SECONDS", 15))
 TIMERS = int(os.environ.get("BENCH_TIMERS", 150))
+CHURN = float(os.environ.get("BENCH_CHURN", 1))
 TEAMS = 40
 BUILD = pathlib.Path(os.environ.get("MASHWATCH_BUILD", REPO / "build"))
 ADMIN = "admin@example.org"
@@ -74,6 +81,7 @@ create table mash.caseloads (worker_id text, team_id text, open_cases integer);
 create table mash.teams (team_id text primary key, name text, manager_email text,
     escalation_email text);
 create index on mash.clocks (updated_at);
+create index on mash.clocks (instance_id);
 create index on mash.events (updated_at);
 """
 
@@ -240,6 +248,26 @@ def main():
         status, page = get(port, "/board")
         print("/board:     %d, %.1f MB" % (status, len(page) / 1e6), flush=True)
 
+        # A busy front door: a worker allocated every 1/CHURN s, each
+        # one a poll that reads a row (and a new snapshot of it all).
+        churned, stop = [0], threading.Event()
+
+        def churn():
+            c = pg.connect("bench")
+            c.autocommit = True
+            k = c.cursor()
+            g = 1
+            while not stop.wait(1.0 / CHURN):
+                g = g * 7919 % CLOCKS + 1
+                k.execute("update mash.clocks set worker_id = 'W' || (%s %% 3000 + 1), "
+                          "updated_at = now() where instance_id = %s", (g, "A%d" % g))
+                k.execute("notify mash_changed")
+                churned[0] += 1
+            c.close()
+
+        churner = threading.Thread(target=churn)
+        if CHURN > 0:
+            churner.start()
         results = []
         managers = ["manager%d@example.org" % i for i in range(TEAMS)]
         for name, path, users in (("/board.json", "/board.json", [ADMIN]),
@@ -250,6 +278,10 @@ def main():
             results.append((name, r))
             print("  %-18s done: %d requests, %s read" % (name, r["requests"], r["read"]),
                   flush=True)
+
+        stop.set()
+        if CHURN > 0:
+            churner.join()
 
         # Every timer's alert written?
         deadline = time.time() + 30
@@ -263,8 +295,9 @@ def main():
         late = sorted(float(r[0]) for r in rows)
         fired_off = max((abs(float(r[1])) for r in rows), default=float("nan"))
 
-        print("%d clients, %.0f s each, %d open clocks in %d teams, %d overdue:"
-              % (CLIENTS, SECONDS, CLOCKS + TIMERS, TEAMS, overdue))
+        print("%d clients, %.0f s each, %d open clocks in %d teams, %d overdue, "
+              "%d changes in the source meanwhile (BENCH_CHURN %g a second):"
+              % (CLIENTS, SECONDS, CLOCKS + TIMERS, TEAMS, overdue, churned[0], CHURN))
         for name, r in results:
             print("%-18s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  %7.1f req/s  "
                   "%d errors (target p99 <= 50 ms)"

@@ -36,9 +36,11 @@ struct board_item {
 	const char		*priority;
 	const unsigned		*team_rank;	/* the team's place in board order */
 	int64_t			 started_at;
+	int64_t			 warn_at;	/* TIME_NONE: none */
 	int64_t			 due_at;
+	int64_t			 escalate_at;	/* TIME_NONE: none */
 	bool			 hourly;	/* its limit is in hours: show a time */
-	enum clock_state	 state;
+	enum clock_state	 state;		/* as of the snapshot's states_at */
 };
 
 /* A repeat (rule = repeat rule) or a failed check (rule = check). */
@@ -73,10 +75,16 @@ struct board_team {
 	uint64_t		 stamp;		/* hash of all the above shows */
 };
 
-/* Everything the board shows, as of `at`; rebuilt when it changes. */
+/*
+ * Everything the board shows, as of `at`: built again when the model, the
+ * teams, the caseloads or the config changed; its states brought up to
+ * date (board_restate) when an alert fired or resolved or a minute passed.
+ */
 struct board_snap {
 	int64_t			 at;
-	uint64_t		 stamp;		/* what it was built from */
+	uint64_t		 built;		/* what it was built from */
+	uint64_t		 stated;	/* what its states are as of */
+	uint64_t		 stamp;		/* both: the board's version */
 	struct board_item	*items;
 	size_t			 nitems;
 	struct board_team	*teams;		/* by team id, "" last */

@@ -89,7 +89,9 @@ collect_clock(void *arg, const struct clock_view *v)
 	it->priority = v->priority ? strmap_intern(s->names, v->priority) :
 	    NULL;
 	it->started_at = v->started_at;
+	it->warn_at = v->warn_at;
 	it->due_at = v->due_at;
+	it->escalate_at = v->escalate_at;
 	lim = config_clock_limit(v->clock, v->priority);
 	if (lim == NULL)
 		lim = &v->clock->limit;
@@ -181,9 +183,8 @@ rank_teams(struct board_snap *s)
 /* By team ("" last), then due, start, clock and instance. */
 
 static int
-item_cmp(const void *pa, const void *pb)
+item_cmp(const struct board_item *a, const struct board_item *b)
 {
-	const struct board_item *a = pa, *b = pb;
 	int r;
 
 	if (*a->team_rank != *b->team_rank)
@@ -195,6 +196,51 @@ item_cmp(const void *pa, const void *pb)
 	if ((r = strcmp(a->clock->name, b->clock->name)) != 0)
 		return r;
 	return strcmp(a->instance_id, b->instance_id);
+}
+
+/*
+ * The items are sorted by small keys, then moved once: sorting the items
+ * themselves moves 100 bytes at every step of a merge sort.
+ */
+struct item_key {
+	int64_t		 due_at, started_at;
+	uint32_t	 rank, i;
+};
+
+static int
+key_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct item_key *a = pa, *b = pb;
+	const struct board_item *items = arg;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->due_at != b->due_at)
+		return a->due_at < b->due_at ? -1 : 1;
+	if (a->started_at != b->started_at)
+		return a->started_at < b->started_at ? -1 : 1;
+	return item_cmp(&items[a->i], &items[b->i]);
+}
+
+static void
+sort_items(struct board_snap *s)
+{
+	struct item_key *k = xreallocarray(NULL, s->nitems, sizeof(*k));
+	struct board_item *sorted = xreallocarray(NULL, s->nitems,
+	    sizeof(*sorted));
+
+	for (size_t i = 0; i < s->nitems; i++) {
+		k[i].rank = *s->items[i].team_rank;
+		k[i].due_at = s->items[i].due_at;
+		k[i].started_at = s->items[i].started_at;
+		k[i].i = (uint32_t)i;
+	}
+	qsort_r(k, s->nitems, sizeof(*k), key_cmp, s->items);
+	for (size_t i = 0; i < s->nitems; i++)
+		sorted[i] = s->items[k[i].i];
+	free(s->items);
+	s->items = sorted;
+	free(k);
 }
 
 /* Repeats before checks, then by team, most events first, then child. */
@@ -282,27 +328,42 @@ clock_index(const struct config *cfg, const struct clock_conf *c)
 	return (size_t)(c - cfg->clocks);
 }
 
-/* What the snapshot is built from: when it changes, build again. */
+/*
+ * What the snapshot is built from: when it changes, build again.  The model
+ * changes only by rows read (or a new model, on standing by); a repeat's
+ * window may also pass with nothing read, and its alert resolves.
+ */
 static uint64_t
-board_stamp(const struct board *b, int64_t now)
+board_built_stamp(const struct board *b)
 {
 	const struct engine_stats *st = engine_stats(b->engine);
-	uint64_t h = 0xcbf29ce484222325ULL, minute = (uint64_t)(now / 60);
+	const struct model *m = engine_model(b->engine);
+	uint64_t h = 0xcbf29ce484222325ULL;
 
-	h = board_hash_mix(h, &st->polls, sizeof(st->polls));
-	h = board_hash_mix(h, &st->raised, sizeof(st->raised));
+	h = board_hash_mix(h, &st->rows_read, sizeof(st->rows_read));
 	h = board_hash_mix(h, &st->resolved, sizeof(st->resolved));
-	h = board_hash_mix(h, &minute, sizeof(minute));
+	h = board_hash_mix(h, &m, sizeof(m));
 	h = board_hash_mix(h, &b->aux_gen, sizeof(b->aux_gen));
 	h = board_hash_mix(h, &b->cfg, sizeof(b->cfg));
 	return h;
 }
 
+/* What the states are as of: when it changes, bring them up to date. */
+static uint64_t
+board_stated_stamp(const struct board *b, int64_t now)
+{
+	const struct engine_stats *st = engine_stats(b->engine);
+	uint64_t h = 0x84222325cbf29ce4ULL, minute = (uint64_t)(now / 60);
+
+	h = board_hash_mix(h, &st->raised, sizeof(st->raised));
+	return board_hash_mix(h, &minute, sizeof(minute));
+}
+
 static uint64_t
 item_hash(uint64_t h, const struct board_item *it)
 {
-	int64_t t[3] = { it->started_at, it->due_at, (int64_t)it->state << 1 |
-	    it->hourly };
+	int64_t t[5] = { it->started_at, it->warn_at, it->due_at,
+	    it->escalate_at, (int64_t)it->state << 1 | it->hourly };
 
 	h = board_hash_str(h, it->clock->name);
 	h = board_hash_str(h, it->instance_id);
@@ -355,34 +416,19 @@ team_stamps(struct board_snap *s)
 	}
 }
 
+/* A team's counts per clock, from its items' states. */
 static void
-board_build(struct board *b, int64_t now, uint64_t stamp)
+team_count(struct board_snap *s, struct board_team *t,
+    const struct config *cfg)
 {
-	const struct model *m = engine_model(b->engine);
-	struct board_snap *s = xcalloc(1, sizeof(*s));
-	struct collect c = { s, 0, 0 };
+	for (size_t k = 0; k < cfg->nclocks; k++) {
+		t->counts[k].open = t->counts[k].due_soon = 0;
+		t->counts[k].overdue = t->counts[k].escalated = 0;
+	}
+	for (size_t i = t->first; i < t->first + t->n; i++) {
+		const struct board_item *it = &s->items[i];
+		struct board_count *k = &t->counts[clock_index(cfg, it->clock)];
 
-	s->at = now;
-	s->stamp = stamp;
-	s->names = strmap_new();
-	s->ranks = strmap_new();
-	model_foreach_clock(m, now, false, collect_clock, &c);
-	rank_teams(s);
-	model_foreach_repeat(m, now, collect_repeat, &c);
-	model_foreach_failed_check(m, collect_check, &c);
-	if (s->nitems > 1)
-		qsort(s->items, s->nitems, sizeof(*s->items), item_cmp);
-	if (s->nothers > 1)
-		qsort(s->others, s->nothers, sizeof(*s->others), other_cmp);
-	for (size_t i = 0; i < s->nitems; i++) {
-		struct board_item *it = &s->items[i];
-		struct board_team *t = snap_team(s, b, it->team_id);
-		struct board_count *k = &t->counts[clock_index(b->cfg,
-		    it->clock)];
-
-		if (t->n == 0)
-			t->first = i;
-		t->n++;
 		k->open++;
 		if (it->state == CS_DUE_SOON)
 			k->due_soon++;
@@ -391,6 +437,69 @@ board_build(struct board *b, int64_t now, uint64_t stamp)
 		else if (it->state == CS_ESCALATED)
 			k->escalated++;
 	}
+}
+
+/*
+ * Bring the states up to date at now, without building again: a clock
+ * falls due, or warns, or escalates, at an instant its deadlines give.  A
+ * team with a state changed is counted again and stamped anew.
+ */
+static void
+board_restate(struct board_snap *s, const struct config *cfg, int64_t now)
+{
+	for (size_t ti = 0; ti < s->nteams; ti++) {
+		struct board_team *t = &s->teams[ti];
+		bool changed = false;
+
+		for (size_t i = t->first; i < t->first + t->n; i++) {
+			struct board_item *it = &s->items[i];
+			enum clock_state st = clock_state_at(now,
+			    it->started_at, TIME_NONE, it->warn_at, it->due_at,
+			    it->escalate_at);
+
+			if (st != it->state) {
+				it->state = st;
+				changed = true;
+			}
+		}
+		if (changed) {
+			team_count(s, t, cfg);
+			t->stamp = board_hash_mix(t->stamp, &now, sizeof(now));
+		}
+	}
+	s->at = now;
+}
+
+static void
+board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
+{
+	const struct model *m = engine_model(b->engine);
+	struct board_snap *s = xcalloc(1, sizeof(*s));
+	struct collect c = { s, 0, 0 };
+
+	s->at = now;
+	s->built = built;
+	s->stated = stated;
+	s->stamp = board_hash_mix(built, &stated, sizeof(stated));
+	s->names = strmap_new();
+	s->ranks = strmap_new();
+	model_foreach_clock(m, now, false, collect_clock, &c);
+	rank_teams(s);
+	model_foreach_repeat(m, now, collect_repeat, &c);
+	model_foreach_failed_check(m, collect_check, &c);
+	if (s->nitems > 1)
+		sort_items(s);
+	if (s->nothers > 1)
+		qsort(s->others, s->nothers, sizeof(*s->others), other_cmp);
+	for (size_t i = 0; i < s->nitems; i++) {
+		struct board_team *t = snap_team(s, b, s->items[i].team_id);
+
+		if (t->n == 0)
+			t->first = i;
+		t->n++;
+	}
+	for (size_t i = 0; i < s->nteams; i++)
+		team_count(s, &s->teams[i], b->cfg);
 	for (size_t i = 0; i < s->nothers; i++) {
 		struct board_team *t = snap_team(s, b, s->others[i].team_id);
 
@@ -422,11 +531,14 @@ board_build(struct board *b, int64_t now, uint64_t stamp)
 	b->snap = s;
 }
 
-/* Build the snapshot again if what it was built from changed. */
+/*
+ * Build the snapshot again if what it was built from changed, else bring
+ * its states up to date if an alert fired or a minute passed.
+ */
 void
 board_fresh(struct board *b, int64_t now)
 {
-	uint64_t stamp = board_stamp(b, now);
+	uint64_t built = board_built_stamp(b), stated = board_stated_stamp(b, now);
 	bool idle = now - b->looked_at > LOOKING_FOR;
 
 	b->looked_at = now;
@@ -436,6 +548,11 @@ board_fresh(struct board *b, int64_t now)
 		if (now - b->aux_at >= AUX_EVERY)
 			board_aux_refresh(b);
 	}
-	if (b->snap == NULL || b->snap->stamp != stamp)
-		board_build(b, now, stamp);
+	if (b->snap == NULL || b->snap->built != built)
+		board_build(b, now, built, stated);
+	else if (b->snap->stated != stated) {
+		board_restate(b->snap, b->cfg, now);
+		b->snap->stated = stated;
+		b->snap->stamp = board_hash_mix(built, &stated, sizeof(stated));
+	}
 }

@@ -7,9 +7,12 @@ import http.client
 import json
 import re
 import urllib.parse
+from datetime import timedelta
 
 import boardhelp as bh
 import mw
+import notifyhelp as nh
+import testclock
 
 
 def ack_form(alert, token, note="seen"):
@@ -276,5 +279,40 @@ def test_gzip_for_who_asks_for_it(db, build, tmp_path):
                     assert st == 200 and "Content-Encoding" not in hdrs, enc
         big = fetch("/board.json", "admin@example.org", "gzip")[2]
         assert len(big) < len(fetch("/board.json", "admin@example.org")[2])
+    finally:
+        assert d.stop() == 0
+
+
+def test_a_clock_that_falls_due_shows_without_a_poll(db, build, tmp_path):
+    """Nothing read from the source: a contact falls due (its limit in
+    hours) and its alert fires; the board shows it overdue within 5 s,
+    counted, with the version moved for the open pages."""
+    d, port, conf = start_board(db, build, tmp_path)
+    try:
+        mw.wait_for(lambda: json.loads(bh.get(port, "/board.json", user="m1@example.org")[2])
+                    ["teams"][0]["items"][0]["ack"], timeout=15, what="the alerts")
+        # Due 4 s from now (1 hour after it came in).
+        nh.add_contacts(db, [("C9", "P-T1-SOON", "T1",
+                              testclock.now() - timedelta(hours=1) + timedelta(seconds=4))])
+
+        def item():
+            j = json.loads(bh.get(port, "/board.json", user="m1@example.org")[2])
+            items = {i["child"]: i for i in j["teams"][0]["items"]}
+            return j, items.get("P-T1-SOON")
+
+        j, it = mw.wait_for(lambda: (lambda j, i: i and (j, i))(*item()), timeout=5,
+                            what="the new contact on the board")
+        if it["state"] == "on_time" or it["state"] == "due_soon":
+            before = j["version"]
+            overdue_before = j["teams"][0]["counts"][0]["overdue"]
+            j, it = mw.wait_for(lambda: (lambda j, i: i["state"] == "overdue" and (j, i))(
+                *item()), timeout=12, what="the contact overdue on the board")
+            assert j["version"] != before
+            assert j["teams"][0]["counts"][0]["overdue"] == overdue_before + 1
+        assert it["state"] == "overdue"
+        # Its alert, read once it fired, shows with it (to acknowledge).
+        j, it = mw.wait_for(lambda: (lambda j, i: i["ack"] and (j, i))(*item()),
+                            timeout=5, what="the contact's alert on the board")
+        assert it["ack"]["level"] == "overdue" and it["ack"]["acked_by"] is None
     finally:
         assert d.stop() == 0
