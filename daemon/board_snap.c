@@ -477,6 +477,12 @@ board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 	struct board_snap *s = xcalloc(1, sizeof(*s));
 	struct collect c = { s, 0, 0 };
 
+	/* About as many as last time: no copying as the array grows. */
+	if (b->snap != NULL && b->snap->nitems > 0) {
+		c.cap = b->snap->nitems + b->snap->nitems / 8 + 64;
+		s->items = xreallocarray(NULL, c.cap, sizeof(*s->items));
+	}
+
 	s->at = now;
 	s->built = built;
 	s->stated = stated;
