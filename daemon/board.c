@@ -205,7 +205,8 @@ board_json_head(const struct board_view *v, struct evbuffer *out)
 struct board_piece {
 	struct evbuffer	*body;
 	struct evbuffer	*z;		/* body deflated, once a client asks */
-	unsigned long	 crc;		/* body's CRC-32 */
+	unsigned long	 crc;		/* the text's CRC-32 */
+	size_t		 len;		/* the text's length */
 	uint64_t	 era;		/* the last it was used in */
 	bool		 foreign;	/* shows another team's alert */
 	uint64_t	 alerts_gen;	/* all the alerts when drawn */
@@ -347,6 +348,9 @@ board_piece(struct board *b, const struct board_view *v,
 		json_decref(jt);
 	} else
 		board_render_team(&w, t, p->body);
+	/* One block, before anyone shares it: deflated and copied from. */
+	p->len = evbuffer_get_length(p->body);
+	evbuffer_pullup(p->body, -1);
 	if (b->pieces_bytes + evbuffer_get_length(p->body) > PIECES_MAX) {
 		board_pieces_forget(b);
 		b->pieces = strmap_new();
@@ -357,51 +361,85 @@ board_piece(struct board *b, const struct board_view *v,
 	return piece_deflated(b, p, gz);
 }
 
-/*
- * The board as JSON or HTML into out, gzipped if gz: the parts for this
- * user and this second drawn now, each team's section shared by reference
- * from the pieces kept (so an answer of megabytes costs no copying, and 50
- * browsers polling one board cost one drawing of it).  Returns false if
- * zlib failed, with out to be thrown away.
- */
-static bool
-board_draw(struct board *b, const struct board_view *v, bool json, bool gz,
-    struct evbuffer *out)
+/* Append what src holds to dst, copied (src may be shared by reference). */
+static void
+copy_into(struct evbuffer *dst, struct evbuffer *src)
 {
-	uint64_t minute = (uint64_t)(v->now / 60);
-	uint64_t era = board_hash_mix(v->version, &minute, sizeof(minute));
-	struct evbuffer *part = evbuffer_new();
-	struct board_piece *p;
-	struct board_gz g;
-	bool first = true, ok = true;
+	size_t n = evbuffer_get_length(src);
+	struct evbuffer_iovec v;
 
-	if (b->pieces == NULL || era != b->pieces_era)
-		board_pieces_era(b, era);
-	if (gz)
-		board_gz_start(&g, out);
-	if (json)
-		board_json_head(v, part);
-	else
-		board_render_head(v, part);
-	for (size_t ti = 0; ti < v->snap->nteams && ok; ti++) {
+	if (n == 0 || evbuffer_reserve_space(dst, (ev_ssize_t)n, &v, 1) < 1)
+		return;
+	evbuffer_copyout(src, v.iov_base, n);
+	v.iov_len = n;
+	evbuffer_commit_space(dst, &v, 1);
+}
+
+/*
+ * Everything of an answer after its head (which names the user and the
+ * second): the teams the viewer sees, in order, and the tail, drawn from
+ * the kept sections into one piece, kept while the board's version and
+ * the minute hold.  Every answer for the same teams, filter and coding
+ * (and, in the page, token) is then its head and this, by reference.
+ */
+static struct board_piece *
+board_rest(struct board *b, const struct board_view *v, bool json, bool gz)
+{
+	const struct board_snap *s = v->snap;
+	struct board_piece *r, *p;
+	struct evbuffer *part;
+	struct board_gz g;
+	char *key, *seen = xmalloc(s->nteams + 1);
+	bool first = true;
+	size_t len;
+
+	for (size_t ti = 0; ti < s->nteams; ti++)
+		seen[ti] = v->viewer->team_ok[ti] ? '1' : '0';
+	seen[s->nteams] = '\0';
+	/* Good for this era only (the pieces' keys say what they show). */
+	key = xasprintf("R%c%c %" PRIx64 " %d %d %s\x1f%s\x1f%s", json ? 'j' :
+	    'h', gz ? 'z' : '-', b->pieces_era, v->cfg->http.board_max_items,
+	    v->filter.state,
+	    v->filter.clock ? v->filter.clock : "", json ? "" : v->viewer->csrf,
+	    seen);
+	free(seen);
+	len = strlen(key);
+	if ((r = strmap_get(b->pieces, key, len)) != NULL) {
+		r->era = b->pieces_era;
+		free(key);
+		return r;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->era = b->pieces_era;
+	r->body = evbuffer_new();
+	part = evbuffer_new();
+	if (gz) {
+		r->z = evbuffer_new();
+		g.out = r->z;
+		g.crc = 0;
+		g.len = 0;
+	}
+	for (size_t ti = 0; ti < s->nteams && r != NULL; ti++) {
 		if (!v->viewer->team_ok[ti])
 			continue;
 		if (json && !first)
 			evbuffer_add(part, ",", 1);
 		first = false;
-		if (gz)
+		if ((p = board_piece(b, v, &s->teams[ti], json, gz)) == NULL) {
+			piece_free(NULL, NULL, 0, r);
+			r = NULL;
+		} else if (gz) {
 			board_gz_buffer(&g, part);
-		else
-			evbuffer_add_buffer(out, part);
-		if ((p = board_piece(b, v, &v->snap->teams[ti], json,
-		    gz)) == NULL)
-			ok = false;
-		else if (gz)
-			board_gz_piece(&g, p->z, p->crc,
-			    evbuffer_get_length(p->body));
-		else if (evbuffer_add_buffer_reference(out, p->body) != 0)
-			evbuffer_add(out, evbuffer_pullup(p->body, -1),
-			    evbuffer_get_length(p->body));
+			board_gz_piece(&g, p->z, p->crc, p->len, false);
+		} else {
+			evbuffer_add_buffer(r->body, part);
+			copy_into(r->body, p->body);
+		}
+	}
+	if (r == NULL) {
+		evbuffer_free(part);
+		free(key);
+		return NULL;
 	}
 	if (json)
 		evbuffer_add(part, "]}\n", 3);
@@ -409,11 +447,59 @@ board_draw(struct board *b, const struct board_view *v, bool json, bool gz,
 		board_render_tail(v, part);
 	if (gz) {
 		board_gz_buffer(&g, part);
-		board_gz_end(&g);
-	} else
-		evbuffer_add_buffer(out, part);
+		r->crc = g.crc;
+		r->len = g.len;
+	} else {
+		evbuffer_add_buffer(r->body, part);
+		r->len = evbuffer_get_length(r->body);
+	}
 	evbuffer_free(part);
-	return ok;
+	b->pieces_bytes += evbuffer_get_length(r->body) +
+	    (r->z != NULL ? evbuffer_get_length(r->z) : 0);
+	strmap_put(b->pieces, key, len, r);
+	free(key);
+	return r;
+}
+
+/*
+ * The board as JSON or HTML into out, gzipped if gz: the head drawn now
+ * for this user and this second, the rest by reference from what is kept
+ * (so an answer of megabytes costs no copying, and 50 browsers polling
+ * one board cost one drawing of it).  Returns false if zlib failed, with
+ * out to be thrown away.
+ */
+static bool
+board_draw(struct board *b, const struct board_view *v, bool json, bool gz,
+    struct evbuffer *out)
+{
+	uint64_t minute = (uint64_t)(v->now / 60);
+	uint64_t era = board_hash_mix(v->version, &minute, sizeof(minute));
+	struct evbuffer *head = evbuffer_new();
+	struct board_piece *r;
+	struct board_gz g;
+
+	if (b->pieces == NULL || era != b->pieces_era)
+		board_pieces_era(b, era);
+	if ((r = board_rest(b, v, json, gz)) == NULL) {
+		evbuffer_free(head);
+		return false;
+	}
+	if (json)
+		board_json_head(v, head);
+	else
+		board_render_head(v, head);
+	if (gz) {
+		board_gz_start(&g, out);
+		board_gz_buffer(&g, head);
+		board_gz_piece(&g, r->z, r->crc, r->len, true);
+		board_gz_end(&g);
+	} else {
+		evbuffer_add_buffer(out, head);
+		if (evbuffer_add_buffer_reference(out, r->body) != 0)
+			copy_into(out, r->body);
+	}
+	evbuffer_free(head);
+	return true;
 }
 
 

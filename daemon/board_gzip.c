@@ -104,16 +104,20 @@ board_gz_buffer(struct board_gz *g, struct evbuffer *buf)
 	evbuffer_drain(buf, n);
 }
 
-/* A kept section: z is its deflate (board_deflate), n and crc its text's. */
+/*
+ * Kept text: z is its deflate (board_deflate, or parts joined), n and crc
+ * the text's; shared by reference, or copied.
+ */
 void
 board_gz_piece(struct board_gz *g, struct evbuffer *z, unsigned long crc,
-    size_t n)
+    size_t n, bool by_reference)
 {
+	size_t zn = evbuffer_get_length(z);
+
 	g->crc = crc32_combine(g->crc, crc, (z_off_t)n);
 	g->len += n;
-	if (evbuffer_add_buffer_reference(g->out, z) != 0)
-		evbuffer_add(g->out, evbuffer_pullup(z, -1),
-		    evbuffer_get_length(z));
+	if (!by_reference || evbuffer_add_buffer_reference(g->out, z) != 0)
+		evbuffer_add(g->out, evbuffer_pullup(z, -1), zn);
 }
 
 void

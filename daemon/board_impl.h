@@ -277,7 +277,7 @@ void board_gz_start(struct board_gz *g, struct evbuffer *out);
 void board_gz_text(struct board_gz *g, const void *p, size_t n);
 void board_gz_buffer(struct board_gz *g, struct evbuffer *buf);
 void board_gz_piece(struct board_gz *g, struct evbuffer *z, unsigned long crc,
-    size_t n);
+    size_t n, bool by_reference);
 void board_gz_end(struct board_gz *g);
 bool board_accepts_gzip(struct evhttp_request *req);
 
