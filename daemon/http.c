@@ -17,6 +17,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <inttypes.h>
@@ -63,6 +64,7 @@ struct http_conn {
 	uint64_t		 id;
 	int64_t			 since;		/* opened or last answered, monotonic */
 	int			 held;		/* deferred replies in flight */
+	bool			 nodelay;	/* TCP_NODELAY set */
 	struct http_conn	*prev, *next;
 };
 
@@ -222,9 +224,21 @@ static void
 http_touch(struct http_server *h, struct evhttp_request *req)
 {
 	struct http_conn *c = http_conn_of(h, req);
+	int one = 1;
 
-	if (c != NULL)
-		c->since = mono_now();
+	if (c == NULL)
+		return;
+	c->since = mono_now();
+	/*
+	 * An answer ends in a part-filled segment: without this, Nagle holds
+	 * it until the client's delayed ACK, 40 ms later, for every board of
+	 * more than a few kilobytes.  (The fd is evhttp's once it accepted.)
+	 */
+	if (!c->nodelay) {
+		c->nodelay = true;
+		(void)setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP,
+		    TCP_NODELAY, &one, sizeof(one));
+	}
 }
 
 static uint64_t
