@@ -52,10 +52,85 @@ board_snap_free(struct board_snap *s)
 	free(s);
 }
 
+/*
+ * The model keeps each team, worker and priority once, so within a walk
+ * its pointer names the string: a walk looks the pointer up here (one
+ * multiply, a slot or two) before it hashes the string into the
+ * snapshot's own names.
+ */
+struct seen {
+	const char	*from;		/* the model's; NULL: an empty slot */
+	const char	*name;		/* the snapshot's copy */
+	unsigned	*rank;		/* once seen as a team */
+};
+
 struct collect {
 	struct board_snap	*s;
 	size_t			 cap, ocap;
+	struct seen		*seen;
+	size_t			 nseen, seen_cap;	/* a power of two */
+	struct seen		 no_team;		/* work without a team */
 };
+
+static size_t
+seen_slot(const struct seen *t, size_t cap, const char *from)
+{
+	uint64_t h = (uint64_t)(uintptr_t)from * 0x9e3779b97f4a7c15ULL;
+	size_t i = (size_t)(h >> 32) & (cap - 1);
+
+	while (t[i].from != NULL && t[i].from != from)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* The snapshot's entry for a string of the model's (not NULL). */
+static struct seen *
+seen_get(struct collect *c, const char *from)
+{
+	size_t i;
+
+	if ((c->nseen + 1) * 2 > c->seen_cap) {
+		size_t ocap = c->seen_cap;
+		struct seen *old = c->seen;
+
+		c->seen_cap = ocap ? ocap * 2 : 256;
+		c->seen = xcalloc(c->seen_cap, sizeof(*c->seen));
+		for (size_t j = 0; j < ocap; j++)
+			if (old[j].from != NULL)
+				c->seen[seen_slot(c->seen, c->seen_cap,
+				    old[j].from)] = old[j];
+		free(old);
+	}
+	i = seen_slot(c->seen, c->seen_cap, from);
+	if (c->seen[i].from == NULL) {
+		c->seen[i].from = from;
+		c->seen[i].name = strmap_intern(c->s->names, from);
+		c->nseen++;
+	}
+	return &c->seen[i];
+}
+
+/* The team's name and rank in the snapshot. */
+static struct seen *
+seen_team(struct collect *c, const char *from)
+{
+	struct seen *e = from ? seen_get(c, from) : &c->no_team;
+	struct board_snap *s = c->s;
+
+	if (e->rank == NULL) {
+		size_t len;
+
+		if (e->name == NULL)
+			e->name = strmap_intern(s->names, "");
+		/* No team and a team named "" are one section. */
+		len = strlen(e->name);
+		if ((e->rank = strmap_get(s->ranks, e->name, len)) == NULL) {
+			e->rank = xcalloc(1, sizeof(*e->rank));
+			strmap_put(s->ranks, e->name, len, e->rank);
+		}
+	}
+	return e;
+}
 
 static void
 collect_clock(void *arg, const struct clock_view *v)
@@ -64,8 +139,7 @@ collect_clock(void *arg, const struct clock_view *v)
 	struct board_snap *s = c->s;
 	struct board_item *it;
 	const struct timescale *lim;
-	const char *tid = v->team_id ? v->team_id : "";
-	unsigned *rank;
+	const struct seen *team;
 
 	if (v->state > CS_ESCALATED)
 		return;
@@ -77,17 +151,11 @@ collect_clock(void *arg, const struct clock_view *v)
 	it->clock = v->clock;
 	it->instance_id = board_arena_strdup(&s->arena, v->instance_id);
 	it->child_id = board_arena_strdup(&s->arena, v->child_id);
-	/* Few teams, workers and priorities, each kept once. */
-	it->team_id = strmap_intern(s->names, tid);
-	if ((rank = strmap_get(s->ranks, tid, strlen(tid))) == NULL) {
-		rank = xcalloc(1, sizeof(*rank));
-		strmap_put(s->ranks, tid, strlen(tid), rank);
-	}
-	it->team_rank = rank;
-	it->worker_id = v->worker_id ? strmap_intern(s->names, v->worker_id) :
-	    NULL;
-	it->priority = v->priority ? strmap_intern(s->names, v->priority) :
-	    NULL;
+	team = seen_team(c, v->team_id);
+	it->team_id = team->name;
+	it->team_rank = team->rank;
+	it->worker_id = v->worker_id ? seen_get(c, v->worker_id)->name : NULL;
+	it->priority = v->priority ? seen_get(c, v->priority)->name : NULL;
 	it->started_at = v->started_at;
 	it->warn_at = v->warn_at;
 	it->due_at = v->due_at;
@@ -200,12 +268,28 @@ item_cmp(const struct board_item *a, const struct board_item *b)
 
 /*
  * The items are sorted by small keys, then moved once: sorting the items
- * themselves moves 100 bytes at every step of a merge sort.
+ * themselves would move 100 bytes at every step.  The keys go by radix
+ * (least significant byte first, skipping a byte every key shares: the
+ * high bytes of times that lie within months of each other), which is
+ * stable, so keys left equal on (team, due, start) stay in walk order
+ * and only such runs, rare, need item_cmp's strings.
  */
 struct item_key {
-	int64_t		 due_at, started_at;
+	uint64_t	 due, start;	/* order-preserving: the sign bit flipped */
 	uint32_t	 rank, i;
 };
+
+#define KEY_BYTES	20	/* start's 8, due's 8, rank's 4 */
+
+static unsigned
+key_byte(const struct item_key *k, unsigned d)
+{
+	if (d < 8)
+		return (unsigned)(k->start >> (8 * d)) & 0xff;
+	if (d < 16)
+		return (unsigned)(k->due >> (8 * (d - 8))) & 0xff;
+	return (k->rank >> (8 * (d - 16))) & 0xff;
+}
 
 static int
 key_cmp(const void *pa, const void *pb, void *arg)
@@ -215,27 +299,85 @@ key_cmp(const void *pa, const void *pb, void *arg)
 
 	if (a->rank != b->rank)
 		return a->rank < b->rank ? -1 : 1;
-	if (a->due_at != b->due_at)
-		return a->due_at < b->due_at ? -1 : 1;
-	if (a->started_at != b->started_at)
-		return a->started_at < b->started_at ? -1 : 1;
+	if (a->due != b->due)
+		return a->due < b->due ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
 	return item_cmp(&items[a->i], &items[b->i]);
+}
+
+static bool
+key_tied(const struct item_key *a, const struct item_key *b)
+{
+	return a->rank == b->rank && a->due == b->due && a->start == b->start;
+}
+
+/* Sort n keys; the result is in k (tmp is scratch of n). */
+static void
+key_sort(struct item_key *k, struct item_key *tmp, size_t n,
+    struct board_item *items)
+{
+	size_t count[KEY_BYTES][256];	/* 40 kB of stack */
+	struct item_key *from = k, *to = tmp;
+
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t start = k[i].start, due = k[i].due;
+		uint32_t rank = k[i].rank;
+
+		for (unsigned d = 0; d < 8; d++) {
+			count[d][start & 0xff]++;
+			count[8 + d][due & 0xff]++;
+			start >>= 8;
+			due >>= 8;
+		}
+		for (unsigned d = 16; d < KEY_BYTES; d++) {
+			count[d][rank & 0xff]++;
+			rank >>= 8;
+		}
+	}
+	for (unsigned d = 0; d < KEY_BYTES; d++) {
+		size_t at = 0;
+
+		if (count[d][key_byte(&k[0], d)] == n)
+			continue;	/* every key has this byte */
+		for (unsigned v = 0; v < 256; v++) {
+			size_t c = count[d][v];
+
+			count[d][v] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[count[d][key_byte(&from[i], d)]++] = from[i];
+		struct item_key *t = from;
+		from = to;
+		to = t;
+	}
+	if (from != k)
+		memcpy(k, from, n * sizeof(*k));
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && key_tied(&k[i], &k[j]); j++)
+			;
+		if (j - i > 1)
+			qsort_r(&k[i], j - i, sizeof(*k), key_cmp, items);
+	}
 }
 
 static void
 sort_items(struct board_snap *s)
 {
-	struct item_key *k = xreallocarray(NULL, s->nitems, sizeof(*k));
+	struct item_key *k = xreallocarray(NULL, s->nitems, 2 * sizeof(*k));
 	struct board_item *sorted = xreallocarray(NULL, s->nitems,
 	    sizeof(*sorted));
 
 	for (size_t i = 0; i < s->nitems; i++) {
 		k[i].rank = *s->items[i].team_rank;
-		k[i].due_at = s->items[i].due_at;
-		k[i].started_at = s->items[i].started_at;
+		k[i].due = (uint64_t)s->items[i].due_at ^ (UINT64_C(1) << 63);
+		k[i].start = (uint64_t)s->items[i].started_at ^
+		    (UINT64_C(1) << 63);
 		k[i].i = (uint32_t)i;
 	}
-	qsort_r(k, s->nitems, sizeof(*k), key_cmp, s->items);
+	key_sort(k, k + s->nitems, s->nitems, s->items);
 	for (size_t i = 0; i < s->nitems; i++)
 		sorted[i] = s->items[k[i].i];
 	free(s->items);
@@ -475,7 +617,7 @@ board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 {
 	const struct model *m = engine_model(b->engine);
 	struct board_snap *s = xcalloc(1, sizeof(*s));
-	struct collect c = { s, 0, 0 };
+	struct collect c = { .s = s };
 
 	/* About as many as last time: no copying as the array grows. */
 	if (b->snap != NULL && b->snap->nitems > 0) {
@@ -493,6 +635,7 @@ board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 	rank_teams(s);
 	model_foreach_repeat(m, now, collect_repeat, &c);
 	model_foreach_failed_check(m, collect_check, &c);
+	free(c.seen);
 	if (s->nitems > 1)
 		sort_items(s);
 	if (s->nothers > 1)

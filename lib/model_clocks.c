@@ -759,37 +759,47 @@ inst_cmp(const void *a, const void *b)
 	return strcmp(x->ids, y->ids);
 }
 
+static void
+clock_visit(const struct model *m, const struct clock_inst *c, int64_t now,
+    void (*fn)(void *arg, const struct clock_view *v), void *arg)
+{
+	struct clock_view v = {
+		.clock = &m->cfg->clocks[c->clock],
+		.instance_id = c->ids,
+		.child_id = c->child_id,
+		.team_id = c->team_id,
+		.worker_id = c->worker_id,
+		.priority = c->priority,
+		.started_at = c->started_at,
+		.stopped_at = c->stopped_at,
+		.warn_at = c->warn_at,
+		.due_at = c->due_at,
+		.escalate_at = c->escalate_at,
+	};
+
+	v.state = clock_state_at(now, c->started_at, c->stopped_at, c->warn_at,
+	    c->due_at, c->escalate_at);
+	fn(arg, &v);
+}
+
 void
 model_foreach_clock(const struct model *m, int64_t now, bool ordered,
     void (*fn)(void *arg, const struct clock_view *v), void *arg)
 {
-	struct clock_inst **all = xreallocarray(NULL, m->nclocks + 1,
-	    sizeof(*all)), *c;
+	struct clock_inst **all, *c;
 	size_t n = 0;
 
+	if (!ordered) {
+		for (size_t i = 0; (c = inst_next(m, &i)) != NULL; )
+			clock_visit(m, c, now, fn, arg);
+		return;
+	}
+	all = xreallocarray(NULL, m->nclocks + 1, sizeof(*all));
 	for (size_t i = 0; (c = inst_next(m, &i)) != NULL; )
 		all[n++] = c;
-	if (ordered)
-		qsort(all, n, sizeof(*all), inst_cmp);
-	for (size_t i = 0; i < n; i++) {
-		c = all[i];
-		struct clock_view v = {
-			.clock = &m->cfg->clocks[c->clock],
-			.instance_id = c->ids,
-			.child_id = c->child_id,
-			.team_id = c->team_id,
-			.worker_id = c->worker_id,
-			.priority = c->priority,
-			.started_at = c->started_at,
-			.stopped_at = c->stopped_at,
-			.warn_at = c->warn_at,
-			.due_at = c->due_at,
-			.escalate_at = c->escalate_at,
-		};
-		v.state = clock_state_at(now, c->started_at, c->stopped_at,
-		    c->warn_at, c->due_at, c->escalate_at);
-		fn(arg, &v);
-	}
+	qsort(all, n, sizeof(*all), inst_cmp);
+	for (size_t i = 0; i < n; i++)
+		clock_visit(m, all[i], now, fn, arg);
 	free(all);
 }
 

@@ -231,7 +231,7 @@ struct clock_view {
 /*
  * Visit every clock instance in a stable order (clock, start, id), or, with
  * ordered false, in the model's own order (no sort: for a caller that
- * sorts its own way).
+ * sorts its own way).  fn must not change the model.
  */
 void model_foreach_clock(const struct model *m, int64_t now, bool ordered,
     void (*fn)(void *arg, const struct clock_view *v), void *arg);

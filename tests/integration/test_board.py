@@ -7,7 +7,7 @@ import http.client
 import json
 import re
 import urllib.parse
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import boardhelp as bh
 import mw
@@ -314,5 +314,35 @@ def test_a_clock_that_falls_due_shows_without_a_poll(db, build, tmp_path):
         j, it = mw.wait_for(lambda: (lambda j, i: i["ack"] and (j, i))(*item()),
                             timeout=5, what="the contact's alert on the board")
         assert it["ack"]["level"] == "overdue" and it["ack"]["acked_by"] is None
+    finally:
+        assert d.stop() == 0
+
+
+def test_items_in_order_however_they_tie(db, build, tmp_path):
+    """Oldest due first, then started, clock and instance: many contacts
+    that came in at the same instant (the same due), inserted out of
+    order, and some from years ago (times whose high bytes differ), are
+    listed in exactly that order."""
+    d, port, conf = start_board(db, build, tmp_path)
+    try:
+        base = testclock.hours_ago(30)
+        whens = [base, base - timedelta(minutes=7), base - timedelta(days=3 * 365),
+                 base - timedelta(days=40), base]
+        rows = []
+        for n in range(90):
+            # Contact ids whose string order is not their insertion order.
+            rows.append(("Q%d" % ((n * 37) % 90), "P-Q%d" % n, "T3", whens[n % len(whens)]))
+        nh.add_contacts(db, rows)
+
+        def items():
+            j = json.loads(bh.get(port, "/board.json", user="m3@example.org")[2])
+            return j["teams"][0]["items"]
+
+        got = mw.wait_for(lambda: (lambda i: len(i) == 90 and i)(items()), timeout=15,
+                          what="the 90 contacts on the board")
+        key = [(datetime.fromisoformat(i["due_at"]), datetime.fromisoformat(i["started_at"]),
+                i["clock"], i["instance"]) for i in got]
+        assert len({k[:2] for k in key}) == len(whens) - 1     # ties, many
+        assert key == sorted(key)
     finally:
         assert d.stop() == 0
