@@ -229,18 +229,40 @@ group_send(struct notifier *n, struct group *g)
 	free(rcpts);
 }
 
-/* Escalations the config lets an acknowledgement stop: claimed, not sent. */
+/* One statement over a set of outbox rows ($1), counted as busy. */
 static void
-notifier_suppress(struct notifier *n, const long long *nids, size_t k)
+notifier_mark(struct notifier *n, const char *sql, const long long *nids,
+    size_t k)
 {
 	char *arr = nid_array(nids, k);
 	const char *params[1] = { arr };
 
-	if (pgconn_query(n->state, "UPDATE mashwatch.notifications SET "
-	    "claimed_at = now() WHERE notification_id = ANY($1::bigint[]) "
-	    "AND claimed_at IS NULL", 1, params, notifier_round_done, n) == 0)
+	if (pgconn_query(n->state, sql, 1, params, notifier_round_done,
+	    n) == 0)
 		n->outbox_busy++;
 	free(arr);
+}
+
+/* Escalations the config lets an acknowledgement stop: claimed, not sent. */
+static void
+notifier_suppress(struct notifier *n, const long long *nids, size_t k)
+{
+	notifier_mark(n, "UPDATE mashwatch.notifications SET "
+	    "claimed_at = now() WHERE notification_id = ANY($1::bigint[]) "
+	    "AND claimed_at IS NULL", nids, k);
+}
+
+/*
+ * Routine alerts held for the morning digest, which claims them: marked
+ * so that the outbox is read past them (an urgent alert behind thousands
+ * held overnight is read at once).
+ */
+static void
+notifier_hold(struct notifier *n, const long long *nids, size_t k)
+{
+	notifier_mark(n, "UPDATE mashwatch.notifications SET "
+	    "held_at = now() WHERE notification_id = ANY($1::bigint[]) "
+	    "AND claimed_at IS NULL AND held_at IS NULL", nids, k);
 }
 
 static int64_t
@@ -405,11 +427,11 @@ notifier_outbox_read(void *arg, PGresult *res)
 	struct notifier *n = arg;
 	struct group *gs = NULL;
 	struct route r;
-	long long *quiet = NULL;
+	long long *quiet = NULL, *hold = NULL;
 	struct strmap *held;
 	char *key;
 	bool waiting;
-	size_t ng = 0, nquiet = 0;
+	size_t ng = 0, nquiet = 0, nhold = 0;
 	int64_t now = engine_now(), next = now + 30;
 
 	n->outbox_busy--;
@@ -463,8 +485,11 @@ notifier_outbox_read(void *arg, PGresult *res)
 			}
 		}
 		/* Routine and fired outside working hours: the digest's. */
-		if (!it.hourly && !in_working_hours(n, created))
+		if (!it.hourly && !in_working_hours(n, created)) {
+			hold = xreallocarray(hold, nhold + 1, sizeof(*hold));
+			hold[nhold++] = nid;
 			continue;
+		}
 		route_for(n, it.rule, it.level, it.team_id, &r);
 		it.unrouted = r.unrouted;
 		g = group_get(&gs, &ng, &r, it.hourly);
@@ -484,8 +509,13 @@ notifier_outbox_read(void *arg, PGresult *res)
 			due = last + n->cfg->notify.group_interval;
 		if (g->urgent)
 			due = now;
-		else if (!in_working_hours(n, now))
-			continue;	/* held for the morning digest */
+		else if (!in_working_hours(n, now)) {
+			/* Held for the morning digest. */
+			hold = xreallocarray(hold, nhold + g->n, sizeof(*hold));
+			memcpy(hold + nhold, g->nids, g->n * sizeof(*hold));
+			nhold += g->n;
+			continue;
+		}
 		if (g->route.rcpts.n == 0) {
 			log_err("notifier: route %s has no address; %zu items "
 			    "wait", g->route.key, g->n);
@@ -498,6 +528,9 @@ notifier_outbox_read(void *arg, PGresult *res)
 		}
 		group_send(n, g);
 	}
+	if (nhold > 0)
+		notifier_hold(n, hold, nhold);
+	free(hold);
 	n->next_outbox_at = next;
 	groups_free(gs, ng);
 	strmap_free(held);
@@ -559,7 +592,8 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 	    "  WHERE a.level = 'escalated' AND p.rule = a.rule"
 	    "    AND p.instance_id = a.instance_id AND p.level <> 'escalated'"
 	    "  ORDER BY e.created_at LIMIT 1) f ON true"
-	    " WHERE n.claimed_at IS NULL AND n.event = 'raised'"
+	    " WHERE n.claimed_at IS NULL AND n.held_at IS NULL"
+	    "   AND n.event = 'raised'"
 	    " ORDER BY n.notification_id LIMIT $1::int",
 	    1, params, notifier_outbox_read, n) == 0)
 		n->outbox_busy++;
