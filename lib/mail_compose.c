@@ -205,7 +205,7 @@ item_label(const struct mail_item *it)
  */
 static char *
 compose_subject(const struct mail_context *ctx, enum mail_kind kind,
-    const struct mail_item *items, size_t n)
+    const struct mail_item *const *v, size_t n)
 {
 	static const char *const order[] = { "escalated", "overdue",
 	    "due_soon", "repeat", "check", "caseload", "data_quality" };
@@ -216,16 +216,16 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 	bool first = true;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *l = item_label(&items[i]);
+		const char *l = item_label(v[i]);
 		size_t k;
 		bool seen = false;
 
-		if (items[i].resolved)
+		if (v[i]->resolved)
 			counts[7]++;
 		else {
 			for (k = 0; k < 7; k++)
-				if (items[i].level != NULL &&
-				    strcmp(items[i].level, order[k]) == 0)
+				if (v[i]->level != NULL &&
+				    strcmp(v[i]->level, order[k]) == 0)
 					break;
 			counts[k < 7 ? k : 1]++;
 		}
@@ -233,7 +233,7 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 			if (strcmp(labels[k], l) == 0)
 				seen = true;
 		for (k = 0; k < i && !seen && nlabels == 3; k++)
-			if (strcmp(item_label(&items[k]), l) == 0)
+			if (strcmp(item_label(v[k]), l) == 0)
 				seen = true;
 		if (!seen && nlabels < 3)
 			labels[nlabels++] = l;
@@ -610,7 +610,11 @@ mail_compose(const struct mail_context *ctx, enum mail_kind kind,
 		cap = MAIL_DQ_REFS;
 	if (cap > n)
 		cap = n;
-	out->subject = compose_subject(ctx, kind, items, n);
+	for (i = 0; i < n; i++)
+		v[i] = &items[i];
+	qsort(v, n, sizeof(*v), item_urgency_cmp);
+	/* The subject names the most urgent work first. */
+	out->subject = compose_subject(ctx, kind, v, n);
 	compose_intro(ctx, kind, n, &t, &h);
 	if (kind == MAIL_DATA_QUALITY && n > 0) {
 		compose_dq_summary(items, n, &t, &h);
@@ -619,23 +623,24 @@ mail_compose(const struct mail_context *ctx, enum mail_kind kind,
 			sbuf_add(&h, "<p>References:</p>\n");
 		}
 	}
-	for (i = 0; i < n; i++)
-		v[i] = &items[i];
-	qsort(v, n, sizeof(*v), item_urgency_cmp);
+	/*
+	 * The lines shown stop at cap; a heading counts all of its part or
+	 * section, as the subject does (the rest are "... and N more").
+	 */
 	for (i = 0; i < cap; i = j) {
 		/* One digest part: v[i..j). */
-		for (j = i; j < cap && (kind != MAIL_DIGEST ||
+		for (j = i; j < n && (kind != MAIL_DIGEST ||
 		    v[j]->part == v[i]->part); j++)
 			;
 		if (kind == MAIL_DIGEST && v[i]->part >= 0 && v[i]->part <= 2)
 			compose_heading(&t, &h, parts[v[i]->part], j - i, 2);
-		for (size_t a = i, b; a < j; a = b) {
+		for (size_t a = i, b; a < j && a < cap; a = b) {
 			k = item_section(v[a]);
 			for (b = a; b < j && item_section(v[b]) == k; b++)
 				;
 			compose_heading(&t, &h, sections[k].title, b - a, 3);
 			table_open(&h);
-			for (size_t c = a; c < b; c++)
+			for (size_t c = a; c < b && c < cap; c++)
 				compose_item(ctx, kind, v[c], &t, &h);
 			sbuf_add(&h, "</table>\n");
 		}

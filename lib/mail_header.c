@@ -77,7 +77,8 @@ mail_header_field(const char *name, const char *value)
 			if (w == NULL)
 				w = p + strlen(p);
 			n = (size_t)(w - p);
-			if (col > start && col + 1 + n > LINE_SOFT) {
+			/* Never before the first word (an empty first line). */
+			if (p != clean && col + 1 + n > LINE_SOFT) {
 				sbuf_add(&b, "\r\n");
 				col = 0;
 			}

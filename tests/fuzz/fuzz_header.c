@@ -3,13 +3,16 @@
  * mail_header_field() must give lines of at most 78 characters, each
  * continuation starting with a blank, no CR or LF but the CRLF between
  * lines, and no byte above 0x7e or below 0x20 but those (the 8-bit text
- * goes into encoded words).  A whole message with that subject renders.
+ * goes into encoded words).  A whole message with that subject renders,
+ * to that address if it is one (the product sends only to addresses that
+ * address_check passed, with Message-IDs of its own making).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/address.h"
 #include "mashwatch/mail.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,8 +39,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e[2] != ' ')
 			abort();
 	}
-	m = mail_new("mashwatch@example.org", value, 0, 0);
-	mail_add_to(m, value);
+	m = mail_new("mashwatch@example.org", "mashwatch.fuzz@example.org", 0, 0);
+	mail_add_to(m, address_check(value, NULL) == ADDRESS_OK ? value :
+	    "manager@example.org");
 	mail_set_subject(m, value);
 	mail_set_body(m, value, value);
 	msg = mail_render(m);

@@ -199,6 +199,16 @@ test_subjects(void **state)
 	    "(team MASH)");
 	mail_content_clear(&c);
 
+	/* The subject names the most urgent work, whatever the order given. */
+	v[0] = item("allocation", "due_soon", "P2");
+	v[0].label = "Referrals awaiting a social worker";
+	v[1] = item("strategy_discussion", "escalated", "P3");
+	v[1].label = "Strategy discussions";
+	mail_compose(&ctx, MAIL_ALERTS, v, 2, &c);
+	assert_string_equal(c.subject, "MASH: 1 escalated, 1 due soon: "
+	    "Strategy discussions and 1 more (team MASH)");
+	mail_content_clear(&c);
+
 	ctx.route_title = NULL;
 	mail_compose(&ctx, MAIL_TEST, NULL, 0, &c);
 	assert_string_equal(c.subject, "MASH: test email");
@@ -227,15 +237,19 @@ test_max_items(void **state)
 		enum mail_kind	kind;
 		size_t		n, max, listed;
 		const char	*more;		/* NULL: no "more" line */
+		const char	*heading;	/* NULL: not checked */
 	} cases[] = {
-		{ MAIL_ALERTS, 250, 200, 200, "... and 50 more\n" },
-		{ MAIL_ALERTS, 200, 200, 200, NULL },
-		{ MAIL_ALERTS, 3, 0, 3, NULL },
-		{ MAIL_DIGEST, 10, 4, 4, "... and 6 more\n" },
+		/* A heading counts all of its section, shown or not. */
+		{ MAIL_ALERTS, 250, 200, 200, "... and 50 more\n",
+		    "\nOverdue (250)\n" },
+		{ MAIL_ALERTS, 200, 200, 200, NULL, "\nOverdue (200)\n" },
+		{ MAIL_ALERTS, 3, 0, 3, NULL, "\nOverdue (3)\n" },
+		{ MAIL_DIGEST, 10, 4, 4, "... and 6 more\n",
+		    "\n== New since the last email (10)\n\nOverdue (10)\n" },
 		{ MAIL_DATA_QUALITY, 1000, 200, 50, "... and 950 more \xe2\x80"
-		    "\x94 `mashwatchd --once` lists them all" },
-		{ MAIL_DATA_QUALITY, 40, 10, 10, "... and 30 more" },
-		{ MAIL_DATA_QUALITY, 7, 200, 7, NULL },
+		    "\x94 `mashwatchd --once` lists them all", NULL },
+		{ MAIL_DATA_QUALITY, 40, 10, 10, "... and 30 more", NULL },
+		{ MAIL_DATA_QUALITY, 7, 200, 7, NULL, NULL },
 	};
 	struct mail_context ctx = { .cal = cal,
 	    .now = tu_iso(NULL, "2022-04-21T09:00:00+01:00") };
@@ -263,6 +277,8 @@ test_max_items(void **state)
 			assert_non_null(strstr(c.text, cases[k].more));
 		else
 			assert_null(strstr(c.text, " more"));
+		if (cases[k].heading != NULL)
+			assert_non_null(strstr(c.text, cases[k].heading));
 		if (cases[k].kind == MAIL_DATA_QUALITY) {
 			char want[64];
 			size_t events = (cases[k].n + 2) / 3;
@@ -532,6 +548,13 @@ test_header_field(void **state)
 		{ "looks =?UTF-8?B?eA==?= encoded", NULL },
 		{ "caf\xc3\xa9", "Subject: =?UTF-8?B?Y2Fmw6k=?=" },
 		{ "a\r\n\xc3\xa9", "Subject: =?UTF-8?B?YSDDqQ==?=" },
+		/* A word as long as "Subject" after a fold: the next still folds. */
+		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		  "AAAAAAAA bbbbbbb CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
+		  "CCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+		  "Subject: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		  "AAAAAAAAAAAAAAAAA\r\n bbbbbbb\r\n CCCCCCCCCCCCCCCCCCCCCCCCCC"
+		  "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC" },
 	};
 	char big[2100];
 	char *h;
