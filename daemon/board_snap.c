@@ -138,7 +138,6 @@ collect_clock(void *arg, const struct clock_view *v)
 	struct collect *c = arg;
 	struct board_snap *s = c->s;
 	struct board_item *it;
-	const struct timescale *lim;
 	const struct seen *team;
 
 	if (v->state > CS_ESCALATED)
@@ -160,10 +159,8 @@ collect_clock(void *arg, const struct clock_view *v)
 	it->warn_at = v->warn_at;
 	it->due_at = v->due_at;
 	it->escalate_at = v->escalate_at;
-	lim = config_clock_limit(v->clock, v->priority);
-	if (lim == NULL)
-		lim = &v->clock->limit;
-	it->hourly = lim->unit == TS_HOURS;
+	it->hourly = config_clock_timescale(v->clock, v->priority)->unit ==
+	    TS_HOURS;
 	it->state = v->state;
 }
 

@@ -318,13 +318,12 @@ static bool
 item_is_urgent(const struct notifier *n, const struct mail_item *it)
 {
 	const struct clock_conf *cc = config_clock(n->cfg, it->rule);
-	const struct timescale *lim;
 
 	if (cc == NULL || strcmp(it->level, "repeat") == 0 ||
 	    strcmp(it->level, "data_quality") == 0)
 		return false;
-	lim = config_clock_limit(cc, it->priority);
-	return lim != NULL && lim->unit == TS_HOURS;
+	/* A priority the clock does not list is timed, and so sent, on limit. */
+	return config_clock_timescale(cc, it->priority)->unit == TS_HOURS;
 }
 
 /*
@@ -560,11 +559,42 @@ notifier_routes_read(void *arg, PGresult *res)
 	n->nrtimes = (size_t)PQntuples(res);
 }
 
+/*
+ * What item_is_urgent decides, as the outbox query's parameters: the
+ * (clock, priority) pairs whose own limit is in hours, those whose own
+ * limit is not, and the clocks whose limit (for no priority, or one not
+ * listed) is.  Keys are clock, unit separator, priority.
+ */
+static void
+urgent_keys(const struct config *cfg, char *out[3])
+{
+	struct addr_list l[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
+
+	for (size_t i = 0; i < cfg->nclocks; i++) {
+		const struct clock_conf *cc = &cfg->clocks[i];
+
+		for (size_t k = 0; k < cc->nlimits; k++) {
+			char *key = xasprintf("%s\x1f%s", cc->name,
+			    cc->limits[k].priority);
+
+			addr_list_add(&l[cc->limits[k].limit.unit == TS_HOURS ?
+			    0 : 1], key);
+			free(key);
+		}
+		if (cc->limit.unit == TS_HOURS)
+			addr_list_add(&l[2], cc->name);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		out[i] = pg_text_array(&l[i]);
+		addr_list_clear(&l[i]);
+	}
+}
+
 void
 notifier_outbox_round(struct notifier *n, int64_t now)
 {
-	char lim[16];
-	const char *params[1] = { lim };
+	char lim[16], *keys[3];
+	const char *params[4] = { lim };
 
 	if (n->outbox_busy > 0)
 		return;
@@ -575,6 +605,9 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 	    0, NULL, notifier_routes_read, n) < 0)
 		return;
 	n->outbox_busy++;
+	urgent_keys(n->cfg, keys);
+	for (size_t i = 0; i < 3; i++)
+		params[i + 1] = keys[i];
 	/* An escalation says when, and to whom, the item was first sent. */
 	if (pgconn_query(n->state, "SELECT " ALERT_COLS ", n.notification_id,"
 	    "  n.event, extract(epoch FROM n.created_at),"
@@ -594,9 +627,23 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 	    "  ORDER BY e.created_at LIMIT 1) f ON true"
 	    " WHERE n.claimed_at IS NULL AND n.held_at IS NULL"
 	    "   AND n.event = 'raised'"
-	    " ORDER BY n.notification_id LIMIT $1::int",
-	    1, params, notifier_outbox_read, n) == 0)
+	    /*
+	     * Urgent first, data quality last: a backlog of routine alerts
+	     * waiting for group_interval, or of findings from a bad extract,
+	     * never keeps an urgent one out of the batch.
+	     */
+	    " ORDER BY CASE WHEN a.level = 'data_quality' THEN 2"
+	    "  WHEN a.level NOT IN ('due_soon', 'overdue', 'escalated') THEN 1"
+	    "  WHEN coalesce(a.priority, '') <> '' AND"
+	    "    a.rule || chr(31) || a.priority = ANY($2::text[]) THEN 0"
+	    "  WHEN coalesce(a.priority, '') <> '' AND"
+	    "    a.rule || chr(31) || a.priority = ANY($3::text[]) THEN 1"
+	    "  WHEN a.rule = ANY($4::text[]) THEN 0 ELSE 1 END,"
+	    " n.notification_id LIMIT $1::int",
+	    4, params, notifier_outbox_read, n) == 0)
 		n->outbox_busy++;
+	for (size_t i = 0; i < 3; i++)
+		free(keys[i]);
 }
 
 /*

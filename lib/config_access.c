@@ -153,6 +153,14 @@ config_clock_limit(const struct clock_conf *c, const char *priority)
 	return NULL;
 }
 
+const struct timescale *
+config_clock_timescale(const struct clock_conf *c, const char *priority)
+{
+	const struct timescale *t = config_clock_limit(c, priority);
+
+	return t != NULL ? t : &c->limit;
+}
+
 const struct named_route *
 config_named_route(const struct config *cfg, const char *name)
 {

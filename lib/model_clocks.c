@@ -230,10 +230,8 @@ static void
 inst_deadlines(const struct model *m, struct clock_inst *c)
 {
 	const struct clock_conf *cc = &m->cfg->clocks[c->clock];
-	const struct timescale *limit = config_clock_limit(cc, c->priority);
+	const struct timescale *limit = config_clock_timescale(cc, c->priority);
 
-	if (limit == NULL)
-		limit = &cc->limit;
 	c->due_at = calendar_due(m->cal, c->started_at, limit);
 	c->warn_at = cc->has_warn ?
 	    calendar_warn(m->cal, c->started_at, c->due_at, &cc->warn_before) :
@@ -261,7 +259,7 @@ inst_raise(struct model *m, struct clock_inst *c, enum alert_level level,
     int64_t fired_at)
 {
 	const struct clock_conf *cc = &m->cfg->clocks[c->clock];
-	const struct timescale *limit = config_clock_limit(cc, c->priority);
+	const struct timescale *limit = config_clock_timescale(cc, c->priority);
 	struct transition *t;
 	char buf[64];
 
@@ -274,7 +272,7 @@ inst_raise(struct model *m, struct clock_inst *c, enum alert_level level,
 	t->level = level;
 	inst_fill(m, t, c);
 	t->fired_at = fired_at;
-	timescale_format(limit ? limit : &cc->limit, buf, sizeof(buf));
+	timescale_format(limit, buf, sizeof(buf));
 	t->detail = model_json(json_pack("{s:s}", "limit", buf));
 }
 

@@ -251,6 +251,12 @@ const struct check_conf *config_check(const struct config *cfg,
  */
 const struct timescale *config_clock_limit(const struct clock_conf *c,
     const char *priority);
+/*
+ * The limit a row of that priority is timed on: its own, or, for a
+ * priority the clock does not list, the clock's limit (never NULL).
+ */
+const struct timescale *config_clock_timescale(const struct clock_conf *c,
+    const char *priority);
 /* The list routes.NAME, or NULL. */
 const struct named_route *config_named_route(const struct config *cfg,
     const char *name);

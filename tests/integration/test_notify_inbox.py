@@ -204,6 +204,48 @@ def test_urgent_goes_at_once_behind_thousands_held_overnight(db, build, tmp_path
         smtp.stop()
 
 
+def test_urgent_goes_at_once_behind_thousands_of_findings(db, build, tmp_path):
+    """In working hours: a data-quality email has just gone, and a bad
+    extract brings more findings than the notifier reads at a time; they
+    wait for group_interval.  An urgent overdue contact behind them is
+    sent at once all the same."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        config = configure(db, build, tmp_path, smtp)
+        set_notify(config, "group_interval = 0;", "group_interval = 600;")
+        findings = """
+            with a as (
+              insert into mashwatch.alerts (rule, instance_id, level, team_id, fired_at)
+              select 'invalid', 'row:%s' || g, 'data_quality', 'T1', now()
+              from generate_series(1, %d) g returning alert_id)
+            insert into mashwatch.notifications (alert_id, event)
+            select alert_id, 'raised' from a"""
+        d = mw.Daemon(build, config, tmp_path / "d.log")
+        try:
+            d.wait_log("notifier: active")
+            db.execute(findings % ("first-", 1))
+            db.execute("notify mashwatch_outbox")
+            nh.wait_messages(smtp, 1, timeout=15)
+            db.execute(findings % ("", 5200))
+            db.execute("notify mashwatch_outbox")
+            nh.settle(1)
+            nh.add_contacts(db, [("C1", "P1", "T1", nh.hours_ago(3))])
+            nh.wait_messages(smtp, 2, timeout=15)
+            nh.settle(1)
+        finally:
+            assert d.stop() == 0
+        subjects = [m["Subject"] for _, m, _ in smtp.collector.all()]
+        assert subjects[0].startswith("MASH: 1 data quality problem"), subjects
+        assert subjects[1].startswith("MASH: 1 overdue"), subjects
+        assert len(subjects) == 2, subjects
+        assert db.query("select count(*) from mashwatch.notifications n join "
+                        "mashwatch.alerts a using (alert_id) where a.rule = 'invalid' "
+                        "and n.claimed_at is null") == [(5200,)]
+    finally:
+        smtp.stop()
+
+
 def test_team_row_with_good_malformed_and_foreign_addresses(db, build, tmp_path):
     smtp = nh.SmtpServer()
     smtp.start()
