@@ -144,6 +144,17 @@ mail_item_lateness(const struct mail_context *ctx,
 			snprintf(buf, len, "%s in time", verb);
 			return;
 		}
+		if (it->hourly) {
+			int64_t h = (it->stopped_at - it->due_at) / 3600;
+
+			if (h == 0)
+				snprintf(buf, len, "%s less than an hour late",
+				    verb);
+			else
+				snprintf(buf, len, "%s %lld hour%s late", verb,
+				    (long long)h, h == 1 ? "" : "s");
+			return;
+		}
 		n = calendar_working_days_between(ctx->cal, it->due_at - 1,
 		    it->stopped_at);
 		snprintf(pre, sizeof(pre), "%s ", verb);

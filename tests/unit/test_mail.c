@@ -129,21 +129,39 @@ test_lateness(void **state)
 		const char	*now;
 		const char	*stopped;	/* NULL: still open */
 		const char	*resolution;
+		bool		 hourly;	/* a limit in hours */
 		const char	*out;
 	} cases[] = {
-		{ "2022-04-19T09:00:00+01:00", NULL, NULL, "due today" },
-		{ "2022-04-14T12:00:00+01:00", NULL, NULL,
+		{ "2022-04-19T09:00:00+01:00", NULL, NULL, false, "due today" },
+		{ "2022-04-14T12:00:00+01:00", NULL, NULL, false,
 		  "due in 1 working day" },
-		{ "2022-04-20T09:00:00+01:00", NULL, NULL,
+		{ "2022-04-20T09:00:00+01:00", NULL, NULL, false,
 		  "1 working day late" },
-		{ "2022-04-22T09:00:00+01:00", NULL, NULL,
+		{ "2022-04-22T09:00:00+01:00", NULL, NULL, false,
 		  "3 working days late" },
 		{ "2022-04-22T09:00:00+01:00", "2022-04-21T15:00:00+01:00",
-		  "met_late", "decided 2 working days late" },
+		  "met_late", false, "decided 2 working days late" },
 		{ "2022-04-22T09:00:00+01:00", "2022-04-19T15:00:00+01:00",
-		  "met", "decided in time" },
+		  "met", false, "decided in time" },
 		{ "2022-04-22T09:00:00+01:00", "2022-04-21T15:00:00+01:00",
-		  "withdrawn", "withdrawn" },
+		  "withdrawn", false, "withdrawn" },
+		/* Due at 2022-04-20T00:00+01:00, in hours. */
+		{ "2022-04-19T23:30:00+01:00", NULL, NULL, true,
+		  "due within the hour" },
+		{ "2022-04-19T20:00:00+01:00", NULL, NULL, true,
+		  "due in 4 hours" },
+		{ "2022-04-20T00:20:00+01:00", NULL, NULL, true,
+		  "less than an hour late" },
+		{ "2022-04-20T01:00:00+01:00", NULL, NULL, true,
+		  "1 hour late" },
+		{ "2022-04-20T05:00:00+01:00", NULL, NULL, true,
+		  "5 hours late" },
+		{ "2022-04-22T09:00:00+01:00", "2022-04-20T05:10:00+01:00",
+		  "met_late", true, "decided 5 hours late" },
+		{ "2022-04-22T09:00:00+01:00", "2022-04-20T00:10:00+01:00",
+		  "met_late", true, "decided less than an hour late" },
+		{ "2022-04-22T09:00:00+01:00", "2022-04-19T22:00:00+01:00",
+		  "met", true, "decided in time" },
 	};
 	char buf[96];
 
@@ -154,9 +172,11 @@ test_lateness(void **state)
 		it.stopped_at = it.resolved ?
 		    tu_iso(NULL, cases[i].stopped) : NO_TIME;
 		it.resolution = cases[i].resolution;
+		it.hourly = cases[i].hourly;
 		mail_item_lateness(&ctx, &it, buf, sizeof(buf));
 		assert_string_equal(buf, cases[i].out);
 	}
+	it.hourly = false;
 	it.rule = "allocation";
 	it.resolved = true;
 	it.resolution = "met_late";
