@@ -62,6 +62,8 @@ struct engine {
 	void			*ready_arg;
 	void			(*leader_cb)(void *);
 	void			*leader_arg;
+	void			(*poll_cb)(void *);
+	void			*poll_arg;
 	void			(*stop_cb)(void *);
 	void			*stop_arg;
 };
@@ -417,6 +419,8 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 	engine_flush(e);
 	engine_arm(e);
 	engine_ready(e);
+	if (e->poll_cb)
+		e->poll_cb(e->poll_arg);
 	if (e->want_full) {
 		e->want_full = false;
 		event_active(e->ev_resync, EV_TIMEOUT, 0);
@@ -726,6 +730,13 @@ engine_on_leader(struct engine *e, void (*cb)(void *), void *arg)
 {
 	e->leader_cb = cb;
 	e->leader_arg = arg;
+}
+
+void
+engine_on_poll(struct engine *e, void (*cb)(void *), void *arg)
+{
+	e->poll_cb = cb;
+	e->poll_arg = arg;
 }
 
 struct pgconn *

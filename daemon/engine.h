@@ -59,6 +59,8 @@ const struct model *engine_model(const struct engine *e);
 void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
 /* cb when this daemon becomes the leader or stops being it. */
 void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
+/* cb after every poll of the source that succeeded, rows or none. */
+void engine_on_poll(struct engine *e, void (*cb)(void *arg), void *arg);
 /* The state database connection, for read-only figures (/metrics). */
 struct pgconn *engine_state_conn(struct engine *e);
 /* The source database connection, for the board's teams and caseloads. */

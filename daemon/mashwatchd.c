@@ -233,6 +233,14 @@ daemon_on_leader(void *arg)
 	notifier_wake(d->notifier);
 }
 
+static void
+daemon_on_poll(void *arg)
+{
+	struct daemon *d = arg;
+
+	notifier_source_polled(d->notifier);
+}
+
 static bool
 daemon_is_leader(void *arg)
 {
@@ -365,6 +373,7 @@ daemon_run(struct daemon *d)
 	    engine_holder(d->engine), daemon_is_leader, d);
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
+	engine_on_poll(d->engine, daemon_on_poll, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
 	    d->cfg, d->cal, d->engine, err, sizeof(err))) == NULL) {
 		log_err("%s", err);

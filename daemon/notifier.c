@@ -27,6 +27,7 @@
 #include "pg.h"
 
 #define TEAMS_RETRY	10	/* seconds before reading them again after an error */
+#define TEAMS_WAIT	5	/* seconds the outbox waits for a read of them */
 #define SWEEP_EVERY	30	/* seconds between looks without a NOTIFY */
 #define BACKOFF_MIN	2	/* seconds before the first retry */
 #define GIVE_UP_AFTER	(3 * 86400)	/* transient failures become permanent */
@@ -85,6 +86,7 @@ notifier_teams_refresh(struct notifier *n)
 		return;
 	/* The answer sets the next time; this one holds if none comes. */
 	n->teams_next_at = engine_now() + TEAMS_RETRY;
+	n->teams_asked_at = engine_now();
 	/* The schema is a CONF_IDENT, validated at load: safe to interpolate. */
 	sql = xasprintf("SELECT team_id, name, manager_email, escalation_email "
 	    "FROM %s.teams WHERE team_id IS NOT NULL", n->cfg->source.schema);
@@ -356,6 +358,21 @@ earlier(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
+/*
+ * When the outbox is next read: what a poll raised is routed by the teams
+ * as that poll left them, so a read of them under way is waited for (not
+ * for ever: a source that does not answer does not hold up the email).
+ */
+static int64_t
+outbox_due(const struct notifier *n)
+{
+	int64_t at = n->next_outbox_at;
+
+	if (n->teams_busy && at < n->teams_asked_at + TEAMS_WAIT)
+		at = n->teams_asked_at + TEAMS_WAIT;
+	return at;
+}
+
 static void
 notifier_rearm(struct notifier *n)
 {
@@ -378,7 +395,7 @@ notifier_rearm(struct notifier *n)
 		next = earlier(next, n->teams_next_at);
 	if (notifier_active(n) && n->teams_loaded) {
 		if (n->outbox_busy == 0)
-			next = earlier(next, n->next_outbox_at);
+			next = earlier(next, outbox_due(n));
 		if (!n->picking && n->sending == NULL)
 			next = earlier(next, earlier(n->next_send_at,
 			    n->retry_at));
@@ -400,6 +417,13 @@ notifier_wake(struct notifier *n)
 {
 	if (!n->stopping)
 		event_active(n->ev_tick, EV_TIMEOUT, 0);
+}
+
+void
+notifier_source_polled(struct notifier *n)
+{
+	n->teams_next_at = engine_now();
+	notifier_wake(n);
 }
 
 static void
@@ -430,7 +454,7 @@ notifier_tick(evutil_socket_t fd, short what, void *arg)
 	if (now >= n->teams_next_at)
 		notifier_teams_refresh(n);
 	if (notifier_active(n) && n->teams_loaded) {
-		if (now >= n->next_outbox_at)
+		if (now >= outbox_due(n))
 			notifier_outbox_round(n, now);
 		notifier_digest_check(n, now);
 		/*

@@ -34,6 +34,12 @@ void notifier_reconfigure(struct notifier *n, const struct config *cfg,
     const struct calendar *cal);
 /* Leadership changed: look at once whether there is work. */
 void notifier_wake(struct notifier *n);
+/*
+ * The source was polled: read mash.teams again now, so that a change to a
+ * team's addresses is used from the poll that follows it (a NOTIFY polls
+ * at once; the teams would otherwise wait for poll_interval).
+ */
+void notifier_source_polled(struct notifier *n);
 /* Stop starting work; finish (and record) the message in flight; then cb. */
 void notifier_stop(struct notifier *n, void (*cb)(void *arg), void *arg);
 

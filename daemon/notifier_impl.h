@@ -44,6 +44,7 @@ struct notifier {
 	bool			 teams_busy;
 	bool			 teams_failing;	/* logged; quiet until read again */
 	int64_t			 teams_next_at;
+	int64_t			 teams_asked_at;	/* the read in flight */
 
 	/* When each thing is next due; notifier_rearm() sleeps till the first. */
 	int64_t			 next_outbox_at;

@@ -291,6 +291,44 @@ def test_team_row_with_good_malformed_and_foreign_addresses(db, build, tmp_path)
         smtp.stop()
 
 
+def test_a_team_address_changed_is_used_from_the_next_poll(db, build, tmp_path):
+    """poll_interval is an hour: the source says it changed (NOTIFY
+    mash_changed), with a new manager for the team and an overdue contact
+    in the same transaction.  The contact's alert goes to the new manager,
+    not the one the daemon read at start."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        config = configure(db, build, tmp_path, smtp)
+        config.write_text(config.read_text().replace("poll_interval = 1;",
+                                                     "poll_interval = 3600;"))
+        d = mw.Daemon(build, config, tmp_path / "d.log")
+        try:
+            d.wait_log("notifier: active")
+            d.wait_log("teams read")
+            conn = db.connect(autocommit=False)
+            try:
+                with conn, conn.cursor() as cur:
+                    cur.execute("update cms.teams set manager_email = 'new@example.org' "
+                                "where team_id = 'T1'")
+                    cur.execute("insert into cms.children (child_id) values ('P1')")
+                    cur.execute("insert into cms.contacts (contact_id, child_id, team_id, "
+                                "received_at, source) values ('C1', 'P1', 'T1', %s, 'school')",
+                                (nh.hours_ago(3),))
+                    cur.execute("notify mash_changed")
+            finally:
+                conn.close()
+            nh.wait_messages(smtp, 1, timeout=15)
+            nh.settle(1)
+        finally:
+            assert d.stop() == 0
+        (rcpts, msg, _), = smtp.collector.all()
+        assert rcpts == ["new@example.org"], rcpts
+        assert msg["Subject"].startswith("MASH: 1 overdue")
+    finally:
+        smtp.stop()
+
+
 def test_a_2000_character_team_name_is_folded(db, build, tmp_path):
     smtp = nh.SmtpServer()
     smtp.start()
