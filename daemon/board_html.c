@@ -336,8 +336,8 @@ render_caseloads(const struct board_view *v, struct evbuffer *out)
 	size_t n = 0, ti = 0;
 
 	evbuffer_add_printf(out, "<section id=\"caseloads\"><h2>Caseloads"
-	    "</h2>\n<p class=\"muted\">Workers with more than %d open cases "
-	    "(red: more than %d).</p><table><tr><th>Team</th><th>Worker</th>"
+	    "</h2>\n<p class=\"muted\">Workers with %d open cases or more "
+	    "(red: %d or more).</p><table><tr><th>Team</th><th>Worker</th>"
 	    "<th>Open cases</th></tr>\n", v->cfg->caseloads.amber,
 	    v->cfg->caseloads.red);
 	for (size_t i = 0; i < s->ncaseloads; i++) {
@@ -347,7 +347,7 @@ render_caseloads(const struct board_view *v, struct evbuffer *out)
 			continue;
 		n++;
 		evbuffer_add_printf(out, "<tr class=\"%s\"><td>",
-		    c->open_cases > v->cfg->caseloads.red ? "escalated" :
+		    c->open_cases >= v->cfg->caseloads.red ? "escalated" :
 		    "overdue");
 		esc(out, team_title(&s->teams[ti]));
 		evbuffer_add_printf(out, "</td><td>");

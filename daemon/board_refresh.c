@@ -316,7 +316,7 @@ board_aux_refresh(struct board *b)
 	free(sql);
 	snprintf(amber, sizeof(amber), "%d", b->cfg->caseloads.amber);
 	sql = xasprintf("SELECT worker_id, coalesce(team_id, ''), open_cases "
-	    "FROM %s.caseloads WHERE worker_id IS NOT NULL AND open_cases > "
+	    "FROM %s.caseloads WHERE worker_id IS NOT NULL AND open_cases >= "
 	    "$1::int", b->cfg->source.schema);
 	if (pgconn_query(src, sql, 1, params, board_caseloads_read, b) == 0)
 		b->aux_busy++;

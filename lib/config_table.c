@@ -92,13 +92,15 @@ static const struct conf_setting settings[] = {
 	{ .name = "caseloads.amber", .type = CONF_INT, .def = "18",
 	  .min = 1, .max = 1000, .reloadable = true,
 	  .offset = CF(caseloads.amber),
-	  .help = "Open cases at or above which a worker is amber; a caseload "
-	  "alert resolves when the worker falls below it." },
+	  .help = "Open cases at or above which a worker is listed on the "
+	  "board and a caseload alert resolves once the worker falls below "
+	  "it; the nightly report counts a worker amber with more than this." },
 	{ .name = "caseloads.red", .type = CONF_INT, .def = "20",
 	  .min = 1, .max = 1000, .reloadable = true,
 	  .offset = CF(caseloads.red),
-	  .help = "Open cases at or above which a worker is red (more than "
-	  "amber): a caseload alert to the team's manager." },
+	  .help = "Open cases at or above which a worker raises a caseload "
+	  "alert to the team's manager and is red on the board (more than "
+	  "amber); the nightly report counts a worker red with more than this." },
 
 	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.def),

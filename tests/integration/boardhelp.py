@@ -14,8 +14,9 @@ CLOCKS = {"contact_decision": dict(limit="1 hours", escalate_after="1 hours")}
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
-    """Config, migrate, start; returns (daemon, port, config)."""
+def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra=""):
+    """Config, migrate, start; returns (daemon, port, config).  extra is
+    appended to the config (whole groups: caseloads, say)."""
     port = mw.free_port()
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
                            poll_interval=1, http_listen="127.0.0.1:%d" % port,
@@ -28,7 +29,7 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None):
         if "reminder_at" in notify:
             text = re.sub(r' reminder_at = "[0-9:]*";', "", text)
         text = re.sub(r"(notify: \{[^\n]*)\};", lambda m: m.group(1) + notify + " };", text)
-    conf.write_text(text)
+    conf.write_text(text + extra)
     mw.migrate(build, conf)
     d = mw.Daemon(build, conf, tmp_path / "daemon.log", env=testclock.env())
     d.wait_log("http: listening on 127.0.0.1:%d" % port)

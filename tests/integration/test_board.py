@@ -346,3 +346,37 @@ def test_items_in_order_however_they_tie(db, build, tmp_path):
         assert key == sorted(key)
     finally:
         assert d.stop() == 0
+
+
+def test_caseloads_counted_as_the_alert_counts_them(db, build, tmp_path):
+    """Workers at or over caseloads.amber are listed, most cases first,
+    red at or over caseloads.red (the caseload alert's thresholds); below
+    amber, not listed; by worker reference only."""
+    bh.teams(db)
+    n = 0
+    for worker, cases in (("W-RED", 3), ("W-AMBER", 2), ("W-FINE", 1)):
+        db.execute("insert into cms.workers (worker_id, team_id, name) "
+                   "values (%s, 'T1', 'Secret Worker Name')", (worker,))
+        for _ in range(cases):
+            n += 1
+            db.execute("insert into cms.children (child_id) values (%s)", ("K%d" % n,))
+            db.execute("insert into cms.referrals (referral_id, child_id, team_id, "
+                       "worker_id, received_at, accepted_at, allocated_at) values "
+                       "(%s, %s, 'T1', %s, now(), now(), now())", ("R%d" % n, "K%d" % n, worker))
+    d, port, conf = bh.start(db, build, tmp_path,
+                             extra="caseloads: { amber = 2; red = 3; };\n")
+    try:
+        j = mw.wait_for(lambda: (lambda j: j["teams"][0]["caseloads"] and j)(
+            json.loads(bh.get(port, "/board.json", user="m1@example.org")[2])),
+            timeout=15, what="the caseloads on the board")
+        assert j["teams"][0]["caseloads"] == [{"worker": "W-RED", "open_cases": 3},
+                                              {"worker": "W-AMBER", "open_cases": 2}]
+        html = bh.get(port, "/board", user="m1@example.org")[2]
+        html = html[html.index('<section id="caseloads">'):]
+        html = html[:html.index("</section>")]
+        rows = re.findall(r'<tr class="(\w+)"><td>[^<]*</td><td>(W-\w+)</td><td>(\d+)</td>',
+                          html)
+        assert rows == [("escalated", "W-RED", "3"), ("overdue", "W-AMBER", "2")], rows
+        assert "W-FINE" not in html and "Secret Worker Name" not in html
+    finally:
+        assert d.stop() == 0

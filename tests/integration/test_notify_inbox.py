@@ -404,8 +404,18 @@ def test_caseload_alert_to_the_team_manager(db, build, tmp_path):
         try:
             daemon.wait_log("notifier: active")
             nh.wait_messages(smtp, 1)
+            # Two more cases while it is open: counted, not raised again.
+            for i in range(3, 5):
+                db.execute("insert into cms.children (child_id) values (%s)", ("K%d" % i,))
+                db.execute("insert into cms.referrals (referral_id, child_id, team_id, "
+                           "worker_id, received_at, accepted_at, allocated_at) values "
+                           "(%s, %s, 'T1', 'W1', now(), now(), now())", ("R%d" % i, "K%d" % i))
+            mw.wait_for(lambda: db.query("select detail->>'count' from mashwatch.alerts "
+                                         "where level = 'caseload'") == [("5",)],
+                        what="the open caseload alert's count brought up to date")
+            assert db.query("select count(*) from mashwatch.notifications") == [(1,)]
             db.execute("update cms.referrals set closed_at = now(), updated_at = now() "
-                       "where referral_id in ('R0', 'R1')")
+                       "where referral_id in ('R0', 'R1', 'R2', 'R3')")
             mw.wait_for(lambda: db.query("select resolution from mashwatch.alerts "
                                          "where level = 'caseload'") == [("cleared",)],
                         what="the caseload alert resolved")
