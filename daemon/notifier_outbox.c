@@ -307,8 +307,9 @@ label_of(const struct notifier *n, const char *rule)
     " a.detail->>'count', a.detail->>'window'," \
     " (SELECT string_agg(x, ', ') FROM" \
     "   jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.detail->'events')" \
-    "   = 'array' THEN a.detail->'events' END) x)"
-#define NCOLS	20
+    "   = 'array' THEN a.detail->'events' END) x)," \
+    " a.detail->>'kind'"
+#define NCOLS	21
 
 /*
  * Urgent: a clock instance whose limit, after its priority, is in hours.
@@ -374,6 +375,7 @@ item_from_row(const struct notifier *n, PGresult *res, int r,
 	it->count = PQgetisnull(res, r, 17) ? 0 : atoi(PQgetvalue(res, r, 17));
 	it->window = str_of(res, r, 18);
 	it->events = str_of(res, r, 19);
+	it->kind = str_of(res, r, 20);
 	it->hourly = item_is_urgent(n, it);
 }
 

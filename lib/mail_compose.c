@@ -345,8 +345,8 @@ compose_what(const struct mail_context *ctx, const struct mail_item *it,
 	if (it->level != NULL && strcmp(it->level, "repeat") == 0 &&
 	    it->count > 0)
 		sbuf_printf(w, "%d %ss in %s: %s", it->count,
-		    it->rule != NULL && strstr(it->rule, "referral") ?
-		    "referral" : "contact", it->window ? it->window : "the window",
+		    it->kind != NULL && *it->kind != '\0' ? it->kind : "event",
+		    it->window ? it->window : "the window",
 		    it->events ? it->events : "-");
 	if (it->level != NULL && strcmp(it->level, "caseload") == 0)
 		sbuf_printf(w, "worker %s holds %d open cases",

@@ -2,7 +2,9 @@
  * Alert emails (mashwatchd(8)), pure: items and "now" in, an RFC 5322
  * multipart/alternative message (text and HTML, optional attachments) out.
  *
- * Emails carry case references, ids and links only, never names or notes.
+ * Emails carry case references, ids and links only, never a child's name
+ * or a case note from the source; an acknowledgement's note (written by
+ * whoever acknowledged) is shown as written, escaped.
  * Every header value is stripped of CR, LF and other controls and encoded
  * (RFC 2047) when it is not ASCII; every string in the HTML is escaped.
  */
@@ -109,6 +111,7 @@ struct mail_item {
 	int		 count;		/* repeat: events; caseload: cases */
 	const char	*window;	/* repeat: "3 months" */
 	const char	*events;	/* repeat: "C1, C2, C3" */
+	const char	*kind;		/* repeat: its events' kind, "contact" */
 };
 
 struct mail_context {
