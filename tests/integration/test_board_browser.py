@@ -4,6 +4,7 @@ PostgreSQL.  The proxy's identity header is added by the browser itself
 (DevTools Network.setExtraHTTPHeaders), as the council's proxy would."""
 
 import shutil
+import re
 import signal
 import tempfile
 
@@ -43,7 +44,8 @@ def test_board_in_chromium(db, build, tmp_path):
     bh.teams(db)
     bh.contacts(db, [("C1", "P-OLD", "T1", 30), ("C2", bh.HOSTILE, "T1", 5),
                      ("C3", "P-WEST", "T2", 10)])
-    d, port, conf = bh.start(db, build, tmp_path, notify='reminder_at = "23:59";',
+    d, port, conf = bh.start(db, build, tmp_path,
+                             notify='reminder_at = "%s";' % mw.quiet_reminder_at(),
                              calendar=mw.every_day_calendar(tmp_path))
     url = "http://127.0.0.1:%d" % port
     drivers = []
@@ -105,8 +107,8 @@ def test_board_in_chromium(db, build, tmp_path):
         db.execute("update mashwatch.alerts set created_at = created_at - interval '1 day'")
         outbox = tmp_path / "outbox"
         before = set(outbox.glob("*.eml")) if outbox.exists() else set()
-        conf.write_text(conf.read_text().replace('reminder_at = "23:59";',
-                                                 'reminder_at = "00:00";'))
+        conf.write_text(re.sub(r'reminder_at = "[0-9:]+";', 'reminder_at = "00:00";',
+                                  conf.read_text()))
         d.proc.send_signal(signal.SIGHUP)
 
         def digests():

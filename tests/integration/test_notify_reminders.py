@@ -2,6 +2,7 @@
 over real SMTP.  Every day is a working day in these configs so that the
 morning digest can be made to fall due now, whatever day the tests run."""
 
+import re
 import signal
 
 import mw
@@ -28,9 +29,9 @@ def test_ack_reminder_escalation_and_history(db, build, tmp_path):
     smtp = nh.SmtpServer()
     smtp.start()
     nh.add_team(db, "T1", "Team one", "t1@example.org", "head@example.org")
-    # reminder_at late in the evening first: no digest until we move it.
+    # reminder_at twelve hours away first: no digest until we move it.
     config = nh.write_config(tmp_path, db, smtp.port, clocks=CLOCK, calendar=mw.every_day_calendar(tmp_path),
-                             notify='reminder_at = "23:59";')
+                             notify='reminder_at = "%s";' % mw.quiet_reminder_at())
     mw.migrate(build, config)
     daemon = mw.Daemon(build, config, tmp_path / "d.log")
     try:
@@ -54,7 +55,7 @@ def test_ack_reminder_escalation_and_history(db, build, tmp_path):
         # reload.  (A digest lists only what was raised before its instant:
         # what is raised after reminder_at goes as an alert email.)
         db.execute("update mashwatch.alerts set created_at = created_at - interval '1 day'")
-        text = config.read_text().replace('reminder_at = "23:59";', 'reminder_at = "00:00";')
+        text = re.sub(r'reminder_at = "[0-9:]+";', 'reminder_at = "00:00";', config.read_text())
         config.write_text(text)
         daemon.proc.send_signal(signal.SIGHUP)
         mw.wait_for(lambda: len(smtp.collector.all()) >= before + 2, timeout=30,
