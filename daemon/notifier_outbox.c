@@ -145,8 +145,12 @@ notifier_round_done(void *arg, PGresult *res)
 		    pg_primary_message(res));
 	else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1 && PQgetisnull(res, 0, 0))
-		/* Someone claimed part of it first: read the outbox again. */
-		n->next_outbox_at = 0;
+		/*
+		 * Someone claimed part of it first, or the lease is gone:
+		 * read the outbox again in a second (not at once: a fenced
+		 * leader would ask again and again until it stands down).
+		 */
+		n->next_outbox_at = engine_now() + 1;
 	if (--n->outbox_busy == 0) {
 		n->kick_send(n);
 		n->rearm(n);
@@ -167,9 +171,16 @@ nid_array(const long long *v, size_t n)
 	return s;
 }
 
+/*
+ * Fenced like every write of the leader's: nothing unless this daemon
+ * ($9) holds the lease, in the statement that claims.
+ */
 static const char claim_sql[] =
-    "WITH c AS (SELECT notification_id, alert_id FROM mashwatch.notifications"
+    "WITH lease AS (SELECT 1 FROM mashwatch.leases"
+    "  WHERE name = 'leader' AND holder = $9 AND expires_at > now()"
+    "), c AS (SELECT notification_id, alert_id FROM mashwatch.notifications"
     "  WHERE notification_id = ANY($1::bigint[]) AND claimed_at IS NULL"
+    "    AND EXISTS (SELECT 1 FROM lease)"
     "  FOR UPDATE SKIP LOCKED"
     "), ok AS (SELECT count(*) = cardinality($1::bigint[]) AS ok FROM c"
     "), e AS (INSERT INTO mashwatch.emails (kind, route, recipients,"
@@ -195,7 +206,7 @@ static void
 group_send(struct notifier *n, struct group *g)
 {
 	char *subject, *message, *msgid, *nids, *rcpts;
-	const char *params[8];
+	const char *params[9];
 	enum mail_kind mk = g->escalation ? MAIL_ESCALATION :
 	    strcmp(g->route.key, "data_quality") == 0 ? MAIL_DATA_QUALITY :
 	    MAIL_ALERTS;
@@ -217,7 +228,8 @@ group_send(struct notifier *n, struct group *g)
 	params[5] = subject;
 	params[6] = message;
 	params[7] = g->urgent ? "true" : "false";
-	if (pgconn_query(n->state, claim_sql, 8, params, notifier_round_done,
+	params[8] = n->holder;
+	if (pgconn_query(n->state, claim_sql, 9, params, notifier_round_done,
 	    n) == 0)
 		n->outbox_busy++;
 	log_info("notifier: %zu %s items for route %s", g->n, g->urgent ?
@@ -229,15 +241,21 @@ group_send(struct notifier *n, struct group *g)
 	free(rcpts);
 }
 
-/* One statement over a set of outbox rows ($1), counted as busy. */
+/*
+ * One statement over a set of outbox rows ($1), counted as busy; $2 is
+ * this daemon, for the lease that fences it.
+ */
+#define LEADER_ONLY							\
+    " AND EXISTS (SELECT 1 FROM mashwatch.leases WHERE name = 'leader'"	\
+    " AND holder = $2 AND expires_at > now())"
 static void
 notifier_mark(struct notifier *n, const char *sql, const long long *nids,
     size_t k)
 {
 	char *arr = nid_array(nids, k);
-	const char *params[1] = { arr };
+	const char *params[2] = { arr, n->holder };
 
-	if (pgconn_query(n->state, sql, 1, params, notifier_round_done,
+	if (pgconn_query(n->state, sql, 2, params, notifier_round_done,
 	    n) == 0)
 		n->outbox_busy++;
 	free(arr);
@@ -249,7 +267,7 @@ notifier_suppress(struct notifier *n, const long long *nids, size_t k)
 {
 	notifier_mark(n, "UPDATE mashwatch.notifications SET "
 	    "claimed_at = now() WHERE notification_id = ANY($1::bigint[]) "
-	    "AND claimed_at IS NULL", nids, k);
+	    "AND claimed_at IS NULL" LEADER_ONLY, nids, k);
 }
 
 /*
@@ -262,7 +280,7 @@ notifier_hold(struct notifier *n, const long long *nids, size_t k)
 {
 	notifier_mark(n, "UPDATE mashwatch.notifications SET "
 	    "held_at = now() WHERE notification_id = ANY($1::bigint[]) "
-	    "AND claimed_at IS NULL AND held_at IS NULL", nids, k);
+	    "AND claimed_at IS NULL AND held_at IS NULL" LEADER_ONLY, nids, k);
 }
 
 static int64_t
@@ -1018,7 +1036,7 @@ notifier_queue_email(struct notifier *n, const char *kind, const char *route,
 {
 	struct route r;
 	char *subject, *message, *msgid, *rcpts;
-	const char *params[6];
+	const char *params[7];
 
 	route_for(n, NULL, strcmp(route, "data_quality") == 0 ?
 	    "data_quality" : "overdue", NULL, &r);
@@ -1032,12 +1050,14 @@ notifier_queue_email(struct notifier *n, const char *kind, const char *route,
 	params[3] = msgid;
 	params[4] = subject;
 	params[5] = message;
+	params[6] = n->holder;
 	if (r.rcpts.n > 0)
 		pgconn_query(n->state, "INSERT INTO mashwatch.emails (kind, "
 		    "route, recipients, message_id, subject, message) "
-		    "VALUES ($1, $2, $3::text[], $4, $5, $6) "
-		    "ON CONFLICT (message_id) DO NOTHING RETURNING email_id",
-		    6, params, notifier_queued, n);
+		    "SELECT $1, $2, $3::text[], $4, $5, $6 FROM mashwatch.leases"
+		    " WHERE name = 'leader' AND holder = $7 AND expires_at > now()"
+		    " ON CONFLICT (message_id) DO NOTHING RETURNING email_id",
+		    7, params, notifier_queued, n);
 	route_clear(&r);
 	free(subject);
 	free(message);
