@@ -249,7 +249,6 @@ void report_add_clock(struct report *r, const struct clock_row *row);
 int report_add_event(struct report *r, const struct event_row *row);
 void report_add_check(struct report *r, const char *check, int64_t occurred_at,
     bool passed);
-void report_add_caseload(struct report *r, int open_cases);
 /* Fold the last child, work out the quantiles and the headline. */
 void report_finish(struct report *r);
 
