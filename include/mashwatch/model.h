@@ -43,6 +43,13 @@
 /* Clocks starting further than this in the future are invalid. */
 #define MODEL_FUTURE_SLACK	300
 
+/*
+ * How long a stopped clock stays of interest, in seconds: the model keeps
+ * it for late resolutions, --once --all lists it, and the poller reads
+ * clocks (and checks) back this far.
+ */
+#define MODEL_KEEP_STOPPED	(28 * 86400)
+
 enum clock_state {
 	CS_ON_TIME,
 	CS_DUE_SOON,
