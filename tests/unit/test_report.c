@@ -343,6 +343,77 @@ test_clocks(void **state)
 	report_free(r);
 }
 
+/*
+ * The met and overdue rule at its edges (clock_state_at, with a period's
+ * end excluded), one contact_decision row at a time, reported on Wednesday
+ * 27 April 2022.  The end of D is 28 Apr 00:00; a week earlier, 21 Apr
+ * 00:00.  1 working day: a start on Mon 25 is due at 27 Apr 00:00.
+ */
+static void
+test_clock_edges(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*start, *stop;
+		/* stopped, within limit, open, overdue; the same a week
+		 * earlier */
+		uint64_t	 want[8];
+	} cases[] = {
+		/* due at the end of D and stopped then: open and overdue */
+		{ "2022-04-26T10:00:00+01:00", "2022-04-28T00:00:00+01:00",
+		  { 0, 0, 1, 1, 0, 0, 0, 0 } },
+		/* a second before the end of D, before its deadline: in time */
+		{ "2022-04-26T10:00:00+01:00", "2022-04-27T23:59:59+01:00",
+		  { 1, 1, 0, 0, 0, 0, 0, 0 } },
+		/* stopped at its deadline: late */
+		{ "2022-04-25T10:00:00+01:00", "2022-04-27T00:00:00+01:00",
+		  { 1, 0, 0, 0, 0, 0, 0, 0 } },
+		/* a second before it: in time */
+		{ "2022-04-25T10:00:00+01:00", "2022-04-26T23:59:59+01:00",
+		  { 1, 1, 0, 0, 0, 0, 0, 0 } },
+		/* due and stopped at the end of D - 7: late now, open and
+		 * overdue then */
+		{ "2022-04-19T10:00:00+01:00", "2022-04-21T00:00:00+01:00",
+		  { 1, 0, 0, 0, 0, 0, 1, 1 } },
+		{ "2022-04-19T10:00:00+01:00", "2022-04-20T23:59:59+01:00",
+		  { 1, 1, 0, 0, 1, 1, 0, 0 } },
+		/* open: overdue now and a week earlier (due at its end) */
+		{ "2022-04-19T10:00:00+01:00", NULL, { 0, 0, 1, 1, 0, 0, 1, 1 } },
+		/* due 22 Apr 00:00: open a week earlier, not yet overdue */
+		{ "2022-04-20T10:00:00+01:00", NULL, { 0, 0, 1, 1, 0, 0, 1, 0 } },
+		/* started at the end of D - 7: not there a week earlier */
+		{ "2022-04-21T00:00:00+01:00", NULL, { 0, 0, 1, 1, 0, 0, 0, 0 } },
+		/* started at the end of D: not there at all */
+		{ "2022-04-28T00:00:00+01:00", NULL, { 0, 0, 0, 0, 0, 0, 0, 0 } },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct report *r = report_new(f->cfg, f->cal,
+		    (struct cal_date){ 2022, 4, 27 }, 0);
+		struct clock_row row = { "contact_decision", "I", "P1", "MASH",
+		    NULL, NULL, tu_iso(f->cal, cases[i].start),
+		    cases[i].stop ? tu_iso(f->cal, cases[i].stop) : TIME_NONE };
+		const struct report_clock *c = &r->clocks[0];
+
+		report_add_clock(r, &row);
+		report_finish(r);
+		uint64_t got[8] = { c->now.stopped, c->now.within_limit,
+		    c->open, c->overdue, c->week_ago.stopped,
+		    c->week_ago.within_limit, c->open_week_ago,
+		    c->overdue_week_ago };
+
+		report_free(r);
+		if (memcmp(got, cases[i].want, sizeof(got)) == 0)
+			continue;
+		print_error("%s to %s: got", cases[i].start,
+		    cases[i].stop ? cases[i].stop : "open");
+		for (size_t k = 0; k < NELEM(got); k++)
+			print_error(" %llu", (unsigned long long)got[k]);
+		print_error("\n");
+		fail();
+	}
+}
+
 static void
 test_html_escape(void **state)
 {
@@ -613,6 +684,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rereferrals, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_edges, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
 		cmocka_unit_test(test_share_format),
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
