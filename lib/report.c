@@ -805,6 +805,20 @@ trend_share(const struct report *r, size_t ci, size_t from, size_t to)
 }
 
 /*
+ * Did a share fall by more than REPORT_ATTENTION_DROP?  In units of the
+ * shares' last decimal place, where they are whole numbers: in binary
+ * 0.8 - 0.7 is more than 0.1, and a fall of exactly 10 points is not more.
+ */
+static bool
+share_fell(double before, double now)
+{
+	double scale = pow(10, REPORT_SHARE_DIGITS);
+
+	return llround(before * scale) - llround(now * scale) >
+	    llround(REPORT_ATTENTION_DROP * scale);
+}
+
+/*
  * At most REPORT_ATTENTION_MAX sentences, by rule, in this order: open
  * escalations; each clock whose share within limit in the last week
  * fell more than REPORT_ATTENTION_DROP below the four weeks before; the
@@ -828,8 +842,7 @@ attention_build(struct report *r)
 		double before = trend_share(r, i, last - 5, last - 1);
 		char a[32], b[32];
 
-		if (isnan(now) || isnan(before) ||
-		    !(before - now > REPORT_ATTENTION_DROP))
+		if (isnan(now) || isnan(before) || !share_fell(before, now))
 			continue;
 		attention_add(r, "share_fell", xasprintf("%s: %s done within "
 		    "the limit in the week to the report date, down from %s "

@@ -604,6 +604,89 @@ test_periods(void **state)
 	report_free(r);
 }
 
+/*
+ * "share_fell": the last trend point's share within limit more than
+ * REPORT_ATTENTION_DROP (10 points) below the pooled share of the 4 points
+ * before it.  Each week's stops are on its last day, a Wednesday (week 0
+ * ends on D, 27 April 2022): in time the same morning, late after a week.
+ */
+static void
+test_share_fell(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*why;
+		/* weeks before D, stopped in time, stopped; n 0 ends */
+		struct { int back; unsigned in, n; } w[7];
+		const char	*want;	/* the last week's share, or NULL */
+	} cases[] = {
+		{ "100% then 80%", { { 4, 10, 10 }, { 3, 10, 10 }, { 2, 10, 10 },
+		  { 1, 10, 10 }, { 0, 8, 10 } }, "80.00%" },
+		{ "100% then 91%: 9 points", { { 4, 10, 10 }, { 3, 10, 10 },
+		  { 2, 10, 10 }, { 1, 10, 10 }, { 0, 91, 100 } }, NULL },
+		{ "100% then 90%: exactly 10 points", { { 4, 10, 10 },
+		  { 3, 10, 10 }, { 2, 10, 10 }, { 1, 10, 10 }, { 0, 9, 10 } },
+		  NULL },
+		{ "100% then 89.99%: the least fall called out", { { 4, 1, 1 },
+		  { 3, 1, 1 }, { 2, 1, 1 }, { 1, 1, 1 }, { 0, 890, 989 } },
+		  "89.99%" },
+		{ "80% then 70%: exactly 10 points, though 0.8 - 0.7 > 0.1 "
+		  "in binary", { { 4, 8, 10 }, { 3, 8, 10 }, { 2, 8, 10 },
+		  { 1, 8, 10 }, { 0, 7, 10 } }, NULL },
+		{ "80% then 69.9%", { { 4, 8, 10 }, { 3, 8, 10 }, { 2, 8, 10 },
+		  { 1, 8, 10 }, { 0, 699, 1000 } }, "69.90%" },
+		{ "pooled, not averaged: 0 of 1 three times and 97 of 97 is 97%",
+		  { { 4, 0, 1 }, { 3, 0, 1 }, { 2, 0, 1 }, { 1, 97, 97 },
+		  { 0, 8, 10 } }, "80.00%" },
+		{ "a fifth week back does not count", { { 5, 10, 10 },
+		  { 4, 8, 10 }, { 3, 8, 10 }, { 2, 8, 10 }, { 1, 8, 10 },
+		  { 0, 71, 100 } }, NULL },
+		{ "nothing stopped in the last week", { { 4, 10, 10 },
+		  { 3, 10, 10 }, { 2, 10, 10 }, { 1, 10, 10 } }, NULL },
+		{ "nothing stopped before it", { { 0, 0, 10 } }, NULL },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct report *r = report_new(f->cfg, f->cal,
+		    (struct cal_date){ 2022, 4, 27 }, 0);
+		const char *got = NULL;
+		size_t id = 0, fell = 0;
+
+		for (size_t k = 0; k < NELEM(cases[i].w) && cases[i].w[k].n;
+		    k++) {
+			struct cal_date d = cal_date_add_days(r->date,
+			    -7 * cases[i].w[k].back);
+			int64_t day = calendar_start_of(f->cal, d);
+
+			for (unsigned j = 0; j < cases[i].w[k].n; j++) {
+				bool late = j >= cases[i].w[k].in;
+				char iid[16];
+				struct clock_row row = { "contact_decision", iid,
+				    iid, "MASH", NULL, NULL, day + 9 * 3600 -
+				    (late ? 7 * 86400 : 0), day + 10 * 3600 };
+
+				snprintf(iid, sizeof(iid), "I%zu", id++);
+				report_add_clock(r, &row);
+			}
+		}
+		report_finish(r);
+		for (size_t a = 0; a < r->nattention; a++)
+			if (strcmp(r->attention[a].rule, "share_fell") == 0) {
+				got = r->attention[a].text;
+				fell++;
+			}
+		if (cases[i].want == NULL ? fell != 0 : fell != 1 ||
+		    strstr(got, cases[i].want) == NULL ||
+		    strstr(got, "Contacts <&> waiting: ") != got) {
+			print_error("%s: got %zu sentence(s): %s\n",
+			    cases[i].why, fell, got ? got : "none");
+			report_free(r);
+			fail();
+		}
+		report_free(r);
+	}
+}
+
 /* Every clock row lands in one team; no team is a team of its own. */
 static void
 test_teams(void **state)
@@ -690,6 +773,8 @@ main(void)
 		cmocka_unit_test(test_share_format),
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share_fell, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
