@@ -1,6 +1,7 @@
 /*
  * The nightly report's arithmetic: rows in, figures out.  The writers are
- * in report_format.c.
+ * in report_json.c (JSON, CSV), report_tables.c (the tidy CSVs),
+ * report_chart.c (the charts) and report_html.c (text and HTML).
  */
 #include <math.h>
 #include <stdlib.h>
