@@ -41,6 +41,9 @@
 #define REPORT_ATTENTION_MAX	5
 /* A share within limit that fell by more than this is called out. */
 #define REPORT_ATTENTION_DROP	0.10
+/* A chart's size: the PNG's pixels, the SVG's view box, the img's size. */
+#define REPORT_CHART_WIDTH	560
+#define REPORT_CHART_HEIGHT	180
 
 /* Age bands of open items: 0, 1, 2-4, 5-9, 10+ working days. */
 enum report_band { RB_0, RB_1, RB_2_4, RB_5_9, RB_10, RB_COUNT };

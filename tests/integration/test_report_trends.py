@@ -15,6 +15,7 @@ import email
 import email.policy
 import io
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -248,6 +249,14 @@ def test_pack_sent_with_charts_and_tables(loaded, build, db, tmp_path):
     for x in pngs:
         assert "cid:" + x["Content-ID"].strip("<>") in html
     assert "<svg" not in html
+    # Outlook on Windows ignores max-width: each chart carries its size in
+    # attributes, and the page sits in a 680-pixel table only Outlook reads.
+    imgs = re.findall(r"<img [^>]*>", html)
+    assert len(imgs) == len(pngs)
+    for tag in imgs:
+        assert ' width="560" ' in tag and ' height="180" ' in tag, tag
+    assert '<!--[if mso]><table role="presentation" width="680" ' in html
+    assert html.count("<!--[if mso]>") == html.count("<![endif]-->") == 2
     names = sorted(x.get_filename() for x in msg.walk() if x.get_content_type() == "text/csv")
     assert names == sorted(["mashwatch-week-2022-04-18.csv"] +
                            ["mashwatch-week-2022-04-18-%s.csv" % t for t in
