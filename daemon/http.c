@@ -365,7 +365,11 @@ http_board(struct evhttp_request *req, void *arg)
 	board_serve(h->board, req, path != NULL ? path : "/board", &hold);
 }
 
-void
+/*
+ * Append s to buf as a Prometheus label value (backslash, double quote and
+ * newline escaped), truncated to fit.
+ */
+static void
 http_escape_label(char *buf, size_t len, const char *s)
 {
 	size_t o = strlen(buf);

@@ -49,10 +49,4 @@ void http_reconfigure(struct http_server *h, const struct config *cfg,
 /* From now on /readyz answers 503 "stopping". */
 void http_set_stopping(struct http_server *h);
 
-/*
- * Append s to buf as a Prometheus label value (backslash, double quote and
- * newline escaped), truncated to fit; exposed for tests.
- */
-void http_escape_label(char *buf, size_t len, const char *s);
-
 #endif

@@ -942,7 +942,8 @@ static const struct {
 	{ "XX", "internal_error" },
 };
 
-const char *
+/* The condition name of a SQLSTATE, or its class's name, or "unknown". */
+static const char *
 pg_sqlstate_name(const char *code)
 {
 	size_t i;

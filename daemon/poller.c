@@ -26,8 +26,6 @@
  * are caught by the full resync.
  */
 #define OVERLAP		60
-/* Clocks stopped this long ago are no longer of interest. */
-#define RECENT		(28 * 86400)
 #define PROGRESS_EVERY	250000
 
 /*
@@ -257,9 +255,9 @@ poller_run(struct poller *p, struct model *m, bool full, int64_t now,
 {
 	struct source_bounds b = {
 		.since = (double)since_us / 1e6 - (double)OVERLAP,
-		.clocks_since = now - RECENT,
+		.clocks_since = now - MODEL_KEEP_STOPPED,
 		.events_since = now - longest_window(p->cfg),
-		.checks_since = now - RECENT,
+		.checks_since = now - MODEL_KEEP_STOPPED,
 		.end = now,
 	};
 	struct source_params sp;

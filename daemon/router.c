@@ -11,7 +11,7 @@
 
 #include "router.h"
 
-void
+static void
 addr_list_clear(struct addr_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -21,7 +21,8 @@ addr_list_clear(struct addr_list *l)
 	l->n = 0;
 }
 
-void
+/* Append a copy of a unless the list holds it already. */
+static void
 addr_list_add(struct addr_list *l, const char *a)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -57,9 +57,6 @@ struct route {
 	const char	*origin;	/* static: where rcpts came from */
 };
 
-void addr_list_add(struct addr_list *l, const char *a);
-void addr_list_clear(struct addr_list *l);
-
 /*
  * Append a row of the teams view to tl: manager and escalation may hold
  * several addresses separated by commas, semicolons or blanks, each

@@ -40,7 +40,14 @@ struct sdnotify {
 	char			*last_status;
 };
 
-int
+static int sdnotify_send(struct sdnotify *n, const char *state);
+
+/*
+ * Fill sa (a struct sockaddr_un) from a $NOTIFY_SOCKET value ("/path" or
+ * "@abstract"); returns the address length to pass to sendto, or -1 if the
+ * value is not usable.
+ */
+static int
 sdnotify_address(const char *value, void *sap, size_t sasize)
 {
 	struct sockaddr_un *sa = sap;
@@ -155,13 +162,19 @@ sdnotify_free(struct sdnotify *n)
 	free(n);
 }
 
-bool
+/* Whether a service manager listens; false for NULL. */
+static bool
 sdnotify_enabled(const struct sdnotify *n)
 {
 	return n != NULL && n->fd != -1;
 }
 
-int
+/*
+ * Send state, one or more "KEY=VALUE" lines, as one datagram.  Returns 0,
+ * or -1 when it could not be sent (logged once per failure run).  n may be
+ * NULL (a no-op returning 0).
+ */
+static int
 sdnotify_send(struct sdnotify *n, const char *state)
 {
 	ssize_t w;
@@ -182,7 +195,7 @@ sdnotify_send(struct sdnotify *n, const char *state)
 	return 0;
 }
 
-int
+static int __attribute__((format(printf, 2, 3)))
 sdnotify_sendf(struct sdnotify *n, const char *fmt, ...)
 {
 	char buf[1024];

@@ -25,18 +25,6 @@ struct sdnotify;
 struct sdnotify *sdnotify_new(struct event_base *base);
 void sdnotify_free(struct sdnotify *n);
 
-/* Whether a service manager listens; false for NULL. */
-bool sdnotify_enabled(const struct sdnotify *n);
-
-/*
- * Send state, one or more "KEY=VALUE" lines, as one datagram.  Returns 0,
- * or -1 when it could not be sent (logged once per failure run).  n may be
- * NULL (a no-op returning 0).
- */
-int sdnotify_send(struct sdnotify *n, const char *state);
-int sdnotify_sendf(struct sdnotify *n, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* READY=1 once; STATUS= may follow. */
 int sdnotify_ready(struct sdnotify *n, const char *status);
 /* RELOADING=1 with MONOTONIC_USEC (the systemd 253 Type=notify-reload rule). */
@@ -44,12 +32,5 @@ int sdnotify_reloading(struct sdnotify *n);
 int sdnotify_stopping(struct sdnotify *n);
 /* STATUS=text, sent only when it differs from the last one sent. */
 int sdnotify_status(struct sdnotify *n, const char *text);
-
-/*
- * Protocol helpers, exposed for tests: fill sa (a struct sockaddr_un) from
- * a $NOTIFY_SOCKET value ("/path" or "@abstract"); returns the address
- * length to pass to sendto, or -1 if the value is not usable.
- */
-int sdnotify_address(const char *value, void *sa, size_t sasize);
 
 #endif

@@ -8,7 +8,12 @@
 #include "migrations.h"
 #include "setup.h"
 
-int
+/*
+ * Parse source.conninfo and state.conninfo with PQconninfoParse, printing
+ * "FILE: NAME: libpq cannot parse it: REASON" to fp for each it refuses.
+ * Returns how many it refused.
+ */
+static int
 setup_check_conninfo(const struct config *cfg, FILE *fp)
 {
 	const struct {

@@ -22,15 +22,9 @@
 /*
  * Load the config at path, printing every error as FILE:LINE: message to
  * stderr.  NULL if it has errors, a connection string that libpq cannot
- * parse included (setup_check_conninfo).
+ * parse included.
  */
 struct config *setup_config(const char *path);
-/*
- * Parse source.conninfo and state.conninfo with PQconninfoParse, printing
- * "FILE: NAME: libpq cannot parse it: REASON" to fp for each it refuses.
- * Returns how many it refused.
- */
-int setup_check_conninfo(const struct config *cfg, FILE *fp);
 /* The calendar the config describes, or NULL with the reason printed. */
 struct calendar *setup_calendar(const struct config *cfg);
 /* Warn on stderr when t lies beyond the holiday list. */

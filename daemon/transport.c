@@ -131,7 +131,12 @@ transport_done(struct mailer *t)
 	evtimer_add(t->ev_done, &now);
 }
 
-int
+/*
+ * Read the SMTP password from path: refused (-1, reason in err) if the
+ * file is readable or writable by others or cannot be read.  The trailing
+ * newline is dropped.  The caller frees *pw.
+ */
+static int
 transport_read_password(const char *path, char **pw, char *err,
     size_t errlen)
 {

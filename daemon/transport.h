@@ -48,12 +48,4 @@ int transport_send(struct mailer *t, const char *from,
     char *const *rcpts, size_t n, const char *name, const char *message,
     void (*cb)(void *arg, const struct tx_result *r), void *arg);
 
-/*
- * Read the SMTP password from path: refused (-1, reason in err) if the
- * file is readable or writable by others or cannot be read.  The trailing
- * newline is dropped.  The caller frees *pw.
- */
-int transport_read_password(const char *path, char **pw, char *err,
-    size_t errlen);
-
 #endif

@@ -3,8 +3,6 @@
 #include "mashwatch/findings.h"
 #include "mashwatch/jsonval.h"
 
-#define RECENT	(28 * 86400)
-
 struct print_ctx {
 	FILE			*out;
 	const struct calendar	*cal;
@@ -33,7 +31,8 @@ print_clock(void *arg, const struct clock_view *v)
 	if (stopped != TIME_NONE && stopped > pc->at)
 		stopped = TIME_NONE;
 	if (pc->all) {
-		if (stopped != TIME_NONE && stopped <= pc->at - RECENT)
+		if (stopped != TIME_NONE &&
+		    stopped <= pc->at - MODEL_KEEP_STOPPED)
 			return;
 	} else if (v->state != CS_DUE_SOON && v->state != CS_OVERDUE &&
 	    v->state != CS_ESCALATED)

@@ -10,9 +10,6 @@
 
 #include "model_impl.h"
 
-/* Stopped clocks are kept this long for --all and late resolutions. */
-#define KEEP_STOPPED	(28 * 86400)
-
 static const char *const state_names[] = {
 	"on_time", "due_soon", "overdue", "escalated", "met", "met_late",
 	"withdrawn", "invalid",

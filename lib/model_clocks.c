@@ -13,7 +13,7 @@
 
 #include "model_impl.h"
 
-#define KEEP_STOPPED	(28 * 86400)
+#define KEEP_STOPPED	MODEL_KEEP_STOPPED
 #define NOT_IN_HEAP	UINT32_MAX
 
 enum {

@@ -1,6 +1,7 @@
 /*
  * The nightly report's arithmetic: rows in, figures out.  The writers are
- * in report_format.c.
+ * in report_json.c (JSON, CSV), report_tables.c (the tidy CSVs),
+ * report_chart.c (the charts) and report_html.c (text and HTML).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -336,13 +337,13 @@ clock_find(struct report *r, const char *name)
 
 static void
 clock_open(struct report *r, struct report_clock *c,
-    const struct clock_row *row, int64_t due)
+    const struct clock_row *row, bool overdue)
 {
 	int age = calendar_working_days_between(r->cal, row->started_at,
 	    r->end - 1);
 
 	c->open++;
-	if (due <= r->end)
+	if (overdue)
 		c->overdue++;
 	c->bands[band_of(age)]++;
 	if (c->has_oldest && (row->started_at > c->oldest_started ||
@@ -392,36 +393,59 @@ report_add_team(struct report *r, const char *team, const char *name)
 }
 
 /*
+ * The model's state of a clock at `at` (clock_state_at), where the
+ * report's periods end: a stop at `at` or later has not happened yet, so
+ * it is open then (clock_state_at alone counts a stop at `at` as done).
+ * Due soon and escalated do not matter here: no warning, no escalation.
+ */
+static enum clock_state
+state_at(int64_t at, int64_t start, int64_t stop, int64_t due)
+{
+	if (stop != TIME_NONE && stop >= at)
+		stop = TIME_NONE;
+	return clock_state_at(at, start, stop, TIME_NONE, due, TIME_NONE);
+}
+
+static bool
+state_stopped(enum clock_state st)
+{
+	return st == CS_MET || st == CS_MET_LATE;
+}
+
+/*
  * One valid row's figures into c (the report's clock or a team's): open
  * at the end of D, stopped in the 28 days, in the span, a week earlier.
+ * stop is TIME_NONE unless it is before r->end.
  */
 static void
 clock_tally(struct report *r, struct report_clock *c,
     const struct clock_row *row, int64_t stop, int64_t due)
 {
 	int64_t start = row->started_at, week_end = r->bounds[RP_PREV_7][1];
+	enum clock_state st = state_at(r->end, start, stop, due);
 	int days = 0;
 
 	if (stop != TIME_NONE)
 		days = calendar_working_days_between(r->cal, start, stop);
-	if (stop == TIME_NONE)
-		clock_open(r, c, row, due);
+	if (!state_stopped(st))
+		clock_open(r, c, row, st == CS_OVERDUE);
 	else {
 		if (stop >= r->bounds[RP_28][0])
-			stops_add(&c->now, days, stop < due);
+			stops_add(&c->now, days, st == CS_MET);
 		if (stop >= r->span_from)
-			stops_add(&c->span, days, stop < due);
+			stops_add(&c->span, days, st == CS_MET);
 	}
 
 	/* The same a week earlier, for "what got worse". */
 	if (start >= week_end)
 		return;
-	if (stop == TIME_NONE || stop >= week_end) {
+	st = state_at(week_end, start, stop, due);
+	if (!state_stopped(st)) {
 		c->open_week_ago++;
-		if (due <= week_end)
+		if (st == CS_OVERDUE)
 			c->overdue_week_ago++;
 	} else if (stop >= day_start(r, 34))
-		stops_add(&c->week_ago, days, stop < due);
+		stops_add(&c->week_ago, days, st == CS_MET);
 }
 
 /*
@@ -782,6 +806,20 @@ trend_share(const struct report *r, size_t ci, size_t from, size_t to)
 }
 
 /*
+ * Did a share fall by more than REPORT_ATTENTION_DROP?  In units of the
+ * shares' last decimal place, where they are whole numbers: in binary
+ * 0.8 - 0.7 is more than 0.1, and a fall of exactly 10 points is not more.
+ */
+static bool
+share_fell(double before, double now)
+{
+	double scale = pow(10, REPORT_SHARE_DIGITS);
+
+	return llround(before * scale) - llround(now * scale) >
+	    llround(REPORT_ATTENTION_DROP * scale);
+}
+
+/*
  * At most REPORT_ATTENTION_MAX sentences, by rule, in this order: open
  * escalations; each clock whose share within limit in the last week
  * fell more than REPORT_ATTENTION_DROP below the four weeks before; the
@@ -805,8 +843,7 @@ attention_build(struct report *r)
 		double before = trend_share(r, i, last - 5, last - 1);
 		char a[32], b[32];
 
-		if (isnan(now) || isnan(before) ||
-		    !(before - now > REPORT_ATTENTION_DROP))
+		if (isnan(now) || isnan(before) || !share_fell(before, now))
 			continue;
 		attention_add(r, "share_fell", xasprintf("%s: %s done within "
 		    "the limit in the week to the report date, down from %s "

@@ -15,8 +15,8 @@
 #include "mashwatch/report.h"
 #include "mashwatch/xmalloc.h"
 
-#define W	560
-#define H	180
+#define W	REPORT_CHART_WIDTH
+#define H	REPORT_CHART_HEIGHT
 #define LEFT	44
 #define RIGHT	28
 #define TOP	14

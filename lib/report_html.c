@@ -583,10 +583,17 @@ h_trends(FILE *fp, const struct report *r, bool mail)
 		    "<table role=\"presentation\" width=\"100%\" "
 		    "cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
 		    "<td valign=\"top\" width=\"75%\">", fp);
+		/*
+		 * Outlook on Windows ignores max-width and takes an img's size
+		 * from its attributes; the others scale it down by the style.
+		 */
 		if (mail) {
-			fprintf(fp, "<img src=\"cid:%s\" width=\"100%%\" "
-			    "style=\"max-width:560px;display:block\" alt=\"",
-			    report_chart_cid(i, cid, sizeof(cid)));
+			fprintf(fp, "<img src=\"cid:%s\" width=\"%d\" "
+			    "height=\"%d\" style=\"display:block;width:100%%;"
+			    "max-width:%dpx;height:auto\" alt=\"",
+			    report_chart_cid(i, cid, sizeof(cid)),
+			    REPORT_CHART_WIDTH, REPORT_CHART_HEIGHT,
+			    REPORT_CHART_WIDTH);
 			report_html_escape(fp, title);
 			fputs("\">", fp);
 		} else
@@ -698,6 +705,11 @@ html_write(const struct report *r, FILE *fp, bool mail)
 	char d[16];
 
 	date_str(r->date, d, sizeof(d));
+	/*
+	 * Outlook on Windows ignores max-width: a 680-pixel table inside
+	 * comments only it reads ([if mso]) holds the page to the width
+	 * the other clients take from max-width.
+	 */
 	fprintf(fp, "<!DOCTYPE html>\n<html lang=\"en-GB\"><head>"
 	    "<meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
@@ -707,6 +719,9 @@ html_write(const struct report *r, FILE *fp, bool mail)
 	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" "
 	    "cellspacing=\"0\" border=\"0\" bgcolor=\"#f2f2f2\"><tr>"
 	    "<td align=\"center\" style=\"padding:12px 4px\">\n"
+	    "<!--[if mso]><table role=\"presentation\" width=\"680\" "
+	    "align=\"center\" cellpadding=\"0\" cellspacing=\"0\" "
+	    "border=\"0\"><tr><td><![endif]-->\n"
 	    "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" "
 	    "cellspacing=\"0\" border=\"0\" bgcolor=\"#ffffff\" "
 	    "style=\"max-width:680px;background:#ffffff\">\n"
@@ -730,7 +745,8 @@ html_write(const struct report *r, FILE *fp, bool mail)
 	    "weekends and bank holidays. Shares are rounded to two decimal "
 	    "places of a percentage. Figures are defined in "
 	    "mashwatch-report(5).</td></tr>\n"
-	    "</table>\n</td></tr></table>\n</body></html>\n", fp);
+	    "</table>\n<!--[if mso]></td></tr></table><![endif]-->\n"
+	    "</td></tr></table>\n</body></html>\n", fp);
 	return ferror(fp) ? -1 : 0;
 }
 

@@ -43,6 +43,13 @@
 /* Clocks starting further than this in the future are invalid. */
 #define MODEL_FUTURE_SLACK	300
 
+/*
+ * How long a stopped clock stays of interest, in seconds: the model keeps
+ * it for late resolutions, --once --all lists it, and the poller reads
+ * clocks (and checks) back this far.
+ */
+#define MODEL_KEEP_STOPPED	(28 * 86400)
+
 enum clock_state {
 	CS_ON_TIME,
 	CS_DUE_SOON,
@@ -295,8 +302,12 @@ void model_count_by(const struct model *m, int64_t now,
     void (*fn)(void *arg, const struct clock_count *c), void *arg);
 
 /*
- * The state of a clock at time now, from its deadlines.  Exposed for unit
- * tests and the report.
+ * The state of a clock at time now, from its deadlines: the one met and
+ * overdue rule.  A stop at or before now is done: met when strictly before
+ * due_at, met late at or after it.  Open, it is escalated from escalate_at,
+ * overdue from due_at, due soon from warn_at (TIME_NONE: no warning, no
+ * escalation).  Used by the model, the board and the report (lib/report.c,
+ * which passes a stop at the end of its period as not yet happened).
  */
 enum clock_state clock_state_at(int64_t now, int64_t started_at,
     int64_t stopped_at, int64_t warn_at, int64_t due_at, int64_t escalate_at);

@@ -41,6 +41,9 @@
 #define REPORT_ATTENTION_MAX	5
 /* A share within limit that fell by more than this is called out. */
 #define REPORT_ATTENTION_DROP	0.10
+/* A chart's size: the PNG's pixels, the SVG's view box, the img's size. */
+#define REPORT_CHART_WIDTH	560
+#define REPORT_CHART_HEIGHT	180
 
 /* Age bands of open items: 0, 1, 2-4, 5-9, 10+ working days. */
 enum report_band { RB_0, RB_1, RB_2_4, RB_5_9, RB_10, RB_COUNT };
@@ -249,7 +252,6 @@ void report_add_clock(struct report *r, const struct clock_row *row);
 int report_add_event(struct report *r, const struct event_row *row);
 void report_add_check(struct report *r, const char *check, int64_t occurred_at,
     bool passed);
-void report_add_caseload(struct report *r, int open_cases);
 /* Fold the last child, work out the quantiles and the headline. */
 void report_finish(struct report *r);
 

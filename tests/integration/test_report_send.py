@@ -1,5 +1,6 @@
 """report --send and the daemon's schedule: archived, mailed (directory
-transport), recorded in mashwatch.reports, and sent once per day whatever
+transport), recorded in mashwatch.reports (the packs in
+mashwatch.report_packs), and sent once per day, week and month whatever
 restarts happen.
 """
 
@@ -73,24 +74,77 @@ def test_live_claim_is_respected(db, build, tmp_path):
     assert len(reports(outbox)) == 1
 
 
+def packs_due(today):
+    """The first dates of the packs due on `today` once report.at has
+    passed, worked out here rather than by the daemon's code: the Monday to
+    Sunday week before the latest Monday (report.weekly's default) on or
+    before today, and the month before today's."""
+    monday = today - dt.timedelta(days=today.weekday())
+    week = monday - dt.timedelta(days=7)
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return week, month
+
+
+def sent_files(outbox):
+    """The emails of the directory transport, one .eml per send."""
+    if not outbox.exists():
+        return []
+    return sorted(p.name for p in outbox.iterdir() if p.suffix == ".eml"
+                  and not p.name.startswith("."))
+
+
 def test_daemon_sends_when_it_comes_back_and_never_twice(db, build, tmp_path):
-    # report.at 00:00 has passed today while no daemon ran.
+    # report.at 00:00 has passed today while no daemon ran: yesterday's
+    # report, last week's pack and last month's are all due.  The dates come
+    # from the test clock (testclock.py), so this holds on any day and at the
+    # instants check-clock pins.
     config, outbox = configure(db, build, tmp_path, at="00:00")
-    yesterday = (testclock.local_now().date() - dt.timedelta(days=1))
+    today = testclock.local_now().date()
+    yesterday = today - dt.timedelta(days=1)
+    week, month = packs_due(today)
+    done = ("report %s: done" % yesterday.isoformat(),
+            "weekly pack %s: done" % week.isoformat(),
+            "monthly pack %s: done" % month.isoformat())
+    want = ["month-%04d-%02d.eml" % (month.year, month.month),
+            "report-%s.eml" % yesterday.isoformat(),
+            "week-%s.eml" % week.isoformat()]
     d = mw.Daemon(build, config, tmp_path / "d1.log")
     try:
         mw.wait_for(lambda: len(reports(outbox)) == 1, timeout=60, what="the report email")
-        d.wait_log("report %s: done" % yesterday.isoformat(), timeout=30)
+        for line in done:
+            d.wait_log(line, timeout=60)
     finally:
         d.stop()
     (row,) = db.query("select report_date, sent_at is not null from mashwatch.reports")
     assert row == (yesterday, True)
+    assert sent_files(outbox) == want
+    packs = [("week", week, week + dt.timedelta(days=6), True),
+             ("month", month, (month + dt.timedelta(days=32)).replace(day=1)
+              - dt.timedelta(days=1), True)]
+    assert db.query("select kind, period_first, period_last, sent_at is not null"
+                    " from mashwatch.report_packs order by kind desc") == packs
+    for stem in ("week-%s" % week.isoformat(), "month-%04d-%02d" % (month.year, month.month)):
+        assert (tmp_path / "archive" / ("mashwatch-%s.json" % stem)).stat().st_size > 100
+    # A second send would rewrite these under the same names: keep what was sent.
+    sent = {name: (outbox / name).read_bytes() for name in want}
+    ledger = db.query("select kind, message_id, sent_at from mashwatch.report_packs"
+                      " union all select 'day', message_id, sent_at from mashwatch.reports"
+                      " order by 1")
 
-    # Restarted just after sending: it looks, finds it sent, sends nothing.
+    # Restarted just after sending: it looks, finds each sent, sends nothing.
     d = mw.Daemon(build, config, tmp_path / "d2.log")
     try:
-        d.wait_log("report %s: done" % yesterday.isoformat(), timeout=60)
+        for line in done:
+            d.wait_log(line, timeout=60)
     finally:
         d.stop()
     assert len(reports(outbox)) == 1
+    assert sent_files(outbox) == want
+    assert {name: (outbox / name).read_bytes() for name in want} == sent
+    assert "sent to" not in d.text()
     assert db.query("select count(*) from mashwatch.reports") == [(1,)]
+    assert db.query("select kind, period_first, period_last, sent_at is not null"
+                    " from mashwatch.report_packs order by kind desc") == packs
+    assert db.query("select kind, message_id, sent_at from mashwatch.report_packs"
+                    " union all select 'day', message_id, sent_at from mashwatch.reports"
+                    " order by 1") == ledger

@@ -8,6 +8,8 @@
 
 #include "mashwatch/copytext.h"
 
+#include "testutil.h"
+
 #define MAXF	6
 
 struct field {
@@ -88,7 +90,7 @@ test_copytext_table(void **state)
 	int j, got;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < NELEM(cases); i++) {
 		const struct copytext_case *tc = &cases[i];
 
 		print_message("  %s\n", tc->name);

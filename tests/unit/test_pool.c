@@ -13,6 +13,8 @@
 
 #include "mashwatch/pool.h"
 
+#include "testutil.h"
+
 #define N	3000
 
 static const size_t sizes[] = { 1, 15, 16, 17, 100, 120, 136, 255, 512,
@@ -29,7 +31,7 @@ test_pool_objects(void **state)
 
 	(void)state;
 	for (i = 0; i < N; i++) {
-		len[i] = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
+		len[i] = sizes[i % NELEM(sizes)];
 		obj[i] = pool_alloc(p, len[i]);
 		assert_true(((uintptr_t)obj[i] & 7) == 0);
 		memset(obj[i], (int)(i & 0xff), len[i]);

@@ -343,6 +343,77 @@ test_clocks(void **state)
 	report_free(r);
 }
 
+/*
+ * The met and overdue rule at its edges (clock_state_at, with a period's
+ * end excluded), one contact_decision row at a time, reported on Wednesday
+ * 27 April 2022.  The end of D is 28 Apr 00:00; a week earlier, 21 Apr
+ * 00:00.  1 working day: a start on Mon 25 is due at 27 Apr 00:00.
+ */
+static void
+test_clock_edges(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*start, *stop;
+		/* stopped, within limit, open, overdue; the same a week
+		 * earlier */
+		uint64_t	 want[8];
+	} cases[] = {
+		/* due at the end of D and stopped then: open and overdue */
+		{ "2022-04-26T10:00:00+01:00", "2022-04-28T00:00:00+01:00",
+		  { 0, 0, 1, 1, 0, 0, 0, 0 } },
+		/* a second before the end of D, before its deadline: in time */
+		{ "2022-04-26T10:00:00+01:00", "2022-04-27T23:59:59+01:00",
+		  { 1, 1, 0, 0, 0, 0, 0, 0 } },
+		/* stopped at its deadline: late */
+		{ "2022-04-25T10:00:00+01:00", "2022-04-27T00:00:00+01:00",
+		  { 1, 0, 0, 0, 0, 0, 0, 0 } },
+		/* a second before it: in time */
+		{ "2022-04-25T10:00:00+01:00", "2022-04-26T23:59:59+01:00",
+		  { 1, 1, 0, 0, 0, 0, 0, 0 } },
+		/* due and stopped at the end of D - 7: late now, open and
+		 * overdue then */
+		{ "2022-04-19T10:00:00+01:00", "2022-04-21T00:00:00+01:00",
+		  { 1, 0, 0, 0, 0, 0, 1, 1 } },
+		{ "2022-04-19T10:00:00+01:00", "2022-04-20T23:59:59+01:00",
+		  { 1, 1, 0, 0, 1, 1, 0, 0 } },
+		/* open: overdue now and a week earlier (due at its end) */
+		{ "2022-04-19T10:00:00+01:00", NULL, { 0, 0, 1, 1, 0, 0, 1, 1 } },
+		/* due 22 Apr 00:00: open a week earlier, not yet overdue */
+		{ "2022-04-20T10:00:00+01:00", NULL, { 0, 0, 1, 1, 0, 0, 1, 0 } },
+		/* started at the end of D - 7: not there a week earlier */
+		{ "2022-04-21T00:00:00+01:00", NULL, { 0, 0, 1, 1, 0, 0, 0, 0 } },
+		/* started at the end of D: not there at all */
+		{ "2022-04-28T00:00:00+01:00", NULL, { 0, 0, 0, 0, 0, 0, 0, 0 } },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct report *r = report_new(f->cfg, f->cal,
+		    (struct cal_date){ 2022, 4, 27 }, 0);
+		struct clock_row row = { "contact_decision", "I", "P1", "MASH",
+		    NULL, NULL, tu_iso(f->cal, cases[i].start),
+		    cases[i].stop ? tu_iso(f->cal, cases[i].stop) : TIME_NONE };
+		const struct report_clock *c = &r->clocks[0];
+
+		report_add_clock(r, &row);
+		report_finish(r);
+		uint64_t got[8] = { c->now.stopped, c->now.within_limit,
+		    c->open, c->overdue, c->week_ago.stopped,
+		    c->week_ago.within_limit, c->open_week_ago,
+		    c->overdue_week_ago };
+
+		report_free(r);
+		if (memcmp(got, cases[i].want, sizeof(got)) == 0)
+			continue;
+		print_error("%s to %s: got", cases[i].start,
+		    cases[i].stop ? cases[i].stop : "open");
+		for (size_t k = 0; k < NELEM(got); k++)
+			print_error(" %llu", (unsigned long long)got[k]);
+		print_error("\n");
+		fail();
+	}
+}
+
 static void
 test_html_escape(void **state)
 {
@@ -533,6 +604,89 @@ test_periods(void **state)
 	report_free(r);
 }
 
+/*
+ * "share_fell": the last trend point's share within limit more than
+ * REPORT_ATTENTION_DROP (10 points) below the pooled share of the 4 points
+ * before it.  Each week's stops are on its last day, a Wednesday (week 0
+ * ends on D, 27 April 2022): in time the same morning, late after a week.
+ */
+static void
+test_share_fell(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char	*why;
+		/* weeks before D, stopped in time, stopped; n 0 ends */
+		struct { int back; unsigned in, n; } w[7];
+		const char	*want;	/* the last week's share, or NULL */
+	} cases[] = {
+		{ "100% then 80%", { { 4, 10, 10 }, { 3, 10, 10 }, { 2, 10, 10 },
+		  { 1, 10, 10 }, { 0, 8, 10 } }, "80.00%" },
+		{ "100% then 91%: 9 points", { { 4, 10, 10 }, { 3, 10, 10 },
+		  { 2, 10, 10 }, { 1, 10, 10 }, { 0, 91, 100 } }, NULL },
+		{ "100% then 90%: exactly 10 points", { { 4, 10, 10 },
+		  { 3, 10, 10 }, { 2, 10, 10 }, { 1, 10, 10 }, { 0, 9, 10 } },
+		  NULL },
+		{ "100% then 89.99%: the least fall called out", { { 4, 1, 1 },
+		  { 3, 1, 1 }, { 2, 1, 1 }, { 1, 1, 1 }, { 0, 890, 989 } },
+		  "89.99%" },
+		{ "80% then 70%: exactly 10 points, though 0.8 - 0.7 > 0.1 "
+		  "in binary", { { 4, 8, 10 }, { 3, 8, 10 }, { 2, 8, 10 },
+		  { 1, 8, 10 }, { 0, 7, 10 } }, NULL },
+		{ "80% then 69.9%", { { 4, 8, 10 }, { 3, 8, 10 }, { 2, 8, 10 },
+		  { 1, 8, 10 }, { 0, 699, 1000 } }, "69.90%" },
+		{ "pooled, not averaged: 0 of 1 three times and 97 of 97 is 97%",
+		  { { 4, 0, 1 }, { 3, 0, 1 }, { 2, 0, 1 }, { 1, 97, 97 },
+		  { 0, 8, 10 } }, "80.00%" },
+		{ "a fifth week back does not count", { { 5, 10, 10 },
+		  { 4, 8, 10 }, { 3, 8, 10 }, { 2, 8, 10 }, { 1, 8, 10 },
+		  { 0, 71, 100 } }, NULL },
+		{ "nothing stopped in the last week", { { 4, 10, 10 },
+		  { 3, 10, 10 }, { 2, 10, 10 }, { 1, 10, 10 } }, NULL },
+		{ "nothing stopped before it", { { 0, 0, 10 } }, NULL },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct report *r = report_new(f->cfg, f->cal,
+		    (struct cal_date){ 2022, 4, 27 }, 0);
+		const char *got = NULL;
+		size_t id = 0, fell = 0;
+
+		for (size_t k = 0; k < NELEM(cases[i].w) && cases[i].w[k].n;
+		    k++) {
+			struct cal_date d = cal_date_add_days(r->date,
+			    -7 * cases[i].w[k].back);
+			int64_t day = calendar_start_of(f->cal, d);
+
+			for (unsigned j = 0; j < cases[i].w[k].n; j++) {
+				bool late = j >= cases[i].w[k].in;
+				char iid[16];
+				struct clock_row row = { "contact_decision", iid,
+				    iid, "MASH", NULL, NULL, day + 9 * 3600 -
+				    (late ? 7 * 86400 : 0), day + 10 * 3600 };
+
+				snprintf(iid, sizeof(iid), "I%zu", id++);
+				report_add_clock(r, &row);
+			}
+		}
+		report_finish(r);
+		for (size_t a = 0; a < r->nattention; a++)
+			if (strcmp(r->attention[a].rule, "share_fell") == 0) {
+				got = r->attention[a].text;
+				fell++;
+			}
+		if (cases[i].want == NULL ? fell != 0 : fell != 1 ||
+		    strstr(got, cases[i].want) == NULL ||
+		    strstr(got, "Contacts <&> waiting: ") != got) {
+			print_error("%s: got %zu sentence(s): %s\n",
+			    cases[i].why, fell, got ? got : "none");
+			report_free(r);
+			fail();
+		}
+		report_free(r);
+	}
+}
+
 /* Every clock row lands in one team; no team is a team of its own. */
 static void
 test_teams(void **state)
@@ -613,10 +767,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rereferrals, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_edges, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_writers, setup, teardown),
 		cmocka_unit_test(test_share_format),
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_share_fell, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
