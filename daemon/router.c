@@ -11,7 +11,7 @@
 
 #include "router.h"
 
-static void
+void
 addr_list_clear(struct addr_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -21,8 +21,7 @@ addr_list_clear(struct addr_list *l)
 	l->n = 0;
 }
 
-/* Append a copy of a unless the list holds it already. */
-static void
+void
 addr_list_add(struct addr_list *l, const char *a)
 {
 	for (size_t i = 0; i < l->n; i++)

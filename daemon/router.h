@@ -57,6 +57,10 @@ struct route {
 	const char	*origin;	/* static: where rcpts came from */
 };
 
+/* Append a copy of a unless the list holds it already; free with clear. */
+void addr_list_add(struct addr_list *l, const char *a);
+void addr_list_clear(struct addr_list *l);
+
 /*
  * Append a row of the teams view to tl: manager and escalation may hold
  * several addresses separated by commas, semicolons or blanks, each

@@ -13,7 +13,6 @@
 
 #include "model_impl.h"
 
-#define KEEP_STOPPED	MODEL_KEEP_STOPPED
 #define NOT_IN_HEAP	UINT32_MAX
 
 enum {
@@ -664,7 +663,7 @@ model_clocks_sweep(struct model *m, int64_t now)
 		}
 		inst_evaluate(m, c, now);
 		if (!m->replay && c->stopped_at != TIME_NONE &&
-		    c->stopped_at < now - KEEP_STOPPED && c->fired == 0)
+		    c->stopped_at < now - MODEL_KEEP_STOPPED && c->fired == 0)
 			drop_later(&drop, c);
 	}
 	drop_now(m, &drop);

@@ -13,8 +13,13 @@ from opsdata import SECRET
 def test_metrics_match_the_database(db, build, tmp_path):
     opsdata.load(db)
     port = mw.free_port()
+    # Routine alerts wait an hour (group_wait): in working hours they would
+    # otherwise be mailed at once, and emails_sent_total is asserted 0.
+    notify = ('notify: { transport = "directory"; directory = "%s"; '
+              'from = "mashwatch@example.org"; reminder_at = "%s"; group_wait = 3600; };'
+              % (tmp_path / "outbox", mw.quiet_reminder_at()))
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo,
-                           http_listen="127.0.0.1:%d" % port, poll_interval=1)
+                           http_listen="127.0.0.1:%d" % port, poll_interval=1, notify=notify)
     mw.migrate(build, conf)
     d = mw.Daemon(build, conf, tmp_path / "daemon.log")
     try:
