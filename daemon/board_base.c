@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -142,16 +141,21 @@ void
 board_format_time(const struct calendar *cal, int64_t t, bool with_time,
     char *buf, size_t len)
 {
-	time_t lt;
-	struct tm tm;
+	struct cal_date d;
+	int64_t local;
 
 	if (t == TIME_NONE) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	lt = (time_t)(t + calendar_utc_offset(cal, t));
-	gmtime_r(&lt, &tm);
-	strftime(buf, len, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm);
+	d = calendar_date_of(cal, t);
+	local = t + calendar_utc_offset(cal, t);
+	local = (local % 86400 + 86400) % 86400;
+	if (with_time)
+		snprintf(buf, len, "%04d-%02d-%02d %02d:%02d", d.year, d.month,
+		    d.day, (int)(local / 3600), (int)(local % 3600 / 60));
+	else
+		snprintf(buf, len, "%04d-%02d-%02d", d.year, d.month, d.day);
 }
 
 void

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mashwatch/html.h"
 #include "mashwatch/mail.h"
@@ -92,22 +91,25 @@ mail_link(const char *tmpl, const char *child, const char *instance)
 	return sbuf_take(&b);
 }
 
+const char *const mail_weekdays[7] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+    "Fri", "Sat" };
+const char *const mail_months[12] = { "Jan", "Feb", "Mar", "Apr", "May",
+    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
 void
 mail_format_date(int64_t t, int utc_offset, char *buf, size_t len)
 {
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t local = (time_t)(t + utc_offset);
+	static const struct cal_date epoch = { 1970, 1, 1 };
+	int64_t local = t + utc_offset;
+	int64_t days = local / 86400 - (local % 86400 < 0);
+	int64_t sec = local - days * 86400;
+	struct cal_date d = cal_date_add_days(epoch, (int)days);
 	int off = utc_offset < 0 ? -utc_offset : utc_offset;
-	struct tm tm;
 
-	gmtime_r(&local, &tm);
 	snprintf(buf, len, "%s, %d %s %04d %02d:%02d:%02d %c%02d%02d",
-	    days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, utc_offset < 0 ? '-' : '+',
-	    off / 3600, off % 3600 / 60);
+	    mail_weekdays[cal_date_weekday(d)], d.day, mail_months[d.month - 1],
+	    d.year, (int)(sec / 3600), (int)(sec % 3600 / 60), (int)(sec % 60),
+	    utc_offset < 0 ? '-' : '+', off / 3600, off % 3600 / 60);
 }
 
 struct mail *

@@ -79,11 +79,6 @@ format_local(const struct mail_context *ctx, int64_t t, char *buf,
 	    (int)(local / 3600), (int)(local % 3600 / 60));
 }
 
-static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-    "Fri", "Sat" };
-static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
-    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
 /*
  * An hour-based deadline as a local time ("Tue 1 Dec 14:05"); a
  * working-day one as the local date of its last second ("Fri 27 Nov").
@@ -104,13 +99,14 @@ format_due(const struct mail_context *ctx, const struct mail_item *it,
 		local = it->due_at + calendar_utc_offset(ctx->cal, it->due_at);
 		local = ((local % 86400) + 86400) % 86400;
 		snprintf(buf, len, "%s %d %s %02d:%02d",
-		    wdays[cal_date_weekday(d)], d.day, months[(d.month - 1) % 12], (int)(local / 3600),
+		    mail_weekdays[cal_date_weekday(d)], d.day,
+		    mail_months[d.month - 1], (int)(local / 3600),
 		    (int)(local % 3600 / 60));
 		return;
 	}
 	d = calendar_date_of(ctx->cal, it->due_at - 1);
-	snprintf(buf, len, "%s %d %s %04d", wdays[cal_date_weekday(d)], d.day,
-	    months[(d.month - 1) % 12], d.year);
+	snprintf(buf, len, "%s %d %s %04d", mail_weekdays[cal_date_weekday(d)],
+	    d.day, mail_months[d.month - 1], d.year);
 }
 
 static void

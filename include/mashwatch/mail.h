@@ -64,6 +64,9 @@ char *mail_url_encode(const char *s);
 char *mail_link(const char *tmpl, const char *child, const char *instance);
 /* "Thu, 14 Apr 2022 10:00:00 +0100" into buf (at least 32 bytes). */
 void mail_format_date(int64_t t, int utc_offset, char *buf, size_t len);
+/* "Sun".."Sat" (0 = Sunday, as cal_date_weekday) and "Jan".."Dec". */
+extern const char *const mail_weekdays[7];
+extern const char *const mail_months[12];
 
 /* What an email is about. */
 enum mail_kind {

@@ -94,15 +94,30 @@ test_link(void **state)
 static void
 test_format_date(void **state)
 {
+	static const struct {
+		const char	*at;
+		int		 offset;
+		const char	*out;
+	} cases[] = {
+		{ "2022-04-14T10:00:00+01:00", 3600,
+		  "Thu, 14 Apr 2022 10:00:00 +0100" },
+		{ "2022-01-03T09:05:07Z", 0, "Mon, 3 Jan 2022 09:05:07 +0000" },
+		/* The offset moves the date, both ways. */
+		{ "2024-02-29T23:30:00Z", 3600, "Fri, 1 Mar 2024 00:30:00 +0100" },
+		{ "2027-01-01T00:15:00Z", -18000,
+		  "Thu, 31 Dec 2026 19:15:00 -0500" },
+		{ "1970-01-01T00:00:00Z", 0, "Thu, 1 Jan 1970 00:00:00 +0000" },
+		{ "1969-12-31T23:59:59Z", 0, "Wed, 31 Dec 1969 23:59:59 +0000" },
+		{ "2026-10-25T01:30:00Z", 5400, "Sun, 25 Oct 2026 03:00:00 +0130" },
+	};
 	char buf[40];
 
 	(void)state;
-	mail_format_date(tu_iso(NULL, "2022-04-14T10:00:00+01:00"), 3600, buf,
-	    sizeof(buf));
-	assert_string_equal(buf, "Thu, 14 Apr 2022 10:00:00 +0100");
-	mail_format_date(tu_iso(NULL, "2022-01-03T09:05:07Z"), 0, buf,
-	    sizeof(buf));
-	assert_string_equal(buf, "Mon, 3 Jan 2022 09:05:07 +0000");
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		mail_format_date(tu_iso(NULL, cases[i].at), cases[i].offset, buf,
+		    sizeof(buf));
+		assert_string_equal(buf, cases[i].out);
+	}
 }
 
 static struct mail_item
