@@ -75,7 +75,7 @@ board_gz_start(struct board_gz *g, struct evbuffer *out)
 }
 
 /* Text drawn for this request: stored blocks, as it is small. */
-void
+static void
 board_gz_text(struct board_gz *g, const void *p, size_t n)
 {
 	const unsigned char *c = p;

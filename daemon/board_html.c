@@ -26,7 +26,7 @@
 
 #include "board_impl.h"
 
-void
+static void
 board_html_escape(struct evbuffer *out, const char *s)
 {
 	const char *run = s;

@@ -256,8 +256,6 @@ void board_alerts_refresh(struct board *b);
 void board_aux_refresh(struct board *b);
 /* Once a second while the board is on: keep what it reads fresh. */
 void board_tick(evutil_socket_t fd, short what, void *arg);
-/* Free a map of team id -> alerts hash. */
-void board_alert_teams_free(struct strmap *m);
 /* Free the alerts, teams and caseloads b holds (not b). */
 void board_refresh_free(struct board *b);
 
@@ -274,7 +272,6 @@ struct board_gz {
  */
 int board_deflate(struct evbuffer *in, struct evbuffer *z, unsigned long *crc);
 void board_gz_start(struct board_gz *g, struct evbuffer *out);
-void board_gz_text(struct board_gz *g, const void *p, size_t n);
 void board_gz_buffer(struct board_gz *g, struct evbuffer *buf);
 void board_gz_piece(struct board_gz *g, struct evbuffer *z, unsigned long crc,
     size_t n, bool by_reference);
@@ -286,7 +283,6 @@ void board_render_head(const struct board_view *v, struct evbuffer *out);
 void board_render_team(const struct board_view *v, const struct board_team *t,
     struct evbuffer *out);
 void board_render_tail(const struct board_view *v, struct evbuffer *out);
-void board_html_escape(struct evbuffer *out, const char *s);
 extern const char board_script[];
 
 #endif

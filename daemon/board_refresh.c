@@ -68,7 +68,8 @@ hash_free(void *arg, const char *key, size_t len, void *value)
 	free(value);
 }
 
-void
+/* Free a map of team id -> alerts hash. */
+static void
 board_alert_teams_free(struct strmap *m)
 {
 	if (m != NULL)
