@@ -165,7 +165,7 @@ unit: $(UNIT_BINS)
 integration: all $(PGPROBE)
 	$(Q)MASHWATCH_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration $(PYTEST_ARGS)
 
-# The notification tests at a Monday 08:29 and 08:31, a weekday afternoon,
+# The notification and /metrics tests at a Monday 08:29 and 08:31, a weekday afternoon,
 # a Saturday night and both nights the clocks change (libfaketime).
 check-clock: all $(PGPROBE)
 	$(Q)$(PYTHON) scripts/check-clock $(abspath $(BUILD)) $(PYTEST_ARGS)
