@@ -45,3 +45,12 @@ def test_unit_settings():
     assert settings["StateDirectory"] == ["mashwatch"]
     assert "WatchdogSec" in settings
     assert settings["NotifyAccess"] == ["main"]
+    assert settings["RestartPreventExitStatus"] == ["78"]
+
+
+def test_no_exec_start_pre():
+    # RestartPreventExitStatus= does not cover ExecStartPre= (systemd.service(5)),
+    # so a `mashwatchd -t` there made a bad config restart for ever; the
+    # daemon checks its config itself and exits 78.
+    lines = [l.strip() for l in UNIT.read_text().splitlines()]
+    assert not [l for l in lines if l.startswith("ExecStartPre")]
