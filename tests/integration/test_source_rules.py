@@ -215,7 +215,27 @@ def test_failing_view_no_child_id_in_logs(db, build, tmp_path):
     report = mw.run(build, "mashwatchctl", "-c", config, "report", check=False)
     assert report.returncode != 0
     assert "22P02" in report.stderr
-    for out in (once.stdout, once.stderr, report.stdout, report.stderr):
+    outs = [once.stdout, once.stderr, report.stdout, report.stderr]
+
+    # mashwatchctl too: check-source reads the failing mash.clocks; routes
+    # reads a mash.teams that fails on the same row; status reads a state
+    # table that does (PostgreSQL's text would quote the child id).
+    check = mw.run(build, "mashwatchctl", "-c", config, "check-source", check=False)
+    assert "22P02" in check.stdout + check.stderr
+    db.execute("alter view mash.teams rename to teams_real")
+    db.execute("create view mash.teams as select t.* from mash.teams_real t "
+               "cross join public.kids k where k.child_id::int > 0")
+    routes = mw.run(build, "mashwatchctl", "-c", config, "routes", check=False)
+    assert routes.returncode == 69 and "22P02" in routes.stderr, routes.stderr
+    db.execute("alter table mashwatch.sync rename to sync_real")
+    db.execute("create view mashwatch.sync as select s.source, s.last_poll_at, "
+               "s.last_full_at, s.rows_read + k.child_id::int as rows_read "
+               "from mashwatch.sync_real s cross join public.kids k")
+    status = mw.run(build, "mashwatchctl", "-c", config, "status", check=False)
+    assert status.returncode != 0 and "22P02" in status.stderr, status.stderr
+    for p in (check, routes, status):
+        outs += [p.stdout, p.stderr]
+    for out in outs:
         assert SECRET not in out
 
 
