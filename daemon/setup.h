@@ -28,7 +28,8 @@ struct config *setup_config(const char *path);
 /*
  * Parse source.conninfo and state.conninfo with PQconninfoParse, printing
  * "FILE: NAME: libpq cannot parse it: REASON" to fp for each it refuses.
- * Returns how many it refused.
+ * REASON is libpq's, cut where it would quote the string (which can hold
+ * a password).  Returns how many it refused.
  */
 int setup_check_conninfo(const struct config *cfg, FILE *fp);
 /* The calendar the config describes, or NULL with the reason printed. */

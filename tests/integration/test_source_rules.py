@@ -257,3 +257,16 @@ def test_bad_conninfo_is_a_config_error(build, tmp_path):
     assert p.returncode == 78
     assert "source.conninfo: libpq cannot parse it" in p.stderr
     assert "configuration OK" not in p.stdout
+
+
+@pytest.mark.parametrize("conninfo", [
+    "postgresql://u:sekret@[bad",             # libpq quotes the whole URI
+    "host=/tmp password=my sekret",           # ... the word it cannot read
+    "postgresql://u@h/db?password=sekret%zz",  # ... the token it cannot decode
+])
+def test_bad_conninfo_password_not_printed(build, tmp_path, conninfo):
+    config = mw.write_config(tmp_path / "mashwatch.conf", conninfo)
+    p = mw.run(build, "mashwatchd", "-t", "-c", config, check=False)
+    assert p.returncode == 78
+    assert "source.conninfo: libpq cannot parse it: " in p.stderr, p.stderr
+    assert "sekret" not in p.stdout + p.stderr, p.stderr
