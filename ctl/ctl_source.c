@@ -5,8 +5,9 @@
  * rows, read by the daemon's own poller, source reader and model
  * (once_load), so that invalid rows are judged by the one set of rules.
  *
- * Exit: 0 mashwatch can run on it, 65 the contract is broken, 69 the
- * source cannot be reached.
+ * Exit: 0 mashwatch can run on it, 65 the contract is broken (a view that
+ * fails when read, the server still answering, included), 69 the source
+ * cannot be reached.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include "ctl.h"
 #include "daemon/engine_clock.h"
 #include "daemon/once.h"
+#include "daemon/pg.h"
 #include "daemon/setup.h"
 
 /* The contract: every view and column mashwatch reads, with its type. */
@@ -82,6 +84,7 @@ struct view_result {
 	bool	 readable;
 	bool	 columns_ok;
 	char	 sqlstate[6];
+	bool	 counted;		/* rows is known */
 	long long rows;
 	char	*newest;		/* max(updated_at), text, or NULL */
 	double	 newest_age;		/* seconds; < 0 when unknown */
@@ -209,10 +212,28 @@ check_columns(struct check *c, int vi)
 		    strcmp(vr->sqlstate, "42501") == 0 ? "permission denied" :
 		    "reading it fails", vr->sqlstate);
 	} else {
-		vr->readable = true;
+		vr->readable = vr->counted = true;
 		vr->rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	}
 	PQclear(res);
+}
+
+/* Which view is the source reader's v, or -1. */
+static int
+source_view_index(enum source_view v)
+{
+	switch (v) {
+	case SOURCE_CLOCKS:
+		return view_index("clocks");
+	case SOURCE_EVENTS:
+		return view_index("events");
+	case SOURCE_CHECKS:
+		return view_index("checks");
+	case SOURCE_CASELOADS:
+		return view_index("caseloads");
+	default:
+		return -1;
+	}
 }
 
 static bool
@@ -378,14 +399,29 @@ check_read_rows(struct check *c, const struct calendar *cal)
 {
 	struct model *m = model_new(c->cfg, cal, false);
 	int64_t now = engine_now();
-	int rc;
+	struct poll_stats st;
+	int rc, vi;
 
 	model_set_live_rules(m, true);
-	rc = once_load(c->cfg, m, now, NULL);
+	rc = once_load(c->cfg, m, now, &st);
 	if (rc == EX_OK) {
 		model_foreach_invalid(m, count_invalid, c->invalid);
 		model_counts(m, now, &c->counts);
 		c->loaded = true;
+	} else if (st.refused && (vi = source_view_index(st.refused_view)) >=
+	    0) {
+		/*
+		 * The server answered, and refused the view: the mapping
+		 * fails on some row (a cast, a constraint).  That is the
+		 * contract broken, not the source out of reach.  Its message
+		 * can quote the row, so only the SQLSTATE.
+		 */
+		c->v[vi].readable = false;
+		memcpy(c->v[vi].sqlstate, st.refused_sqlstate, 6);
+		problem(c, views[vi], NULL, "fails when the daemon reads it: "
+		    "SQLSTATE %s (%s)", st.refused_sqlstate,
+		    pg_sqlstate_name(st.refused_sqlstate));
+		rc = EX_OK;
 	}
 	model_free(m);
 	return rc;
@@ -404,7 +440,7 @@ report_json(const struct check *c)
 		    "present", vr->present, "readable", vr->readable,
 		    "columns_ok", vr->columns_ok);
 
-		if (vr->readable)
+		if (vr->counted)
 			json_object_set_new(v, "rows", json_integer(vr->rows));
 		if (i < NPOLLED && vr->readable && vr->columns_ok) {
 			json_object_set_new(v, "newest_updated_at",
@@ -477,7 +513,7 @@ report_text(const struct check *c, FILE *fp)
 		const struct view_result *vr = &c->v[i];
 		char rows[24] = "-";
 
-		if (vr->readable)
+		if (vr->counted)
 			snprintf(rows, sizeof(rows), "%lld", vr->rows);
 		age_text(i < NPOLLED && vr->newest ? vr->newest_age : -1,
 		    age, sizeof(age));
