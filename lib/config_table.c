@@ -44,7 +44,9 @@ static const struct conf_setting settings[] = {
 	  .def = "\"service=mash\"", .min = 1, .secret_ok = true,
 	  .offset = CF(source.conninfo),
 	  .help = "libpq connection string of the source database.  Keep "
-	  "passwords in ~/.pgpass or the service file, not here.  Parsed "
+	  "passwords in libpq's password file, not here (the systemd unit "
+	  "sets PGPASSFILE=/etc/mashwatch/pgpass and "
+	  "PGSERVICEFILE=/etc/mashwatch/pg_service.conf).  Parsed "
 	  "with libpq at start and by -t: one libpq refuses is a "
 	  "configuration error (exit 78).  Its connect_timeout (default "
 	  "10 s) bounds how long --once and mashwatchctl wait for it.  "
