@@ -169,8 +169,8 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 	    "' rows read' FROM mashwatch.sync ORDER BY source = $1 DESC, source",
 	    1, NULL, schema_param, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "mashwatchctl: polls: %s",
-		    PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: polls: %s\n",
+		    pg_primary_message(res));
 		PQclear(res);
 		goto out;
 	}

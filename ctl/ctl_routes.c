@@ -11,6 +11,7 @@
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
+#include "daemon/pg.h"
 #include "daemon/router.h"
 #include "daemon/setup.h"
 
@@ -30,9 +31,10 @@ ctl_read_teams(struct ctl *ctl, struct team_list *tl)
 	    ctl->cfg->source.schema);
 	res = PQexec(conn, sql);
 	free(sql);
+	/* The SQLSTATE only: PostgreSQL's text can quote a row's values. */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "mashwatchctl: cannot read %s.teams: %s",
-		    ctl->cfg->source.schema, PQresultErrorMessage(res));
+		fprintf(stderr, "mashwatchctl: cannot read %s.teams: %s\n",
+		    ctl->cfg->source.schema, pg_primary_message(res));
 		goto out;
 	}
 	for (int i = 0; i < PQntuples(res); i++)

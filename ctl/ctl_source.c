@@ -5,8 +5,9 @@
  * rows, read by the daemon's own poller, source reader and model
  * (once_load), so that invalid rows are judged by the one set of rules.
  *
- * Exit: 0 mashwatch can run on it, 65 the contract is broken, 69 the
- * source cannot be reached.
+ * Exit: 0 mashwatch can run on it, 65 the contract is broken (a view that
+ * fails when read, the server still answering, included), 69 the source
+ * cannot be reached.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,6 +26,7 @@
 #include "ctl.h"
 #include "daemon/engine_clock.h"
 #include "daemon/once.h"
+#include "daemon/pg.h"
 #include "daemon/setup.h"
 
 /* The contract: every view and column mashwatch reads, with its type. */
@@ -82,6 +84,7 @@ struct view_result {
 	bool	 readable;
 	bool	 columns_ok;
 	char	 sqlstate[6];
+	bool	 counted;		/* rows is known */
 	long long rows;
 	char	*newest;		/* max(updated_at), text, or NULL */
 	double	 newest_age;		/* seconds; < 0 when unknown */
@@ -97,7 +100,8 @@ struct check {
 	bool			 broken;	/* the contract is not met */
 	struct view_result	 v[NVIEWS];
 	json_t			*problems;	/* [{view, column, problem}] */
-	json_t			*clocks;	/* [{clock, priority, rows, open, known}] */
+	/* [{clock, priority, rows, loaded, open, problem}]: see tally_clock */
+	json_t			*clocks;
 	json_t			*unknown;	/* [text] warnings about names */
 	json_t			*unused;	/* configured clocks with no rows */
 	json_t			*invalid;	/* {source: {reason: n}} */
@@ -209,10 +213,28 @@ check_columns(struct check *c, int vi)
 		    strcmp(vr->sqlstate, "42501") == 0 ? "permission denied" :
 		    "reading it fails", vr->sqlstate);
 	} else {
-		vr->readable = true;
+		vr->readable = vr->counted = true;
 		vr->rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	}
 	PQclear(res);
+}
+
+/* Which view is the source reader's v, or -1. */
+static int
+source_view_index(enum source_view v)
+{
+	switch (v) {
+	case SOURCE_CLOCKS:
+		return view_index("clocks");
+	case SOURCE_EVENTS:
+		return view_index("events");
+	case SOURCE_CHECKS:
+		return view_index("checks");
+	case SOURCE_CASELOADS:
+		return view_index("caseloads");
+	default:
+		return -1;
+	}
 }
 
 static bool
@@ -296,7 +318,11 @@ check_freshness(struct check *c)
 	}
 }
 
-/* Rows per clock and priority, and the names the config does not know. */
+/*
+ * Rows in mash.clocks per clock and priority, every row counted, and the
+ * names the config does not know.  How many of them the daemon times,
+ * and how many are open, come from its own reader (tally_clocks).
+ */
 static void
 check_clock_names(struct check *c)
 {
@@ -305,8 +331,7 @@ check_clock_names(struct check *c)
 
 	if (!c->v[0].readable || !c->v[0].columns_ok)
 		return;
-	sql = xasprintf("SELECT clock, priority, count(*), "
-	    "count(*) FILTER (WHERE stopped_at IS NULL) FROM \"%s\".clocks "
+	sql = xasprintf("SELECT clock, priority, count(*) FROM \"%s\".clocks "
 	    "GROUP BY 1, 2 ORDER BY 1, 2", c->schema);
 	res = PQexec(c->conn, sql);
 	free(sql);
@@ -327,11 +352,10 @@ check_clock_names(struct check *c)
 		char why[200];
 
 		json_array_append_new(c->clocks, json_pack(
-		    "{s:s?,s:s?,s:I,s:I,s:s?}", "clock", clock,
+		    "{s:s?,s:s?,s:I,s:n,s:n,s:s?}", "clock", clock,
 		    "priority", prio,
 		    "rows", (json_int_t)strtoll(PQgetvalue(res, r, 2), NULL, 10),
-		    "open", (json_int_t)strtoll(PQgetvalue(res, r, 3), NULL, 10),
-		    "problem", known));
+		    "loaded", "open", "problem", known));
 		if (known != NULL) {
 			snprintf(why, sizeof(why), "%s: clock %.60s%s%.60s%s "
 			    "is not in the config", known, clock ? clock :
@@ -368,6 +392,57 @@ count_invalid(void *arg, const struct invalid_view *v)
 	json_object_set_new(src, v->reason, json_integer(n + 1));
 }
 
+static bool
+same_name(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * One clock instance the daemon holds (valid, open or stopped in the last
+ * 28 days), counted on its (clock, priority) line: "loaded", and "open"
+ * as the daemon judges it, so that the table adds up to "loaded as the
+ * daemon would".
+ */
+static void
+tally_clock(void *arg, const struct clock_view *cv)
+{
+	struct check *c = arg;
+	json_t *e = NULL;
+	size_t i;
+
+	json_array_foreach(c->clocks, i, e)
+		if (same_name(json_string_value(json_object_get(e, "clock")),
+		    cv->clock->name) && same_name(json_string_value(
+		    json_object_get(e, "priority")), cv->priority))
+			break;
+	if (i == json_array_size(c->clocks)) {
+		/* A row that came after the count: no count of its own. */
+		e = json_pack("{s:s,s:s?,s:n,s:I,s:I,s:n}", "clock",
+		    cv->clock->name, "priority", cv->priority, "rows",
+		    "loaded", (json_int_t)0, "open", (json_int_t)0, "problem");
+		json_array_append_new(c->clocks, e);
+	}
+	json_object_set_new(e, "loaded", json_integer(json_integer_value(
+	    json_object_get(e, "loaded")) + 1));
+	if (cv->state <= CS_ESCALATED)
+		json_object_set_new(e, "open", json_integer(json_integer_value(
+		    json_object_get(e, "open")) + 1));
+}
+
+static void
+tally_clocks(struct check *c, const struct model *m, int64_t now)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(c->clocks, i, e) {
+		json_object_set_new(e, "loaded", json_integer(0));
+		json_object_set_new(e, "open", json_integer(0));
+	}
+	model_foreach_clock(m, now, false, tally_clock, c);
+}
+
 /*
  * The one place check-source reads rows: once_load(), the daemon's poller
  * and source reader (source.c) judged by the live daemon's rules, as of
@@ -378,14 +453,30 @@ check_read_rows(struct check *c, const struct calendar *cal)
 {
 	struct model *m = model_new(c->cfg, cal, false);
 	int64_t now = engine_now();
-	int rc;
+	struct poll_stats st;
+	int rc, vi;
 
 	model_set_live_rules(m, true);
-	rc = once_load(c->cfg, m, now, NULL);
+	rc = once_load(c->cfg, m, now, &st);
 	if (rc == EX_OK) {
 		model_foreach_invalid(m, count_invalid, c->invalid);
 		model_counts(m, now, &c->counts);
+		tally_clocks(c, m, now);
 		c->loaded = true;
+	} else if (st.refused && (vi = source_view_index(st.refused_view)) >=
+	    0) {
+		/*
+		 * The server answered, and refused the view: the mapping
+		 * fails on some row (a cast, a constraint).  That is the
+		 * contract broken, not the source out of reach.  Its message
+		 * can quote the row, so only the SQLSTATE.
+		 */
+		c->v[vi].readable = false;
+		memcpy(c->v[vi].sqlstate, st.refused_sqlstate, 6);
+		problem(c, views[vi], NULL, "fails when the daemon reads it: "
+		    "SQLSTATE %s (%s)", st.refused_sqlstate,
+		    pg_sqlstate_name(st.refused_sqlstate));
+		rc = EX_OK;
 	}
 	model_free(m);
 	return rc;
@@ -404,7 +495,7 @@ report_json(const struct check *c)
 		    "present", vr->present, "readable", vr->readable,
 		    "columns_ok", vr->columns_ok);
 
-		if (vr->readable)
+		if (vr->counted)
 			json_object_set_new(v, "rows", json_integer(vr->rows));
 		if (i < NPOLLED && vr->readable && vr->columns_ok) {
 			json_object_set_new(v, "newest_updated_at",
@@ -477,7 +568,7 @@ report_text(const struct check *c, FILE *fp)
 		const struct view_result *vr = &c->v[i];
 		char rows[24] = "-";
 
-		if (vr->readable)
+		if (vr->counted)
 			snprintf(rows, sizeof(rows), "%lld", vr->rows);
 		age_text(i < NPOLLED && vr->newest ? vr->newest_age : -1,
 		    age, sizeof(age));
@@ -499,8 +590,8 @@ report_text(const struct check *c, FILE *fp)
 		}
 	}
 	if (json_array_size(c->clocks) > 0) {
-		fprintf(fp, "\n%-26s %-12s %10s %10s  %s\n", "clock", "priority",
-		    "rows", "open", "");
+		fprintf(fp, "\n%-26s %-12s %10s %10s %10s  %s\n", "clock",
+		    "priority", "in view", "loaded", "open", "");
 		json_array_foreach(c->clocks, i, v) {
 			const char *cl = json_string_value(json_object_get(v,
 			    "clock"));
@@ -508,13 +599,26 @@ report_text(const struct check *c, FILE *fp)
 			    "priority"));
 			const char *pb = json_string_value(json_object_get(v,
 			    "problem"));
-			fprintf(fp, "%-26.60s %-12.60s %10" JSON_INTEGER_FORMAT
-			    " %10" JSON_INTEGER_FORMAT "  %s\n",
-			    cl ? cl : "(null)", pr ? pr : "-",
-			    json_integer_value(json_object_get(v, "rows")),
-			    json_integer_value(json_object_get(v, "open")),
-			    pb ? pb : "");
+			char num[3][24];
+			const char *k[3] = { "rows", "loaded", "open" };
+
+			for (int j = 0; j < 3; j++) {
+				json_t *x = json_object_get(v, k[j]);
+				if (json_is_integer(x))
+					snprintf(num[j], sizeof(num[j]), "%"
+					    JSON_INTEGER_FORMAT,
+					    json_integer_value(x));
+				else
+					snprintf(num[j], sizeof(num[j]), "-");
+			}
+			fprintf(fp, "%-26.60s %-12.60s %10s %10s %10s  %s\n",
+			    cl ? cl : "(null)", pr ? pr : "-", num[0], num[1],
+			    num[2], pb ? pb : "");
 		}
+		fprintf(fp, "(in view: every row of %s.clocks, invalid and "
+		    "long-stopped ones included;\n loaded and open: the rows "
+		    "the daemon times, by its own reader and rules)\n",
+		    c->schema);
 	}
 	if (json_array_size(c->unused) > 0) {
 		fprintf(fp, "\nconfigured clocks with no rows:");

@@ -44,12 +44,12 @@ once_done(void *arg, bool ok, bool full, const struct poll_stats *st)
 	struct once *o = arg;
 
 	(void)full;
+	o->st = *st;
 	if (!ok) {
-		log_err("--once: reading the source failed");
+		log_err("reading the source failed");
 		o->rc = EX_UNAVAILABLE;
 	} else {
 		model_end_full(o->model, o->at);
-		o->st = *st;
 		o->rc = EX_OK;
 		log_debug("--once: %zu rows in %.2f s", st->rows, st->seconds);
 	}

@@ -18,7 +18,9 @@
  * Read every view into m (borrowed, fresh) in one full pass as of
  * at, the daemon's poller and validity rules, and end the pass.  Returns
  * EX_OK, or EX_UNAVAILABLE when the source cannot be read; st (may be
- * NULL) gets the pass's figures.
+ * NULL) gets the pass's figures, and on failure st->refused says whether
+ * the server refused a view with the session still up (which view, and
+ * its SQLSTATE) rather than being out of reach.
  */
 int once_load(const struct config *cfg, struct model *m, int64_t at,
     struct poll_stats *st);

@@ -140,6 +140,30 @@ elapsed(const struct timespec *since)
 
 static void poller_next(struct poller *p);
 
+/*
+ * A statement the server answered with an ERROR (not FATAL: the session
+ * goes on) is the view's own failure, not the connection's: say which,
+ * with the SQLSTATE only, for check-source.
+ */
+static void
+poller_note_refusal(struct poller *p, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res,
+	    PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	bool ok = code != NULL && strlen(code) == 5;
+
+	/* Only five characters of [0-9A-Z], as pg_result_error. */
+	for (size_t i = 0; ok && i < 5; i++)
+		ok = (code[i] >= '0' && code[i] <= '9') ||
+		    (code[i] >= 'A' && code[i] <= 'Z');
+	if (!ok || sev == NULL || strcmp(sev, "ERROR") != 0)
+		return;
+	p->st.refused = true;
+	p->st.refused_view = pass_views[p->view];
+	memcpy(p->st.refused_sqlstate, code, 6);
+}
+
 static void
 poller_finish(struct poller *p, bool ok)
 {
@@ -174,6 +198,7 @@ poller_copied(void *arg, PGresult *res)
 		    source_view_name(pass_views[p->view]),
 		    pg_primary_message(res));
 		log_err("%s failed", p->st.error);
+		poller_note_refusal(p, res);
 		poller_finish(p, false);
 		return;
 	}

@@ -13,6 +13,8 @@
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
 
+#include "source.h"
+
 struct pgconn;
 
 struct poller;
@@ -23,6 +25,14 @@ struct poll_stats {
 	int64_t		watermark_us;	/* source clock when it began */
 	/* A failed poll: which view or statement, and the SQLSTATE only. */
 	char		error[160];
+	/*
+	 * Set when the server refused to read a view with an ERROR, the
+	 * session still up (the view's own query fails, e.g. a cast on one
+	 * row), as against losing the connection: the view and SQLSTATE.
+	 */
+	bool		refused;
+	enum source_view refused_view;
+	char		refused_sqlstate[6];
 };
 typedef void (*poller_done_cb)(void *arg, bool ok, bool full,
     const struct poll_stats *st);

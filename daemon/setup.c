@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +10,45 @@
 #include "setup.h"
 
 /*
+ * libpq's reason for refusing a connection string, fit to print: its
+ * words, and what it quotes only when that is one of the marks its own
+ * messages quote ("=", "]", ":", "/").  Anything else it quotes (a word
+ * of the string, a percent-encoded token, the whole URI) can hold a
+ * password, so the reason stops there.  Returns whether it stopped.
+ */
+static bool
+conninfo_reason(const char *err, char *buf, size_t len)
+{
+	size_t o = 0;
+	bool cut = false;
+
+	for (const char *p = err; *p != '\0' && o + 6 < len; p++) {
+		if (*p == '"' && !(p[1] != '\0' && strchr("=]:/", p[1]) !=
+		    NULL && p[2] == '"')) {
+			memcpy(buf + o, "\"...\"", 5);
+			o += 5;
+			cut = true;
+			break;
+		}
+		if (*p == '"') {
+			memcpy(buf + o, p, 3);
+			o += 3;
+			p += 2;
+			continue;
+		}
+		buf[o++] = *p == '\n' ? ' ' : *p;
+	}
+	while (o > 0 && buf[o - 1] == ' ')
+		o--;
+	buf[o] = '\0';
+	return cut;
+}
+
+/*
  * Parse source.conninfo and state.conninfo with PQconninfoParse, printing
  * "FILE: NAME: libpq cannot parse it: REASON" to fp for each it refuses.
- * Returns how many it refused.
+ * REASON is libpq's, cut where it would quote the string (which can hold
+ * a password).  Returns how many it refused.
  */
 static int
 setup_check_conninfo(const struct config *cfg, FILE *fp)
@@ -27,7 +64,8 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		PQconninfoOption *opts;
-		char *err = NULL, *nl;
+		char *err = NULL, reason[256];
+		bool cut = false;
 
 		if (v[i].value == NULL)
 			continue;
@@ -35,14 +73,13 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 			PQconninfoFree(opts);
 			continue;
 		}
-		/* libpq's reason names the keyword at fault, never a value. */
-		while (err != NULL && (nl = strchr(err, '\n')) != NULL)
-			*nl = ' ';
-		for (size_t n = err != NULL ? strlen(err) : 0;
-		    n > 0 && err[n - 1] == ' '; n--)
-			err[n - 1] = '\0';
-		fprintf(fp, "%s: %s: libpq cannot parse it: %s\n", cfg->path,
-		    v[i].name, err != NULL ? err : "out of memory");
+		if (err != NULL)
+			cut = conninfo_reason(err, reason, sizeof(reason));
+		else
+			snprintf(reason, sizeof(reason), "out of memory");
+		fprintf(fp, "%s: %s: libpq cannot parse it: %s%s\n", cfg->path,
+		    v[i].name, reason, cut ? " (libpq's quote is not shown: "
+		    "it can hold a password)" : "");
 		PQfreemem(err);
 		bad++;
 	}

@@ -44,10 +44,15 @@ static const struct conf_setting settings[] = {
 	  .def = "\"service=mash\"", .min = 1, .secret_ok = true,
 	  .offset = CF(source.conninfo),
 	  .help = "libpq connection string of the source database.  Keep "
-	  "passwords in ~/.pgpass or the service file, not here.  Parsed "
+	  "passwords in libpq's password file, not here (the systemd unit "
+	  "sets PGPASSFILE=/etc/mashwatch/pgpass and "
+	  "PGSERVICEFILE=/etc/mashwatch/pg_service.conf).  Parsed "
 	  "with libpq at start and by -t: one libpq refuses is a "
 	  "configuration error (exit 78).  Its connect_timeout (default "
-	  "10 s) bounds how long --once and mashwatchctl wait for it." },
+	  "10 s) bounds how long --once and mashwatchctl wait for it.  "
+	  "Several hosts with target_session_attrs=read-write (\"host=db1,db2 "
+	  "target_session_attrs=read-write\") follow a promoted replica: "
+	  "the daemon reconnects to whichever is the primary." },
 	{ .name = "source.schema", .type = CONF_IDENT, .def = "\"mash\"",
 	  .min = 1, .offset = CF(source.schema),
 	  .help = "Schema holding the views clocks, events, checks, caseloads "
@@ -68,12 +73,16 @@ static const struct conf_setting settings[] = {
 	{ .name = "state.conninfo", .type = CONF_STRING, .min = 1,
 	  .secret_ok = true, .offset = CF(state.conninfo),
 	  .help = "libpq connection string of the state database "
-	  "(default: source.conninfo); checked like source.conninfo." },
+	  "(default: source.conninfo); checked like source.conninfo.  "
+	  "Several hosts with target_session_attrs=read-write follow a "
+	  "promoted replica, as for source.conninfo: the daemon reconnects to "
+	  "the new primary and keeps its timers." },
 	{ .name = "state.lease_ttl", .type = CONF_INT, .def = "6",
 	  .min = 3, .max = 300, .offset = CF(state.lease_ttl),
-	  .help = "Seconds a leader's lease lasts without renewal; it is "
-	  "renewed every third of that, and a standby takes over at most "
-	  "this long plus a third after the leader dies." },
+	  .help = "Seconds a leader's lease lasts without renewal.  The "
+	  "leader renews it every third of that; a standby asks every "
+	  "second, so it takes over within this long plus one second of the "
+	  "leader dying." },
 
 	{ .name = "calendar.timezone", .type = CONF_STRING,
 	  .def = "\"Europe/London\"", .min = 1,
@@ -303,10 +312,13 @@ static const struct conf_setting clock_settings[] = {
 	  .help = "Title in emails and the report (default: the name)." },
 	{ .name = "limit", .type = CONF_LIMIT, .required = true,
 	  .reloadable = true, .offset = CK(limit),
-	  .help = "Time allowed when the row has no priority." },
+	  .help = "Time allowed when the row has no priority, or one that "
+	  "limits does not list." },
 	{ .name = "limits", .type = CONF_LIMIT_MAP, .reloadable = true,
 	  .offset = CK(limits),
-	  .help = "Time allowed per priority; another priority is invalid." },
+	  .help = "Time allowed per priority (mash.clocks.priority).  A row "
+	  "with a priority not listed is still timed, on limit, and reported "
+	  "as a data-quality finding." },
 	{ .name = "warn_before", .type = CONF_LIMIT, .reloadable = true,
 	  .offset = CK(warn_before),
 	  .help = "How long before the deadline to warn (default: never)." },

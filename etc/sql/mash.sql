@@ -18,7 +18,8 @@
 --    A delete of a joined row cannot raise it; the daemon's resync sees that.
 --  * priority is set only where the clock has per-priority limits
 --    (da_screening, strategy_discussion, child_seen); elsewhere it is null,
---    because an unknown priority makes a row invalid.
+--    because a priority the clock does not list, though timed on its
+--    default limit, is reported as a data-quality finding on every row.
 --  * Rows are not filtered for sense (a stop before its start still
 --    appears): judging data quality is the daemon's job.
 

@@ -155,3 +155,67 @@ def test_usage(build, tmp_path, db):
     assert p.returncode == 64 and "usage: mashwatchctl [-c FILE] check-source" in p.stderr
     p = check(build, config, "--help")
     assert p.returncode == 0 and "check-source [--format text|json]" in p.stdout
+
+
+def test_view_failing_when_read_is_65(build, tmp_path, db):
+    """A mapping that fails on one row (a cast) is the contract broken, not
+    the source unreachable: 65 with the table, the view and SQLSTATE named,
+    never PostgreSQL's text (it quotes the row: a child id)."""
+    seed(db)
+    secret = "CHILD-SECRET-4242"
+    db.execute("alter view mash.clocks rename to clocks_real")
+    db.execute("create table public.kids (child_id text, updated_at timestamptz)")
+    db.execute("insert into public.kids values ('1', now()), (%s, now())", (secret,))
+    db.execute("create view mash.clocks as select c.clock, c.instance_id, "
+               "(k.child_id::int)::text as child_id, c.team_id, c.worker_id, "
+               "c.priority, c.started_at, c.stopped_at, "
+               "greatest(c.updated_at, k.updated_at) as updated_at "
+               "from mash.clocks_real c cross join public.kids k")
+    config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
+    p = check(build, config)
+    assert p.returncode == 65, p.stdout + p.stderr
+    assert "the source database stopped answering" not in p.stderr
+    assert ("mash.clocks: fails when the daemon reads it: SQLSTATE 22P02 "
+            "(invalid_text_representation)") in p.stdout, p.stdout
+    assert "\nclocks     yes      NO        ok" in p.stdout, p.stdout
+    assert "the contract is NOT met" in p.stdout
+    rc, j = as_json(build, config)
+    assert rc == 65 and j["ok"] is False
+    hits = [x for x in j["problems"] if x["view"] == "clocks" and "22P02" in x["problem"]]
+    assert hits, j["problems"]
+    clocks_view = [v for v in j["views"] if v["view"] == "clocks"][0]
+    assert clocks_view["readable"] is False and clocks_view["rows"] == 4
+    assert j["loaded"] is None
+    assert secret not in p.stdout + p.stderr
+
+
+def test_clock_table_counts_what_the_daemon_times(build, tmp_path, db):
+    """The rows-per-clock table's open column is the daemon's judgement:
+    a row that starts in the future, one with an infinite start and a
+    duplicate are rows of the view, but not open work; the lines add up
+    to "loaded as the daemon would"."""
+    seed(db)
+    db.execute("alter view mash.clocks rename to clocks_real")
+    db.execute("create table public.hostile as select * from mash.clocks_real with no data")
+    db.execute("create view mash.clocks as select * from mash.clocks_real "
+               "union all select * from public.hostile")
+    for inst, start in (("H-FUT", testclock.hours_ago(-72)), ("H-INF", "-infinity"),
+                        ("C1", testclock.hours_ago(24 * 10))):
+        db.execute("insert into public.hostile (clock, instance_id, child_id, team_id, "
+                   "started_at, updated_at) values ('contact_decision', %s, 'P9', "
+                   "'MASH', %s, now())", (inst, start))
+    config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
+    rc, j = as_json(build, config)
+    assert rc == 0, j
+    line = [c for c in j["clocks"] if c["clock"] == "contact_decision"
+            and c["priority"] is None][0]
+    # Five rows in the view, four with no stop; C1 and C2 are timed, C1 open.
+    assert line["rows"] == 5 and line["open"] == 1, line
+    assert line["loaded"] == 2, line
+    assert sum(c["open"] for c in j["clocks"]) == j["loaded"]["open"] == 1
+    assert sum(c["loaded"] for c in j["clocks"]) == j["loaded"]["clocks"] == 2
+    p = check(build, config)
+    assert "%-26s %-12s %10s %10s %10s" % ("clock", "priority", "in view", "loaded",
+                                           "open") in p.stdout, p.stdout
+    assert "%-26s %-12s %10d %10d %10d" % ("contact_decision", "-", 5, 2, 1) in p.stdout
+    assert "loaded as the daemon would: 2 clock instances" in p.stdout

@@ -1,8 +1,8 @@
 """The one source reader and its validity rules (issue 13), on a real
 PostgreSQL, for the live daemon, --once and the report alike: hostile rows
-(infinity, -infinity, year 0001, a stop in 9999, NULL keys, duplicates, an
-unlisted priority, an unknown clock) and a mapping view that fails on a
-child id, which must reach no log line and no stderr."""
+(infinity, -infinity, year 0001, a stop in 9999, NULL and empty keys,
+duplicates, an unlisted priority, an unknown clock) and a mapping view
+that fails on a child id, which must reach no log line and no stderr."""
 
 import json
 import urllib.error
@@ -47,6 +47,11 @@ def seed_hostile(db, start):
     add(db, "contact_decision", "H-DUP", "P7", start)
     add(db, "da_screening", "H-PRIO", "P8", start, priority="standard")
     add(db, "no_such_clock", "H-UNK", "P9", start)
+    add(db, None, "H-NOCLOCK", "P10", start)
+    add(db, "contact_decision", "H-NOCHILD", None, start)
+    add(db, "", "H-EMPTYCLOCK", "P11", start)
+    add(db, "contact_decision", "", "P12", start)
+    add(db, "contact_decision", "H-EMPTYCHILD", "", start)
 
 
 EXPECT = {
@@ -58,7 +63,31 @@ EXPECT = {
     "H-PRIO": "priority 'standard' is not configured for da_screening; "
               "timed on the default limit of 3 working days",
     "H-UNK": "unknown clock 'no_such_clock'",
+    "H-NOCHILD": "child_id is missing",
+    "H-EMPTYCHILD": "child_id is missing",
 }
+
+# Findings per reason, as the live rules judge seed_hostile's rows.
+PRIO = EXPECT["H-PRIO"]
+COUNTS = {
+    "timestamp out of range": 3,        # infinity, -infinity, 0001
+    "stopped in the future": 1,         # 9999
+    "instance_id is missing": 3,        # NULL twice, ''
+    "clock is missing": 2,              # NULL, ''
+    "child_id is missing": 2,           # NULL, ''
+    "duplicated instance": 1,
+    "unknown clock 'no_such_clock'": 1,
+    PRIO: 1,                            # timed, and a finding
+}
+# Rows keyed by a reference to the row: no clock, or no instance.
+KEYLESS = ("instance_id is missing", "clock is missing")
+
+
+def counts(reasons):
+    n = {}
+    for r in reasons:
+        n[r] = n.get(r, 0) + 1
+    return n
 
 
 @pytest.fixture
@@ -71,8 +100,9 @@ def config(db, build, tmp_path):
 def check_findings(reasons_by_instance, null_refs):
     for inst, reason in EXPECT.items():
         assert reason in reasons_by_instance.get(inst, []), (inst, reasons_by_instance)
-    # Two rows without an instance: two findings, each keyed by its row.
-    assert len(null_refs) == 2 and len(set(null_refs)) == 2, null_refs
+    # Five rows without a clock or an instance (NULL or ''): five findings,
+    # each keyed by its own row.
+    assert len(null_refs) == 5 and len(set(null_refs)) == 5, null_refs
     assert all(r.startswith("row:") for r in null_refs)
 
 
@@ -85,15 +115,22 @@ def test_once_hostile_rows(db, build, config):
     by_inst = {}
     for l in invalid:
         by_inst.setdefault(l["instance"], []).append(l["reason"])
-    nulls = [l["instance"] for l in invalid if l["reason"] == "instance_id is missing"]
+    nulls = [l["instance"] for l in invalid if l["reason"] in KEYLESS]
     check_findings(by_inst, nulls)
+    assert counts(l["reason"] for l in invalid) == COUNTS
     # The unlisted priority is timed too: a clock line and an invalid line.
     clocks = {l["instance"]: l for l in lines if l["type"] == "clock"}
     assert clocks["H-PRIO"]["state"] in ("overdue", "escalated")
     # A duplicate is timed once; the invalid rows not at all.
     assert clocks["H-DUP"]["clock"] == "contact_decision"
-    for bad in ("H-INF", "H-NINF", "H-0001", "H-9999", "H-UNK"):
+    for bad in ("H-INF", "H-NINF", "H-0001", "H-9999", "H-UNK", "H-NOCLOCK",
+                "H-NOCHILD", "H-EMPTYCLOCK", "H-EMPTYCHILD"):
         assert bad not in clocks
+
+    # check-source counts them by reason through the same reader.
+    p = mw.run(build, "mashwatchctl", "-c", config, "check-source", "--format", "json")
+    assert {i["reason"]: i["rows"] for i in json.loads(p.stdout)["invalid"]
+            if i["source"] == "mash.clocks"} == COUNTS
 
     # --at keeps its replay rule: a stop after TIME has not happened yet.
     at = testclock.now().isoformat(timespec="seconds")
@@ -102,6 +139,9 @@ def test_once_hostile_rows(db, build, config):
     assert clocks["H-9999"]["stopped_at"] is None
     assert not any(l["type"] == "invalid" and l["instance"] == "H-9999" for l in lines)
     assert any(l["type"] == "invalid" and l["instance"] == "H-INF" for l in lines)
+    replay = dict(COUNTS)
+    del replay["stopped in the future"]
+    assert counts(l["reason"] for l in lines if l["type"] == "invalid") == replay
 
 
 def test_report_hostile_rows(db, build, config):
@@ -111,9 +151,14 @@ def test_report_hostile_rows(db, build, config):
     seed_hostile(db, testclock.hours_ago(24 * 10))
     p = mw.run(build, "mashwatchctl", "-c", config, "report", "--format", "json")
     report = json.loads(p.stdout)
-    # infinity, -infinity, 0001, two NULL instances, the unknown clock and
-    # the twin of the duplicated instance.
-    assert report["invalid"] == 7, report["invalid"]
+    # The report gives a total only: every reason of COUNTS but the live
+    # one (its stop is after the report's end: still open) and the timed
+    # unlisted priority; that is infinity, -infinity, 0001, three rows
+    # without an instance, two without a clock, two without a child, the
+    # unknown clock and the twin of the duplicated instance.
+    want = sum(n for r, n in COUNTS.items() if r not in ("stopped in the future", PRIO))
+    assert want == 12
+    assert report["invalid"] == want, report["invalid"]
     da = [c for c in report["clocks"] if c["clock"] == "da_screening"][0]
     assert da["open"] == 1 and da["overdue"] == 1
     # H-DUP timed once; H-9999 open (its stop is after the report's end).
@@ -130,16 +175,18 @@ def test_daemon_hostile_rows(db, build, config, tmp_path):
         rows = mw.wait_for(lambda: db.query(
             "select instance_id, detail->>'instance', detail->>'reason' "
             "from mashwatch.alerts where level = 'data_quality'"), what="findings")
+        total = sum(COUNTS.values())
         mw.wait_for(lambda: len(db.query("select 1 from mashwatch.alerts "
-                                         "where level = 'data_quality'")) >= 9,
-                    what="nine findings")
+                                         "where level = 'data_quality'")) >= total,
+                    what="%d findings" % total)
         rows = db.query("select instance_id, detail->>'instance', detail->>'reason' "
                         "from mashwatch.alerts where level = 'data_quality'")
         by_inst = {}
         for _, inst, reason in rows:
             by_inst.setdefault(inst, []).append(reason)
-        nulls = [inst for _, inst, reason in rows if reason == "instance_id is missing"]
+        nulls = [inst for _, inst, reason in rows if reason in KEYLESS]
         check_findings(by_inst, nulls)
+        assert counts(reason for _, _, reason in rows) == COUNTS
         # The unlisted priority is timed: it went overdue like any other.
         timed = mw.wait_for(lambda: db.query(
             "select level from mashwatch.alerts where rule = 'da_screening' "
@@ -215,7 +262,27 @@ def test_failing_view_no_child_id_in_logs(db, build, tmp_path):
     report = mw.run(build, "mashwatchctl", "-c", config, "report", check=False)
     assert report.returncode != 0
     assert "22P02" in report.stderr
-    for out in (once.stdout, once.stderr, report.stdout, report.stderr):
+    outs = [once.stdout, once.stderr, report.stdout, report.stderr]
+
+    # mashwatchctl too: check-source reads the failing mash.clocks; routes
+    # reads a mash.teams that fails on the same row; status reads a state
+    # table that does (PostgreSQL's text would quote the child id).
+    check = mw.run(build, "mashwatchctl", "-c", config, "check-source", check=False)
+    assert check.returncode == 65 and "22P02" in check.stdout, check.stdout
+    db.execute("alter view mash.teams rename to teams_real")
+    db.execute("create view mash.teams as select t.* from mash.teams_real t "
+               "cross join public.kids k where k.child_id::int > 0")
+    routes = mw.run(build, "mashwatchctl", "-c", config, "routes", check=False)
+    assert routes.returncode == 69 and "22P02" in routes.stderr, routes.stderr
+    db.execute("alter table mashwatch.sync rename to sync_real")
+    db.execute("create view mashwatch.sync as select s.source, s.last_poll_at, "
+               "s.last_full_at, s.rows_read + k.child_id::int as rows_read "
+               "from mashwatch.sync_real s cross join public.kids k")
+    status = mw.run(build, "mashwatchctl", "-c", config, "status", check=False)
+    assert status.returncode != 0 and "22P02" in status.stderr, status.stderr
+    for p in (check, routes, status):
+        outs += [p.stdout, p.stderr]
+    for out in outs:
         assert SECRET not in out
 
 
@@ -237,3 +304,16 @@ def test_bad_conninfo_is_a_config_error(build, tmp_path):
     assert p.returncode == 78
     assert "source.conninfo: libpq cannot parse it" in p.stderr
     assert "configuration OK" not in p.stdout
+
+
+@pytest.mark.parametrize("conninfo", [
+    "postgresql://u:sekret@[bad",             # libpq quotes the whole URI
+    "host=/tmp password=my sekret",           # ... the word it cannot read
+    "postgresql://u@h/db?password=sekret%zz",  # ... the token it cannot decode
+])
+def test_bad_conninfo_password_not_printed(build, tmp_path, conninfo):
+    config = mw.write_config(tmp_path / "mashwatch.conf", conninfo)
+    p = mw.run(build, "mashwatchd", "-t", "-c", config, check=False)
+    assert p.returncode == 78
+    assert "source.conninfo: libpq cannot parse it: " in p.stderr, p.stderr
+    assert "sekret" not in p.stdout + p.stderr, p.stderr

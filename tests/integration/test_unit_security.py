@@ -45,3 +45,27 @@ def test_unit_settings():
     assert settings["StateDirectory"] == ["mashwatch"]
     assert "WatchdogSec" in settings
     assert settings["NotifyAccess"] == ["main"]
+    assert settings["RestartPreventExitStatus"] == ["78"]
+
+
+def test_no_exec_start_pre():
+    # RestartPreventExitStatus= does not cover ExecStartPre= (systemd.service(5)),
+    # so a `mashwatchd -t` there made a bad config restart for ever; the
+    # daemon checks its config itself and exits 78.
+    lines = [l.strip() for l in UNIT.read_text().splitlines()]
+    assert not [l for l in lines if l.startswith("ExecStartPre")]
+
+
+def test_libpq_files_documented():
+    # The unit points libpq at its own service and password files; the man
+    # page's FILES and README's first day must say to create them.
+    env = [l.split("=", 1)[1] for l in UNIT.read_text().splitlines()
+           if l.startswith("Environment=")]
+    files = dict(kv.split("=", 1) for e in env for kv in e.split())
+    man = (REPO / "doc" / "mashwatchd.8").read_text()
+    files_section = man.split(".SH FILES", 1)[1].split(".SH ", 1)[0]
+    readme = (REPO / "README.md").read_text()
+    for var in ("PGSERVICEFILE", "PGPASSFILE"):
+        assert files[var] in files_section, var
+        assert files[var] in readme, var
+    assert "chmod 0600 %s" % files["PGPASSFILE"] in readme
