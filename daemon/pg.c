@@ -942,8 +942,7 @@ static const struct {
 	{ "XX", "internal_error" },
 };
 
-/* The condition name of a SQLSTATE, or its class's name, or "unknown". */
-static const char *
+const char *
 pg_sqlstate_name(const char *code)
 {
 	size_t i;

@@ -96,6 +96,8 @@ int pgconn_listen(struct pgconn *c, const char *channel,
  * failure)".
  */
 const char *pg_result_error(const PGresult *res, char *buf, size_t len);
+/* The condition name of a SQLSTATE, or its class's name, or "unknown". */
+const char *pg_sqlstate_name(const char *sqlstate);
 /*
  * pg_result_error into a static buffer, for one log call at a time on the
  * loop's thread.  (It once returned the server's primary message; it no
