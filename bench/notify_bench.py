@@ -74,7 +74,7 @@ def main():
     pg.start()
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="mwnbench."))
     collector = Stamped()
-    port = nh.free_port()
+    port = mw.free_port()
     from aiosmtpd.controller import Controller
     smtp = Controller(collector, hostname="127.0.0.1", port=port)
     smtp.start()
