@@ -329,6 +329,38 @@ def test_a_team_address_changed_is_used_from_the_next_poll(db, build, tmp_path):
         smtp.stop()
 
 
+def test_test_email_routes_as_the_notifier_does(db, build, tmp_path):
+    """mashwatchctl test-email asks the notifier's router: a team's manager
+    and its escalation from mash.teams, a clock's own route, and a team with
+    no usable address falls back to the default route, as alerts do."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        teams = (("T1", "Team one", "t1@example.org", "head1@example.org"),
+                 ("T2", "Team two", "not-an-address", None))
+        config = configure(db, build, tmp_path, smtp, teams=teams,
+                           routes='police = { to = [ "police@example.org" ]; };')
+        want = [("team:T1", ["t1@example.org"]),
+                ("escalation:T1", ["head1@example.org"]),
+                ("route:police", ["police@example.org"]),
+                ("team:T2", ["mash-managers@example.org"])]
+        for route, _ in want:
+            mw.run(build, "mashwatchctl", "-c", config, "test-email", route)
+        nh.wait_messages(smtp, len(want), timeout=15)
+        got = [(rcpts, m["Subject"]) for rcpts, m, _ in smtp.collector.all()]
+        assert [r for r, _ in got] == [r for _, r in want], got
+        assert all("test email" in subj for _, subj in got)
+        # A team mash.teams does not have: the default route, and it says so.
+        out = mw.run(build, "mashwatchctl", "-c", config, "test-email", "team:T9").stdout
+        assert "routes.default (the team has no usable address)" in out
+        nh.wait_messages(smtp, len(want) + 1, timeout=15)
+        assert smtp.collector.all()[-1][0] == ["mash-managers@example.org"]
+        assert mw.run(build, "mashwatchctl", "-c", config, "test-email", "nowhere",
+                      check=False).returncode != 0
+    finally:
+        smtp.stop()
+
+
 def test_a_2000_character_team_name_is_folded(db, build, tmp_path):
     smtp = nh.SmtpServer()
     smtp.start()
