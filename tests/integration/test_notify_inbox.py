@@ -10,6 +10,7 @@ says it is outside those hours.
 """
 
 import re
+from datetime import timedelta
 
 import mw
 import notifyhelp as nh
@@ -242,6 +243,47 @@ def test_urgent_goes_at_once_behind_thousands_of_findings(db, build, tmp_path):
         assert db.query("select count(*) from mashwatch.notifications n join "
                         "mashwatch.alerts a using (alert_id) where a.rule = 'invalid' "
                         "and n.claimed_at is null") == [(5200,)]
+    finally:
+        smtp.stop()
+
+
+def test_a_holiday_holds_routine_alerts_not_urgent_ones(db, build, tmp_path):
+    """Working hours all day, but today (and the days either side, for a
+    run near midnight) is a bank holiday: a data-quality finding waits
+    for the next working morning's digest; an urgent overdue contact goes."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        today = testclock.local_now().date()
+        holidays = tmp_path / "holidays.txt"
+        holidays.write_text("".join("%s\n" % (today + timedelta(days=d)) for d in (-1, 0, 1)))
+        config = configure(db, build, tmp_path, smtp)
+        text = re.sub(r"calendar: \{[^\n]*\};", lambda m: mw.EVERY_DAY % holidays,
+                      config.read_text())
+        config.write_text(text)
+        d = mw.Daemon(build, config, tmp_path / "d.log")
+        try:
+            d.wait_log("notifier: active")
+            db.execute("""
+                with a as (
+                  insert into mashwatch.alerts (rule, instance_id, level, team_id, fired_at)
+                  values ('invalid', 'row:holiday', 'data_quality', 'T1', now())
+                  returning alert_id)
+                insert into mashwatch.notifications (alert_id, event)
+                select alert_id, 'raised' from a""")
+            db.execute("notify mashwatch_outbox")
+            mw.wait_for(lambda: db.query("select count(*) from mashwatch.notifications "
+                                         "where held_at is not null") == [(1,)],
+                        what="the finding held")
+            nh.add_contacts(db, [("C1", "P1", "T1", nh.hours_ago(3))])
+            nh.wait_messages(smtp, 1, timeout=15)
+            nh.settle(2)
+        finally:
+            assert d.stop() == 0
+        (rcpts, msg, _), = smtp.collector.all()
+        assert msg["Subject"].startswith("MASH: 1 overdue")
+        assert db.query("select count(*) from mashwatch.notifications where "
+                        "claimed_at is null and held_at is not null") == [(1,)]
     finally:
         smtp.stop()
 
