@@ -85,6 +85,20 @@ def add_contacts(db, rows):
         conn.close()
 
 
+def add_findings(db, n, prefix="", team="T1"):
+    """n data-quality findings of team, as the store writes them for
+    invalid source rows (alert and 'raised' outbox row), and a NOTIFY to
+    the notifier; instance ids row:PREFIX1 ... row:PREFIXn."""
+    db.execute("""
+        with a as (
+          insert into mashwatch.alerts (rule, instance_id, level, team_id, fired_at)
+          select 'invalid', 'row:' || %s || g, 'data_quality', %s, now()
+          from generate_series(1, %s) g returning alert_id)
+        insert into mashwatch.notifications (alert_id, event)
+        select alert_id, 'raised' from a""", (prefix, team, n))
+    db.execute("notify mashwatch_outbox")
+
+
 def body_text(msg):
     return msg.get_body(preferencelist=("plain",)).get_content()
 

@@ -177,15 +177,8 @@ def test_urgent_goes_at_once_behind_thousands_held_overnight(db, build, tmp_path
         d = mw.Daemon(build, config, tmp_path / "d.log")
         try:
             d.wait_log("notifier: active")
-            # Data-quality findings, as a bad extract raises them (the
-            # store's own rows: one per invalid source row).
-            db.execute("""
-                with a as (
-                  insert into mashwatch.alerts (rule, instance_id, level, team_id, fired_at)
-                  select 'invalid', 'row:' || g, 'data_quality', 'T1', now()
-                  from generate_series(1, 5200) g returning alert_id)
-                insert into mashwatch.notifications (alert_id, event)
-                select alert_id, 'raised' from a""")
+            # Data-quality findings, as a bad extract raises them.
+            nh.add_findings(db, 5200)
             mw.wait_for(lambda: db.query("select count(*) from mashwatch.notifications "
                                          "where held_at is not null")[0][0] == 5200,
                         timeout=30, what="the routine alerts held")
@@ -215,21 +208,12 @@ def test_urgent_goes_at_once_behind_thousands_of_findings(db, build, tmp_path):
     try:
         config = configure(db, build, tmp_path, smtp)
         set_notify(config, "group_interval = 0;", "group_interval = 600;")
-        findings = """
-            with a as (
-              insert into mashwatch.alerts (rule, instance_id, level, team_id, fired_at)
-              select 'invalid', 'row:%s' || g, 'data_quality', 'T1', now()
-              from generate_series(1, %d) g returning alert_id)
-            insert into mashwatch.notifications (alert_id, event)
-            select alert_id, 'raised' from a"""
         d = mw.Daemon(build, config, tmp_path / "d.log")
         try:
             d.wait_log("notifier: active")
-            db.execute(findings % ("first-", 1))
-            db.execute("notify mashwatch_outbox")
+            nh.add_findings(db, 1, prefix="first-")
             nh.wait_messages(smtp, 1, timeout=15)
-            db.execute(findings % ("", 5200))
-            db.execute("notify mashwatch_outbox")
+            nh.add_findings(db, 5200)
             nh.settle(1)
             nh.add_contacts(db, [("C1", "P1", "T1", nh.hours_ago(3))])
             nh.wait_messages(smtp, 2, timeout=15)
@@ -264,14 +248,7 @@ def test_a_holiday_holds_routine_alerts_not_urgent_ones(db, build, tmp_path):
         d = mw.Daemon(build, config, tmp_path / "d.log")
         try:
             d.wait_log("notifier: active")
-            db.execute("""
-                with a as (
-                  insert into mashwatch.alerts (rule, instance_id, level, team_id, fired_at)
-                  values ('invalid', 'row:holiday', 'data_quality', 'T1', now())
-                  returning alert_id)
-                insert into mashwatch.notifications (alert_id, event)
-                select alert_id, 'raised' from a""")
-            db.execute("notify mashwatch_outbox")
+            nh.add_findings(db, 1, prefix="holiday-")
             mw.wait_for(lambda: db.query("select count(*) from mashwatch.notifications "
                                          "where held_at is not null") == [(1,)],
                         what="the finding held")
