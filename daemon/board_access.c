@@ -34,6 +34,7 @@
 
 #define CSRF_MAX	4096	/* users with a token; more start afresh */
 #define ACK_NOTE_MAX	1000	/* bytes of an acknowledgement's note */
+#define PROXY_HEADER	"X-Mashwatch-Proxy"	/* the proxy's secret */
 
 /* An acknowledgement waiting for the state database. */
 struct ack {
@@ -121,6 +122,47 @@ peer_trusted(const struct config *cfg, const char *host)
 	return false;
 }
 
+/* Constant time, so that a token cannot be guessed byte by byte. */
+static bool
+token_equal(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	unsigned char d = 0;
+
+	if (b == NULL || strlen(b) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/*
+ * Whether the request came through the authenticating proxy.  Being on
+ * this host proves nothing: with http.proxy_secret_file the proxy must
+ * send the secret (from any address, loopback included); on the Unix
+ * socket the file's mode and group admit only the proxy's user; over TCP
+ * the peer must also be one of http.trusted_proxies (config.c refuses a
+ * board on TCP with neither secret nor non-loopback proxies).
+ */
+static bool
+proxy_trusted(const struct config *cfg, struct evhttp_request *req,
+    struct evhttp_connection *evcon)
+{
+	const char *sent = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), PROXY_HEADER);
+	char *host = NULL;
+	ev_uint16_t port;
+
+	if (cfg->http.proxy_secret != NULL &&
+	    !token_equal(cfg->http.proxy_secret, sent))
+		return false;
+	if (strncmp(cfg->http.listen, "unix:", 5) == 0)
+		return true;
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &host, &port);
+	return peer_trusted(cfg, host);
+}
+
 /* A plausible email address: what the proxy put in the header. */
 static bool
 user_ok(const char *u)
@@ -171,19 +213,6 @@ board_csrf(struct board *b, const char *user)
 	return tok;
 }
 
-/* Constant time, so that a token cannot be guessed byte by byte. */
-static bool
-token_equal(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-	unsigned char d = 0;
-
-	if (b == NULL || strlen(b) != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
 
 /*
  * Who is asking: 401 without a trusted proxy's header, 403 when they may
@@ -195,18 +224,15 @@ board_viewer(struct board *b, struct evhttp_request *req,
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	const char *user = NULL;
-	char *host = NULL;
-	ev_uint16_t port;
 	bool any = false;
 	int code;
 
 	memset(v, 0, sizeof(*v));
-	if (evcon != NULL)
-		evhttp_connection_get_peer(evcon, &host, &port);
-	if (!peer_trusted(b->cfg, host)) {
+	if (!proxy_trusted(b->cfg, req, evcon)) {
 		board_text(req, 401, "Unauthorized", "not through the "
-		    "authenticating proxy: the board is only served to "
-		    "http.trusted_proxies");
+		    "authenticating proxy: the board is only served to the "
+		    "proxy (http.proxy_secret_file, the Unix socket of "
+		    "http.listen, http.trusted_proxies)");
 		return 401;
 	}
 	user = evhttp_find_header(evhttp_request_get_input_headers(req),
@@ -306,23 +332,67 @@ ack_done(void *arg, PGresult *res)
 	free(a);
 }
 
-/* "scheme://host[:port]" of an Origin or the start of a Referer. */
-static bool
-origin_matches(const char *origin, const char *host)
+/* An origin taken apart: scheme, host (lower case) and port. */
+struct origin {
+	bool	 https;
+	char	 host[256];
+	long	 port;
+};
+
+/*
+ * "scheme://host[:port]" at the start of s (an Origin, a Referer or
+ * http.public_url), the port defaulted from the scheme.  -1 if it is not.
+ */
+static int
+origin_parse(const char *s, struct origin *o)
 {
-	const char *p;
+	const char *h, *e;
+	char *end;
 	size_t n;
 
-	if (origin == NULL || host == NULL || *host == '\0')
-		return false;
-	if (strncmp(origin, "https://", 8) == 0)
-		p = origin + 8;
-	else if (strncmp(origin, "http://", 7) == 0)
-		p = origin + 7;
+	memset(o, 0, sizeof(*o));
+	if (s == NULL)
+		return -1;
+	if (strncasecmp(s, "https://", 8) == 0) {
+		o->https = true;
+		h = s + 8;
+	} else if (strncasecmp(s, "http://", 7) == 0)
+		h = s + 7;
 	else
+		return -1;
+	if (*h == '[')
+		e = strchr(h, ']') != NULL ? strchr(h, ']') + 1 : h;
+	else
+		e = h + strcspn(h, ":/?#");
+	n = (size_t)(e - h);
+	if (n == 0 || n >= sizeof(o->host))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		o->host[i] = (char)tolower((unsigned char)h[i]);
+	o->port = o->https ? 443 : 80;
+	if (*e == ':') {
+		if (!isdigit((unsigned char)e[1]))
+			return -1;
+		o->port = strtol(e + 1, &end, 10);
+		e = end;
+	}
+	return *e == '\0' || *e == '/' || *e == '?' || *e == '#' ? 0 : -1;
+}
+
+/*
+ * Whether the browser's Origin (or Referer) is the board's own address,
+ * http.public_url: scheme, host and port all equal.  Nothing the client
+ * or a proxy says about the host (Host, X-Forwarded-Host) counts.
+ */
+static bool
+origin_matches(const char *origin, const char *public_url)
+{
+	struct origin a, b;
+
+	if (origin_parse(origin, &a) != 0 || origin_parse(public_url, &b) != 0)
 		return false;
-	n = strlen(host);
-	return strncasecmp(p, host, n) == 0 && (p[n] == '\0' || p[n] == '/');
+	return a.https == b.https && a.port == b.port &&
+	    strcmp(a.host, b.host) == 0;
 }
 
 /* A text[] literal of the teams v may see. */
@@ -364,7 +434,7 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	struct board_viewer viewer;
 	struct evkeyvalq form;
 	struct pgconn *state = engine_state_conn(b->engine);
-	const char *origin, *host, *alert, *note, *until, *token, *site;
+	const char *origin, *alert, *note, *until, *token, *site;
 	const char *params[ACK_NPARAMS];
 	char *text = NULL, *teams = NULL, until_buf[32];
 	struct ack *a;
@@ -378,14 +448,11 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 		return;
 	}
 	/* Same origin: the browser says where the form was. */
-	host = evhttp_find_header(in, "X-Forwarded-Host");
-	if (host == NULL)
-		host = evhttp_find_header(in, "Host");
 	origin = evhttp_find_header(in, "Origin");
 	if (origin == NULL)
 		origin = evhttp_find_header(in, "Referer");
 	site = evhttp_find_header(in, "Sec-Fetch-Site");
-	if (!origin_matches(origin, host) || (site != NULL &&
+	if (!origin_matches(origin, b->cfg->http.public_url) || (site != NULL &&
 	    strcmp(site, "same-origin") != 0)) {
 		metrics.board_denied++;
 		board_text(req, 403, "Forbidden", "refused: the request did "

@@ -16,6 +16,8 @@
  * spinning; each of these events is logged at most once per 10 s.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -26,6 +28,8 @@
 #include <string.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -79,6 +83,7 @@ struct http_server {
 	struct event		*ev_sweep;
 	struct event		*ev_resume;	/* after an accept() failure */
 	bool			 stopping;
+	char			*unix_path;	/* http.listen = "unix:PATH" */
 
 	struct http_conn	*conns;
 	struct strmap		*by_bev;	/* bufferevent pointer -> conn */
@@ -699,6 +704,83 @@ http_format_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Listen on the Unix socket of http.listen = "unix:PATH": made afresh
+ * (a stale one from a crash is removed, anything else there is refused),
+ * mode 0660 and group http.socket_group before it listens, so that only
+ * the proxy's user can ever connect.  The folder is the unit's
+ * RuntimeDirectory.
+ */
+static struct evconnlistener *
+http_listen_unix(struct event_base *base, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	const char *path = cfg->http.listen + 5;
+	const char *grp = cfg->http.socket_group;
+	struct evconnlistener *lev = NULL;
+	struct sockaddr_un sun;
+	struct group *gr = NULL;
+	struct stat st;
+	mode_t old;
+	int fd = -1;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "http.listen unix:%s: path too long", path);
+		goto out;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (grp != NULL && *grp && (gr = getgrnam(grp)) == NULL) {
+		snprintf(err, errlen, "http.socket_group '%s': no such group",
+		    grp);
+		goto out;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "http.listen unix:%s: exists and "
+			    "is not a socket: refused", path);
+			goto out;
+		}
+		(void)unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) < 0) {
+		snprintf(err, errlen, "http.listen unix:%s: socket: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	/* Never a moment when others could connect: the mode from bind(). */
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old);
+		snprintf(err, errlen, "http.listen unix:%s: cannot bind: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	umask(old);
+	if (chmod(path, 0660) != 0 || (gr != NULL &&
+	    chown(path, (uid_t)-1, gr->gr_gid) != 0)) {
+		snprintf(err, errlen, "http.listen unix:%s: cannot give it "
+		    "mode 0660 and group '%s': %s", path, grp, strerror(errno));
+		(void)unlink(path);
+		goto out;
+	}
+	lev = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (lev == NULL) {
+		snprintf(err, errlen, "http.listen unix:%s: cannot listen: %s",
+		    path, strerror(errno));
+		(void)unlink(path);
+		goto out;
+	}
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	return lev;
+}
+
 struct http_server *
 http_new(struct event_base *base, const struct config *cfg,
     const struct calendar *cal, struct engine *e, char *err, size_t errlen)
@@ -713,21 +795,21 @@ http_new(struct event_base *base, const struct config *cfg,
 	socklen_t boundlen = sizeof(ss);
 
 	memset(&ss, 0, sizeof(ss));
-	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss,
+	if (strncmp(addr, "unix:", 5) == 0)
+		lev = http_listen_unix(base, cfg, err, errlen);
+	else if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss,
 	    &sslen) < 0 || (ss.ss_family != AF_INET &&
 	    ss.ss_family != AF_INET6)) {
 		snprintf(err, errlen, "http.listen '%s' is not ADDRESS:PORT, "
 		    "e.g. 127.0.0.1:9187 or [::1]:9187", addr);
 		goto out;
-	}
-	lev = evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_REUSEABLE |
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1,
-	    (struct sockaddr *)&ss, sslen);
-	if (lev == NULL) {
+	} else if ((lev = evconnlistener_new_bind(base, NULL, NULL,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    -1, (struct sockaddr *)&ss, sslen)) == NULL)
 		snprintf(err, errlen, "http.listen %s: cannot listen: %s", addr,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	if (lev == NULL)
 		goto out;
-	}
 	h = xcalloc(1, sizeof(*h));
 	h->base = base;
 	h->engine = e;
@@ -763,8 +845,11 @@ http_new(struct event_base *base, const struct config *cfg,
 	evconnlistener_set_error_cb(lev, http_accept_error);
 	h->ev_resume = evtimer_new(base, http_resume, h);
 	/* Port 0 picks a free port; say which, so that tests can find it. */
-	if (getsockname(evconnlistener_get_fd(lev), (struct sockaddr *)&ss,
-	    &boundlen) == 0 &&
+	if (strncmp(addr, "unix:", 5) == 0) {
+		h->unix_path = xstrdup(addr + 5);
+		log_notice("http: listening on %s", addr);
+	} else if (getsockname(evconnlistener_get_fd(lev),
+	    (struct sockaddr *)&ss, &boundlen) == 0 &&
 	    http_format_addr(&ss, bound, sizeof(bound)) == 0)
 		log_notice("http: listening on %s", bound);
 	h->ev_outbox = event_new(base, -1, EV_PERSIST, http_outbox_tick, h);
@@ -798,6 +883,10 @@ http_free(struct http_server *h)
 	}
 	board_free(h->board);
 	strmap_free(h->by_bev);
+	/* The socket is ours: the next start makes it afresh. */
+	if (h->unix_path != NULL)
+		(void)unlink(h->unix_path);
+	free(h->unix_path);
 	free(h);
 }
 

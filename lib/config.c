@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "mashwatch/config.h"
@@ -523,6 +524,9 @@ conf_listen_ok(const char *v)
 	long port;
 	char *end;
 
+	/* sun_path holds 108 bytes with its NUL. */
+	if (strncmp(v, "unix:", 5) == 0)
+		return v[5] == '/' && strlen(v + 5) < 108;
 	if (*v == '[') {
 		if ((p = strchr(v, ']')) == NULL || p == v + 1 || p[1] != ':')
 			return false;
@@ -537,6 +541,155 @@ conf_listen_ok(const char *v)
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	return errno == 0 && *end == '\0' && port >= 1 && port <= 65535;
+}
+
+/* Whether an address of http.trusted_proxies is this host's loopback. */
+static bool
+conf_loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	    strncasecmp(a, "::ffff:127.", 11) == 0 ||
+	    strcmp(a, "0:0:0:0:0:0:0:1") == 0;
+}
+
+/*
+ * "scheme://host[:port]" with an optional final "/": what a browser sends
+ * as Origin for the board (the board's same-origin check compares them).
+ */
+static bool
+conf_public_url_ok(const char *v)
+{
+	const char *h, *p;
+	char *end;
+	long port;
+
+	if (strncmp(v, "https://", 8) == 0)
+		h = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		h = v + 7;
+	else
+		return false;
+	if (*h == '[') {
+		if ((p = strchr(h, ']')) == NULL || p == h + 1)
+			return false;
+		p++;
+	} else {
+		p = h + strcspn(h, ":/");
+		if (p == h)
+			return false;
+		for (const char *q = h; q < p; q++)
+			if (!isalnum((unsigned char)*q) && *q != '.' &&
+			    *q != '-')
+				return false;
+	}
+	if (*p == ':') {
+		if (!isdigit((unsigned char)p[1]))
+			return false;
+		errno = 0;
+		port = strtol(p + 1, &end, 10);
+		if (errno != 0 || port < 1 || port > 65535)
+			return false;
+		p = end;
+	}
+	return *p == '\0' || strcmp(p, "/") == 0;
+}
+
+/*
+ * Read http.proxy_secret_file into cfg->http.proxy_secret: a file that
+ * others can read is refused (the secret is the proxy's identity), and so
+ * is one whose secret is short or would not fit in a header.
+ */
+static void
+conf_read_proxy_secret(struct conf_loader *ld, const config_t *cf,
+    struct config *cfg)
+{
+	const char *path = cfg->http.proxy_secret_file;
+	const config_setting_t *node = config_lookup(cf,
+	    "http.proxy_secret_file");
+	char buf[1024];
+	struct stat st;
+	size_t n = 0;
+	FILE *fp = NULL;
+
+	if (path == NULL || *path == '\0')
+		return;
+	if ((fp = fopen(path, "r")) == NULL || fstat(fileno(fp), &st) != 0) {
+		conf_err(ld, node, "'http.proxy_secret_file': cannot read %s: "
+		    "%s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		conf_err(ld, node, "'http.proxy_secret_file': %s is readable "
+		    "or writable by others: refused; chmod o-rw %s", path, path);
+		goto out;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] <= ' ' || (unsigned char)buf[i] >= 0x7f) {
+			n = 0;
+			break;
+		}
+	if (n < 16) {
+		conf_err(ld, node, "'http.proxy_secret_file': %s must hold "
+		    "one line of at least 16 printable characters, no "
+		    "blanks (e.g. openssl rand -hex 32)", path);
+		goto out;
+	}
+	cfg->http.proxy_secret = xstrdup(buf);
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (fp != NULL)
+		fclose(fp);
+}
+
+/*
+ * Who the board believes (mashwatchd(8), SECURITY): being on this host is
+ * not an identity, so a board on TCP needs the proxy's secret, or trusted
+ * proxies that are not loopback; and the same-origin check needs the
+ * board's public address.
+ */
+static void
+conf_check_board(struct conf_loader *ld, const config_t *cf,
+    struct config *cfg)
+{
+	const config_setting_t *tp = config_lookup(cf, "http.trusted_proxies");
+	const struct addresses *a = &cfg->http.trusted_proxies;
+	bool other = tp != NULL && a->n > 0;
+
+	cfg->http.trusted_explicit = tp != NULL;
+	conf_read_proxy_secret(ld, cf, cfg);
+	if (cfg->http.public_url != NULL && *cfg->http.public_url &&
+	    !conf_public_url_ok(cfg->http.public_url))
+		conf_err(ld, config_lookup(cf, "http.public_url"),
+		    "'http.public_url': \"%s\" is not scheme://host[:port] "
+		    "(e.g. \"https://mash-board.example.org\")",
+		    cfg->http.public_url);
+	if (!cfg->http.board || cfg->http.listen == NULL ||
+	    *cfg->http.listen == '\0')
+		return;
+	if (cfg->http.public_url == NULL || *cfg->http.public_url == '\0')
+		conf_err(ld, config_lookup(cf, "http.board"), "'http.public_url' "
+		    "is required when http.board is on: the address users "
+		    "open the board at, e.g. \"https://mash-board.example.org\" "
+		    "(POST /ack is taken only from that Origin)");
+	if (strncmp(cfg->http.listen, "unix:", 5) == 0 ||
+	    (cfg->http.proxy_secret_file != NULL &&
+	    *cfg->http.proxy_secret_file))
+		return;
+	for (size_t i = 0; i < a->n; i++)
+		if (conf_loopback(a->v[i]))
+			other = false;
+	if (!other)
+		conf_err(ld, config_lookup(cf, "http.board"), "'http.board' on "
+		    "TCP (http.listen \"%s\") needs http.proxy_secret_file, "
+		    "or http.listen = \"unix:PATH\", or http.trusted_proxies "
+		    "set to the proxy's addresses other than loopback: any "
+		    "process on this host could otherwise be any user",
+		    cfg->http.listen);
 }
 
 /*
@@ -570,8 +723,9 @@ conf_check_config(struct conf_loader *ld, const config_t *cf,
 	if (cfg->http.listen != NULL && *cfg->http.listen &&
 	    !conf_listen_ok(cfg->http.listen))
 		conf_err(ld, config_lookup(cf, "http.listen"), "'http.listen': "
-		    "\"%s\" is not HOST:PORT (e.g. \"127.0.0.1:9187\"; \"\" "
-		    "disables)", cfg->http.listen);
+		    "\"%s\" is not HOST:PORT or unix:/PATH (e.g. "
+		    "\"127.0.0.1:9187\"; \"\" disables)", cfg->http.listen);
+	conf_check_board(ld, cf, cfg);
 	/* The link goes into emails: only known placeholders, only http(s). */
 	if (cfg->notify.link != NULL && *cfg->notify.link) {
 		p = cfg->notify.link;

@@ -102,6 +102,13 @@ config_free(struct config *cfg)
 	free(cfg->report.comparators);
 	free(cfg->http.listen);
 	free(cfg->http.user_header);
+	free(cfg->http.socket_group);
+	free(cfg->http.proxy_secret_file);
+	if (cfg->http.proxy_secret != NULL)
+		explicit_bzero(cfg->http.proxy_secret,
+		    strlen(cfg->http.proxy_secret));
+	free(cfg->http.proxy_secret);
+	free(cfg->http.public_url);
 	conf_free_addresses(&cfg->http.trusted_proxies);
 	conf_free_addresses(&cfg->http.board_admins);
 	free(cfg);

@@ -242,7 +242,25 @@ static const struct conf_setting settings[] = {
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),
 	  .help = "HOST:PORT of /healthz, /readyz and /metrics (and the "
-	  "board); \"\" disables." },
+	  "board), or \"unix:/run/mashwatch/board.sock\" for a Unix socket "
+	  "(mode 0660, group http.socket_group) that only the proxy's user "
+	  "can open; \"\" disables." },
+	{ .name = "http.socket_group", .type = CONF_STRING, .def = "\"\"",
+	  .offset = CF(http.socket_group),
+	  .help = "Group of the Unix socket of http.listen (e.g. "
+	  "\"www-data\", the proxy's); \"\" keeps the daemon's own group." },
+	{ .name = "http.proxy_secret_file", .type = CONF_PATH, .def = "\"\"",
+	  .reloadable = true, .offset = CF(http.proxy_secret_file),
+	  .help = "File (not readable by others) holding a secret the "
+	  "proxy sends in the header X-Mashwatch-Proxy; when set, a board "
+	  "request without it gets 401 from any address, loopback "
+	  "included.  A board on TCP needs this, a Unix socket, or "
+	  "http.trusted_proxies set to addresses other than loopback." },
+	{ .name = "http.public_url", .type = CONF_STRING, .def = "\"\"",
+	  .reloadable = true, .offset = CF(http.public_url),
+	  .help = "scheme://host[:port] at which users open the board "
+	  "(the proxy's address); a POST /ack is taken only with this "
+	  "Origin.  Required when http.board is on." },
 	{ .name = "http.board", .type = CONF_BOOL, .def = "false",
 	  .reloadable = true, .offset = CF(http.board),
 	  .help = "Serve the managers' board: /board, /board.json and "
@@ -256,7 +274,9 @@ static const struct conf_setting settings[] = {
 	  .def = "[ \"127.0.0.1\", \"::1\" ]", .reloadable = true,
 	  .offset = CF(http.trusted_proxies),
 	  .help = "Addresses whose user header is believed; the board "
-	  "answers anyone else 401." },
+	  "answers anyone else 401.  Being on loopback is not an identity: "
+	  "a board on TCP also needs http.proxy_secret_file unless this is "
+	  "set to addresses other than loopback." },
 	{ .name = "http.board_admins", .type = CONF_ADDRESSES,
 	  .reloadable = true, .offset = CF(http.board_admins),
 	  .help = "Users who see every team on the board (so do the "

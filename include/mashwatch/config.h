@@ -203,7 +203,12 @@ struct config {
 	} report;
 
 	struct {
-		char			*listen;	/* "" disables the HTTP server */
+		char			*listen;	/* "" disables; "unix:PATH" a socket */
+		char			*socket_group;	/* of the unix socket; "" none */
+		char			*proxy_secret_file;	/* "" none */
+		char			*proxy_secret;	/* its contents, read at load */
+		char			*public_url;	/* scheme://host[:port] of the board */
+		bool			 trusted_explicit;	/* trusted_proxies set in the file */
 		bool			 board;		/* serve /board, /board.json, /ack */
 		char			*user_header;	/* the proxy's identity header */
 		struct addresses	 trusted_proxies;	/* IP addresses */

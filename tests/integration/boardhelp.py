@@ -3,6 +3,7 @@ managers, overdue contacts, and HTTP requests that carry (or forge) the
 proxy's user header."""
 
 import http.client
+import os
 import re
 
 import mw
@@ -14,17 +15,39 @@ CLOCKS = {"contact_decision": dict(limit="1 hours", escalate_after="1 hours")}
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra=""):
+# What the proxy sends in X-Mashwatch-Proxy (http.proxy_secret_file): every
+# board test goes through the proxy's trust, as a site's nginx would.
+SECRET = "test-proxy-secret-0123456789abcdef"
+PROXY_HEADER = "X-Mashwatch-Proxy"
+
+
+def secret_file(tmp_path, secret=SECRET, mode=0o600):
+    """The proxy's secret in a file only its owner reads."""
+    path = tmp_path / "proxy-secret"
+    path.write_text(secret + "\n")
+    os.chmod(path, mode)
+    return path
+
+
+def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra="",
+          listen=None, trust=None, port=None, wait=True):
     """Config, migrate, start; returns (daemon, port, config).  extra is
-    appended to the config (whole groups: caseloads, say)."""
-    port = mw.free_port()
+    appended to the config (whole groups: caseloads, say).  The board
+    trusts its proxy by the secret unless trust (http settings) says
+    otherwise; listen replaces 127.0.0.1:PORT (a "unix:PATH", say)."""
+    port = port or mw.free_port()
+    listen = listen or "127.0.0.1:%d" % port
+    if trust is None:
+        trust = 'proxy_secret_file = "%s";' % secret_file(tmp_path)
     conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
-                           poll_interval=1, http_listen="127.0.0.1:%d" % port,
+                           poll_interval=1, http_listen=listen,
                            calendar=calendar)
     text = conf.read_text()
-    text = text.replace('http: { listen = "127.0.0.1:%d"; };' % port,
-                        'http: { listen = "127.0.0.1:%d"; board = true; '
-                        'board_admins = [ "admin@example.org" ]; %s };' % (port, extra_http))
+    text = text.replace('http: { listen = "%s"; };' % listen,
+                        'http: { listen = "%s"; board = true; '
+                        'public_url = "http://127.0.0.1:%d"; %s '
+                        'board_admins = [ "admin@example.org" ]; %s };'
+                        % (listen, port, trust, extra_http))
     if notify:
         if "reminder_at" in notify:
             text = re.sub(r' reminder_at = "[0-9:]*";', "", text)
@@ -32,8 +55,9 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra=""
     conf.write_text(text + extra)
     mw.migrate(build, conf)
     d = mw.Daemon(build, conf, tmp_path / "daemon.log", env=testclock.env())
-    d.wait_log("http: listening on 127.0.0.1:%d" % port)
-    d.wait_log("board: serving")
+    if wait:
+        d.wait_log("http: listening on %s" % listen)
+        d.wait_log("board: serving")
     return d, port, conf
 
 
@@ -45,17 +69,35 @@ def teams(db):
         nh.add_team(db, team, name, mgr, esc)
 
 
+def with_contacts(db, build, tmp_path, **kw):
+    """Teams T1..T3, a daemon with the board, five contacts (two in T1,
+    two in T2, one with no team) escalated; returns (daemon, port, config)."""
+    teams(db)
+    d, port, conf = start(db, build, tmp_path, **kw)
+    contacts(db, [("C1", "P-T1-OLD", "T1", 30), ("C2", "P-T1-NEW", "T1", 5),
+                  ("C3", "P-T2", "T2", 10), ("C4", HOSTILE, "T2", 3),
+                  ("C5", "P-NOTEAM", None, 4)])
+    mw.wait_for(lambda: db.query("select count(*) from mashwatch.alerts "
+                                 "where level = 'escalated'")[0][0] >= 5,
+                timeout=30, what="escalations")
+    return d, port, conf
+
+
 def contacts(db, rows):
     """rows: (contact_id, child_id, team_id, hours ago)."""
     nh.add_contacts(db, [(cid, child, team, testclock.hours_ago(hours))
                          for cid, child, team, hours in rows])
 
 
-def request(port, method, path, user=None, body=None, headers=None, source="127.0.0.1"):
-    """(status, headers, body) of one request from source."""
+def request(port, method, path, user=None, body=None, headers=None, source="127.0.0.1",
+            proxy=SECRET):
+    """(status, headers, body) of one request from source, carrying the
+    proxy's secret (proxy=None: a request that bypasses the proxy)."""
     h = dict(headers or {})
     if user is not None:
         h["X-Remote-User"] = user
+    if proxy is not None:
+        h.setdefault(PROXY_HEADER, proxy)
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
                                    source_address=(source, 0))
     try:

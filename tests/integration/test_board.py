@@ -19,16 +19,7 @@ def ack_form(alert, token, note="seen"):
     return urllib.parse.urlencode({"alert": alert, "csrf": token, "note": note})
 
 
-def start_board(db, build, tmp_path, **kw):
-    bh.teams(db)
-    d, port, conf = bh.start(db, build, tmp_path, **kw)
-    bh.contacts(db, [("C1", "P-T1-OLD", "T1", 30), ("C2", "P-T1-NEW", "T1", 5),
-                     ("C3", "P-T2", "T2", 10), ("C4", bh.HOSTILE, "T2", 3),
-                     ("C5", "P-NOTEAM", None, 4)])
-    mw.wait_for(lambda: db.query("select count(*) from mashwatch.alerts "
-                                 "where level = 'escalated'")[0][0] >= 5,
-                timeout=30, what="escalations")
-    return d, port, conf
+start_board = bh.with_contacts
 
 
 def sections(html):
@@ -240,7 +231,7 @@ def test_gzip_for_who_asks_for_it(db, build, tmp_path):
 
     def fetch(path, user, encoding=None):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        h = {"X-Remote-User": user}
+        h = {"X-Remote-User": user, bh.PROXY_HEADER: bh.SECRET}
         if encoding is not None:
             h["Accept-Encoding"] = encoding
         try:

@@ -30,7 +30,8 @@ def browser(user, profile):
     service = ChromeService(executable_path=shutil.which("chromedriver"))
     d = webdriver.Chrome(options=o, service=service)
     d.execute_cdp_cmd("Network.enable", {})
-    d.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"X-Remote-User": user}})
+    d.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"X-Remote-User": user,
+                                                             bh.PROXY_HEADER: bh.SECRET}})
     return d
 
 
