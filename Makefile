@@ -61,7 +61,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 # reader and poller (--once, check-source, reports), routes, mail
 # transports, acks, the wall clock; the state migrations are compiled in.
 SHARED_SRCS := daemon/log.c daemon/pg.c daemon/setup.c daemon/source.c \
-            daemon/poller.c daemon/once.c daemon/router.c daemon/transport.c \
+            daemon/poller.c daemon/once.c daemon/transport.c \
             daemon/ack.c daemon/engine_clock.c
 MASHWATCHD_SRCS := daemon/mashwatchd.c daemon/engine.c daemon/store.c \
             daemon/notifier.c daemon/notifier_outbox.c daemon/notifier_findings.c \

@@ -23,9 +23,10 @@ const struct ctl_command ctl_commands[] = {
 	  "test-email default|data_quality|report|team:ID|escalation:ID|"
 	  "route:NAME",
 	  "send a test message to a route now" },
-	{ "routes", ctl_routes, "routes",
+	{ "routes", ctl_routes, "routes [--board USER]",
 	  "the effective recipients of every team and clock, and where "
-	  "each came from" },
+	  "each came from; with --board, the teams USER sees on the board "
+	  "and why" },
 	{ "report", ctl_report,
 	  "report [--date D | --week D | --month YYYY-MM] "
 	  "[--format text|html|csv|json] [--table NAME] [--send]",

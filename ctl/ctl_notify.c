@@ -18,7 +18,7 @@
 #include "daemon/ack.h"
 #include "daemon/engine_clock.h"
 #include "daemon/pg.h"
-#include "daemon/router.h"
+#include "mashwatch/route.h"
 #include "daemon/setup.h"
 #include "daemon/transport.h"
 
@@ -89,6 +89,7 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	params[3] = until ? until_buf : NULL;
 	params[4] = "true";	/* any team's alert */
 	params[5] = "{}";
+	params[6] = "true";	/* data-quality alerts too: the operator */
 	res = PQexecParams(conn, ack_sql, ACK_NPARAMS, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -12,8 +12,9 @@
 
 #include "ctl.h"
 #include "daemon/pg.h"
-#include "daemon/router.h"
+#include "mashwatch/route.h"
 #include "daemon/setup.h"
+#include "daemon/source.h"
 
 int
 ctl_read_teams(struct ctl *ctl, struct team_list *tl)
@@ -25,23 +26,15 @@ ctl_read_teams(struct ctl *ctl, struct team_list *tl)
 
 	if ((conn = setup_connect(ctl->cfg->source.conninfo, "source")) == NULL)
 		return -1;
-	/* The schema is a CONF_IDENT, validated at load. */
-	sql = xasprintf("SELECT team_id, name, manager_email, escalation_email "
-	    "FROM %s.teams WHERE team_id IS NOT NULL ORDER BY team_id",
-	    ctl->cfg->source.schema);
+	sql = source_routing_sql(ctl->cfg->source.schema);
 	res = PQexec(conn, sql);
 	free(sql);
 	/* The SQLSTATE only: PostgreSQL's text can quote a row's values. */
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (source_routing_decode(res, &ctl->cfg->notify.domains, tl) < 0) {
 		fprintf(stderr, "mashwatchctl: cannot read %s.teams: %s\n",
 		    ctl->cfg->source.schema, pg_primary_message(res));
 		goto out;
 	}
-	for (int i = 0; i < PQntuples(res); i++)
-		team_list_add(tl, PQgetvalue(res, i, 0), PQgetisnull(res, i, 1) ?
-		    NULL : PQgetvalue(res, i, 1), PQgetisnull(res, i, 2) ?
-		    NULL : PQgetvalue(res, i, 2), PQgetisnull(res, i, 3) ?
-		    NULL : PQgetvalue(res, i, 3), &ctl->cfg->notify.domains);
 	ret = 0;
 out:
 	PQclear(res);
@@ -74,6 +67,47 @@ print_pair(const struct ctl *ctl, const struct team_list *tl,
 	route_clear(&r);
 }
 
+/*
+ * routes --board USER: what USER sees on the board, team by team, and
+ * why: the board's rule (route_board_sees), on the teams view as it reads
+ * now.
+ */
+static int
+routes_board(struct ctl *ctl, const struct team_list *tl, char **ids,
+    size_t nids, const char *user)
+{
+	const struct config *cfg = ctl->cfg;
+	enum route_sight all = route_board_sees(cfg, NULL, NULL, user, NULL);
+	size_t seen = 0;
+	const char *why;
+
+	printf("board of %s:\n", user);
+	if (all != ROUTE_SIGHT_NONE)
+		printf("  every team: %s\n", route_sight_text(all));
+	for (size_t i = 0; i <= nids && all == ROUTE_SIGHT_NONE; i++) {
+		const char *id = i < nids ? ids[i] : "";
+		const struct team *t = team_list_find(tl, id);
+		enum route_sight s = route_board_sees(cfg, tl, id, user, &why);
+
+		if (s == ROUTE_SIGHT_NONE)
+			continue;
+		seen++;
+		if (*id == '\0')
+			printf("  no team: %s [%s]\n", route_sight_text(s), why);
+		else
+			printf("  team %s%s%s: %s [%s]\n", id, t && t->name ?
+			    ", " : "", t && t->name ? t->name : "",
+			    route_sight_text(s), why);
+	}
+	if (all == ROUTE_SIGHT_NONE && seen == 0)
+		printf("  no team: %s receives no team's alerts (403 on the "
+		    "board)\n", user);
+	printf("  data-quality alerts: %s\n", route_board_data_quality(cfg,
+	    user) ? "may acknowledge (the data-quality route or "
+	    "http.board_admins)" : "may not acknowledge");
+	return EX_OK;
+}
+
 int
 ctl_routes(struct ctl *ctl, int argc, char **argv)
 {
@@ -84,9 +118,15 @@ ctl_routes(struct ctl *ctl, int argc, char **argv)
 	size_t nids = 0;
 	bool seen;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: mashwatchctl [-c FILE] routes\n");
+	const char *user = NULL;
+	int rc = EX_OK;
+
+	if (argc == 3 && strcmp(argv[1], "--board") == 0 &&
+	    strchr(argv[2], '@') != NULL)
+		user = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: mashwatchctl [-c FILE] routes "
+		    "[--board USER@DOMAIN]\n");
 		return EX_USAGE;
 	}
 	if (ctl_read_teams(ctl, &tl) < 0)
@@ -104,6 +144,10 @@ ctl_routes(struct ctl *ctl, int argc, char **argv)
 			ids = xreallocarray(ids, nids + 1, sizeof(*ids));
 			ids[nids++] = cfg->routes.teams[i].team_id;
 		}
+	}
+	if (user != NULL) {
+		rc = routes_board(ctl, &tl, ids, nids, user);
+		goto out;
 	}
 	printf("routes of the teams (repeat, check and caseload alerts "
 	    "too):\n");
@@ -135,7 +179,8 @@ ctl_routes(struct ctl *ctl, int argc, char **argv)
 	router_by_name(cfg, &tl, "report", &r);
 	print_route("report", &r);
 	route_clear(&r);
+out:
 	free(ids);
 	team_list_clear(&tl);
-	return EX_OK;
+	return rc;
 }

@@ -6,7 +6,8 @@
  * Parameters: $1 alert id, $2 who (a name or the board user's address),
  * $3 note or NULL, $4 until as epoch seconds or NULL, $5 'true' when any
  * team's alert may be acknowledged, else $6 the text[] of team ids the
- * user may act for ('' stands for no team).  The alert row keeps the
+ * user may act for ('' stands for no team); a data-quality alert instead
+ * needs $7 'true' (the data-quality route and admins).  The alert row keeps the
  * latest acknowledgement (the notifier reads it); mashwatch.acks keeps
  * every one.  Returns rule, level, done ('t' if already resolved); no row
  * when there is no such alert the user may see.
@@ -14,7 +15,7 @@
 #ifndef MASHWATCH_ACK_H
 #define MASHWATCH_ACK_H
 
-#define ACK_NPARAMS	6
+#define ACK_NPARAMS	7
 extern const char ack_sql[];
 
 #endif

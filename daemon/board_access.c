@@ -48,57 +48,6 @@ struct ack {
 };
 
 static bool
-addr_in(const struct addresses *a, const char *user)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (strcasecmp(a->v[i], user) == 0)
-			return true;
-	return false;
-}
-
-static bool
-addr_in_set(const char *set, const char *user)
-{
-	size_t n = strlen(user);
-	const char *p = set;
-
-	while (set != NULL && (p = strstr(p, user)) != NULL) {
-		if (p[-1] == ',' && p[n] == ',')
-			return true;
-		p++;
-	}
-	return false;
-}
-
-/*
- * Whether user receives team_id's alerts: the config's routes.teams first,
- * then mash.teams, else the default route, as the notifier routes them.
- */
-static bool
-board_team_visible(const struct board *b, const char *team_id,
-    const char *user)
-{
-	const struct team_route *tr = *team_id ? config_team_route(b->cfg,
-	    team_id) : NULL;
-	const struct team_addr *ta = *team_id ? board_team_addr(b, team_id) :
-	    NULL;
-	bool routed = false;
-
-	if (tr != NULL && (tr->manager.n > 0 || tr->escalation.n > 0)) {
-		routed = true;
-		if (addr_in(&tr->manager, user) || addr_in(&tr->escalation,
-		    user))
-			return true;
-	}
-	if (ta != NULL && strlen(ta->addrs) > 1) {
-		routed = true;
-		if (addr_in_set(ta->addrs, user))
-			return true;
-	}
-	return !routed && addr_in(&b->cfg->routes.def, user);
-}
-
-static bool
 peer_trusted(const struct config *cfg, const char *host)
 {
 	unsigned char a[16], t[16];
@@ -223,6 +172,7 @@ board_viewer(struct board *b, struct evhttp_request *req,
     struct board_viewer *v)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const struct team_list *routing;
 	const char *user = NULL;
 	bool any = false;
 	int code;
@@ -245,17 +195,21 @@ board_viewer(struct board *b, struct evhttp_request *req,
 	v->user = xstrdup(user);
 	for (char *p = v->user; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	v->all = addr_in(&b->cfg->routes.report, v->user) ||
-	    addr_in(&b->cfg->http.board_admins, v->user);
+	/* The router's rule, on the routing last read well (none: admins). */
+	routing = board_routing(b);
+	v->all = route_board_sees(b->cfg, NULL, NULL, v->user, NULL) !=
+	    ROUTE_SIGHT_NONE;
+	v->data_quality = route_board_data_quality(b->cfg, v->user);
 	v->team_ok = xcalloc(b->snap->nteams + 1, sizeof(*v->team_ok));
 	for (size_t i = 0; i < b->snap->nteams; i++) {
-		v->team_ok[i] = v->all || board_team_visible(b,
-		    b->snap->teams[i].team_id, v->user);
+		v->team_ok[i] = v->all || route_board_sees(b->cfg, routing,
+		    b->snap->teams[i].team_id, v->user, NULL) !=
+		    ROUTE_SIGHT_NONE;
 		any = any || v->team_ok[i];
 	}
 	if (!any && !v->all) {
 		/* Nothing to show: not yet (503), or never (403). */
-		if (!b->aux_loaded) {
+		if (routing == NULL) {
 			code = 503;
 			board_text(req, code, "Service Unavailable", "starting: "
 			    "the teams are not read yet; try again in a moment");
@@ -514,6 +468,7 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	params[3] = until ? until_buf : NULL;
 	params[4] = viewer.all ? "t" : "f";
 	params[5] = teams;
+	params[6] = viewer.data_quality ? "t" : "f";
 	a = xcalloc(1, sizeof(*a));
 	a->b = b;
 	a->req = req;

@@ -10,6 +10,7 @@
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
+#include "mashwatch/route.h"
 
 #include "board.h"
 
@@ -113,6 +114,7 @@ struct board_alert {
 struct board_viewer {
 	char		*user;		/* lower case */
 	bool		 all;		/* routes.report or http.board_admins */
+	bool		 data_quality;	/* may acknowledge data-quality alerts */
 	bool		*team_ok;	/* per snapshot team */
 	const char	*csrf;		/* the user's token */
 };
@@ -139,13 +141,6 @@ struct board_view {
 	bool			*foreign;
 };
 
-/* A team of mash.teams, and who receives its alerts. */
-struct team_addr {
-	char		*team_id;
-	char		*name;
-	char		*addrs;		/* manager and escalation, lower case, ",a,b," */
-};
-
 /* The board: shared by board.c, board_access.c and board_refresh.c. */
 struct board {
 	struct event_base	*base;
@@ -163,8 +158,18 @@ struct board {
 	bool			 alerts_busy;
 	bool			 alerts_dirty;	/* an ack here: read again soon */
 
-	struct team_addr	*teams;		/* mash.teams */
-	size_t			 nteams;
+	/*
+	 * The routing: mash.teams as last read well, which the router
+	 * (mashwatch/route.h) turns into who sees what.  A failed read keeps
+	 * it (fails closed); before a good read only admins see anything.
+	 */
+	struct team_list	 teams;
+	bool			 teams_loaded;	/* a good read happened */
+	bool			 teams_stale;	/* the last read failed */
+	int64_t			 teams_read_at;	/* of the last good read */
+	int64_t			 teams_failed_at;	/* first failure of a spell */
+	struct team_list	 new_teams;	/* being read */
+	bool			 new_teams_ok;
 	struct board_caseload	*caseloads;
 	size_t			 ncaseloads;
 	struct board_arena	*aux_arena;
@@ -172,8 +177,6 @@ struct board {
 	bool			 aux_loaded;
 	int64_t			 aux_at;
 	int			 aux_busy;	/* queries in flight */
-	struct team_addr	*new_teams;	/* being read */
-	size_t			 new_nteams;
 
 	struct event		*ev_tick;
 	struct strmap		*csrf;		/* user -> token */
@@ -247,9 +250,8 @@ void board_access_free(struct board *b);
 
 /* board_refresh.c */
 
-/* The team of mash.teams with that id, or NULL. */
-const struct team_addr *board_team_addr(const struct board *b,
-    const char *team_id);
+/* The routing the board holds: its teams, or NULL before a good read. */
+const struct team_list *board_routing(const struct board *b);
 /* Read the alerts again, unless a read is under way or there is no database. */
 void board_alerts_refresh(struct board *b);
 /* Read mash.teams and mash.caseloads again, likewise. */

@@ -7,7 +7,6 @@
  * AUX_EVERY seconds.  All of it is read asynchronously on the daemon's own
  * connections; a failed read is logged and the last good copy kept.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "engine_clock.h"
 #include "log.h"
 #include "pg.h"
+#include "source.h"
 
 static int
 caseload_cmp(const void *pa, const void *pb)
@@ -36,13 +36,10 @@ caseload_cmp(const void *pa, const void *pb)
 	return strcmp(a->worker_id, b->worker_id);
 }
 
-const struct team_addr *
-board_team_addr(const struct board *b, const char *team_id)
+const struct team_list *
+board_routing(const struct board *b)
 {
-	for (size_t i = 0; i < b->nteams; i++)
-		if (strcmp(b->teams[i].team_id, team_id) == 0)
-			return &b->teams[i];
-	return NULL;
+	return b->teams_loaded ? &b->teams : NULL;
 }
 
 static void
@@ -177,61 +174,48 @@ board_alerts_refresh(struct board *b)
 		b->alerts_busy = true;
 }
 
-static void
-team_addrs_clear(struct team_addr *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].team_id);
-		free(v[i].name);
-		free(v[i].addrs);
-	}
-	free(v);
-}
-
-/* ",a@x,b@y," in lower case, from a list separated by commas or semicolons. */
-static char *
-addr_set(const char *a, const char *b)
-{
-	size_t n = (a ? strlen(a) : 0) + (b ? strlen(b) : 0) + 4;
-	char *out = xmalloc(n), *o = out;
-	const char *src[2] = { a, b };
-
-	*o++ = ',';
-	for (int k = 0; k < 2; k++) {
-		if (o[-1] != ',')
-			*o++ = ',';
-		for (const char *p = src[k]; p != NULL && *p != '\0'; p++) {
-			if (*p == ';' || *p == ',' || isspace((unsigned char)*p)) {
-				if (o[-1] != ',')
-					*o++ = ',';
-			} else
-				*o++ = (char)tolower((unsigned char)*p);
-		}
-	}
-	if (o[-1] != ',')
-		*o++ = ',';
-	*o = '\0';
-	return out;
-}
-
+/*
+ * Both reads answered.  The teams are replaced only by a good read: a
+ * failed one keeps the last good routing in force (never an empty one,
+ * which would hand every team to the default route), and says so once.
+ */
 static void
 board_aux_done(struct board *b)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
+	int64_t now = engine_now();
 
 	if (--b->aux_busy > 0)
 		return;
-	if (b->new_teams != NULL || b->new_nteams == 0) {
-		team_addrs_clear(b->teams, b->nteams);
+	if (b->new_teams_ok) {
+		team_list_clear(&b->teams);
 		b->teams = b->new_teams;
-		b->nteams = b->new_nteams;
-		b->new_teams = NULL;
-		b->new_nteams = 0;
+		memset(&b->new_teams, 0, sizeof(b->new_teams));
+		if (!b->teams_loaded)
+			log_info("board: serving; %zu teams read", b->teams.n);
+		else if (b->teams_stale)
+			log_info("board: %zu teams read again; the routing is "
+			    "current", b->teams.n);
+		b->teams_loaded = true;
+		b->teams_stale = false;
+		b->teams_read_at = now;
+	} else {
+		team_list_clear(&b->new_teams);
+		if (!b->teams_stale)
+			b->teams_failed_at = now;
+		b->teams_stale = true;
 	}
-	for (size_t i = 0; i < b->nteams; i++) {
-		h = board_hash_str(h, b->teams[i].team_id);
-		h = board_hash_str(h, b->teams[i].name);
-		h = board_hash_str(h, b->teams[i].addrs);
+	b->new_teams_ok = false;
+	for (size_t i = 0; i < b->teams.n; i++) {
+		const struct team *t = &b->teams.v[i];
+
+		h = board_hash_str(h, t->id);
+		h = board_hash_str(h, t->name);
+		for (size_t j = 0; j < t->manager.n; j++)
+			h = board_hash_str(h, t->manager.v[j]);
+		h = board_hash_str(h, "\x1f");
+		for (size_t j = 0; j < t->escalation.n; j++)
+			h = board_hash_str(h, t->escalation.v[j]);
 	}
 	for (size_t i = 0; i < b->ncaseloads; i++) {
 		h = board_hash_str(h, b->caseloads[i].worker_id);
@@ -239,9 +223,7 @@ board_aux_done(struct board *b)
 		h = board_hash_mix(h, &b->caseloads[i].open_cases, sizeof(int));
 	}
 	b->aux_gen = h;
-	b->aux_at = engine_now();
-	if (!b->aux_loaded)
-		log_info("board: serving; %zu teams read", b->nteams);
+	b->aux_at = now;
 	b->aux_loaded = true;
 }
 
@@ -250,22 +232,14 @@ board_teams_read(void *arg, PGresult *res)
 {
 	struct board *b = arg;
 
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
-		int n = PQntuples(res);
-
-		b->new_teams = xcalloc((size_t)n + 1, sizeof(*b->new_teams));
-		b->new_nteams = (size_t)n;
-		for (int r = 0; r < n; r++) {
-			b->new_teams[r].team_id = xstrdup(PQgetvalue(res, r, 0));
-			b->new_teams[r].name = str_or_null(res, r, 1);
-			b->new_teams[r].addrs = addr_set(PQgetisnull(res, r,
-			    2) ? NULL : PQgetvalue(res, r, 2),
-			    PQgetisnull(res, r, 3) ? NULL :
-			    PQgetvalue(res, r, 3));
-		}
-	} else if (res != NULL)
-		log_warnx("board: cannot read the teams: %s",
-		    pg_primary_message(res));
+	team_list_clear(&b->new_teams);
+	b->new_teams_ok = source_routing_decode(res, &b->cfg->notify.domains,
+	    &b->new_teams) == 0;
+	if (!b->new_teams_ok && res != NULL && !b->teams_stale)
+		log_warnx("board: cannot read the teams: %s; %s",
+		    pg_primary_message(res), b->teams_loaded ? "the last good "
+		    "routing stays in force" : "only admins see the board "
+		    "until it can be read");
 	board_aux_done(b);
 }
 
@@ -308,10 +282,7 @@ board_aux_refresh(struct board *b)
 	if (b->aux_busy > 0 || src == NULL || !pgconn_is_up(src))
 		return;
 	b->aux_at = engine_now();
-	/* The schema is a CONF_IDENT, validated at load: safe to interpolate. */
-	sql = xasprintf("SELECT team_id, name, manager_email, escalation_email "
-	    "FROM %s.teams WHERE team_id IS NOT NULL ORDER BY team_id",
-	    b->cfg->source.schema);
+	sql = source_routing_sql(b->cfg->source.schema);
 	if (pgconn_query(src, sql, 0, NULL, board_teams_read, b) == 0)
 		b->aux_busy++;
 	free(sql);
@@ -355,10 +326,9 @@ board_refresh_free(struct board *b)
 	b->alerts = NULL;
 	board_alert_teams_free(b->alert_teams);
 	b->alert_teams = NULL;
-	team_addrs_clear(b->teams, b->nteams);
-	team_addrs_clear(b->new_teams, b->new_nteams);
-	b->teams = b->new_teams = NULL;
-	b->nteams = b->new_nteams = 0;
+	team_list_clear(&b->teams);
+	team_list_clear(&b->new_teams);
+	b->teams_loaded = false;
 	free(b->caseloads);
 	b->caseloads = NULL;
 	board_arena_free(b->aux_arena);

@@ -436,7 +436,7 @@ static struct board_team *
 snap_team(struct board_snap *s, const struct board *b, const char *team_id)
 {
 	struct board_team *t;
-	const struct team_addr *ta;
+	const struct team *ta;
 	size_t lo = 0;
 
 	/* Teams are added in order, so the last is the one to look at first. */
@@ -451,7 +451,7 @@ snap_team(struct board_snap *s, const struct board *b, const char *team_id)
 	s->nteams++;
 	t = memset(&s->teams[lo], 0, sizeof(*t));
 	t->team_id = board_arena_strdup(&s->arena, team_id);
-	ta = board_team_addr(b, team_id);
+	ta = team_list_find(&b->teams, team_id);
 	if (ta != NULL && ta->name != NULL && *ta->name != '\0')
 		t->name = board_arena_strdup(&s->arena, ta->name);
 	t->counts = xcalloc(b->cfg->nclocks ? b->cfg->nclocks : 1,
@@ -668,8 +668,8 @@ board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 		s->ncaseloads = b->ncaseloads;
 	}
 	/* Teams with nothing waiting still get their (empty) section. */
-	for (size_t i = 0; i < b->nteams; i++)
-		snap_team(s, b, b->teams[i].team_id);
+	for (size_t i = 0; i < b->teams.n; i++)
+		snap_team(s, b, b->teams.v[i].id);
 	for (size_t i = 0; i < b->cfg->routes.nteams; i++)
 		snap_team(s, b, b->cfg->routes.teams[i].team_id);
 	team_stamps(s);

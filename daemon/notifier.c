@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "notifier_impl.h"
 #include "pg.h"
+#include "source.h"
 
 #define TEAMS_RETRY	10	/* seconds before reading them again after an error */
 #define TEAMS_WAIT	5	/* seconds the outbox waits for a read of them */
@@ -57,11 +58,7 @@ notifier_teams_read(void *arg, PGresult *res)
 		return;
 	}
 	/* Every address through the one parser; bad ones become findings. */
-	for (int r = 0; r < PQntuples(res); r++)
-		team_list_add(&tl, PQgetvalue(res, r, 0), PQgetisnull(res, r, 1) ?
-		    NULL : PQgetvalue(res, r, 1), PQgetisnull(res, r, 2) ?
-		    NULL : PQgetvalue(res, r, 2), PQgetisnull(res, r, 3) ?
-		    NULL : PQgetvalue(res, r, 3), &n->cfg->notify.domains);
+	(void)source_routing_decode(res, &n->cfg->notify.domains, &tl);
 	team_list_clear(&n->teams);
 	n->teams = tl;
 	/* Read as often as the source is polled: a change counts at once. */
@@ -87,9 +84,7 @@ notifier_teams_refresh(struct notifier *n)
 	/* The answer sets the next time; this one holds if none comes. */
 	n->teams_next_at = engine_now() + TEAMS_RETRY;
 	n->teams_asked_at = engine_now();
-	/* The schema is a CONF_IDENT, validated at load: safe to interpolate. */
-	sql = xasprintf("SELECT team_id, name, manager_email, escalation_email "
-	    "FROM %s.teams WHERE team_id IS NOT NULL", n->cfg->source.schema);
+	sql = source_routing_sql(n->cfg->source.schema);
 	if (pgconn_query(n->src, sql, 0, NULL, notifier_teams_read, n) == 0)
 		n->teams_busy = true;
 	free(sql);

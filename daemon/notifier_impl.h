@@ -16,7 +16,7 @@
 
 #include "notifier.h"
 #include "pg.h"
-#include "router.h"
+#include "mashwatch/route.h"
 #include "transport.h"
 
 struct event;

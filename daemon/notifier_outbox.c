@@ -17,7 +17,7 @@
 #include "log.h"
 #include "notifier_impl.h"
 #include "pg.h"
-#include "router.h"
+#include "mashwatch/route.h"
 
 #define OUTBOX_BATCH	5000
 #define NO_TIME		INT64_MIN

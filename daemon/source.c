@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mashwatch/copytext.h"
+#include "mashwatch/route.h"
 #include "mashwatch/xmalloc.h"
 
 #include "pg.h"
@@ -324,4 +325,29 @@ source_read_teams(PGconn *conn, const struct source *s,
 out:
 	PQclear(res);
 	return ret;
+}
+
+char *
+source_routing_sql(const char *schema)
+{
+	/* The schema is a CONF_IDENT, validated at load: safe to interpolate. */
+	return xasprintf("SELECT team_id, name, manager_email, "
+	    "escalation_email FROM \"%s\".teams WHERE team_id IS NOT NULL "
+	    "ORDER BY team_id", schema);
+}
+
+int
+source_routing_decode(const PGresult *res,
+    const struct address_domains *allowed, struct team_list *out)
+{
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQnfields(res) != 4)
+		return -1;
+	for (int r = 0; r < PQntuples(res); r++)
+		team_list_add(out, PQgetvalue(res, r, 0),
+		    PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1),
+		    PQgetisnull(res, r, 2) ? NULL : PQgetvalue(res, r, 2),
+		    PQgetisnull(res, r, 3) ? NULL : PQgetvalue(res, r, 3),
+		    allowed);
+	return 0;
 }

@@ -148,9 +148,28 @@ int source_read(PGconn *conn, const struct source *s,
 /*
  * Blocking read of mash.teams for mashwatchctl: fn(arg, team_id, name)
  * for every team (name may be NULL).  Returns 0, or -1 with one line on
- * stderr (SQLSTATE only).  The notifier reads the teams' addresses itself.
+ * stderr (SQLSTATE only).  The addresses: source_routing_sql below.
  */
 int source_read_teams(PGconn *conn, const struct source *s,
     void (*fn)(void *arg, const char *team_id, const char *name), void *arg);
+
+struct address_domains;
+struct team_list;
+
+/*
+ * The teams view as the router needs it (team, name, manager and
+ * escalation addresses): the one statement that the notifier, the board
+ * and mashwatchctl (routes, test-email) run, in team order.  The caller
+ * frees it.
+ */
+char *source_routing_sql(const char *schema);
+/*
+ * The rows of that statement into out (appended; every address through
+ * the router's one parser, checked against allowed).  Returns -1, out
+ * untouched, when res is not a good answer: the caller keeps the last good
+ * list (the routing fails closed).
+ */
+int source_routing_decode(const PGresult *res,
+    const struct address_domains *allowed, struct team_list *out);
 
 #endif

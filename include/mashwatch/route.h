@@ -1,7 +1,10 @@
 /*
  * The router (mashwatch.conf(5), ROUTING): the one place that decides who gets
- * an alert.  The notifier, the morning digest, `mashwatchctl test-email`
- * and `mashwatchctl routes` all ask it, so they cannot disagree.
+ * an alert, and so who may see a team on the board.  The notifier, the
+ * morning digest, `mashwatchctl test-email`, `mashwatchctl routes` and the
+ * board all ask it, so they cannot disagree.  Pure: the config and the
+ * rows of the teams view (read by daemon/source.c) in, recipients out.
+ * (Its functions keep the names they had as daemon/router.c.)
  *
  * Precedence, first match wins (mashwatch.conf(5), ROUTING, says the same):
  *
@@ -21,8 +24,8 @@
  * the notifier can report them; a team left with none falls back as if it
  * had none.
  */
-#ifndef MASHWATCH_ROUTER_H
-#define MASHWATCH_ROUTER_H
+#ifndef MASHWATCH_ROUTE_H
+#define MASHWATCH_ROUTE_H
 
 #include <stdbool.h>
 
@@ -89,5 +92,36 @@ void router_route(const struct config *cfg, const struct team_list *tl,
 int router_by_name(const struct config *cfg, const struct team_list *tl,
     const char *name, struct route *out);
 void route_clear(struct route *r);
+
+/* Why a user may see a team on the board (route_board_sees). */
+enum route_sight {
+	ROUTE_SIGHT_NONE = 0,	/* not a recipient: the team is hidden */
+	ROUTE_SIGHT_ADMIN,	/* http.board_admins: every team */
+	ROUTE_SIGHT_REPORT,	/* routes.report: every team */
+	ROUTE_SIGHT_MANAGER,	/* the team's alerts are mailed to them */
+	ROUTE_SIGHT_ESCALATION,	/* the team's escalations are */
+};
+
+/*
+ * Whether user (an address, any case) may see team_id ("" or NULL: the
+ * alerts with no team) on the board: the board's one rule, the router's.
+ * Admins (http.board_admins) and routes.report see every team; anyone
+ * else a team whose alerts or escalations router_route would mail to
+ * them right now, with tl the teams view as last read well (NULL before
+ * any good read: then only admins and routes.report see anything).  When
+ * why is not NULL it is given the route that decided (key and origin,
+ * static for the admins), or NULL for none.
+ */
+enum route_sight route_board_sees(const struct config *cfg,
+    const struct team_list *tl, const char *team_id, const char *user,
+    const char **why);
+/*
+ * Whether user may acknowledge data-quality alerts: the data-quality
+ * route's recipients (routes.data_quality, else routes.default, as the
+ * router mails them) and http.board_admins.
+ */
+bool route_board_data_quality(const struct config *cfg, const char *user);
+/* Static text for a sight: "board admin", "team manager (alerts)", ... */
+const char *route_sight_text(enum route_sight s);
 
 #endif

@@ -1,15 +1,17 @@
 /*
- * Who gets what: the precedence in router.h, applied to the config and
- * the teams view.  No I/O: callers read the teams and pass them in.
+ * Who gets what: the precedence in mashwatch/route.h, applied to the
+ * config and the teams view, and the board's rule that follows from it.
+ * No I/O: callers read the teams and pass them in.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mashwatch/address.h"
 #include "mashwatch/xmalloc.h"
 
-#include "router.h"
+#include "mashwatch/route.h"
 
 void
 addr_list_clear(struct addr_list *l)
@@ -233,4 +235,96 @@ router_by_name(const struct config *cfg, const struct team_list *tl,
 	} else
 		return -1;
 	return 0;
+}
+
+static bool
+route_has(const struct addr_list *l, const char *user)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], user) == 0)
+			return true;
+	return false;
+}
+
+static bool
+conf_has(const struct addresses *a, const char *user)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (strcasecmp(a->v[i], user) == 0)
+			return true;
+	return false;
+}
+
+enum route_sight
+route_board_sees(const struct config *cfg, const struct team_list *tl,
+    const char *team_id, const char *user, const char **why)
+{
+	static const char *const levels[2] = { "overdue", "escalated" };
+	enum route_sight sight = ROUTE_SIGHT_NONE;
+	struct route r;
+
+	if (why != NULL)
+		*why = NULL;
+	if (user == NULL || *user == '\0')
+		return ROUTE_SIGHT_NONE;
+	if (conf_has(&cfg->http.board_admins, user)) {
+		if (why != NULL)
+			*why = "http.board_admins";
+		return ROUTE_SIGHT_ADMIN;
+	}
+	if (conf_has(&cfg->routes.report, user)) {
+		if (why != NULL)
+			*why = "routes.report";
+		return ROUTE_SIGHT_REPORT;
+	}
+	/* Before a good read of the teams view, nobody knows who is whose. */
+	if (tl == NULL)
+		return ROUTE_SIGHT_NONE;
+	if (team_id != NULL && *team_id == '\0')
+		team_id = NULL;
+	for (int k = 0; k < 2 && sight == ROUTE_SIGHT_NONE; k++) {
+		router_route(cfg, tl, NULL, levels[k], team_id, &r);
+		if (route_has(&r.rcpts, user)) {
+			sight = k == 0 ? ROUTE_SIGHT_MANAGER :
+			    ROUTE_SIGHT_ESCALATION;
+			if (why != NULL)
+				*why = r.origin;
+		}
+		route_clear(&r);
+	}
+	return sight;
+}
+
+bool
+route_board_data_quality(const struct config *cfg, const char *user)
+{
+	struct route r;
+	bool ok;
+
+	if (user == NULL || *user == '\0')
+		return false;
+	if (conf_has(&cfg->http.board_admins, user))
+		return true;
+	router_route(cfg, NULL, NULL, "data_quality", NULL, &r);
+	ok = route_has(&r.rcpts, user);
+	route_clear(&r);
+	return ok;
+}
+
+const char *
+route_sight_text(enum route_sight s)
+{
+	switch (s) {
+	case ROUTE_SIGHT_ADMIN:
+		return "board admin (http.board_admins): every team";
+	case ROUTE_SIGHT_REPORT:
+		return "report recipient (routes.report): every team";
+	case ROUTE_SIGHT_MANAGER:
+		return "receives the team's alerts";
+	case ROUTE_SIGHT_ESCALATION:
+		return "receives the team's escalations";
+	case ROUTE_SIGHT_NONE:
+		break;
+	}
+	return "does not receive the team's alerts";
 }
