@@ -418,11 +418,20 @@ static const struct mistake {
 	  "report: { comparators = { england = 24; }; };\n",
 	  "1: 'report.comparators.england' must be between 0 and 1" },
 	{ "http listen", "http: { listen = \"localhost\"; };\n",
-	  "1: 'http.listen': \"localhost\" is not HOST:PORT (e.g. "
-	  "\"127.0.0.1:9187\"; \"\" disables)" },
+	  "1: 'http.listen': \"localhost\" is not HOST:PORT or "
+	  "unix:/PATH (e.g. \"127.0.0.1:9187\"; \"\" disables)" },
+	{ "http unix", "http: { listen = \"unix:board.sock\"; };\n",
+	  "1: 'http.listen': \"unix:board.sock\" is not HOST:PORT or "
+	  "unix:/PATH (e.g. \"127.0.0.1:9187\"; \"\" disables)" },
+	{ "board no public_url", "http: { board = true; "
+	  "trusted_proxies = [ \"10.0.0.5\" ]; };\n",
+	  "1: 'http.public_url' is required when http.board is on: the "
+	  "address users open the board at, e.g. "
+	  "\"https://mash-board.example.org\" (POST /ack is taken only from "
+	  "that Origin)" },
 	{ "http port", "http: { listen = \"127.0.0.1:70000\"; };\n",
-	  "1: 'http.listen': \"127.0.0.1:70000\" is not HOST:PORT (e.g. "
-	  "\"127.0.0.1:9187\"; \"\" disables)" },
+	  "1: 'http.listen': \"127.0.0.1:70000\" is not HOST:PORT or "
+	  "unix:/PATH (e.g. \"127.0.0.1:9187\"; \"\" disables)" },
 	{ "weekday", "calendar: { working_days = [ \"Mon\", \"Funday\" ]; };\n",
 	  "1: 'calendar.working_days': \"Funday\" is not a weekday; write "
 	  "\"Mon\" to \"Sun\"" },
