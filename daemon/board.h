@@ -56,5 +56,14 @@ struct board_hold {
  */
 void board_serve(struct board *b, struct evhttp_request *req,
     const char *path, const struct board_hold *hold);
+/*
+ * How the board's routing stands, for /readyz: NULL when the teams view
+ * was read well last time (or the board is off), else one line in buf
+ * ("not read yet: only admins see the board", or "mash.teams unreadable
+ * for N s: the last good routing, read N s ago, stays in force").  The
+ * board keeps serving either way: it never widens, and /readyz stays 200.
+ */
+const char *board_routing_note(const struct board *b, int64_t now,
+    char *buf, size_t len);
 
 #endif

@@ -207,7 +207,8 @@ board_viewer(struct board *b, struct evhttp_request *req,
 		    ROUTE_SIGHT_NONE;
 		any = any || v->team_ok[i];
 	}
-	if (!any && !v->all) {
+	/* The data-quality route has no team but its alerts to acknowledge. */
+	if (!any && !v->all && !v->data_quality) {
 		/* Nothing to show: not yet (503), or never (403). */
 		if (routing == NULL) {
 			code = 503;

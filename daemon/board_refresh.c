@@ -42,6 +42,26 @@ board_routing(const struct board *b)
 	return b->teams_loaded ? &b->teams : NULL;
 }
 
+const char *
+board_routing_note(const struct board *b, int64_t now, char *buf,
+    size_t len)
+{
+	if (b == NULL || !b->cfg->http.board)
+		return NULL;
+	if (!b->teams_loaded) {
+		snprintf(buf, len, "routing: %s.teams not read yet; only admins "
+		    "see the board", b->cfg->source.schema);
+		return buf;
+	}
+	if (!b->teams_stale)
+		return NULL;
+	snprintf(buf, len, "routing: %s.teams unreadable for %lld s; the "
+	    "last good routing, read %lld s ago, stays in force",
+	    b->cfg->source.schema, (long long)(now - b->teams_failed_at),
+	    (long long)(now - b->teams_read_at));
+	return buf;
+}
+
 static void
 alert_free(void *arg, const char *key, size_t len, void *value)
 {

@@ -451,7 +451,7 @@ http_readyz(struct evhttp_request *req, void *arg)
 {
 	struct http_server *h = arg;
 	char buf[256], line[300];
-	const char *why = http_not_ready(h, buf, sizeof(buf));
+	const char *why = http_not_ready(h, buf, sizeof(buf)), *note;
 
 	http_touch(h, req);
 	if (why != NULL) {
@@ -459,8 +459,12 @@ http_readyz(struct evhttp_request *req, void *arg)
 		http_text(req, 503, "Service Unavailable", line);
 		return;
 	}
-	http_text(req, 200, "OK", engine_stats(h->engine)->leader ?
-	    "ready: leader" : "ready: standby");
+	/* A stale routing is said, not failed: the board never widens. */
+	note = board_routing_note(h->board, engine_now(), buf, sizeof(buf));
+	snprintf(line, sizeof(line), "ready: %s%s%s",
+	    engine_stats(h->engine)->leader ? "leader" : "standby",
+	    note != NULL ? "; " : "", note != NULL ? note : "");
+	http_text(req, 200, "OK", line);
 }
 
 static void http_outbox_tick(evutil_socket_t, short, void *);

@@ -30,11 +30,12 @@ def secret_file(tmp_path, secret=SECRET, mode=0o600):
 
 
 def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra="",
-          listen=None, trust=None, port=None, wait=True):
+          listen=None, trust=None, port=None, wait=True, routes=""):
     """Config, migrate, start; returns (daemon, port, config).  extra is
     appended to the config (whole groups: caseloads, say).  The board
     trusts its proxy by the secret unless trust (http settings) says
-    otherwise; listen replaces 127.0.0.1:PORT (a "unix:PATH", say)."""
+    otherwise; listen replaces 127.0.0.1:PORT (a "unix:PATH", say); routes
+    is added to the routes group."""
     port = port or mw.free_port()
     listen = listen or "127.0.0.1:%d" % port
     if trust is None:
@@ -48,6 +49,10 @@ def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra=""
                         'public_url = "http://127.0.0.1:%d"; %s '
                         'board_admins = [ "admin@example.org" ]; %s };'
                         % (listen, port, trust, extra_http))
+    if routes:
+        old = 'routes: { default = [ "mash-managers@example.org" ];'
+        assert old in text
+        text = text.replace(old, old + " " + routes)
     if notify:
         if "reminder_at" in notify:
             text = re.sub(r' reminder_at = "[0-9:]*";', "", text)
