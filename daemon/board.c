@@ -35,12 +35,64 @@
 #include "metrics.h"
 
 
+/* What the whole board shows: the era of the kept sections. */
 static uint64_t
-board_version(const struct board *b)
+board_era_version(const struct board *b)
 {
 	uint64_t h = b->snap->stamp;
 
-	h = board_hash_mix(h, &b->alerts_gen, sizeof(b->alerts_gen));
+	return board_hash_mix(h, &b->alerts_gen, sizeof(b->alerts_gen));
+}
+
+/* An alert shown in team_id's section but raised under another team. */
+static uint64_t
+board_mix_foreign(const struct board *b, const char *team_id,
+    const char *rule, const char *instance_id, uint64_t h)
+{
+	struct board_view w;
+	const struct board_alert *a;
+
+	memset(&w, 0, sizeof(w));
+	w.alerts = b->alerts;
+	if ((a = board_alert_of(&w, rule, instance_id)) == NULL ||
+	    strcmp(a->team_id, team_id) == 0)
+		return h;
+	h = board_hash_mix(h, &a->alert_id, sizeof(a->alert_id));
+	h = board_hash_mix(h, &a->level, sizeof(a->level));
+	h = board_hash_str(h, a->acked_by);
+	h = board_hash_mix(h, &a->acked_at, sizeof(a->acked_at));
+	h = board_hash_str(h, a->note);
+	return board_hash_mix(h, &a->until, sizeof(a->until));
+}
+
+/*
+ * The version of what this viewer sees (?since=): the teams they see,
+ * each with its stamp and its alerts (and any other team's alert shown in
+ * it), so that another team's change is not a change for them, and a
+ * version says nothing about teams they do not see.
+ */
+static uint64_t
+board_version(const struct board *b, const struct board_viewer *v)
+{
+	const struct board_snap *s = b->snap;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const uint64_t *ah;
+
+	for (size_t ti = 0; ti < s->nteams; ti++) {
+		const struct board_team *t = &s->teams[ti];
+
+		if (!v->team_ok[ti])
+			continue;
+		h = board_hash_str(h, t->team_id);
+		h = board_hash_mix(h, &t->stamp, sizeof(t->stamp));
+		ah = b->alert_teams == NULL ? NULL : strmap_get(b->alert_teams,
+		    t->team_id, strlen(t->team_id));
+		if (ah != NULL)
+			h = board_hash_mix(h, ah, sizeof(*ah));
+		for (size_t i = t->first; i < t->first + t->n; i++)
+			h = board_mix_foreign(b, t->team_id,
+			    s->items[i].clock->name, s->items[i].instance_id, h);
+	}
 	return h & 0x1fffffffffffffULL;	/* exact in a JavaScript number */
 }
 
@@ -473,7 +525,8 @@ board_draw(struct board *b, const struct board_view *v, bool json, bool gz,
     struct evbuffer *out)
 {
 	uint64_t minute = (uint64_t)(v->now / 60);
-	uint64_t era = board_hash_mix(v->version, &minute, sizeof(minute));
+	uint64_t global = board_era_version(b);
+	uint64_t era = board_hash_mix(global, &minute, sizeof(minute));
 	struct evbuffer *head = evbuffer_new();
 	struct board_piece *r;
 	struct board_gz g;
@@ -531,7 +584,7 @@ board_get(struct board *b, struct evhttp_request *req, bool json)
 	v.viewer = &viewer;
 	v.now = engine_now();
 	v.leader = engine_stats(b->engine)->leader;
-	version = v.version = board_version(b);
+	version = v.version = board_version(b, &viewer);
 	board_filter_parse(b->cfg, &q, &v.filter);
 	out = evbuffer_new();
 	since = json ? evhttp_find_header(&q, "since") : NULL;

@@ -11,9 +11,8 @@
 #include "mashwatch/xmalloc.h"
 #include "config_private.h"
 
-/* s with every password replaced by asterisks; the caller frees it. */
-static char *
-conf_mask_secrets(const char *s)
+char *
+config_mask_secrets(const char *s)
 {
 	char *out = xstrdup(s), *tmp;
 	size_t b, e, from = 0;
@@ -224,7 +223,7 @@ conf_format_value(const struct conf_setting *s, const void *base, bool mask)
 			fputs("\"\"", fp);
 			break;
 		}
-		tmp = mask ? conf_mask_secrets(*CONF_CFIELD(base, s, char *)) :
+		tmp = mask ? config_mask_secrets(*CONF_CFIELD(base, s, char *)) :
 		    xstrdup(*CONF_CFIELD(base, s, char *));
 		conf_print_string(fp, tmp);
 		free(tmp);

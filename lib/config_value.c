@@ -56,27 +56,47 @@ conf_has_control(const char *s)
 	return false;
 }
 
+/*
+ * Where the value of a "password" key ends: in a URI's query at '&' or
+ * '#'; in libpq's key=value form at a blank, a backslash escaping the
+ * character after it, or at the closing quote of a quoted value (with
+ * its escapes).  Never before the value's true end: a mask that stops
+ * early shows the rest of the password.
+ */
+static const char *
+conf_secret_end(const char *q, bool uri)
+{
+	if (uri)
+		return q + strcspn(q, "&#");
+	if (*q == '\'') {
+		for (q++; *q && *q != '\''; q++)
+			if (*q == '\\' && q[1])
+				q++;
+		return *q ? q + 1 : q;
+	}
+	for (; *q && *q != ' ' && *q != '\t' && *q != '\n' && *q != '\r'; q++)
+		if (*q == '\\' && q[1])
+			q++;
+	return q;
+}
+
 bool
 conf_secret_find(const char *s, size_t from, size_t *b, size_t *e)
 {
-	const char *p, *q, *end, *at, *colon;
+	const char *p, *q, *end, *at, *colon, *scheme = strstr(s, "://");
+	const char *eq = strchr(s, '=');
+	/* A URI (postgresql://..., smtp://...): its query is key=value&... */
+	bool uri = scheme != NULL && (eq == NULL || scheme < eq);
 
 	for (p = s + from; *p; p++) {
 		if (strncasecmp(p, "password", 8) == 0) {
-			q = p + 8 + strspn(p + 8, " \t");
+			q = p + 8 + (uri ? 0 : strspn(p + 8, " \t"));
 			if (*q == '=') {
 				q++;
-				q += strspn(q, " \t");
+				if (!uri)
+					q += strspn(q, " \t");
 				*b = (size_t)(q - s);
-				if (*q == '\'') {
-					for (q++; *q && *q != '\''; q++)
-						if (*q == '\\' && q[1])
-							q++;
-					if (*q)
-						q++;
-				} else
-					q += strcspn(q, " \t&");
-				*e = (size_t)(q - s);
+				*e = (size_t)(conf_secret_end(q, uri) - s);
 				if (*e > *b)
 					return true;
 			}
@@ -89,7 +109,8 @@ conf_secret_find(const char *s, size_t from, size_t *b, size_t *e)
 				if (*r == '@')
 					at = r;
 			colon = at ? memchr(q, ':', (size_t)(at - q)) : NULL;
-			if (colon != NULL && colon + 1 < at) {
+			if (colon != NULL && colon + 1 < at &&
+			    (size_t)(colon + 1 - s) >= from) {
 				*b = (size_t)(colon + 1 - s);
 				*e = (size_t)(at - s);
 				return true;

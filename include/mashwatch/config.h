@@ -235,6 +235,13 @@ void config_errors_clear(struct config_errors *e);
  * in errs.  A file readable by others that holds a secret is refused.
  */
 struct config *config_load(const char *path, struct config_errors *errs);
+/*
+ * s (a conninfo or URL) with every password replaced by asterisks to the
+ * end of its value, in every form: key=value (quoted, with backslash
+ * escapes, '&' part of the value), a URI's user:password@ and its
+ * ?password=...& parameter.  The caller frees it.
+ */
+char *config_mask_secrets(const char *s);
 void config_free(struct config *cfg);
 
 /*

@@ -694,12 +694,57 @@ test_teams_both_forms(void **state)
 	config_free(cfg);
 }
 
+/* -t -d: every password masked to the end of its value, in every form. */
+static void
+test_mask_secrets(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "host=db user=mw password=hunter2",
+		  "host=db user=mw password=********" },
+		/* '&' is part of a key=value password. */
+		{ "host=db password=Sup3r&X dbname=mash",
+		  "host=db password=******** dbname=mash" },
+		/* A backslash escapes the blank after it. */
+		{ "password=a\\ b host=db", "password=******** host=db" },
+		{ "password=a\\\\ host=db", "password=******** host=db" },
+		{ "password = 'x y\\' z' host=db", "password = ******** host=db" },
+		{ "password='it''s' host=db", "password=********'s' host=db" },
+		{ "PASSWORD=Up sslpassword=key2", "PASSWORD=******** sslpassword=********" },
+		{ "host=db\tpassword=tab\tport=5432", "host=db\tpassword=********\tport=5432" },
+		{ "password=", "password=" },
+		{ "host=db user=mw", "host=db user=mw" },
+		/* URIs: the userinfo and the query parameter. */
+		{ "postgresql://mw:s3cr%40t@db:5432/mash",
+		  "postgresql://mw:********@db:5432/mash" },
+		{ "postgresql://mw@db/mash?password=p%26w&sslmode=require",
+		  "postgresql://mw@db/mash?password=********&sslmode=require" },
+		{ "postgresql://mw:pw1@db/mash?sslmode=require&password=pw2#x",
+		  "postgresql://mw:********@db/mash?sslmode=require&password=********#x" },
+		{ "smtp://user:p@ss@mail.example.org:587",
+		  "smtp://user:********@mail.example.org:587" },
+		{ "postgresql://db/mash", "postgresql://db/mash" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *got = config_mask_secrets(cases[i].in);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: %s -> %s, want %s", i, cases[i].in,
+			    got, cases[i].want);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_loads),
 		cmocka_unit_test(test_table_defaults_are_valid),
+		cmocka_unit_test(test_mask_secrets),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_named_routes, setup,
 		    teardown),
