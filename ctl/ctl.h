@@ -44,6 +44,12 @@ int ctl_test_email(struct ctl *ctl, int argc, char **argv);
 /* ctl_routes.c */
 struct team_list;
 int ctl_routes(struct ctl *ctl, int argc, char **argv);
+/*
+ * Print text from the databases (a note, a team's name, a reply) with
+ * its control characters escaped (mashwatch/termtext.h): nothing a user
+ * wrote can drive the operator's terminal or forge a line.
+ */
+void ctl_put(const char *s);
 /* The source's teams view through the router's parser; -1 on failure. */
 int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
 /* ctl_report.c */

@@ -12,13 +12,13 @@
 #include <event2/event.h>
 
 #include "mashwatch/mail.h"
+#include "mashwatch/route.h"
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
 #include "daemon/ack.h"
 #include "daemon/engine_clock.h"
 #include "daemon/pg.h"
-#include "mashwatch/route.h"
 #include "daemon/setup.h"
 #include "daemon/transport.h"
 
@@ -183,19 +183,28 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	    "k.alert_id WHERE a.child_id = $1 ORDER BY k.acked_at, k.ack_id",
 	    child, &ak) < 0)
 		goto out;
-	printf("history of child %s\n\nalerts:\n", child);
+	printf("history of child ");
+	ctl_put(child);
+	printf("\n\nalerts:\n");
 	if (PQntuples(al) == 0)
 		printf("  (none)\n");
 	for (int r = 0; r < PQntuples(al); r++) {
-		printf("  alert %s: %s %s, instance %s, team %s, fired ",
-		    PQgetvalue(al, r, 0), PQgetvalue(al, r, 1),
-		    PQgetvalue(al, r, 2), PQgetvalue(al, r, 3),
-		    PQgetisnull(al, r, 4) ? "-" : PQgetvalue(al, r, 4));
+		printf("  alert %s: ", PQgetvalue(al, r, 0));
+		ctl_put(PQgetvalue(al, r, 1));
+		printf(" ");
+		ctl_put(PQgetvalue(al, r, 2));
+		printf(", instance ");
+		ctl_put(PQgetvalue(al, r, 3));
+		printf(", team ");
+		ctl_put(PQgetisnull(al, r, 4) ? "-" : PQgetvalue(al, r, 4));
+		printf(", fired ");
 		print_time(ctl, al, r, 5);
 		if (!PQgetisnull(al, r, 6)) {
 			printf(", resolved ");
 			print_time(ctl, al, r, 6);
-			printf(" (%s)", PQgetvalue(al, r, 7));
+			printf(" (");
+			ctl_put(PQgetvalue(al, r, 7));
+			printf(")");
 		}
 		printf("\n");
 		/* Every acknowledgement, oldest first: re-acking keeps history. */
@@ -204,9 +213,13 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 				continue;
 			printf("    acknowledged ");
 			print_time(ctl, ak, k, 1);
-			printf(" by %s", PQgetvalue(ak, k, 2));
-			if (!PQgetisnull(ak, k, 3))
-				printf(" (\"%s\")", PQgetvalue(ak, k, 3));
+			printf(" by ");
+			ctl_put(PQgetvalue(ak, k, 2));
+			if (!PQgetisnull(ak, k, 3)) {
+				printf(" (\"");
+				ctl_put(PQgetvalue(ak, k, 3));
+				printf("\")");
+			}
 			if (!PQgetisnull(ak, k, 4)) {
 				printf(" until ");
 				print_time(ctl, ak, k, 4);
@@ -218,13 +231,18 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	if (PQntuples(em) == 0)
 		printf("  (none)\n");
 	for (int r = 0; r < PQntuples(em); r++) {
-		printf("  email %s (%s) ", PQgetvalue(em, r, 0),
-		    PQgetvalue(em, r, 1));
+		printf("  email %s (", PQgetvalue(em, r, 0));
+		ctl_put(PQgetvalue(em, r, 1));
+		printf(") ");
 		print_time(ctl, em, r, 6);
-		printf(" to %s [route %s], alerts %s: \"%s\"; %s",
-		    PQgetvalue(em, r, 3), PQgetvalue(em, r, 2),
-		    PQgetvalue(em, r, 8), PQgetvalue(em, r, 4),
-		    PQgetvalue(em, r, 5));
+		printf(" to ");
+		ctl_put(PQgetvalue(em, r, 3));
+		printf(" [route ");
+		ctl_put(PQgetvalue(em, r, 2));
+		printf("], alerts %s: \"", PQgetvalue(em, r, 8));
+		ctl_put(PQgetvalue(em, r, 4));
+		printf("\"; ");
+		ctl_put(PQgetvalue(em, r, 5));
 		if (!PQgetisnull(em, r, 7)) {
 			printf(" ");
 			print_time(ctl, em, r, 7);
@@ -235,10 +253,14 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 				continue;
 			printf("    attempt ");
 			print_time(ctl, at, k, 1);
-			printf(" via %s: %s, reply %s%s%s\n", PQgetvalue(at, k, 2),
-			    PQgetvalue(at, k, 3), PQgetisnull(at, k, 4) ? "" :
-			    PQgetvalue(at, k, 4), PQgetisnull(at, k, 4) ? "" : " ",
-			    PQgetvalue(at, k, 5));
+			printf(" via ");
+			ctl_put(PQgetvalue(at, k, 2));
+			printf(": ");
+			ctl_put(PQgetvalue(at, k, 3));
+			printf(", reply %s%s", PQgetisnull(at, k, 4) ? "" :
+			    PQgetvalue(at, k, 4), PQgetisnull(at, k, 4) ? "" : " ");
+			ctl_put(PQgetvalue(at, k, 5));
+			printf("\n");
 		}
 	}
 	rc = EX_OK;

@@ -8,11 +8,12 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "mashwatch/route.h"
+#include "mashwatch/termtext.h"
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
 #include "daemon/pg.h"
-#include "mashwatch/route.h"
 #include "daemon/setup.h"
 #include "daemon/source.h"
 
@@ -42,6 +43,15 @@ out:
 	return ret;
 }
 
+void
+ctl_put(const char *s)
+{
+	char *e = termtext_escape(s);
+
+	fputs(e, stdout);
+	free(e);
+}
+
 static void
 print_route(const char *what, const struct route *r)
 {
@@ -50,7 +60,9 @@ print_route(const char *what, const struct route *r)
 		printf("%s%s", i ? ", " : "", r->rcpts.v[i]);
 	if (r->rcpts.n == 0)
 		printf("(nobody)");
-	printf("  [%s; route %s]\n", r->origin, r->key);
+	printf("  [%s; route ", r->origin);
+	ctl_put(r->key);
+	printf("]\n");
 }
 
 static void
@@ -94,10 +106,15 @@ routes_board(struct ctl *ctl, const struct team_list *tl, char **ids,
 		seen++;
 		if (*id == '\0')
 			printf("  no team: %s [%s]\n", route_sight_text(s), why);
-		else
-			printf("  team %s%s%s: %s [%s]\n", id, t && t->name ?
-			    ", " : "", t && t->name ? t->name : "",
-			    route_sight_text(s), why);
+		else {
+			printf("  team ");
+			ctl_put(id);
+			if (t != NULL && t->name != NULL) {
+				printf(", ");
+				ctl_put(t->name);
+			}
+			printf(": %s [%s]\n", route_sight_text(s), why);
+		}
 	}
 	if (all == ROUTE_SIGHT_NONE && seen == 0)
 		printf("  no team: %s receives no team's alerts (403 on the "
@@ -154,11 +171,19 @@ ctl_routes(struct ctl *ctl, int argc, char **argv)
 	for (size_t i = 0; i < nids; i++) {
 		const struct team *t = team_list_find(&tl, ids[i]);
 
-		printf("team %s%s%s\n", ids[i], t && t->name ? ", " : "",
-		    t && t->name ? t->name : "");
+		printf("team ");
+		ctl_put(ids[i]);
+		if (t != NULL && t->name != NULL) {
+			printf(", ");
+			ctl_put(t->name);
+		}
+		printf("\n");
 		print_pair(ctl, &tl, NULL, ids[i]);
-		for (size_t j = 0; t != NULL && j < t->nbad; j++)
-			printf("  dropped    %s\n", t->bad[j]);
+		for (size_t j = 0; t != NULL && j < t->nbad; j++) {
+			printf("  dropped    ");
+			ctl_put(t->bad[j]);
+			printf("\n");
+		}
 	}
 	printf("clocks with a route of their own:\n");
 	for (size_t i = 0; i < cfg->nclocks; i++) {

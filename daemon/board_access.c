@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "mashwatch/strmap.h"
+#include "mashwatch/termtext.h"
 #include "mashwatch/xmalloc.h"
 
 #include "ack.h"
@@ -438,7 +439,14 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 		    "must be an alert number");
 		goto out;
 	}
-	/* A note too long, or not UTF-8 (jansson refuses it), is dropped. */
+	/* Shown to other managers and in terminals: no escapes in it. */
+	if (note != NULL && termtext_has_control(note)) {
+		board_text(req, 400, "Bad Request", "the note has control "
+		    "characters (tabs, escapes, bytes that are not UTF-8): "
+		    "write it as plain text; line breaks are fine");
+		goto out;
+	}
+	/* A note too long is dropped. */
 	if (note != NULL) {
 		json_t *probe = json_string(note);
 

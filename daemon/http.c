@@ -15,6 +15,8 @@
  * the listener pauses for a back-off that doubles up to 5 s instead of
  * spinning; each of these events is logged at most once per 10 s.
  */
+#include <sys/ioctl.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -69,6 +71,8 @@ struct http_conn {
 	int64_t			 since;		/* opened or last answered, monotonic */
 	int			 held;		/* deferred replies in flight */
 	bool			 nodelay;	/* TCP_NODELAY set */
+	bool			 reading;	/* bytes of a request arrived, not yet whole */
+	struct evbuffer_cb_entry *watch;	/* on the input: sets reading */
 	struct http_conn	*prev, *next;
 };
 
@@ -148,6 +152,9 @@ http_conn_gone(struct http_conn *c)
 		c->next->prev = c->prev;
 	h->nconns--;
 	metrics.http_connections = h->nconns;
+	if (c->watch != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
+		    c->watch);
 	bufferevent_decref(c->bev);
 	free(c);
 	if (h->full && h->nconns < (size_t)h->cfg->http.max_connections) {
@@ -164,6 +171,65 @@ http_conn_freed(const struct http_conn *c)
 
 	bufferevent_getcb(c->bev, &r, NULL, &e, NULL);
 	return r == NULL && e == NULL;
+}
+
+/* Bytes arrived on c: a request has begun (or, pipelined, another). */
+static void
+http_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn *c = arg;
+
+	(void)buf;
+	if (info->n_added > 0)
+		c->reading = true;
+}
+
+/*
+ * Whether c is idle: open between requests (or before its first), with
+ * nothing of a request read, no answer deferred and nothing left to send.
+ * Such a connection costs a slot and does nothing: the first to go when
+ * the cap is reached.
+ */
+static bool
+http_conn_idle(const struct http_conn *c)
+{
+	int pending = 0;
+
+	if (http_conn_freed(c) || c->reading || c->held > 0 ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return false;
+	/* Bytes the kernel holds that the loop has not read yet count too. */
+	return ioctl(bufferevent_getfd(c->bev), FIONREAD, &pending) == 0 &&
+	    pending == 0;
+}
+
+/*
+ * At http.max_connections: close the oldest idle connection (not except,
+ * the one just accepted), so that a new client (a health check, say) is
+ * admitted at once instead of waiting for client_timeout.  Returns
+ * whether one was closed.
+ */
+static bool
+http_evict_idle(struct http_server *h, const struct http_conn *except)
+{
+	struct http_conn *c, *oldest = NULL;
+	void *evcon = NULL;
+
+	for (c = h->conns; c != NULL; c = c->next)
+		if (c != except && http_conn_idle(c) &&
+		    (oldest == NULL || c->since <= oldest->since))
+			oldest = c;
+	if (oldest == NULL)
+		return false;
+	bufferevent_getcb(oldest->bev, NULL, NULL, NULL, &evcon);
+	if (evcon == NULL)
+		return false;
+	evhttp_connection_free(evcon);
+	metrics.http_evicted++;
+	if (http_conn_freed(oldest))
+		http_conn_gone(oldest);
+	return true;
 }
 
 /*
@@ -191,6 +257,8 @@ http_conn_new(struct event_base *base, void *arg)
 	c->bev = bev;
 	c->id = ++h->next_id;
 	c->since = mono_now();
+	c->watch = evbuffer_add_cb(bufferevent_get_input(bev), http_conn_input,
+	    c);
 	c->next = h->conns;
 	if (h->conns != NULL)
 		h->conns->prev = c;
@@ -200,7 +268,9 @@ http_conn_new(struct event_base *base, void *arg)
 	metrics.http_connections = h->nconns;
 	if (!evtimer_pending(h->ev_sweep, NULL))
 		evtimer_add(h->ev_sweep, &tv);
-	if (h->nconns >= (size_t)h->cfg->http.max_connections) {
+	/* The oldest idle one makes room; else the kernel's backlog waits. */
+	if (h->nconns >= (size_t)h->cfg->http.max_connections &&
+	    !http_evict_idle(h, c)) {
 		h->full = true;
 		metrics.http_at_capacity++;
 		if (log_due(&h->logged_full))
@@ -224,16 +294,65 @@ http_conn_of(struct http_server *h, struct evhttp_request *req)
 	return strmap_get(h->by_bev, (const char *)&bev, sizeof(bev));
 }
 
-/* A request arrived whole: the connection's clock starts again. */
-static void
+static void http_text(struct evhttp_request *, int, const char *,
+    const char *);
+
+/*
+ * Whether the request is framed one way only: two Content-Length headers
+ * that disagree are how requests are smuggled past a proxy (RFC 9112,
+ * 6.3: a 400, and the connection closed).  Equal copies, or a list of
+ * equal values, are one length.
+ */
+static bool
+http_framing_ok(struct evhttp_request *req)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+	const char *first = NULL, *p;
+	size_t n = 0, m;
+
+	TAILQ_FOREACH(kv, in, next) {
+		if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		for (p = kv->value; *p; p += *p == ',') {
+			p += strspn(p, " \t");
+			m = strspn(p, "0123456789");
+			if (m == 0 || (first != NULL && (m != n ||
+			    strncmp(first, p, m) != 0)))
+				return false;
+			first = p;
+			n = m;
+			p += m;
+			p += strspn(p, " \t");
+			if (*p != ',' && *p != '\0')
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * A request arrived whole: the connection's clock starts again.  Returns
+ * false, having answered 400, if the request must not be served.
+ */
+static bool
 http_touch(struct http_server *h, struct evhttp_request *req)
 {
 	struct http_conn *c = http_conn_of(h, req);
 	int one = 1;
 
+	if (!http_framing_ok(req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_text(req, 400, "Bad Request", "conflicting Content-Length "
+		    "headers");
+		return false;
+	}
 	if (c == NULL)
-		return;
+		return true;
 	c->since = mono_now();
+	/* Whole: what is left in the input (pipelined) is the next one. */
+	c->reading = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
 	/*
 	 * An answer ends in a part-filled segment: without this, Nagle holds
 	 * it until the client's delayed ACK, 40 ms later, for every board of
@@ -244,6 +363,7 @@ http_touch(struct http_server *h, struct evhttp_request *req)
 		(void)setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP,
 		    TCP_NODELAY, &one, sizeof(one));
 	}
+	return true;
 }
 
 static uint64_t
@@ -299,6 +419,12 @@ http_sweep(evutil_socket_t fd, short what, void *arg)
 		}
 		if (http_conn_freed(c))
 			http_conn_gone(c);
+	}
+	/* Paused at the cap: an idle one that has become idle makes room. */
+	if (h->full && http_evict_idle(h, NULL) &&
+	    h->nconns < (size_t)h->cfg->http.max_connections) {
+		h->full = false;
+		http_listen_update(h);
 	}
 	metrics.http_timeouts += closed;
 	if (closed > 0 && log_due(&h->logged_slow))
@@ -366,7 +492,8 @@ http_board(struct evhttp_request *req, void *arg)
 	const char *path = evhttp_uri_get_path(
 	    evhttp_request_get_evhttp_uri(req));
 
-	http_touch(h, req);
+	if (!http_touch(h, req))
+		return;
 	board_serve(h->board, req, path != NULL ? path : "/board", &hold);
 }
 
@@ -417,7 +544,8 @@ http_text(struct evhttp_request *req, int code, const char *reason,
 static void
 http_healthz(struct evhttp_request *req, void *arg)
 {
-	http_touch(arg, req);
+	if (!http_touch(arg, req))
+		return;
 	http_text(req, 200, "OK", "ok");
 }
 
@@ -453,7 +581,8 @@ http_readyz(struct evhttp_request *req, void *arg)
 	char buf[256], line[300];
 	const char *why = http_not_ready(h, buf, sizeof(buf)), *note;
 
-	http_touch(h, req);
+	if (!http_touch(h, req))
+		return;
 	if (why != NULL) {
 		snprintf(line, sizeof(line), "not ready: %s", why);
 		http_text(req, 503, "Service Unavailable", line);
@@ -547,7 +676,8 @@ http_metrics(struct evhttp_request *req, void *arg)
 	struct evbuffer *b = evbuffer_new();
 	int64_t now = engine_now();
 
-	http_touch(h, req);
+	if (!http_touch(h, req))
+		return;
 	/* A stale count is refreshed for the next scrape, never awaited. */
 	if (engine_now() - metrics.outbox_at >= OUTBOX_REFRESH)
 		http_outbox_tick(-1, 0, h);
@@ -628,6 +758,9 @@ http_metrics(struct evhttp_request *req, void *arg)
 	metric_u64(b, "mashwatch_http_at_capacity_total", "counter", "Times "
 	    "the listener paused at http.max_connections.",
 	    metrics.http_at_capacity);
+	metric_u64(b, "mashwatch_http_evicted_total", "counter", "Idle "
+	    "keep-alive connections closed at http.max_connections to admit "
+	    "a new one.", metrics.http_evicted);
 	metric_u64(b, "mashwatch_board_requests_total", "counter", "Requests "
 	    "to the board.", metrics.board_requests);
 	metric_u64(b, "mashwatch_board_denied_total", "counter", "Board "
@@ -644,7 +777,8 @@ http_metrics(struct evhttp_request *req, void *arg)
 static void
 http_other(struct evhttp_request *req, void *arg)
 {
-	http_touch(arg, req);
+	if (!http_touch(arg, req))
+		return;
 	http_text(req, 404, "Not Found", "not found: try /healthz, /readyz "
 	    "or /metrics");
 }

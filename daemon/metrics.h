@@ -21,6 +21,7 @@ struct metrics {
 	uint64_t	http_timeouts;		/* connections closed for being slow */
 	uint64_t	http_accept_errors;	/* accept() failures, EMFILE and the like */
 	uint64_t	http_at_capacity;	/* times max_connections was reached */
+	uint64_t	http_evicted;		/* idle ones closed to admit another */
 	uint64_t	board_requests;
 	uint64_t	board_denied;		/* answered 401 or 403 */
 	uint64_t	board_acks;		/* acknowledgements recorded */
