@@ -4,7 +4,7 @@ on real PostgreSQL, with 100,000 open clocks across 40 teams (1% of them
 overdue, so the board carries alerts too), and 50 concurrent keep-alive
 connections from wrk (Debian's, in C, so that the figures are the
 daemon's, not a Python client's), each asking as fast as it is answered,
-from 127.0.0.1 with the X-Remote-User header and, as browsers do,
+from 127.0.0.1 with the X-Remote-User header (and the proxy's secret) and, as browsers do,
 Accept-Encoding: gzip.  In turn, for BENCH_SECONDS each:
 
     /board.json           the whole board as JSON, for a board admin
@@ -53,6 +53,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+import boardhelp as bh  # noqa: E402
 import mw  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402
 
@@ -107,6 +108,7 @@ request = function()
     p = "/board.json?since=" .. version
   end
   return wrk.format("GET", p, { ["X-Remote-User"] = users[n %% #users + 1],
+                                ["%(proxy_header)s"] = "%(secret)s",
                                 ["Accept-Encoding"] = "gzip" })
 end
 
@@ -135,6 +137,7 @@ def hammer(port, path, seconds, clients, users, tmp):
     script.write_text(WRK_SCRIPT % {
         "users": ", ".join('"%s"' % u for u in users),
         "since": "true" if path is None else "false",
+        "proxy_header": bh.PROXY_HEADER, "secret": bh.SECRET,
         "path": path or "/board.json"})
     out = subprocess.run(["wrk", "-t", "2", "-c", str(clients), "-d", "%ds" % seconds,
                           "--timeout", "60s", "-s", str(script),
@@ -153,7 +156,8 @@ def hammer(port, path, seconds, clients, users, tmp):
 def get(port, path):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        c.request("GET", path, headers={"X-Remote-User": ADMIN})
+        c.request("GET", path, headers={"X-Remote-User": ADMIN,
+                                        bh.PROXY_HEADER: bh.SECRET})
         r = c.getresponse()
         return r.status, r.read()
     finally:
@@ -199,8 +203,9 @@ def main():
         text = config.read_text().replace("min = 3;", "min = 1000;").replace(
             "min = 2;", "min = 1000;").replace(
             'http: { listen = "127.0.0.1:%d"; };' % port,
-            'http: { listen = "127.0.0.1:%d"; board = true; board_admins = [ "%s" ]; };'
-            % (port, ADMIN))
+            'http: { listen = "127.0.0.1:%d"; board = true; board_admins = [ "%s" ]; '
+            'public_url = "http://127.0.0.1:%d"; proxy_secret_file = "%s"; };'
+            % (port, ADMIN, port, bh.secret_file(tmp)))
         config.write_text(text)
         mw.migrate(BUILD, config)
         # Not -d: a debug line per request would be part of what is measured.
