@@ -6,9 +6,12 @@
  *
  * A listener that cannot be knocked over: every connection evhttp makes
  * is counted (we hold a reference to its bufferevent and notice when
- * evhttp lets go of it); at http.max_connections the
- * listener stops accepting until one closes, so more clients wait in the
- * kernel's backlog instead of costing descriptors.  A sweep every 200 ms (while any is open)
+ * evhttp lets go of it); at http.max_connections the oldest idle one
+ * (between requests: nothing read, pending or to send) is closed to admit
+ * the new client, so idle keep-alives cannot starve /healthz; with none
+ * idle the listener stops accepting until one closes, so more clients wait
+ * in the kernel's backlog instead of costing descriptors.  A request with
+ * two different Content-Length headers gets 400.  A sweep every 200 ms (while any is open)
  * closes a connection that has not finished a request within
  * http.client_timeout of opening or of its last answer (slow clients and
  * idle keep-alives alike).  When accept() fails (EMFILE, ENFILE, ENOMEM)
@@ -225,10 +228,9 @@ http_evict_idle(struct http_server *h, const struct http_conn *except)
 	bufferevent_getcb(oldest->bev, NULL, NULL, NULL, &evcon);
 	if (evcon == NULL)
 		return false;
+	/* Its slot is let go by the next sweep, within SWEEP_MS. */
 	evhttp_connection_free(evcon);
 	metrics.http_evicted++;
-	if (http_conn_freed(oldest))
-		http_conn_gone(oldest);
 	return true;
 }
 
@@ -405,6 +407,9 @@ http_sweep(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* Paused at the cap: one that has become idle makes room. */
+	if (h->full)
+		(void)http_evict_idle(h, NULL);
 	for (c = h->conns; c != NULL; c = next) {
 		void *evcon = NULL;
 
@@ -419,12 +424,6 @@ http_sweep(evutil_socket_t fd, short what, void *arg)
 		}
 		if (http_conn_freed(c))
 			http_conn_gone(c);
-	}
-	/* Paused at the cap: an idle one that has become idle makes room. */
-	if (h->full && http_evict_idle(h, NULL) &&
-	    h->nconns < (size_t)h->cfg->http.max_connections) {
-		h->full = false;
-		http_listen_update(h);
 	}
 	metrics.http_timeouts += closed;
 	if (closed > 0 && log_due(&h->logged_slow))
