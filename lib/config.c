@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <grp.h>
 
 #include "mashwatch/config.h"
 #include "mashwatch/xmalloc.h"
@@ -668,6 +669,11 @@ conf_check_board(struct conf_loader *ld, const config_t *cf,
 		    "'http.public_url': \"%s\" is not scheme://host[:port] "
 		    "(e.g. \"https://mash-board.example.org\")",
 		    cfg->http.public_url);
+	if (cfg->http.socket_group != NULL && *cfg->http.socket_group &&
+	    getgrnam(cfg->http.socket_group) == NULL)
+		conf_err(ld, config_lookup(cf, "http.socket_group"),
+		    "'http.socket_group': no group \"%s\" on this host",
+		    cfg->http.socket_group);
 	if (!cfg->http.board || cfg->http.listen == NULL ||
 	    *cfg->http.listen == '\0')
 		return;

@@ -115,6 +115,9 @@ def _with_http(db, tmp_path, http):
      'public_url = "https://b.example.org/board";', False, "is not scheme://host[:port]"),
     ('listen = "unix:relative.sock"; board = true; public_url = "https://b.example.org";',
      False, "is not HOST:PORT or unix:/PATH"),
+    ('listen = "unix:/run/mashwatch/board.sock"; board = true; '
+     'public_url = "https://b.example.org"; socket_group = "no-such-group-here";',
+     False, "no group \"no-such-group-here\""),
     # No board: nothing to trust.
     ('listen = "127.0.0.1:9187";', True, ""),
 ])
