@@ -349,11 +349,15 @@ ctl_test_email(struct ctl *ctl, int argc, char **argv)
 	if (transport_send(tx, ctl->cfg->notify.from, r.rcpts.v, r.rcpts.n, msgid,
 	    msg, test_sent, &ts) == 0)
 		event_base_dispatch(ts.base);
-	printf("%s to %zu recipients of route %s via %s: %s%d %s\n",
-	    ts.r.outcome == TX_SENT ? "sent" : "NOT sent", r.rcpts.n, route,
-	    transport_name(tx), ts.r.outcome == TX_RETRY ? "temporary failure, " :
-	    ts.r.outcome == TX_FAILED ? "rejected, " : "", ts.r.code,
-	    ts.r.reply);
+	printf("%s to %zu recipients of route ", ts.r.outcome == TX_SENT ?
+	    "sent" : "NOT sent", r.rcpts.n);
+	ctl_put(route);
+	printf(" via %s: %s%d ", transport_name(tx), ts.r.outcome == TX_RETRY ?
+	    "temporary failure, " : ts.r.outcome == TX_FAILED ? "rejected, " :
+	    "", ts.r.code);
+	/* The server's reply is the server's text: escaped. */
+	ctl_put(ts.r.reply);
+	printf("\n");
 	rc = ts.done && ts.r.outcome == TX_SENT ? EX_OK : EX_UNAVAILABLE;
 	transport_free(tx);
 	event_base_free(ts.base);
