@@ -163,7 +163,6 @@ board_csrf(struct board *b, const char *user)
 	return tok;
 }
 
-
 /*
  * Who is asking: 401 without a trusted proxy's header, 403 when they may
  * see nothing.  On success fills v (free with board_viewer_clear).
