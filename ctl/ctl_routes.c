@@ -1,6 +1,6 @@
 /*
  * mashwatchctl routes: the effective recipients of every team and clock,
- * and where each came from, as the router (router.c) decides them for the
+ * and where each came from, as the router (lib/route.c) decides them for the
  * notifier.  Also the teams reader that test-email shares.
  */
 #include <stdio.h>
