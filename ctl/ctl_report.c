@@ -149,8 +149,8 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	setup_warn_coverage(ctl->cal, calendar_start_of(ctl->cal, d));
-	rc = EX_UNAVAILABLE;
-	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
+	if ((state = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
+	    NULL)
 		goto out;
 	if (send) {
 		rc = report_send(ctl, state, kind, first, d);

@@ -66,6 +66,11 @@ struct engine {
 	void			*poll_arg;
 	void			(*stop_cb)(void *);
 	void			*stop_arg;
+	void			(*schema_cb)(void *);
+	void			*schema_arg;
+	bool			 schema_asking;	/* the version query in flight */
+	bool			 schema_ever_ok;
+	int64_t			 schema_asked_at;
 };
 
 static void
@@ -283,6 +288,77 @@ engine_lease_answer(void *arg, bool held)
 	engine_heartbeat(e);
 }
 
+static void engine_lease_tick(evutil_socket_t fd, short what, void *arg);
+
+static void
+engine_schema_answer(void *arg, PGresult *res)
+{
+	struct engine *e = arg;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	char why[sizeof(e->stats.schema_error)];
+	int version = -1;
+
+	e->schema_asking = false;
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+		version = atoi(PQgetvalue(res, 0, 0));
+	else if (state != NULL && (strcmp(state, "42P01") == 0 ||
+	    strcmp(state, "3F000") == 0))
+		version = 0;	/* no schema or no table: never migrated */
+	else {
+		if (res != NULL)
+			log_err("state database: cannot read the schema "
+			    "version: %s", pg_primary_message(res));
+		return;		/* the lease tick asks again */
+	}
+	if (setup_schema_problem(version, why, sizeof(why)) != NULL) {
+		if (!e->stats.schema_ok && e->stats.schema_version == version &&
+		    strcmp(e->stats.schema_error, why) == 0) {
+			log_debug("state database: %s", why);
+			return;
+		}
+		e->stats.schema_version = version;
+		e->stats.schema_ok = false;
+		memcpy(e->stats.schema_error, why, sizeof(why));
+		if (!e->schema_ever_ok && e->schema_cb != NULL) {
+			log_err("%s", why);
+			e->schema_cb(e->schema_arg);
+			return;
+		}
+		log_err("%s; standing by, not ready, until it is right", why);
+		engine_step_down(e, "the state schema is not the one this "
+		    "mashwatch needs");
+		return;
+	}
+	if (e->schema_ever_ok && e->stats.schema_error[0] != '\0')
+		log_notice("state schema is version %d again", version);
+	e->stats.schema_version = version;
+	e->stats.schema_ok = true;
+	e->stats.schema_error[0] = '\0';
+	e->schema_ever_ok = true;
+	engine_lease_tick(-1, 0, e);
+}
+
+/*
+ * The version in one statement: a missing schema or table is an error
+ * (SQLSTATE 3F000, 42P01) that means version 0, never "the lease is
+ * held elsewhere".
+ */
+static void
+engine_schema_ask(struct engine *e)
+{
+	if (e->schema_asking || e->stopping || !pgconn_is_up(e->state))
+		return;
+	if (e->stats.schema_version >= 0 && engine_now() - e->schema_asked_at <
+	    ENGINE_SCHEMA_RECHECK)
+		return;
+	e->schema_asked_at = engine_now();
+	if (pgconn_query(e->state, "SELECT coalesce(max(version), 0) FROM "
+	    "mashwatch.schema_migrations", 0, NULL, engine_schema_answer,
+	    e) == 0)
+		e->schema_asking = true;
+}
+
 static void
 engine_lease_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -290,6 +366,11 @@ engine_lease_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* No lease, no heartbeat, no "standing by" until the schema is right. */
+	if (!e->stats.schema_ok) {
+		engine_schema_ask(e);
+		return;
+	}
 	/*
 	 * The tick is every second: a standby asks each time, so it takes
 	 * over within a second of the lease lapsing; the leader renews every
@@ -550,12 +631,15 @@ engine_state_state(void *arg, bool up)
 	struct engine *e = arg;
 
 	e->stats.state_up = up;
+	/* A reconnect may reach another database (a restore, a failover). */
+	e->stats.schema_ok = false;
 	if (!up) {
 		/* Nothing can be written or renewed: let the store be the truth. */
 		engine_step_down(e, "the state database is unavailable");
 		return;
 	}
-	engine_lease_tick(-1, 0, e);
+	e->schema_asked_at = 0;
+	engine_schema_ask(e);
 }
 
 struct engine *
@@ -573,6 +657,7 @@ engine_new(struct event_base *base, const struct config *cfg,
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(e->holder, sizeof(e->holder), "%s:%ld", host, (long)getpid());
+	e->stats.schema_version = -1;
 	e->model = model_new(cfg, cal, false);
 	e->src = pgconn_new(base, "source", cfg->source.conninfo,
 	    engine_src_state, e);
@@ -723,6 +808,13 @@ engine_on_ready(struct engine *e, void (*cb)(void *), void *arg)
 {
 	e->ready_cb = cb;
 	e->ready_arg = arg;
+}
+
+void
+engine_on_schema_refused(struct engine *e, void (*cb)(void *), void *arg)
+{
+	e->schema_cb = cb;
+	e->schema_arg = arg;
 }
 
 void

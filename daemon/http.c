@@ -426,6 +426,11 @@ http_not_ready(const struct http_server *h, char *buf, size_t len)
 		return "stopping";
 	if (!st->state_up)
 		return "state database unreachable";
+	if (!st->schema_ok) {
+		snprintf(buf, len, "%s", st->schema_error[0] ? st->schema_error :
+		    "reading the state schema version");
+		return buf;
+	}
 	if (!st->source_up)
 		return "source database unreachable";
 	if (st->polls_failing > 0 && st->source_error[0] != '\0') {
@@ -564,7 +569,11 @@ http_metrics(struct evhttp_request *req, void *arg)
 	metric_u64(b, "mashwatch_leader", "gauge", "1 if this daemon holds "
 	    "the leader lease.", st->leader ? 1 : 0);
 	metric_u64(b, "mashwatch_ready", "gauge", "1 once a first poll "
-	    "succeeded or this daemon stands by.", st->ready ? 1 : 0);
+	    "succeeded or this daemon stands by, on the state schema this "
+	    "mashwatch needs.", st->ready && st->schema_ok ? 1 : 0);
+	metric_u64(b, "mashwatch_state_schema_ok", "gauge", "1 while the "
+	    "state schema is the version this mashwatch needs.",
+	    st->schema_ok ? 1 : 0);
 	metric_head(b, "mashwatch_database_up", "gauge", "1 while the "
 	    "connection to the database is usable.");
 	evbuffer_add_printf(b, "mashwatch_database_up{database=\"source\"} "

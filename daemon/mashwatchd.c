@@ -147,6 +147,7 @@ struct daemon {
 	uint64_t		 status_stamp;
 	bool			 status_counted;
 	bool			 stopping;
+	int			 exit_code;	/* EX_OK unless the loop ended on an error */
 };
 
 /* One line for `systemctl status`: role, counts, last poll.  No ids. */
@@ -165,6 +166,11 @@ daemon_status(struct daemon *d, char *buf, size_t len)
 	if (!st->state_up || !st->source_up) {
 		snprintf(buf, len, "waiting for the %s database",
 		    !st->state_up ? "state" : "source");
+		return;
+	}
+	if (!st->schema_ok) {
+		snprintf(buf, len, "not ready: %s", st->schema_error[0] ?
+		    st->schema_error : "reading the state schema version");
 		return;
 	}
 	if (!st->leader) {
@@ -223,6 +229,21 @@ daemon_stopped(void *arg)
 
 	if (--d->running == 0)
 		event_base_loopexit(d->base, NULL);
+}
+
+/*
+ * The state schema read at start is not the one this build needs: exit
+ * 78, so that systemd (RestartPreventExitStatus=78) stops rather than
+ * restarting a daemon that cannot work until `mashwatchctl migrate`.
+ * Nothing has been written: no lease was asked for.
+ */
+static void
+daemon_on_schema_refused(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->exit_code = EX_CONFIG;
+	event_base_loopexit(d->base, NULL);
 }
 
 static void
@@ -373,6 +394,7 @@ daemon_run(struct daemon *d)
 	    engine_holder(d->engine), daemon_is_leader, d);
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
+	engine_on_schema_refused(d->engine, daemon_on_schema_refused, d);
 	engine_on_poll(d->engine, daemon_on_poll, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
 	    d->cfg, d->cal, d->engine, err, sizeof(err))) == NULL) {
@@ -386,6 +408,7 @@ daemon_run(struct daemon *d)
 	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
 	    daemon_is_leader, d);
 	event_base_dispatch(d->base);
+	ret = d->exit_code;
 
 out:
 	reporter_free(d->reporter);

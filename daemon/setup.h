@@ -39,5 +39,23 @@ void setup_warn_coverage(const struct calendar *cal, int64_t t);
 PGconn *setup_connect(const char *conninfo, const char *what);
 /* The state schema version, 0 if there is none, -1 on error. */
 int setup_schema_version(PGconn *conn);
+/* The state schema version this build needs: its last compiled-in migration. */
+int setup_schema_wanted(void);
+/*
+ * NULL when the state schema at `version` is the one this build needs;
+ * else why not, written into buf: "state schema is version N, this
+ * mashwatch needs M: run `mashwatchctl migrate`" when older (0: none),
+ * or the same words for a schema newer than this build knows (a
+ * rolled-back binary).  Either way the caller exits EX_CONFIG (78).
+ */
+const char *setup_schema_problem(int version, char *buf, size_t len);
+/*
+ * setup_connect to the state database, then its schema version checked:
+ * NULL, the reason printed as "PROG: ..." and *rc set to EX_UNAVAILABLE
+ * (cannot connect or read the version) or EX_CONFIG (wrong version).
+ * Every command that reads the state uses this, never setup_connect.
+ */
+PGconn *setup_state_connect(const struct config *cfg, const char *prog,
+    int *rc);
 
 #endif
