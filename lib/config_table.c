@@ -239,6 +239,30 @@ static const struct conf_setting settings[] = {
 	  .offset = CF(report.comparators),
 	  .help = "Re-referral rates to show beside ours, as fractions." },
 
+	{ .name = "retention.alerts", .type = CONF_AGE,
+	  .def = "\"400 days\"", .reloadable = true,
+	  .offset = CF(retention.alerts),
+	  .help = "How long an alert is kept after it was resolved, with its "
+	  "outbox rows, acknowledgements and the emails that named only "
+	  "purged alerts; digests' ledger rows and sent emails' attempts "
+	  "as long.  An alert still open, or resolved within the last 13 "
+	  "weeks and a day (the report's trends), is never purged, whatever "
+	  "this says.  The leader purges once a day after report.at; "
+	  "`mashwatchctl purge` does it by hand.  \"N hours\", \"N days\" "
+	  "or \"N months\"." },
+	{ .name = "retention.outbox_files", .type = CONF_AGE,
+	  .def = "\"30 days\"", .reloadable = true,
+	  .offset = CF(retention.outbox_files),
+	  .help = "How long the .eml files of the directory transport are "
+	  "kept in notify.directory (by modification time); other files "
+	  "there are never touched." },
+	{ .name = "retention.reports", .type = CONF_AGE,
+	  .def = "\"400 days\"", .reloadable = true,
+	  .offset = CF(retention.reports),
+	  .help = "How long reports and packs are kept in report.archive "
+	  "(by the end of the period they cover, at least 13 weeks and a "
+	  "day): their files and their rows in the state database." },
+
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),
 	  .help = "HOST:PORT of /healthz, /readyz and /metrics (and the "
