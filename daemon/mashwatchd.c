@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "once.h"
+#include "preflight.h"
 #include "sdnotify.h"
 #include "setup.h"
 
@@ -34,6 +35,7 @@ enum {
 	OPT_ONCE = 256,
 	OPT_AT,
 	OPT_ALL,
+	OPT_CONNECT,
 };
 
 struct options {
@@ -44,6 +46,7 @@ struct options {
 	bool		 foreground;
 	bool		 once;
 	bool		 all;
+	bool		 connect;
 };
 
 static void
@@ -51,10 +54,13 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: mashwatchd [-dfhtV] [-c FILE]\n"
+	    "       mashwatchd -t [-d] [-c FILE] [--connect]\n"
 	    "       mashwatchd [-d] [-c FILE] --once [--at TIME] [--all]\n"
 	    "  -c, --config FILE  configuration (default " MASHWATCH_CONF ")\n"
 	    "  -t, --test         check the configuration and exit;"
 	    " with -d print it\n"
+	    "      --connect      with -t: also connect to both databases\n"
+	    "                     and the SMTP relay (nothing is sent)\n"
 	    "  -d, --debug        log debug messages\n"
 	    "  -f, --foreground   accepted for compatibility: mashwatchd never\n"
 	    "                     forks and always runs in the foreground\n"
@@ -77,6 +83,7 @@ options_parse(int argc, char *argv[], struct options *o)
 		{ "once",	no_argument,		NULL,	OPT_ONCE },
 		{ "at",		required_argument,	NULL,	OPT_AT },
 		{ "all",	no_argument,		NULL,	OPT_ALL },
+		{ "connect",	no_argument,		NULL,	OPT_CONNECT },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 },
@@ -109,6 +116,9 @@ options_parse(int argc, char *argv[], struct options *o)
 		case OPT_ALL:
 			o->all = true;
 			break;
+		case OPT_CONNECT:
+			o->connect = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -126,6 +136,10 @@ options_parse(int argc, char *argv[], struct options *o)
 	}
 	if ((o->at != NULL || o->all) && !o->once) {
 		fprintf(stderr, "mashwatchd: --at and --all need --once\n");
+		return -1;
+	}
+	if (o->connect && !o->test) {
+		fprintf(stderr, "mashwatchd: --connect needs -t\n");
 		return -1;
 	}
 	return 0;
@@ -455,6 +469,13 @@ main(int argc, char *argv[])
 	if (o.test) {
 		if (o.debug)
 			config_print(d.cfg, stdout);
+		ret = EX_CONFIG;
+		if (preflight_offline(d.cfg, d.cal, engine_now(), stderr) > 0)
+			goto out;
+		if (o.connect && preflight_connect(d.cfg, stderr) > 0) {
+			ret = EX_UNAVAILABLE;
+			goto out;
+		}
 		printf("configuration OK\n");
 		ret = EX_OK;
 		goto out;
