@@ -614,6 +614,11 @@ http_metrics(struct evhttp_request *req, void *arg)
 	    "attempts that failed.", metrics.emails_failed);
 	metric_u64(b, "mashwatch_config_reloads_total", "counter",
 	    "Configurations applied by SIGHUP.", metrics.reloads);
+	metric_u64(b, "mashwatch_calendar_holidays_until_seconds", "gauge",
+	    "Unix time the holiday list runs out (the start of the year after "
+	    "its last); 0 when there is none.  Working days after it count "
+	    "no holidays.", (uint64_t)(metrics.holidays_until > 0 ?
+	    metrics.holidays_until : 0));
 	metric_u64(b, "mashwatch_config_reload_failures_total", "counter",
 	    "SIGHUPs whose configuration was refused.",
 	    metrics.reload_failures);

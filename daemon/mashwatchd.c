@@ -5,6 +5,7 @@
  * arrive through the loop (evsignal) so handlers run as ordinary code.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 #include "preflight.h"
 #include "sdnotify.h"
 #include "setup.h"
+
+/* Warn daily when the holiday list runs out within this many days. */
+#define HOLIDAYS_WARN_DAYS	60
 
 /* Seconds between STATUS= updates (sent only when the text changes). */
 #define STATUS_INTERVAL	5
@@ -157,6 +161,7 @@ struct daemon {
 	struct sdnotify		*notify;
 	struct http_server	*http;
 	struct event		*ev_status;
+	struct event		*ev_holidays;	/* daily look at the holiday list */
 	struct model_counts	 status_counts;	/* as of status_stamp */
 	uint64_t		 status_stamp;
 	bool			 status_counted;
@@ -223,6 +228,38 @@ daemon_on_status(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	daemon_status(d, buf, sizeof(buf));
 	sdnotify_status(d->notify, buf);
+}
+
+/*
+ * At start, after a reload and daily: /metrics says when the holiday list
+ * runs out, and the log warns from HOLIDAYS_WARN_DAYS before (an error
+ * once it has: working days then count no holiday).
+ */
+static void
+daemon_check_holidays(struct daemon *d)
+{
+	int64_t now = engine_now(), until = preflight_holidays_until(d->cal);
+
+	metrics.holidays_until = until;
+	if (d->cfg->calendar.holidays[0] == '\0' || until == 0)
+		return;
+	if (now >= until)
+		log_err("calendar.holidays: %s ended with %d: no holiday is "
+		    "counted now; add the coming years and reload",
+		    d->cfg->calendar.holidays, calendar_last_year(d->cal));
+	else if (until - now <= (int64_t)HOLIDAYS_WARN_DAYS * 86400)
+		log_warnx("calendar.holidays: %s runs out at the end of %d, "
+		    "in %" PRId64 " days: add next year's holidays and reload",
+		    d->cfg->calendar.holidays, calendar_last_year(d->cal),
+		    (until - now + 86399) / 86400);
+}
+
+static void
+daemon_on_holidays(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_check_holidays(arg);
 }
 
 /* The first poll succeeded, or we stand by: tell systemd we are up. */
@@ -367,6 +404,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	d->cal = cal;
 	metrics.reloads++;
 	log_notice("reloaded %s", d->config_path);
+	daemon_check_holidays(d);
 	daemon_reloaded(d);
 	return;
 fail:
@@ -418,6 +456,11 @@ daemon_run(struct daemon *d)
 	}
 	d->ev_status = event_new(d->base, -1, EV_PERSIST, daemon_on_status, d);
 	event_add(d->ev_status, &tv);
+	d->ev_holidays = event_new(d->base, -1, EV_PERSIST, daemon_on_holidays,
+	    d);
+	tv.tv_sec = 86400;
+	event_add(d->ev_holidays, &tv);
+	daemon_check_holidays(d);
 	engine_start(d->engine);
 	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
 	    daemon_is_leader, d);
@@ -428,6 +471,8 @@ out:
 	reporter_free(d->reporter);
 	if (d->ev_status != NULL)
 		event_free(d->ev_status);
+	if (d->ev_holidays != NULL)
+		event_free(d->ev_holidays);
 	http_free(d->http);
 	notifier_free(d->notifier);
 	engine_free(d->engine);

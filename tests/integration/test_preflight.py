@@ -201,3 +201,47 @@ def test_connect_needs_t(build, tmp_path):
                        capture_output=True, text=True, timeout=30, env=env)
     assert p.returncode == 64
     assert "mashwatchd: --connect needs -t" in p.stderr
+
+
+def env_at(when):
+    """The environment that runs a mashwatch binary at `when` (libfaketime)."""
+    from datetime import datetime, timezone
+    if not testclock.LIBFAKETIME:
+        import pytest
+        pytest.skip("needs libfaketime")
+    e = dict(os.environ)
+    e["LD_PRELOAD"] = testclock.LIBFAKETIME
+    e["FAKETIME"] = "%+ds" % int(when.timestamp() - datetime.now(timezone.utc).timestamp())
+    e["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+    opts = e.get("ASAN_OPTIONS", "")
+    e["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
+    return e
+
+
+def test_daemon_warns_when_holidays_run_out(build, tmp_path):
+    """A list ending with 2030: on 20 November 2030 the daemon warns (42
+    days left) and /metrics says when it ends; on 1 June it says nothing."""
+    import re
+    from datetime import datetime
+    import opsdata
+    hol = tmp_path / "holidays.txt"
+    hol.write_text("2029-12-25\n2030-12-25\n")
+    calendar = 'calendar: { timezone = "Europe/London"; holidays = "%s"; };' % hol
+    until = int(datetime(2031, 1, 1, tzinfo=testclock.LONDON).timestamp())
+    for when, warned in ((datetime(2030, 11, 20, 12, tzinfo=testclock.LONDON), True),
+                         (datetime(2030, 6, 1, 12, tzinfo=testclock.LONDON), False)):
+        port = mw.free_port()
+        # Databases that never answer: the calendar is looked at regardless.
+        conf = mw.write_config(tmp_path / "mashwatch.conf", "host=127.0.0.1 port=1 dbname=x",
+                               calendar=calendar, http_listen="127.0.0.1:%d" % port)
+        d = mw.Daemon(build, conf, tmp_path / "d.log", env=env_at(when))
+        try:
+            opsdata.http_port(d, port)
+            m = opsdata.get(port, "/metrics")[1]
+            assert re.search(r"^mashwatch_calendar_holidays_until_seconds %d$" % until, m, re.M), m
+            line = "calendar.holidays: %s runs out at the end of 2030, in 42 days: " \
+                "add next year's holidays and reload" % hol
+            assert (line in d.text()) is warned, d.text()
+            assert ("runs out" in d.text()) is warned
+        finally:
+            d.stop()
