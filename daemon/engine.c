@@ -70,6 +70,7 @@ struct engine {
 	void			*schema_arg;
 	bool			 schema_asking;	/* the version query in flight */
 	bool			 schema_ever_ok;
+	bool			 backlog;	/* go-live: flag the first pass */
 	int64_t			 schema_asked_at;
 };
 
@@ -265,6 +266,18 @@ engine_heartbeat(struct engine *e)
 }
 
 static void
+engine_golive(void *arg, bool first)
+{
+	struct engine *e = arg;
+
+	if (!first)
+		return;
+	e->backlog = true;
+	log_notice("go-live: the first leader of this state database; what "
+	    "the first pass finds goes out as one backlog email per route");
+}
+
+static void
 engine_lease_answer(void *arg, bool held)
 {
 	struct engine *e = arg;
@@ -278,6 +291,8 @@ engine_lease_answer(void *arg, bool held)
 		e->stats.leader = true;
 		if (e->leader_cb)
 			e->leader_cb(e->leader_arg);
+		/* Answered before the load's first statement, on one connection. */
+		store_golive(e->store, engine_golive, e);
 		engine_load(e);
 	} else if (!held && e->leader)
 		engine_step_down(e, "the leader lease could not be renewed");
@@ -495,9 +510,13 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 	e->loaded = true;
 	e->watermark_us = st->watermark_us;
 	engine_record_poll(e, full, st);
+	store_set_backlog(e->store, e->backlog && full);
 	engine_flush(e);
 	model_advance(e->model, now);
 	engine_flush(e);
+	store_set_backlog(e->store, false);
+	if (full)
+		e->backlog = false;
 	engine_arm(e);
 	engine_ready(e);
 	if (e->poll_cb)

@@ -173,9 +173,9 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 {
 	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
-	char a5m[] = "--month";
+	char a5m[] = "--month", a7[] = "--scheduled";
 	char *a5s[3] = { a5, a5w, a5m };
-	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, NULL };
+	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, a7, NULL };
 	char purge[] = "purge";
 	int err;
 
