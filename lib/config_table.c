@@ -221,7 +221,10 @@ static const struct conf_setting settings[] = {
 
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),
-	  .help = "Local time of the nightly report on the previous day." },
+	  .help = "Local time of the nightly report on the previous day.  "
+	  "On a state database that has never run, the first start sends "
+	  "no report or pack whose run came before it (mashwatchd(8), "
+	  "GO-LIVE)." },
 	{ .name = "report.weekly", .type = CONF_ENUM, .def = "\"Mon\"",
 	  .reloadable = true, .choices = weekday_choices,
 	  .offset = CF(report.weekly),
