@@ -114,11 +114,11 @@ def test_a_wrong_schema_after_a_reconnect_is_never_ready(build, tmp_path, db):
         want = (503, "not ready: state schema is version %d, this mashwatch needs %d: "
                 "it is newer than this mashwatch knows (run the mashwatch that "
                 "migrated it)\n" % (WANT + 1, WANT))
-        # Unreachable first (the reconnect), then the wrong version, and
-        # never 200 in between.
-        seen = mw.wait_for(lambda: opsdata.get(port, "/readyz") == want or
-                           (opsdata.get(port, "/readyz")[0] == 200 and "200"),
-                           what="/readyz naming the schema")
+        # Once the daemon has seen the connection go: unreachable, then
+        # the wrong version, and never 200 again.
+        mw.wait_for(lambda: opsdata.get(port, "/readyz")[0] == 503, what="/readyz 503")
+        seen = mw.wait_for(lambda: (lambda r: r == want or (r[0] == 200 and "200"))(
+            opsdata.get(port, "/readyz")), what="/readyz naming the schema")
         assert seen is True
         m = opsdata.get(port, "/metrics")[1]
         assert re.search(r"^mashwatch_ready 0$", m, re.M), m
