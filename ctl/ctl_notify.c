@@ -156,6 +156,7 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	if ((conn = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
 	    NULL)
 		return rc;
+	rc = EX_UNAVAILABLE;
 	if (history_query(conn, "SELECT alert_id, rule, level, instance_id, "
 	    "team_id, extract(epoch FROM fired_at), "
 	    "extract(epoch FROM resolved_at), resolution, "

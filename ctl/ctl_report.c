@@ -213,6 +213,7 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 	if ((state = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
 	    NULL)
 		goto out;
+	rc = EX_UNAVAILABLE;
 	if (send && scheduled && before_golive(ctl, state, kind, first, d)) {
 		rc = EX_OK;
 		goto out;
