@@ -296,7 +296,8 @@ engine_lease_answer(void *arg, bool held)
 		engine_load(e);
 	} else if (!held && e->leader)
 		engine_step_down(e, "the leader lease could not be renewed");
-	else if (!held && !e->stats.ready) {
+	else if (!held && !e->stats.ready && !store_lease_failing(e->store)) {
+		/* Only when the lease was read: an error is not a leader. */
 		log_info("standing by: another daemon is the leader");
 		engine_ready(e);
 	}

@@ -458,3 +458,9 @@ store_golive(struct store *s, void (*cb)(void *arg, bool first), void *arg)
 	}
 	return 0;
 }
+
+bool
+store_lease_failing(const struct store *s)
+{
+	return s->lease_failing;
+}

@@ -26,6 +26,8 @@ void store_free(struct store *s);
  * false on any failure). */
 int store_lease(struct store *s, void (*cb)(void *arg, bool held),
     void *arg);
+/* Whether the last lease request failed (an error, not "held elsewhere"). */
+bool store_lease_failing(const struct store *s);
 /* Give the lease up; cb once answered (not called if it cannot be sent). */
 int store_release(struct store *s, void (*cb)(void *arg), void *arg);
 /* Unresolved alerts (and recent repeats) as fired keys. */

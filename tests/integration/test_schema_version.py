@@ -134,3 +134,23 @@ def test_a_wrong_schema_after_a_reconnect_is_never_ready(build, tmp_path, db):
                          opsdata.get(port, "/metrics")[1], re.M)
     finally:
         assert d.stop() == 0
+
+
+def test_a_lease_that_cannot_be_read_is_not_another_leader(build, tmp_path, db):
+    """The lease table gone (the version right): the lease query fails, and
+    that is no reason to say another daemon leads, nor to be ready."""
+    port = mw.free_port()
+    conf = config(tmp_path, db, http_listen="127.0.0.1:%d" % port)
+    mw.migrate(build, conf)
+    db.execute("drop table mashwatch.leases")
+    d = mw.Daemon(build, conf, tmp_path / "d.log")
+    try:
+        opsdata.http_port(d, port)
+        d.wait_log("leader lease: ")
+        d.wait_log("leader lease: still", timeout=10)
+        status, body = opsdata.get(port, "/readyz")
+        assert status == 503, body
+        assert "another daemon is the leader" not in d.text()
+        assert re.search(r"^mashwatch_ready 0$", opsdata.get(port, "/metrics")[1], re.M)
+    finally:
+        d.stop()
