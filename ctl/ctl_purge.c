@@ -37,11 +37,12 @@
 
 /*
  * What is never purged whatever retention says: alerts resolved within
- * the report's 13-week trends (and a day), and repeat alerts that fired
+ * the report's 13-week trends (with two weeks to spare: a weekly pack's
+ * trends end on its last Sunday), and repeat alerts that fired
  * within the longest repeat window the daemon reloads (13 months, as
  * store_load_fired): purging those would fire them again.
  */
-#define PURGE_FLOOR	"interval '13 weeks 1 day'"
+#define PURGE_FLOOR	"interval '15 weeks'"
 #define PURGE_REPEATS	"interval '13 months'"
 
 enum { P_ALERTS, P_NOTIFICATIONS, P_ACKS, P_EMAILS, P_DIGESTS, P_REPORTS,

@@ -248,9 +248,9 @@ static const struct conf_setting settings[] = {
 	  .help = "How long an alert is kept after it was resolved, with its "
 	  "outbox rows, acknowledgements and the emails that named only "
 	  "purged alerts; digests' ledger rows and sent emails' attempts "
-	  "as long.  An alert still open, or resolved within the last 13 "
-	  "weeks and a day (the report's trends), is never purged, whatever "
-	  "this says.  The leader purges once a day after report.at; "
+	  "as long.  An alert still open, or resolved within the last 15 "
+	  "weeks (the report's 13-week trends, with two weeks to spare for "
+	  "a pack), is never purged, whatever this says.  The leader purges once a day after report.at; "
 	  "`mashwatchctl purge` does it by hand.  \"N hours\", \"N days\" "
 	  "or \"N months\"." },
 	{ .name = "retention.outbox_files", .type = CONF_AGE,
@@ -263,8 +263,9 @@ static const struct conf_setting settings[] = {
 	  .def = "\"400 days\"", .reloadable = true,
 	  .offset = CF(retention.reports),
 	  .help = "How long reports and packs are kept in report.archive "
-	  "(by the end of the period they cover, at least 13 weeks and a "
-	  "day): their files and their rows in the state database." },
+	  "by the last date of the period each covers: their files and "
+	  "their rows in the state database.  The report's trends are read "
+	  "from the source, not from the archive." },
 
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),

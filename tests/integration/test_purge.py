@@ -135,9 +135,12 @@ def test_a_short_retention_keeps_the_trends_and_repeat_windows(build, tmp_path, 
                   'reports = "1 month";')
     mw.migrate(build, config)
     seed(db, tmp_path)
+    # Either side of the floor: 15 weeks (105 days) since resolution.
+    alert(db, "D100", resolved_days=100)
+    alert(db, "D110", resolved_days=110)
     p = mw.run(build, "mashwatchctl", "-c", config, "purge")
-    # RECENT (300 days) goes now; WEEKS (60 days) and REPEAT stay.
-    assert kept(db) == sorted(["OPEN", "UNSENT", "WEEKS", "REPEAT"]), p.stdout
+    # RECENT (300 days) and D110 go now; WEEKS (60 days), D100 and REPEAT stay.
+    assert kept(db) == sorted(["OPEN", "UNSENT", "WEEKS", "REPEAT", "D100"]), p.stdout
     assert counts_line(p.stdout)["outbox files"] == 2
 
 
