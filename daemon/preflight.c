@@ -158,16 +158,11 @@ check_service(const char *setting, const char *name, FILE *fp)
 static int
 check_services(const struct config *cfg, FILE *fp)
 {
-	const struct {
-		const char	*name;
-		const char	*value;
-	} v[] = {
-		{ "source.conninfo", cfg->source.conninfo },
-		{ "state.conninfo", cfg->state.conninfo },
-	};
+	struct setup_conninfo v[SETUP_NCONNINFO];
 	int bad = 0;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	setup_conninfos(cfg, v);
+	for (size_t i = 0; i < SETUP_NCONNINFO; i++) {
 		PQconninfoOption *opts, *o;
 		const char *service = NULL;
 

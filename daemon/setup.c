@@ -54,16 +54,11 @@ conninfo_reason(const char *err, char *buf, size_t len)
 static int
 setup_check_conninfo(const struct config *cfg, FILE *fp)
 {
-	const struct {
-		const char	*name;
-		const char	*value;
-	} v[] = {
-		{ "source.conninfo", cfg->source.conninfo },
-		{ "state.conninfo", cfg->state.conninfo },
-	};
+	struct setup_conninfo v[SETUP_NCONNINFO];
 	int bad = 0;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	setup_conninfos(cfg, v);
+	for (size_t i = 0; i < SETUP_NCONNINFO; i++) {
 		PQconninfoOption *opts;
 		char *err = NULL, reason[256];
 		bool cut = false;
@@ -85,6 +80,15 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 		bad++;
 	}
 	return bad;
+}
+
+void
+setup_conninfos(const struct config *cfg,
+    struct setup_conninfo v[SETUP_NCONNINFO])
+{
+	v[0] = (struct setup_conninfo){ "source.conninfo",
+	    cfg->source.conninfo };
+	v[1] = (struct setup_conninfo){ "state.conninfo", cfg->state.conninfo };
 }
 
 struct config *

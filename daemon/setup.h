@@ -19,6 +19,16 @@
 /* Seconds a tool waits for a database unless conninfo's connect_timeout says. */
 #define SETUP_CONNECT_TIMEOUT	"10"
 
+/* A connection string of the config and the setting it comes from. */
+struct setup_conninfo {
+	const char	*name;		/* "source.conninfo", "state.conninfo" */
+	const char	*value;		/* borrowed from the config */
+};
+#define SETUP_NCONNINFO	2
+/* The config's connection strings, source first, into v. */
+void setup_conninfos(const struct config *cfg,
+    struct setup_conninfo v[SETUP_NCONNINFO]);
+
 /*
  * Load the config at path, printing every error as FILE:LINE: message to
  * stderr.  NULL if it has errors, a connection string that libpq cannot
