@@ -245,3 +245,23 @@ def test_daemon_warns_when_holidays_run_out(build, tmp_path):
             assert ("runs out" in d.text()) is warned
         finally:
             d.stop()
+
+
+def test_connect_requires_starttls_where_configured(build, tmp_path, db):
+    """notify.require_starttls and a relay that offers no STARTTLS: the
+    daemon could never send, so -t --connect says so (exit 69)."""
+    relay = Relay()
+    port = mw.free_port()
+    ctl = Controller(relay, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        notify = ('notify: { transport = "smtp"; smtp_url = "smtp://127.0.0.1:%d"; '
+                  'require_starttls = true; from = "mashwatch@example.org"; };' % port)
+        conf, env = site(tmp_path, conninfo=db.conninfo, notify=notify)
+        mw.migrate(build, conf)
+        p = check(build, conf, env, "--connect")
+        assert p.returncode == 69, p.stdout + p.stderr
+        assert "mashwatchd: smtp relay: smtp://127.0.0.1:%d:" % port in p.stderr
+        assert "EHLO" in relay.seen and "MAIL" not in relay.seen
+    finally:
+        ctl.stop()
