@@ -159,6 +159,7 @@ static int
 check_services(const struct config *cfg, FILE *fp)
 {
 	struct setup_conninfo v[SETUP_NCONNINFO];
+	const char *env = getenv("PGSERVICE");
 	int bad = 0;
 
 	setup_conninfos(cfg, v);
@@ -173,9 +174,8 @@ check_services(const struct config *cfg, FILE *fp)
 			if (strcmp(o->keyword, "service") == 0 &&
 			    o->val != NULL && o->val[0] != '\0')
 				service = o->val;
-		if (service == NULL && getenv("PGSERVICE") != NULL &&
-		    getenv("PGSERVICE")[0] != '\0')
-			service = getenv("PGSERVICE");
+		if (service == NULL && env != NULL && env[0] != '\0')
+			service = env;
 		if (service != NULL)
 			bad += check_service(v[i].name, service, fp);
 		PQconninfoFree(opts);
