@@ -40,7 +40,10 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-ALL_CPPFLAGS = -Iinclude -I. -D_GNU_SOURCE -pthread $(CPPFLAGS)
+# libpq's own service file directory, for `mashwatchd -t` (daemon/preflight.c).
+PG_SYSCONFDIR := $(shell pg_config --sysconfdir 2>/dev/null)
+ALL_CPPFLAGS = -Iinclude -I. -D_GNU_SOURCE -pthread $(CPPFLAGS) \
+	$(if $(PG_SYSCONFDIR),-DPREFLIGHT_PG_SYSCONFDIR='"$(PG_SYSCONFDIR)"')
 
 ifneq ($(V),1)
 Q := @
@@ -68,7 +71,7 @@ MASHWATCHD_SRCS := daemon/mashwatchd.c daemon/engine.c daemon/store.c \
             daemon/http.c daemon/metrics.c daemon/board.c daemon/board_access.c \
             daemon/board_snap.c daemon/board_refresh.c daemon/board_html.c \
             daemon/board_base.c daemon/board_gzip.c daemon/reporter.c \
-            daemon/sdnotify.c
+            daemon/sdnotify.c daemon/preflight.c
 MASHWATCHCTL_SRCS := $(wildcard ctl/*.c)
 # tests/pgprobe drives daemon/pg.c alone; doc/mkconfman prints the config
 # table for mashwatch.conf(5) and needs lib/ only.

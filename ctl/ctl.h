@@ -52,6 +52,8 @@ int ctl_routes(struct ctl *ctl, int argc, char **argv);
 void ctl_put(const char *s);
 /* The source's teams view through the router's parser; -1 on failure. */
 int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
+/* ctl_purge.c: what the retention section no longer keeps */
+int ctl_purge(struct ctl *ctl, int argc, char **argv);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 

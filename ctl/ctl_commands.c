@@ -32,6 +32,9 @@ const struct ctl_command ctl_commands[] = {
 	  "[--format text|html|csv|json] [--table NAME] [--send]",
 	  "the nightly report, or a weekly or monthly pack, for any past "
 	  "period" },
+	{ "purge", ctl_purge, "purge [--dry-run]",
+	  "remove what the retention section keeps no longer; print the "
+	  "counts" },
 	{ "help", NULL, "help [COMMAND]", "this text, or one command's" },
 };
 

@@ -50,6 +50,15 @@ ctl_migrate(struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if ((current = setup_schema_version(conn)) < 0)
 		goto out;
+	if (current > setup_schema_wanted()) {
+		/* A rolled-back binary: never "nothing to do" on a newer schema. */
+		char why[256];
+
+		fprintf(stderr, "mashwatchctl: %s\n", setup_schema_problem(
+		    current, why, sizeof(why)));
+		rc = EX_CONFIG;
+		goto out;
+	}
 	for (size_t i = 0; i < nmigrations; i++) {
 		const struct migration *mg = &migrations[i];
 		char ver[16];
@@ -137,14 +146,11 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return ctl_usage(ctl->command, EX_USAGE);
-	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
-		return EX_UNAVAILABLE;
+	if ((state = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
+	    NULL)
+		return rc;
+	rc = EX_UNAVAILABLE;
 	version = setup_schema_version(state);
-	if (version <= 0) {
-		fprintf(stderr, "mashwatchctl: no state schema here: run "
-		    "mashwatchctl migrate\n");
-		goto out;
-	}
 	printf("state schema: version %d\n", version);
 	if (status_query(state, "SELECT holder, 'since ' || "
 	    "to_char(acquired_at, 'YYYY-MM-DD HH24:MI:SSOF'), 'lease until ' || "

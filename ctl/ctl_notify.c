@@ -81,8 +81,9 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 		}
 		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);
 	}
-	if ((conn = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
-		return EX_UNAVAILABLE;
+	if ((conn = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
+	    NULL)
+		return rc;
 	params[0] = argv[optind];
 	params[1] = by;
 	params[2] = note;
@@ -153,8 +154,10 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	}
 	if (child == NULL || optind != argc)
 		goto usage;
-	if ((conn = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
-		return EX_UNAVAILABLE;
+	if ((conn = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
+	    NULL)
+		return rc;
+	rc = EX_UNAVAILABLE;
 	if (history_query(conn, "SELECT alert_id, rule, level, instance_id, "
 	    "team_id, extract(epoch FROM fired_at), "
 	    "extract(epoch FROM resolved_at), resolution, "

@@ -66,6 +66,12 @@ struct engine {
 	void			*poll_arg;
 	void			(*stop_cb)(void *);
 	void			*stop_arg;
+	void			(*schema_cb)(void *);
+	void			*schema_arg;
+	bool			 schema_asking;	/* the version query in flight */
+	bool			 schema_ever_ok;
+	bool			 backlog;	/* go-live: flag the first pass */
+	int64_t			 schema_asked_at;
 };
 
 static void
@@ -260,6 +266,18 @@ engine_heartbeat(struct engine *e)
 }
 
 static void
+engine_golive(void *arg, bool first)
+{
+	struct engine *e = arg;
+
+	if (!first)
+		return;
+	e->backlog = true;
+	log_notice("go-live: the first leader of this state database; what "
+	    "the first pass finds goes out as one backlog email per route");
+}
+
+static void
 engine_lease_answer(void *arg, bool held)
 {
 	struct engine *e = arg;
@@ -273,14 +291,88 @@ engine_lease_answer(void *arg, bool held)
 		e->stats.leader = true;
 		if (e->leader_cb)
 			e->leader_cb(e->leader_arg);
+		/* Answered before the load's first statement, on one connection. */
+		store_golive(e->store, engine_golive, e);
 		engine_load(e);
 	} else if (!held && e->leader)
 		engine_step_down(e, "the leader lease could not be renewed");
-	else if (!held && !e->stats.ready) {
+	else if (!held && !e->stats.ready && !store_lease_failing(e->store)) {
+		/* Only when the lease was read: an error is not a leader. */
 		log_info("standing by: another daemon is the leader");
 		engine_ready(e);
 	}
 	engine_heartbeat(e);
+}
+
+static void engine_lease_tick(evutil_socket_t fd, short what, void *arg);
+
+static void
+engine_schema_answer(void *arg, PGresult *res)
+{
+	struct engine *e = arg;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	char why[sizeof(e->stats.schema_error)];
+	int version = -1;
+
+	e->schema_asking = false;
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+		version = atoi(PQgetvalue(res, 0, 0));
+	else if (state != NULL && (strcmp(state, "42P01") == 0 ||
+	    strcmp(state, "3F000") == 0))
+		version = 0;	/* no schema or no table: never migrated */
+	else {
+		if (res != NULL)
+			log_err("state database: cannot read the schema "
+			    "version: %s", pg_primary_message(res));
+		return;		/* the lease tick asks again */
+	}
+	if (setup_schema_problem(version, why, sizeof(why)) != NULL) {
+		if (!e->stats.schema_ok && e->stats.schema_version == version &&
+		    strcmp(e->stats.schema_error, why) == 0) {
+			log_debug("state database: %s", why);
+			return;
+		}
+		e->stats.schema_version = version;
+		e->stats.schema_ok = false;
+		memcpy(e->stats.schema_error, why, sizeof(why));
+		if (!e->schema_ever_ok && e->schema_cb != NULL) {
+			log_err("%s", why);
+			e->schema_cb(e->schema_arg);
+			return;
+		}
+		log_err("%s; standing by, not ready, until it is right", why);
+		engine_step_down(e, "the state schema is not the one this "
+		    "mashwatch needs");
+		return;
+	}
+	if (e->schema_ever_ok && e->stats.schema_error[0] != '\0')
+		log_notice("state schema is version %d again", version);
+	e->stats.schema_version = version;
+	e->stats.schema_ok = true;
+	e->stats.schema_error[0] = '\0';
+	e->schema_ever_ok = true;
+	engine_lease_tick(-1, 0, e);
+}
+
+/*
+ * The version in one statement: a missing schema or table is an error
+ * (SQLSTATE 3F000, 42P01) that means version 0, never "the lease is
+ * held elsewhere".
+ */
+static void
+engine_schema_ask(struct engine *e)
+{
+	if (e->schema_asking || e->stopping || !pgconn_is_up(e->state))
+		return;
+	if (e->stats.schema_version >= 0 && engine_now() - e->schema_asked_at <
+	    ENGINE_SCHEMA_RECHECK)
+		return;
+	e->schema_asked_at = engine_now();
+	if (pgconn_query(e->state, "SELECT coalesce(max(version), 0) FROM "
+	    "mashwatch.schema_migrations", 0, NULL, engine_schema_answer,
+	    e) == 0)
+		e->schema_asking = true;
 }
 
 static void
@@ -290,6 +382,11 @@ engine_lease_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* No lease, no heartbeat, no "standing by" until the schema is right. */
+	if (!e->stats.schema_ok) {
+		engine_schema_ask(e);
+		return;
+	}
 	/*
 	 * The tick is every second: a standby asks each time, so it takes
 	 * over within a second of the lease lapsing; the leader renews every
@@ -414,9 +511,13 @@ engine_polled(void *arg, bool ok, bool full, const struct poll_stats *st)
 	e->loaded = true;
 	e->watermark_us = st->watermark_us;
 	engine_record_poll(e, full, st);
+	store_set_backlog(e->store, e->backlog && full);
 	engine_flush(e);
 	model_advance(e->model, now);
 	engine_flush(e);
+	store_set_backlog(e->store, false);
+	if (full)
+		e->backlog = false;
 	engine_arm(e);
 	engine_ready(e);
 	if (e->poll_cb)
@@ -550,12 +651,15 @@ engine_state_state(void *arg, bool up)
 	struct engine *e = arg;
 
 	e->stats.state_up = up;
+	/* A reconnect may reach another database (a restore, a failover). */
+	e->stats.schema_ok = false;
 	if (!up) {
 		/* Nothing can be written or renewed: let the store be the truth. */
 		engine_step_down(e, "the state database is unavailable");
 		return;
 	}
-	engine_lease_tick(-1, 0, e);
+	e->schema_asked_at = 0;
+	engine_schema_ask(e);
 }
 
 struct engine *
@@ -573,6 +677,7 @@ engine_new(struct event_base *base, const struct config *cfg,
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(e->holder, sizeof(e->holder), "%s:%ld", host, (long)getpid());
+	e->stats.schema_version = -1;
 	e->model = model_new(cfg, cal, false);
 	e->src = pgconn_new(base, "source", cfg->source.conninfo,
 	    engine_src_state, e);
@@ -723,6 +828,13 @@ engine_on_ready(struct engine *e, void (*cb)(void *), void *arg)
 {
 	e->ready_cb = cb;
 	e->ready_arg = arg;
+}
+
+void
+engine_on_schema_refused(struct engine *e, void (*cb)(void *), void *arg)
+{
+	e->schema_cb = cb;
+	e->schema_arg = arg;
 }
 
 void

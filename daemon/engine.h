@@ -27,6 +27,9 @@
 struct pgconn;
 struct engine;
 
+/* Seconds between readings of a state schema version that was wrong. */
+#define ENGINE_SCHEMA_RECHECK	10
+
 struct engine_stats {
 	bool		 leader;
 	bool		 ready;		/* a first poll has succeeded */
@@ -41,6 +44,9 @@ struct engine_stats {
 	char		 source_error[160];	/* the last failure, "" when none */
 	uint64_t	 raised;
 	uint64_t	 resolved;
+	int		 schema_version;	/* the state's, -1 until read */
+	bool		 schema_ok;	/* read since the last connect, and right */
+	char		 schema_error[200];	/* why not, "" when right */
 };
 
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
@@ -57,6 +63,15 @@ const struct engine_stats *engine_stats(const struct engine *e);
 const char *engine_holder(const struct engine *e);
 const struct model *engine_model(const struct engine *e);
 void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
+/*
+ * cb when the first state schema version read since start is not the one
+ * this build needs (stats' schema_error says why): the daemon exits 78.
+ * A wrong version found later (on a reconnect) does not call it: the
+ * engine stands by, not ready, and reads the version again every
+ * ENGINE_SCHEMA_RECHECK seconds until it is right.
+ */
+void engine_on_schema_refused(struct engine *e, void (*cb)(void *arg),
+    void *arg);
 /* cb when this daemon becomes the leader or stops being it. */
 void engine_on_leader(struct engine *e, void (*cb)(void *arg), void *arg);
 /* cb after every poll of the source that succeeded, rows or none. */

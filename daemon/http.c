@@ -558,6 +558,11 @@ http_not_ready(const struct http_server *h, char *buf, size_t len)
 		return "stopping";
 	if (!st->state_up)
 		return "state database unreachable";
+	if (!st->schema_ok) {
+		snprintf(buf, len, "%s", st->schema_error[0] ? st->schema_error :
+		    "reading the state schema version");
+		return buf;
+	}
 	if (!st->source_up)
 		return "source database unreachable";
 	if (st->polls_failing > 0 && st->source_error[0] != '\0') {
@@ -702,7 +707,11 @@ http_metrics(struct evhttp_request *req, void *arg)
 	metric_u64(b, "mashwatch_leader", "gauge", "1 if this daemon holds "
 	    "the leader lease.", st->leader ? 1 : 0);
 	metric_u64(b, "mashwatch_ready", "gauge", "1 once a first poll "
-	    "succeeded or this daemon stands by.", st->ready ? 1 : 0);
+	    "succeeded or this daemon stands by, on the state schema this "
+	    "mashwatch needs.", st->ready && st->schema_ok ? 1 : 0);
+	metric_u64(b, "mashwatch_state_schema_ok", "gauge", "1 while the "
+	    "state schema is the version this mashwatch needs.",
+	    st->schema_ok ? 1 : 0);
 	metric_head(b, "mashwatch_database_up", "gauge", "1 while the "
 	    "connection to the database is usable.");
 	evbuffer_add_printf(b, "mashwatch_database_up{database=\"source\"} "
@@ -743,6 +752,11 @@ http_metrics(struct evhttp_request *req, void *arg)
 	    "attempts that failed.", metrics.emails_failed);
 	metric_u64(b, "mashwatch_config_reloads_total", "counter",
 	    "Configurations applied by SIGHUP.", metrics.reloads);
+	metric_u64(b, "mashwatch_calendar_holidays_until_seconds", "gauge",
+	    "Unix time the holiday list runs out (the start of the year after "
+	    "its last); 0 when there is none.  Working days after it count "
+	    "no holidays.", (uint64_t)(metrics.holidays_until > 0 ?
+	    metrics.holidays_until : 0));
 	metric_u64(b, "mashwatch_config_reload_failures_total", "counter",
 	    "SIGHUPs whose configuration was refused.",
 	    metrics.reload_failures);

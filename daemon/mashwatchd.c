@@ -5,6 +5,7 @@
  * arrive through the loop (evsignal) so handlers run as ordinary code.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,12 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "once.h"
+#include "preflight.h"
 #include "sdnotify.h"
 #include "setup.h"
+
+/* Warn daily when the holiday list runs out within this many days. */
+#define HOLIDAYS_WARN_DAYS	60
 
 /* Seconds between STATUS= updates (sent only when the text changes). */
 #define STATUS_INTERVAL	5
@@ -34,6 +39,7 @@ enum {
 	OPT_ONCE = 256,
 	OPT_AT,
 	OPT_ALL,
+	OPT_CONNECT,
 };
 
 struct options {
@@ -44,6 +50,7 @@ struct options {
 	bool		 foreground;
 	bool		 once;
 	bool		 all;
+	bool		 connect;
 };
 
 static void
@@ -51,10 +58,13 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: mashwatchd [-dfhtV] [-c FILE]\n"
+	    "       mashwatchd -t [-d] [-c FILE] [--connect]\n"
 	    "       mashwatchd [-d] [-c FILE] --once [--at TIME] [--all]\n"
 	    "  -c, --config FILE  configuration (default " MASHWATCH_CONF ")\n"
 	    "  -t, --test         check the configuration and exit;"
 	    " with -d print it\n"
+	    "      --connect      with -t: also connect to both databases\n"
+	    "                     and the SMTP relay (nothing is sent)\n"
 	    "  -d, --debug        log debug messages\n"
 	    "  -f, --foreground   accepted for compatibility: mashwatchd never\n"
 	    "                     forks and always runs in the foreground\n"
@@ -77,6 +87,7 @@ options_parse(int argc, char *argv[], struct options *o)
 		{ "once",	no_argument,		NULL,	OPT_ONCE },
 		{ "at",		required_argument,	NULL,	OPT_AT },
 		{ "all",	no_argument,		NULL,	OPT_ALL },
+		{ "connect",	no_argument,		NULL,	OPT_CONNECT },
 		{ "help",	no_argument,		NULL,	'h' },
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 },
@@ -109,6 +120,9 @@ options_parse(int argc, char *argv[], struct options *o)
 		case OPT_ALL:
 			o->all = true;
 			break;
+		case OPT_CONNECT:
+			o->connect = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -128,6 +142,10 @@ options_parse(int argc, char *argv[], struct options *o)
 		fprintf(stderr, "mashwatchd: --at and --all need --once\n");
 		return -1;
 	}
+	if (o->connect && !o->test) {
+		fprintf(stderr, "mashwatchd: --connect needs -t\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -143,10 +161,12 @@ struct daemon {
 	struct sdnotify		*notify;
 	struct http_server	*http;
 	struct event		*ev_status;
+	struct event		*ev_holidays;	/* daily look at the holiday list */
 	struct model_counts	 status_counts;	/* as of status_stamp */
 	uint64_t		 status_stamp;
 	bool			 status_counted;
 	bool			 stopping;
+	int			 exit_code;	/* EX_OK unless the loop ended on an error */
 };
 
 /* One line for `systemctl status`: role, counts, last poll.  No ids. */
@@ -165,6 +185,11 @@ daemon_status(struct daemon *d, char *buf, size_t len)
 	if (!st->state_up || !st->source_up) {
 		snprintf(buf, len, "waiting for the %s database",
 		    !st->state_up ? "state" : "source");
+		return;
+	}
+	if (!st->schema_ok) {
+		snprintf(buf, len, "not ready: %s", st->schema_error[0] ?
+		    st->schema_error : "reading the state schema version");
 		return;
 	}
 	if (!st->leader) {
@@ -205,6 +230,38 @@ daemon_on_status(evutil_socket_t fd, short what, void *arg)
 	sdnotify_status(d->notify, buf);
 }
 
+/*
+ * At start, after a reload and daily: /metrics says when the holiday list
+ * runs out, and the log warns from HOLIDAYS_WARN_DAYS before (an error
+ * once it has: working days then count no holiday).
+ */
+static void
+daemon_check_holidays(struct daemon *d)
+{
+	int64_t now = engine_now(), until = preflight_holidays_until(d->cal);
+
+	metrics.holidays_until = until;
+	if (d->cfg->calendar.holidays[0] == '\0' || until == 0)
+		return;
+	if (now >= until)
+		log_err("calendar.holidays: %s ended with %d: no holiday is "
+		    "counted now; add the coming years and reload",
+		    d->cfg->calendar.holidays, calendar_last_year(d->cal));
+	else if (until - now <= (int64_t)HOLIDAYS_WARN_DAYS * 86400)
+		log_warnx("calendar.holidays: %s runs out at the end of %d, "
+		    "in %" PRId64 " days: add next year's holidays and reload",
+		    d->cfg->calendar.holidays, calendar_last_year(d->cal),
+		    (until - now + 86399) / 86400);
+}
+
+static void
+daemon_on_holidays(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_check_holidays(arg);
+}
+
 /* The first poll succeeded, or we stand by: tell systemd we are up. */
 static void
 daemon_on_ready(void *arg)
@@ -223,6 +280,21 @@ daemon_stopped(void *arg)
 
 	if (--d->running == 0)
 		event_base_loopexit(d->base, NULL);
+}
+
+/*
+ * The state schema read at start is not the one this build needs: exit
+ * 78, so that systemd (RestartPreventExitStatus=78) stops rather than
+ * restarting a daemon that cannot work until `mashwatchctl migrate`.
+ * Nothing has been written: no lease was asked for.
+ */
+static void
+daemon_on_schema_refused(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->exit_code = EX_CONFIG;
+	event_base_loopexit(d->base, NULL);
 }
 
 static void
@@ -332,6 +404,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	d->cal = cal;
 	metrics.reloads++;
 	log_notice("reloaded %s", d->config_path);
+	daemon_check_holidays(d);
 	daemon_reloaded(d);
 	return;
 fail:
@@ -373,6 +446,7 @@ daemon_run(struct daemon *d)
 	    engine_holder(d->engine), daemon_is_leader, d);
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
+	engine_on_schema_refused(d->engine, daemon_on_schema_refused, d);
 	engine_on_poll(d->engine, daemon_on_poll, d);
 	if (d->cfg->http.listen[0] != '\0' && (d->http = http_new(d->base,
 	    d->cfg, d->cal, d->engine, err, sizeof(err))) == NULL) {
@@ -382,15 +456,23 @@ daemon_run(struct daemon *d)
 	}
 	d->ev_status = event_new(d->base, -1, EV_PERSIST, daemon_on_status, d);
 	event_add(d->ev_status, &tv);
+	d->ev_holidays = event_new(d->base, -1, EV_PERSIST, daemon_on_holidays,
+	    d);
+	tv.tv_sec = 86400;
+	event_add(d->ev_holidays, &tv);
+	daemon_check_holidays(d);
 	engine_start(d->engine);
 	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
 	    daemon_is_leader, d);
 	event_base_dispatch(d->base);
+	ret = d->exit_code;
 
 out:
 	reporter_free(d->reporter);
 	if (d->ev_status != NULL)
 		event_free(d->ev_status);
+	if (d->ev_holidays != NULL)
+		event_free(d->ev_holidays);
 	http_free(d->http);
 	notifier_free(d->notifier);
 	engine_free(d->engine);
@@ -432,6 +514,13 @@ main(int argc, char *argv[])
 	if (o.test) {
 		if (o.debug)
 			config_print(d.cfg, stdout);
+		ret = EX_CONFIG;
+		if (preflight_offline(d.cfg, d.cal, engine_now(), stderr) > 0)
+			goto out;
+		if (o.connect && preflight_connect(d.cfg, stderr) > 0) {
+			ret = EX_UNAVAILABLE;
+			goto out;
+		}
 		printf("configuration OK\n");
 		ret = EX_OK;
 		goto out;

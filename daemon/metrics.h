@@ -16,6 +16,7 @@ struct metrics {
 	int64_t		outbox_at;	/* wall clock it was counted; 0 never */
 	uint64_t	reloads;	/* SIGHUP reloads applied */
 	uint64_t	reload_failures;	/* SIGHUPs whose config was refused */
+	int64_t		holidays_until;	/* Unix time the holiday list ends; 0 none */
 	/* The HTTP listener (http.c) and the board (board.c). */
 	uint64_t	http_connections;	/* open now */
 	uint64_t	http_timeouts;		/* connections closed for being slow */

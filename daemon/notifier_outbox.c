@@ -130,6 +130,7 @@ struct group {
 	int64_t			 oldest;
 	bool			 escalation;
 	bool			 urgent;	/* sent at once, never batched */
+	bool			 backlog;	/* found at go-live: MAIL_BACKLOG */
 	long long		*claim;		/* digest: outbox rows it takes */
 	size_t			 nclaim;
 };
@@ -207,15 +208,16 @@ group_send(struct notifier *n, struct group *g)
 {
 	char *subject, *message, *msgid, *nids, *rcpts;
 	const char *params[9];
-	enum mail_kind mk = g->escalation ? MAIL_ESCALATION :
+	enum mail_kind mk = g->backlog ? MAIL_BACKLOG :
+	    g->escalation ? MAIL_ESCALATION :
 	    strcmp(g->route.key, "data_quality") == 0 ? MAIL_DATA_QUALITY :
 	    MAIL_ALERTS;
 	const char *kind = mk == MAIL_ESCALATION ? "escalation" :
 	    mk == MAIL_DATA_QUALITY ? "data_quality" : "alerts";
 
 	/* The first outbox row names the email: the same rows, the same id. */
-	msgid = xasprintf("mashwatch.%s.%lld.%zu@%s", kind, g->nids[0], g->n,
-	    from_domain(n));
+	msgid = xasprintf("mashwatch.%s.%lld.%zu@%s", g->backlog ? "backlog" :
+	    kind, g->nids[0], g->n, from_domain(n));
 	compose(n, mk, g->route.title, &g->route.rcpts, msgid, g->items, g->n,
 	    &subject, &message);
 	nids = nid_array(g->nids, g->n);
@@ -232,8 +234,8 @@ group_send(struct notifier *n, struct group *g)
 	if (pgconn_query(n->state, claim_sql, 9, params, notifier_round_done,
 	    n) == 0)
 		n->outbox_busy++;
-	log_info("notifier: %zu %s items for route %s", g->n, g->urgent ?
-	    "urgent" : "routine", g->route.key);
+	log_info("notifier: %zu %s items for route %s", g->n, g->backlog ?
+	    "backlog" : g->urgent ? "urgent" : "routine", g->route.key);
 	free(subject);
 	free(message);
 	free(msgid);
@@ -556,6 +558,51 @@ notifier_outbox_read(void *arg, PGresult *res)
 	n->rearm(n);
 }
 
+/*
+ * The backlog at go-live: every row, grouped by route as any alert is,
+ * each route's sent at once as one MAIL_BACKLOG email (working hours,
+ * group_wait and the digest do not hold it: go-live is chosen).
+ */
+static void
+notifier_backlog_read(void *arg, PGresult *res)
+{
+	struct notifier *n = arg;
+	struct group *gs = NULL;
+	struct route r;
+	size_t ng = 0;
+
+	n->outbox_busy--;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res != NULL)
+			log_err("notifier: cannot read the go-live backlog: %s",
+			    pg_primary_message(res));
+		n->rearm(n);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct mail_item it;
+		struct group *g;
+
+		item_from_row(n, res, i, &it);
+		route_for(n, it.rule, it.level, it.team_id, &r);
+		it.unrouted = r.unrouted;
+		g = group_get(&gs, &ng, &r, false);
+		g->backlog = true;
+		group_add(g, &it, strtoll(PQgetvalue(res, i, NCOLS), NULL, 10),
+		    time_of(res, i, NCOLS + 2));
+	}
+	for (size_t i = 0; i < ng; i++) {
+		if (gs[i].route.rcpts.n == 0) {
+			log_err("notifier: route %s has no address; %zu backlog "
+			    "items wait", gs[i].route.key, gs[i].n);
+			continue;
+		}
+		group_send(n, &gs[i]);
+	}
+	groups_free(gs, ng);
+	n->rearm(n);
+}
+
 /* When each route last got an email, for group_interval. */
 static void
 notifier_routes_read(void *arg, PGresult *res)
@@ -610,6 +657,25 @@ urgent_keys(const struct config *cfg, char *out[3])
 	}
 }
 
+/* The outbox rows with what an email says of them (columns as item_from_row). */
+#define OUTBOX_SELECT \
+    "SELECT " ALERT_COLS ", n.notification_id,"				\
+    "  n.event, extract(epoch FROM n.created_at),"				\
+    "  extract(epoch FROM f.created_at), f.recipients,"			\
+    "  EXISTS (SELECT 1 FROM mashwatch.alerts k WHERE k.rule = a.rule"	\
+    "    AND k.instance_id = a.instance_id AND k.acked_at IS NOT NULL"	\
+    "    AND (k.ack_until IS NULL OR k.ack_until > now()))"		\
+    " FROM mashwatch.notifications n"					\
+    " JOIN mashwatch.alerts a ON a.alert_id = n.alert_id"		\
+    " LEFT JOIN LATERAL (SELECT e.created_at,"				\
+    "    array_to_string(e.recipients, ', ') AS recipients"		\
+    "  FROM mashwatch.alerts p"						\
+    "  JOIN mashwatch.email_alerts ea ON ea.alert_id = p.alert_id"	\
+    "  JOIN mashwatch.emails e ON e.email_id = ea.email_id"		\
+    "  WHERE a.level = 'escalated' AND p.rule = a.rule"			\
+    "    AND p.instance_id = a.instance_id AND p.level <> 'escalated'"	\
+    "  ORDER BY e.created_at LIMIT 1) f ON true"
+
 void
 notifier_outbox_round(struct notifier *n, int64_t now)
 {
@@ -629,24 +695,19 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 	for (size_t i = 0; i < 3; i++)
 		params[i + 1] = keys[i];
 	/* An escalation says when, and to whom, the item was first sent. */
-	if (pgconn_query(n->state, "SELECT " ALERT_COLS ", n.notification_id,"
-	    "  n.event, extract(epoch FROM n.created_at),"
-	    "  extract(epoch FROM f.created_at), f.recipients,"
-	    "  EXISTS (SELECT 1 FROM mashwatch.alerts k WHERE k.rule = a.rule"
-	    "    AND k.instance_id = a.instance_id AND k.acked_at IS NOT NULL"
-	    "    AND (k.ack_until IS NULL OR k.ack_until > now()))"
-	    " FROM mashwatch.notifications n"
-	    " JOIN mashwatch.alerts a ON a.alert_id = n.alert_id"
-	    " LEFT JOIN LATERAL (SELECT e.created_at,"
-	    "    array_to_string(e.recipients, ', ') AS recipients"
-	    "  FROM mashwatch.alerts p"
-	    "  JOIN mashwatch.email_alerts ea ON ea.alert_id = p.alert_id"
-	    "  JOIN mashwatch.emails e ON e.email_id = ea.email_id"
-	    "  WHERE a.level = 'escalated' AND p.rule = a.rule"
-	    "    AND p.instance_id = a.instance_id AND p.level <> 'escalated'"
-	    "  ORDER BY e.created_at LIMIT 1) f ON true"
+	/*
+	 * The backlog found at go-live, all of it in one reading: one email
+	 * per route, whatever its size, before anything else.
+	 */
+	if (pgconn_query(n->state, OUTBOX_SELECT
 	    " WHERE n.claimed_at IS NULL AND n.held_at IS NULL"
-	    "   AND n.event = 'raised'"
+	    "   AND n.event = 'raised' AND n.backlog"
+	    " ORDER BY n.notification_id", 0, NULL, notifier_backlog_read,
+	    n) == 0)
+		n->outbox_busy++;
+	if (pgconn_query(n->state, OUTBOX_SELECT
+	    " WHERE n.claimed_at IS NULL AND n.held_at IS NULL"
+	    "   AND n.event = 'raised' AND NOT n.backlog"
 	    /*
 	     * Urgent first, data quality last: a backlog of routine alerts
 	     * waiting for group_interval, or of findings from a bad extract,

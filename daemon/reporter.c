@@ -45,14 +45,18 @@ struct reporter {
 	pid_t			 child;
 	int			 kind;		/* what the child is sending */
 	struct cal_date		 running;	/* its date (first date of a pack) */
-	struct cal_date		 done[3];	/* per kind: last sent (or found sent) */
+	struct cal_date		 done[4];	/* per kind: last sent (or found sent) */
 	time_t			 retry_at;
 };
 
-/* What the reporter sends: the daily report, the weekly and monthly packs. */
-enum { SEND_DAY, SEND_WEEK, SEND_MONTH };
-static const char *const send_names[3] = { "report", "weekly pack",
-	"monthly pack" };
+/*
+ * What the reporter sends: the daily report, the weekly and monthly packs;
+ * then, once a day, the purge of what retention keeps no longer
+ * (`mashwatchctl purge`, which prints its counts to our log).
+ */
+enum { SEND_DAY, SEND_WEEK, SEND_MONTH, SEND_PURGE };
+static const char *const send_names[4] = { "report", "weekly pack",
+	"monthly pack", "purge" };
 
 /* mashwatchctl beside mashwatchd, else in ../bin (sbin installs), else PATH. */
 static char *
@@ -169,10 +173,17 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 {
 	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
-	char a5m[] = "--month";
+	char a5m[] = "--month", a7[] = "--scheduled";
 	char *a5s[3] = { a5, a5w, a5m };
-	char *argv[] = { a0, a1, r->config_path, a3, a4, a5s[kind], date, NULL };
+	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, a7, NULL };
+	char purge[] = "purge";
 	int err;
+
+	if (kind == SEND_PURGE) {
+		argv[3] = purge;
+		argv[4] = NULL;
+	} else
+		argv[5] = a5s[kind];
 
 	if (kind == SEND_MONTH)
 		snprintf(date, sizeof(date), "%04d-%02d", d.year, d.month);
@@ -190,8 +201,8 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	}
 	r->kind = kind;
 	r->running = d;
-	log_info("%s %s: sending (pid %d)", send_names[kind], date,
-	    (int)r->child);
+	log_info("%s %s: %s (pid %d)", send_names[kind], date,
+	    kind == SEND_PURGE ? "running" : "sending", (int)r->child);
 }
 
 static void
@@ -210,7 +221,7 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 		goto again;
 	/* No one to send it to: the nightly report is switched off. */
 	if (r->cfg->routes.report.n == 0)
-		goto again;
+		goto purge;
 	/* One child at a time: the day's report, then the packs. */
 	d = due_date(r, now);
 	if (cal_date_cmp(d, r->done[SEND_DAY]) != 0) {
@@ -223,8 +234,15 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 		goto again;
 	}
 	d = due_month(r, now);
-	if (cal_date_cmp(d, r->done[SEND_MONTH]) != 0)
+	if (cal_date_cmp(d, r->done[SEND_MONTH]) != 0) {
 		reporter_start(r, SEND_MONTH, d);
+		goto again;
+	}
+purge:
+	/* Once a day, after the report and the packs have gone. */
+	d = due_day(r, now);
+	if (cal_date_cmp(d, r->done[SEND_PURGE]) != 0)
+		reporter_start(r, SEND_PURGE, d);
 again:
 	/* Poll the child often; otherwise a tick is enough. */
 	if (r->child > 0)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include <libpq-fe.h>
 
@@ -53,16 +54,11 @@ conninfo_reason(const char *err, char *buf, size_t len)
 static int
 setup_check_conninfo(const struct config *cfg, FILE *fp)
 {
-	const struct {
-		const char	*name;
-		const char	*value;
-	} v[] = {
-		{ "source.conninfo", cfg->source.conninfo },
-		{ "state.conninfo", cfg->state.conninfo },
-	};
+	struct setup_conninfo v[SETUP_NCONNINFO];
 	int bad = 0;
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	setup_conninfos(cfg, v);
+	for (size_t i = 0; i < SETUP_NCONNINFO; i++) {
 		PQconninfoOption *opts;
 		char *err = NULL, reason[256];
 		bool cut = false;
@@ -84,6 +80,15 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 		bad++;
 	}
 	return bad;
+}
+
+void
+setup_conninfos(const struct config *cfg,
+    struct setup_conninfo v[SETUP_NCONNINFO])
+{
+	v[0] = (struct setup_conninfo){ "source.conninfo",
+	    cfg->source.conninfo };
+	v[1] = (struct setup_conninfo){ "state.conninfo", cfg->state.conninfo };
 }
 
 struct config *
@@ -182,4 +187,56 @@ setup_schema_version(PGconn *conn)
 	    atoi(PQgetvalue(res, 0, 0)) : -1;
 	PQclear(res);
 	return v;
+}
+
+int
+setup_schema_wanted(void)
+{
+	return nmigrations > 0 ? migrations[nmigrations - 1].version : 0;
+}
+
+const char *
+setup_schema_problem(int version, char *buf, size_t len)
+{
+	int want = setup_schema_wanted();
+
+	if (version == want)
+		return NULL;
+	if (version < want)
+		snprintf(buf, len, "state schema is version %d, this mashwatch "
+		    "needs %d: run `mashwatchctl migrate`", version, want);
+	else
+		snprintf(buf, len, "state schema is version %d, this mashwatch "
+		    "needs %d: it is newer than this mashwatch knows (run the "
+		    "mashwatch that migrated it)", version, want);
+	return buf;
+}
+
+PGconn *
+setup_state_connect(const struct config *cfg, const char *prog, int *rc)
+{
+	PGconn *conn;
+	char why[256];
+	int version;
+
+	*rc = EX_UNAVAILABLE;
+	if ((conn = setup_connect(cfg->state.conninfo, "state")) == NULL)
+		goto out;
+	if ((version = setup_schema_version(conn)) < 0) {
+		fprintf(stderr, "%s: cannot read the state schema version: %s",
+		    prog, PQerrorMessage(conn));
+		goto fail;
+	}
+	if (setup_schema_problem(version, why, sizeof(why)) != NULL) {
+		fprintf(stderr, "%s: %s\n", prog, why);
+		*rc = EX_CONFIG;
+		goto fail;
+	}
+	*rc = EX_OK;
+	goto out;
+fail:
+	PQfinish(conn);
+	conn = NULL;
+out:
+	return conn;
 }

@@ -19,6 +19,16 @@
 /* Seconds a tool waits for a database unless conninfo's connect_timeout says. */
 #define SETUP_CONNECT_TIMEOUT	"10"
 
+/* A connection string of the config and the setting it comes from. */
+struct setup_conninfo {
+	const char	*name;		/* "source.conninfo", "state.conninfo" */
+	const char	*value;		/* borrowed from the config */
+};
+#define SETUP_NCONNINFO	2
+/* The config's connection strings, source first, into v. */
+void setup_conninfos(const struct config *cfg,
+    struct setup_conninfo v[SETUP_NCONNINFO]);
+
 /*
  * Load the config at path, printing every error as FILE:LINE: message to
  * stderr.  NULL if it has errors, a connection string that libpq cannot
@@ -39,5 +49,23 @@ void setup_warn_coverage(const struct calendar *cal, int64_t t);
 PGconn *setup_connect(const char *conninfo, const char *what);
 /* The state schema version, 0 if there is none, -1 on error. */
 int setup_schema_version(PGconn *conn);
+/* The state schema version this build needs: its last compiled-in migration. */
+int setup_schema_wanted(void);
+/*
+ * NULL when the state schema at `version` is the one this build needs;
+ * else why not, written into buf: "state schema is version N, this
+ * mashwatch needs M: run `mashwatchctl migrate`" when older (0: none),
+ * or the same words for a schema newer than this build knows (a
+ * rolled-back binary).  Either way the caller exits EX_CONFIG (78).
+ */
+const char *setup_schema_problem(int version, char *buf, size_t len);
+/*
+ * setup_connect to the state database, then its schema version checked:
+ * NULL, the reason printed as "PROG: ..." and *rc set to EX_UNAVAILABLE
+ * (cannot connect or read the version) or EX_CONFIG (wrong version).
+ * Every command that reads the state uses this, never setup_connect.
+ */
+PGconn *setup_state_connect(const struct config *cfg, const char *prog,
+    int *rc);
 
 #endif

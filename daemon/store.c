@@ -26,6 +26,7 @@ struct batch {
 	struct batch	*next;
 	char		*json;
 	size_t		 n;
+	bool		 backlog;	/* the first pass at go-live */
 };
 
 struct store {
@@ -49,6 +50,9 @@ struct store {
 	void		*release_arg;
 	void		(*fired_cb)(void *, bool, struct fired_key *, size_t);
 	void		*fired_arg;
+	bool		 backlog;	/* store_write flags its outbox rows */
+	void		(*golive_cb)(void *, bool);
+	void		*golive_arg;
 };
 
 /*
@@ -92,9 +96,9 @@ static const char store_write_sql[] =
     "    AND EXISTS (SELECT 1 FROM lease)"
     "  RETURNING a.alert_id"
     "), outbox AS ("
-    "  INSERT INTO mashwatch.notifications (alert_id, event)"
-    "  SELECT alert_id, 'raised' FROM raised"
-    "  UNION ALL SELECT alert_id, 'resolved' FROM resolved"
+    "  INSERT INTO mashwatch.notifications (alert_id, event, backlog)"
+    "  SELECT alert_id, 'raised', $3::bool FROM raised"
+    "  UNION ALL SELECT alert_id, 'resolved', $3::bool FROM resolved"
     "  RETURNING 1"
     ") SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM raised),"
     "  (SELECT count(*) FROM resolved), (SELECT count(*) FROM outbox),"
@@ -222,7 +226,7 @@ store_written(void *arg, PGresult *res)
 static void
 store_kick(struct store *s)
 {
-	const char *params[2];
+	const char *params[3];
 
 	if (s->writing)
 		return;
@@ -235,7 +239,8 @@ store_kick(struct store *s)
 		return;
 	params[0] = s->head->json;
 	params[1] = s->holder;
-	if (pgconn_query(s->state, store_write_sql, 2, params, store_written,
+	params[2] = s->head->backlog ? "true" : "false";
+	if (pgconn_query(s->state, store_write_sql, 3, params, store_written,
 	    s) == 0)
 		s->writing = true;
 }
@@ -274,6 +279,7 @@ store_write(struct store *s, struct transition *v, size_t n)
 		b = xcalloc(1, sizeof(*b));
 		b->json = json_dumps(arr, JSON_COMPACT);
 		b->n = end - at;
+		b->backlog = s->backlog;
 		json_decref(arr);
 		if (b->json == NULL)
 			fatalx("alert store: cannot encode a batch");
@@ -413,4 +419,48 @@ store_fired_free(struct fired_key *v, size_t n)
 		free(v[i].instance_id);
 	}
 	free(v);
+}
+
+void
+store_set_backlog(struct store *s, bool backlog)
+{
+	s->backlog = backlog;
+}
+
+static void
+store_golive_answered(void *arg, PGresult *res)
+{
+	struct store *s = arg;
+	void (*cb)(void *, bool) = s->golive_cb;
+	bool first = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1;
+
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_err("alert store: cannot record go-live: %s",
+		    pg_primary_message(res));
+	s->golive_cb = NULL;
+	if (cb)
+		cb(s->golive_arg, first);
+}
+
+int
+store_golive(struct store *s, void (*cb)(void *arg, bool first), void *arg)
+{
+	const char *params[1] = { s->holder };
+
+	s->golive_cb = cb;
+	s->golive_arg = arg;
+	if (pgconn_query(s->state, "INSERT INTO mashwatch.golive (went_live_at, "
+	    "holder) VALUES (now(), $1) ON CONFLICT (id) DO NOTHING "
+	    "RETURNING 1", 1, params, store_golive_answered, s) < 0) {
+		s->golive_cb = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+bool
+store_lease_failing(const struct store *s)
+{
+	return s->lease_failing;
 }

@@ -26,6 +26,8 @@ void store_free(struct store *s);
  * false on any failure). */
 int store_lease(struct store *s, void (*cb)(void *arg, bool held),
     void *arg);
+/* Whether the last lease request failed (an error, not "held elsewhere"). */
+bool store_lease_failing(const struct store *s);
 /* Give the lease up; cb once answered (not called if it cannot be sent). */
 int store_release(struct store *s, void (*cb)(void *arg), void *arg);
 /* Unresolved alerts (and recent repeats) as fired keys. */
@@ -34,6 +36,19 @@ int store_load_fired(struct store *s,
 void store_fired_free(struct fired_key *v, size_t n);
 /* Queue transitions (ownership passes) and write them in order. */
 void store_write(struct store *s, struct transition *v, size_t n);
+/*
+ * While set, the transitions store_write queues get outbox rows flagged
+ * as the backlog found at go-live (the notifier sends those as one email
+ * per route).
+ */
+void store_set_backlog(struct store *s, bool backlog);
+/*
+ * Record go-live (mashwatch.golive) unless this state database has one:
+ * cb(arg, first), first when this call recorded it (the state has never
+ * run before), false otherwise or on error.
+ */
+int store_golive(struct store *s, void (*cb)(void *arg, bool first),
+    void *arg);
 /* Drop whatever is queued (we are no longer leader). */
 void store_discard(struct store *s);
 size_t store_queued(const struct store *s);

@@ -49,6 +49,8 @@ type_name(const struct conf_setting *s, char *buf, size_t len)
 		return "timescale: \"N hours\", \"N days\" or \"N working days\"";
 	case CONF_WINDOW:
 		return "timescale, which may also be \"N months\"";
+	case CONF_AGE:
+		return "an age: \"N hours\", \"N days\" or \"N months\"";
 	case CONF_WEEKDAYS:
 		return "array of weekday names";
 	case CONF_ADDRESSES:

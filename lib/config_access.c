@@ -243,6 +243,7 @@ conf_format_value(const struct conf_setting *s, const void *base, bool mask)
 		break;
 	case CONF_LIMIT:
 	case CONF_WINDOW:
+	case CONF_AGE:
 		timescale_format(CONF_CFIELD(base, s, struct timescale), buf,
 		    sizeof(buf));
 		fprintf(fp, "\"%s\"", buf);

@@ -221,7 +221,10 @@ static const struct conf_setting settings[] = {
 
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),
-	  .help = "Local time of the nightly report on the previous day." },
+	  .help = "Local time of the nightly report on the previous day.  "
+	  "On a state database that has never run, the first start sends "
+	  "no report or pack whose run came before it (mashwatchd(8), "
+	  "GO-LIVE)." },
 	{ .name = "report.weekly", .type = CONF_ENUM, .def = "\"Mon\"",
 	  .reloadable = true, .choices = weekday_choices,
 	  .offset = CF(report.weekly),
@@ -238,6 +241,31 @@ static const struct conf_setting settings[] = {
 	  .min = 0, .max = 1, .reloadable = true,
 	  .offset = CF(report.comparators),
 	  .help = "Re-referral rates to show beside ours, as fractions." },
+
+	{ .name = "retention.alerts", .type = CONF_AGE,
+	  .def = "\"400 days\"", .reloadable = true,
+	  .offset = CF(retention.alerts),
+	  .help = "How long an alert is kept after it was resolved, with its "
+	  "outbox rows, acknowledgements and the emails that named only "
+	  "purged alerts; digests' ledger rows and sent emails' attempts "
+	  "as long.  An alert still open, or resolved within the last 15 "
+	  "weeks (the report's 13-week trends, with two weeks to spare for "
+	  "a pack), is never purged, whatever this says.  The leader purges once a day after report.at; "
+	  "`mashwatchctl purge` does it by hand.  \"N hours\", \"N days\" "
+	  "or \"N months\"." },
+	{ .name = "retention.outbox_files", .type = CONF_AGE,
+	  .def = "\"30 days\"", .reloadable = true,
+	  .offset = CF(retention.outbox_files),
+	  .help = "How long the .eml files of the directory transport are "
+	  "kept in notify.directory (by modification time); other files "
+	  "there are never touched." },
+	{ .name = "retention.reports", .type = CONF_AGE,
+	  .def = "\"400 days\"", .reloadable = true,
+	  .offset = CF(retention.reports),
+	  .help = "How long reports and packs are kept in report.archive "
+	  "by the last date of the period each covers: their files and "
+	  "their rows in the state database.  The report's trends are read "
+	  "from the source, not from the archive." },
 
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),

@@ -341,6 +341,7 @@ conf_read_value(struct conf_loader *ld, const struct conf_setting *s,
 	case CONF_TIME_OF_DAY:
 	case CONF_LIMIT:
 	case CONF_WINDOW:
+	case CONF_AGE:
 	case CONF_ENUM:
 		if (config_setting_type(node) != CONFIG_TYPE_STRING) {
 			conf_err(ld, node, "'%s' must be %s", name,
@@ -424,8 +425,10 @@ conf_read_value(struct conf_loader *ld, const struct conf_setting *s,
 		break;
 	case CONF_LIMIT:
 	case CONF_WINDOW:
+	case CONF_AGE:
 		if (timescale_parse(str, s->type == CONF_LIMIT ?
-		    TS_ALLOW_LIMIT : TS_ALLOW_WINDOW, &ts, err,
+		    TS_ALLOW_LIMIT : s->type == CONF_AGE ? TS_ALLOW_AGE :
+		    TS_ALLOW_WINDOW, &ts, err,
 		    sizeof(err)) == -1) {
 			conf_err(ld, node, "'%s': %s", name, err);
 			goto out;

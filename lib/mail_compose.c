@@ -247,7 +247,8 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 		else if (!seen)
 			more++;
 	}
-	sbuf_add(&b, kind == MAIL_DIGEST ? "MASH morning digest: " : "MASH: ");
+	sbuf_add(&b, kind == MAIL_DIGEST ? "MASH morning digest: " :
+	    kind == MAIL_BACKLOG ? "MASH backlog at go-live: " : "MASH: ");
 	switch (kind) {
 	case MAIL_TEST:
 		sbuf_add(&b, "test email");
@@ -268,7 +269,7 @@ compose_subject(const struct mail_context *ctx, enum mail_kind kind,
 	}
 	if (first)
 		sbuf_add(&b, "nothing new");
-	if (nlabels > 0 && kind != MAIL_DIGEST) {
+	if (nlabels > 0 && kind != MAIL_DIGEST && kind != MAIL_BACKLOG) {
 		sbuf_printf(&b, ": %s", labels[0]);
 		if (nlabels > 1 || more > 0)
 			sbuf_printf(&b, " and %zu more", nlabels - 1 + more);
@@ -309,6 +310,13 @@ compose_intro(const struct mail_context *ctx, enum mail_kind kind, size_t n,
 	case MAIL_TEST:
 		what = "This is a test email from mashwatch: if you can read "
 		    "it, this route works.";
+		break;
+	case MAIL_BACKLOG:
+		what = "mashwatch has started watching the MASH front door.  "
+		    "This is the backlog it found at go-live: everything "
+		    "already due soon, overdue or escalated, counted per clock, "
+		    "then listed most urgent first.  From now on each new alert "
+		    "is emailed as it fires.";
 		break;
 	default:
 		what = "New alerts for work at the MASH front door, most urgent "
@@ -601,6 +609,52 @@ table_open(struct sbuf *h)
 	    "<th>How late</th><th>Team</th><th>Worker</th></tr>\n");
 }
 
+/*
+ * The backlog's counts per clock (its label) and level, over all n items,
+ * in the order the clocks first appear in v (most urgent first).
+ */
+static void
+compose_backlog_counts(const struct mail_item *const *v, size_t n,
+    struct sbuf *t, struct sbuf *h)
+{
+	static const char *const levels[] = { "escalated", "overdue",
+	    "due_soon" };
+
+	sbuf_add(t, "\nCounts per clock:\n");
+	sbuf_add(h, "<p>Counts per clock:</p>\n<table border=\"1\" "
+	    "cellpadding=\"4\" cellspacing=\"0\"><tr><th>Clock</th>"
+	    "<th>Escalated</th><th>Overdue</th><th>Due soon</th><th>Other"
+	    "</th><th>All</th></tr>\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *l = item_label(v[i]);
+		size_t c[4] = { 0 }, all = 0;
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(item_label(v[k]), l) == 0;
+		if (seen)
+			continue;
+		for (size_t k = i; k < n; k++) {
+			size_t lv = 0;
+
+			if (strcmp(item_label(v[k]), l) != 0)
+				continue;
+			while (lv < 3 && (v[k]->level == NULL ||
+			    strcmp(v[k]->level, levels[lv]) != 0))
+				lv++;
+			c[lv]++;
+			all++;
+		}
+		sbuf_printf(t, "  %s: %zu (%zu escalated, %zu overdue, %zu due "
+		    "soon, %zu other)\n", l, all, c[0], c[1], c[2], c[3]);
+		sbuf_add(h, "<tr><td>");
+		sbuf_add_html(h, l);
+		sbuf_printf(h, "</td><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu"
+		    "</td><td>%zu</td></tr>\n", c[0], c[1], c[2], c[3], all);
+	}
+	sbuf_add(h, "</table>\n");
+}
+
 void
 mail_compose(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n, struct mail_content *out)
@@ -623,6 +677,8 @@ mail_compose(const struct mail_context *ctx, enum mail_kind kind,
 	/* The subject names the most urgent work first. */
 	out->subject = compose_subject(ctx, kind, v, n);
 	compose_intro(ctx, kind, n, &t, &h);
+	if (kind == MAIL_BACKLOG && n > 0)
+		compose_backlog_counts(v, n, &t, &h);
 	if (kind == MAIL_DATA_QUALITY && n > 0) {
 		compose_dq_summary(items, n, &t, &h);
 		if (cap > 0) {

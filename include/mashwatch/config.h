@@ -28,6 +28,7 @@ enum conf_type {
 	CONF_TIME_OF_DAY,	/* "HH:MM" local time, stored as minutes after midnight */
 	CONF_LIMIT,		/* timescale in hours, days or working days */
 	CONF_WINDOW,		/* timescale that may also be in months */
+	CONF_AGE,		/* an age: "N hours", "N days" or "N months", never working days */
 	CONF_WEEKDAYS,		/* list of "Mon".."Sun", stored as a CAL_* bit mask */
 	CONF_ADDRESSES,		/* an email address or a list of them */
 	CONF_LIMIT_MAP,		/* group of priority = timescale; the count follows the array */
@@ -201,6 +202,12 @@ struct config {
 		struct float_entry	*comparators;
 		size_t			 ncomparators;
 	} report;
+
+	struct {
+		struct timescale	 alerts;	/* after resolution */
+		struct timescale	 outbox_files;	/* .eml files, by mtime */
+		struct timescale	 reports;	/* the report archive */
+	} retention;
 
 	struct {
 		char			*listen;	/* "" disables; "unix:PATH" a socket */

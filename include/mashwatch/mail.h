@@ -75,6 +75,7 @@ enum mail_kind {
 	MAIL_ESCALATION,	/* escalated alerts, to the escalation route */
 	MAIL_DATA_QUALITY,	/* invalid rows and failed deliveries */
 	MAIL_TEST,		/* mashwatchctl test-email */
+	MAIL_BACKLOG,		/* what was open at go-live, one per route */
 };
 
 /* Which part of a digest an item is in (0 in any other email). */
@@ -138,8 +139,10 @@ struct mail_content {
  * Subject and both bodies of an email of `kind` listing items (in the order
  * given), at most ctx->max_items of them, then "and N more".  A
  * MAIL_DATA_QUALITY email opens with counts per view and reason over all
- * n items and lists at most MAIL_DQ_REFS references.  The subject counts
- * all n.  The caller frees the content with mail_content_clear.
+ * n items and lists at most MAIL_DQ_REFS references.  A MAIL_BACKLOG
+ * email (everything open when mashwatch went live, for one route) is
+ * titled as the backlog at go-live and opens with the counts per clock
+ * and level over all n items.  The subject counts all n.  The caller frees the content with mail_content_clear.
  */
 void mail_compose(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n, struct mail_content *out);

@@ -25,6 +25,8 @@ struct timescale {
 /* Which units a setting accepts: a bit per enum ts_unit. */
 #define TS_ALLOW_LIMIT	((1u << TS_HOURS) | (1u << TS_DAYS) | (1u << TS_WORKING_DAYS))
 #define TS_ALLOW_WINDOW	(TS_ALLOW_LIMIT | (1u << TS_MONTHS))
+/* How long something is kept: elapsed or calendar time, not working days. */
+#define TS_ALLOW_AGE	((1u << TS_HOURS) | (1u << TS_DAYS) | (1u << TS_MONTHS))
 
 /*
  * Parse "N hours", "N days", "N working days" or "N months" (singular or

@@ -40,15 +40,43 @@ def error_lines(stderr, path):
     return [int(ERROR_LINE.match(line)["line"]) for line in lines]
 
 
-def test_example_config_is_ok():
-    r = run("-t", "-c", str(ROOT / "etc" / "mashwatch.conf"))
+def example_site(tmp_path):
+    """The example config where what it names exists, as on a site that
+    followed it: the SMTP password file (0600), the libpq services (in
+    PGSERVICEFILE, as the unit sets it), a holiday list that covers the
+    next two years.  Returns (config path, environment)."""
+    import testclock
+    year = testclock.local_now().year
+    holidays = tmp_path / "holidays.txt"
+    holidays.write_text("".join("%d-12-25\n" % y for y in (year, year + 1, year + 2)))
+    password = tmp_path / "smtp-password"
+    password.write_text("secret\n")
+    password.chmod(0o600)
+    services = tmp_path / "pg_service.conf"
+    services.write_text("[mash]\ndbname=mash\n\n[mashwatch]\ndbname=mash\n")
+    text = (ROOT / "etc" / "mashwatch.conf").read_text()
+    text = text.replace('"bank-holidays-england-and-wales.txt"', '"%s"' % holidays)
+    text = text.replace('"/etc/mashwatch/smtp-password"', '"%s"' % password)
+    conf = write(tmp_path, text)
+    return conf, testclock.env({**os.environ, "PGSERVICEFILE": str(services)})
+
+
+def run_env(env, *args):
+    return subprocess.run([str(DAEMON), *args], capture_output=True, text=True,
+                          timeout=30, env=env)
+
+
+def test_example_config_is_ok(tmp_path):
+    conf, env = example_site(tmp_path)
+    r = run_env(env, "-t", "-c", str(conf))
     assert r.returncode == 0, r.stderr
     assert r.stdout == "configuration OK\n"
     assert r.stderr == ""
 
 
-def test_debug_prints_every_setting():
-    r = run("-t", "-d", "-c", str(ROOT / "etc" / "mashwatch.conf"))
+def test_debug_prints_every_setting(tmp_path):
+    conf, env = example_site(tmp_path)
+    r = run_env(env, "-t", "-d", "-c", str(conf))
     assert r.returncode == 0, r.stderr
     out = r.stdout.splitlines()
     assert out[-1] == "configuration OK"

@@ -51,11 +51,40 @@ def test_every_migration_installed(installed):
         assert (installed / "usr/share/mashwatch/sql/state" / sql.name).read_text() == sql.read_text()
 
 
-def test_installed_daemon_checks_installed_config(installed):
-    conf = installed / "etc/mashwatch/mashwatch.conf"
-    # The example names the holiday file relative to its own folder.
+def test_installed_daemon_checks_installed_config(installed, tmp_path):
+    import testclock
+    etc = installed / "etc/mashwatch"
+    conf = tmp_path / "mashwatch.conf"
+    # -t finds what the example names and a site has not yet made.
+    shutil.copy(etc / "mashwatch.conf", conf)
+    conf.chmod(0o600)
+    text = conf.read_text().replace('"bank-holidays-england-and-wales.txt"',
+                                    '"%s"' % (etc / "bank-holidays-england-and-wales.txt"))
+    conf.write_text(text)
+    env = testclock.env({**os.environ, "PGSERVICEFILE": str(tmp_path / "none.conf")})
     p = subprocess.run([str(installed / "usr/sbin/mashwatchd"), "-t", "-c", str(conf)],
-                       capture_output=True, text=True, timeout=30)
+                       capture_output=True, text=True, timeout=30, env=env)
+    assert p.returncode == 78
+    assert "notify.password_file: /etc/mashwatch/smtp-password: No such file" in p.stderr
+    assert 'source.conninfo: service "mash" is not defined in %s' % (tmp_path / "none.conf") \
+        in p.stderr
+    # Made as the README says, in place: the installed config, which names
+    # the holiday file relative to its own folder, passes.  The holiday
+    # list is rewritten to cover the years ahead, so the outcome does not
+    # depend on the date.
+    year = testclock.local_now().year
+    (etc / "bank-holidays-england-and-wales.txt").write_text(
+        "".join("%d-12-25\n" % y for y in (year, year + 1, year + 2)))
+    password = tmp_path / "smtp-password"
+    password.write_text("secret\n")
+    password.chmod(0o600)
+    installed_conf = etc / "mashwatch.conf"
+    installed_conf.write_text(installed_conf.read_text().replace(
+        '"/etc/mashwatch/smtp-password"', '"%s"' % password))
+    (tmp_path / "pg_service.conf").write_text("[mash]\ndbname=mash\n[mashwatch]\ndbname=m\n")
+    env["PGSERVICEFILE"] = str(tmp_path / "pg_service.conf")
+    p = subprocess.run([str(installed / "usr/sbin/mashwatchd"), "-t", "-c", str(installed_conf)],
+                       capture_output=True, text=True, timeout=30, env=env)
     assert p.returncode == 0, p.stderr
     assert p.stdout == "configuration OK\n"
 

@@ -99,6 +99,10 @@ def test_daemon_sends_when_it_comes_back_and_never_twice(db, build, tmp_path):
     # from the test clock (testclock.py), so this holds on any day and at the
     # instants check-clock pins.
     config, outbox = configure(db, build, tmp_path, at="00:00")
+    # A site that went live long ago (a fresh one sends nothing from
+    # before its go-live: test_golive.py).
+    db.execute("insert into mashwatch.golive (went_live_at, holder) "
+               "values (now() - interval '60 days', 'test')")
     today = testclock.local_now().date()
     yesterday = today - dt.timedelta(days=1)
     week, month = packs_due(today)

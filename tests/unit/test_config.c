@@ -335,6 +335,10 @@ static const struct mistake {
 	  "clocks = ( { name = \"a\"; limit = \"3 months\"; } );\n",
 	  "1: 'clocks[a].limit': \"3 months\": months are not allowed here; "
 	  "write \"N hours\", \"N days\" or \"N working days\"" },
+	{ "working days in a retention",
+	  "retention: { alerts = \"30 working days\"; };\n",
+	  "1: 'retention.alerts': \"30 working days\": working days are not "
+	  "allowed here; write \"N hours\", \"N days\" or \"N months\"" },
 	{ "limit required", "clocks = ( { name = \"a\"; } );\n",
 	  "1: 'clocks[a].limit' is required" },
 	{ "entry without a name is named by its index",

@@ -330,6 +330,68 @@ test_max_items(void **state)
 }
 
 /*
+ * The backlog at go-live: titled as such, and counts per clock (its
+ * label) and level over every item, however few are listed.
+ */
+static void
+test_backlog(void **state)
+{
+	const struct {
+		const char	*levels;	/* one letter per item: e o s r */
+		const char	*labels;	/* one letter per item: a b */
+		size_t		 max;
+		const char	*subject;
+		const char	*counts[2];	/* NULL: no such line */
+	} cases[] = {
+		{ "ooos", "aaab", 0, "MASH backlog at go-live: 3 overdue, "
+		  "1 due soon",
+		  { "  Clock A: 3 (0 escalated, 3 overdue, 0 due soon, 0 other)\n",
+		    "  Clock B: 1 (0 escalated, 0 overdue, 1 due soon, 0 other)\n" } },
+		{ "eoosr", "ababa", 1, "MASH backlog at go-live: 1 escalated, "
+		  "2 overdue, 1 due soon, 1 ",
+		  { "  Clock A: 3 (1 escalated, 1 overdue, 0 due soon, 1 other)\n",
+		    "  Clock B: 2 (0 escalated, 1 overdue, 1 due soon, 0 other)\n" } },
+		{ "o", "b", 5, "MASH backlog at go-live: 1 overdue",
+		  { "  Clock B: 1 (0 escalated, 1 overdue, 0 due soon, 0 other)\n",
+		    NULL } },
+	};
+	struct mail_context ctx = { .cal = cal, .route_title = "team MASH",
+	    .now = tu_iso(NULL, "2022-04-21T09:00:00+01:00") };
+
+	(void)state;
+	for (size_t k = 0; k < NELEM(cases); k++) {
+		size_t n = strlen(cases[k].levels);
+		struct mail_item *v = calloc(n, sizeof(*v));
+		struct mail_content c;
+
+		for (size_t i = 0; i < n; i++) {
+			char l = cases[k].levels[i];
+
+			v[i] = item("contact_decision", l == 'e' ? "escalated" :
+			    l == 'o' ? "overdue" : l == 's' ? "due_soon" :
+			    "repeat", "P1");
+			v[i].label = cases[k].labels[i] == 'a' ? "Clock A" :
+			    "Clock B";
+		}
+		ctx.max_items = cases[k].max;
+		mail_compose(&ctx, MAIL_BACKLOG, v, n, &c);
+		assert_true(strncmp(c.subject, cases[k].subject,
+		    strlen(cases[k].subject)) == 0);
+		assert_non_null(strstr(c.subject, "(team MASH)"));
+		assert_non_null(strstr(c.text, "the backlog it found at go-live"));
+		assert_non_null(strstr(c.html, "<th>Escalated</th>"));
+		for (size_t j = 0; j < 2; j++)
+			if (cases[k].counts[j] != NULL)
+				assert_non_null(strstr(c.text,
+				    cases[k].counts[j]));
+		/* Labels are not repeated in the subject: counts say it all. */
+		assert_null(strstr(c.subject, "Clock"));
+		mail_content_clear(&c);
+		free(v);
+	}
+}
+
+/*
  * Urgency order in both parts whatever the input order; headings with
  * counts; the longest overdue first, the soonest due first; what each
  * line says: a local due time for an hour-based limit, a date for a
@@ -649,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_lateness),
 		cmocka_unit_test(test_subjects),
 		cmocka_unit_test(test_max_items),
+		cmocka_unit_test(test_backlog),
 		cmocka_unit_test(test_compose_order),
 		cmocka_unit_test(test_compose_escapes),
 		cmocka_unit_test(test_mime_structure),
