@@ -63,8 +63,8 @@ check_file(const char *setting, const char *path, bool secret, FILE *fp)
 
 /*
  * Every file the config names that the daemon reads later, not at start.
- * http.proxy_secret_file (the board's proxy secret), once that setting
- * exists, belongs in this table as a secret.
+ * http.proxy_secret_file is not here: the config reads and checks it as
+ * it loads (lib/config.c), so -t has refused a bad one already.
  */
 static int
 check_files(const struct config *cfg, FILE *fp)
