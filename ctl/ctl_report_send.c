@@ -129,11 +129,18 @@ mail_send(const struct config *cfg, const char *name, const char *msg,
 }
 
 /* The attachments and inline charts of one message. */
+/*
+ * HTML, CSV, JSON, the tables (all mailed), then for a month the regional
+ * extract (archived only: it is for the region, not the leaders' inbox).
+ */
+#define NFILES		(3 + RT_COUNT)
+#define REGION_FILE	NFILES
+
 struct files {
-	char		*name[3 + RT_COUNT];
-	char		*data[3 + RT_COUNT];
-	size_t		 len[3 + RT_COUNT];
-	char		*path[3 + RT_COUNT];
+	char		*name[NFILES + 1];
+	char		*data[NFILES + 1];
+	size_t		 len[NFILES + 1];
+	char		*path[NFILES + 1];
 	unsigned char	*png[REPORT_PARTS_MAX];
 	size_t		 pnglen[REPORT_PARTS_MAX];
 	size_t		 ncharts;
@@ -142,7 +149,7 @@ struct files {
 static void
 files_clear(struct files *f)
 {
-	for (size_t i = 0; i < 3 + RT_COUNT; i++) {
+	for (size_t i = 0; i < NFILES + 1; i++) {
 		free(f->name[i]);
 		free(f->data[i]);
 		free(f->path[i]);
@@ -330,6 +337,16 @@ files_make(const struct ctl *ctl, const struct report *r, const char *stem,
 		if ((f->data[i] = mem_of(r, fmt, &f->len[i])) == NULL ||
 		    (f->path[i] = archive_file(ctl->cfg->report.archive,
 		    f->name[i], f->data[i], f->len[i])) == NULL)
+			return -1;
+	}
+	if (r->kind == RK_MONTH) {
+		f->name[REGION_FILE] = xasprintf("mashwatch-%s-region.json",
+		    stem);
+		if ((f->data[REGION_FILE] = mem_of(r, FMT_REGION,
+		    &f->len[REGION_FILE])) == NULL ||
+		    (f->path[REGION_FILE] = archive_file(
+		    ctl->cfg->report.archive, f->name[REGION_FILE],
+		    f->data[REGION_FILE], f->len[REGION_FILE])) == NULL)
 			return -1;
 	}
 	for (size_t i = 0; i < report_chart_count(r) &&

@@ -97,8 +97,11 @@ config_free(struct config *cfg)
 	free(cfg->notify.from);
 	free(cfg->notify.link);
 	free(cfg->report.archive);
-	for (i = 0; i < cfg->report.ncomparators; i++)
+	free(cfg->report.authority);
+	for (i = 0; i < cfg->report.ncomparators; i++) {
 		free(cfg->report.comparators[i].name);
+		free(cfg->report.comparators[i].file);
+	}
 	free(cfg->report.comparators);
 	free(cfg->http.listen);
 	free(cfg->http.user_header);
@@ -274,7 +277,12 @@ conf_format_value(const struct conf_setting *s, const void *base, bool mask)
 		n = CONF_CCOUNT(base, s);
 		fputs("{", fp);
 		for (i = 0; i < n; i++)
-			fprintf(fp, " %s = %g;", fv[i].name, fv[i].value);
+			if (fv[i].file != NULL)
+				fprintf(fp, " %s = \"%s\";", fv[i].name,
+				    fv[i].file);
+			else
+				fprintf(fp, " %s = %g;", fv[i].name,
+				    fv[i].value);
 		fputs(" }", fp);
 		break;
 	case CONF_ENUM:

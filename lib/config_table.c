@@ -237,7 +237,16 @@ static const struct conf_setting settings[] = {
 	  .def = "{ statistical_neighbours = 0.21; england = 0.24; }",
 	  .min = 0, .max = 1, .reloadable = true,
 	  .offset = CF(report.comparators),
-	  .help = "Re-referral rates to show beside ours, as fractions." },
+	  .help = "Re-referral rates to show beside ours, as fractions; "
+	  "a value may instead be the absolute path of the region's file "
+	  "(mashwatchctl region --format json), whose median re-referral "
+	  "rate is then shown (null, with a warning, when it cannot be "
+	  "read)." },
+	{ .name = "report.authority", .type = CONF_STRING, .def = "\"\"",
+	  .reloadable = true, .offset = CF(report.authority),
+	  .help = "The authority's name in the regional extract of the "
+	  "monthly pack (mashwatchctl region); \"\": the extract's file "
+	  "name stands for it." },
 
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),

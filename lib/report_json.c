@@ -166,6 +166,11 @@ period_json(const struct report *r)
 		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "clocks", a);
+	json_object_set_new(o, "repeat_contacts",
+	    json_count(r->span_repeat_contacts));
+	json_object_set_new(o, "repeat_contacts_per_10000",
+	    json_num(report_per_10000(r->span_repeat_contacts,
+	    r->span_demand[RM_CONTACTS])));
 	return o;
 }
 
@@ -254,7 +259,7 @@ report_json(const struct report *r)
 	cmp = json_object();
 	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
 		json_object_set_new(cmp, r->cfg->report.comparators[i].name,
-		    json_real(r->cfg->report.comparators[i].value));
+		    json_num(r->comparators[i]));
 	json_object_set_new(x, "comparators", cmp);
 	json_object_set_new(o, "rereferrals", x);
 
