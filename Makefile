@@ -201,7 +201,8 @@ check-run: analyze
 $(UNIT_BINS): tests/unit/testutil.h
 
 # Programs, man pages, the example config (never over an existing one), the
-# holiday file, the SQL, the unit with this PREFIX's paths, the sysusers entry.
+# holiday file, the SQL, the units (one authority, and the template for
+# several) with this PREFIX's paths, the sysusers entry.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/mashwatch \
 	    $(DESTDIR)$(DATADIR)/sql/state $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
@@ -235,10 +236,11 @@ install: all
 	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
-	sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
-	    -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/mashwatch.service \
-	    > $(DESTDIR)$(UNITDIR)/mashwatch.service
-	chmod 644 $(DESTDIR)$(UNITDIR)/mashwatch.service
+	for u in mashwatch.service mashwatch@.service; do \
+	    sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
+	        -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/$$u \
+	        > $(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	install -m 644 systemd/mashwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/mashwatch.conf
 
 # Fuzzing (tests/fuzz/README): libFuzzer targets built with Debian's clang
