@@ -82,7 +82,7 @@ def id_keys(v, path=""):
     return found
 
 
-def test_extracts_hold_the_figures_and_no_ids(region):
+def test_extracts_hold_the_figures_and_no_ids(region, build):
     for name, (_, _, path) in region.items():
         x = json.loads(path.read_text())
         want = regiondata.expected(regiondata.AUTHORITIES[name])
@@ -101,6 +101,17 @@ def test_extracts_hold_the_figures_and_no_ids(region):
                                                  "median_working_days")}
             assert got == want[clock], (name, clock)
         assert id_keys(x) == [], name
+        # The same figures are in the monthly pack's own JSON (its period).
+        _, config, _ = region[name]
+        full = json.loads(mw.run(build, "mashwatchctl", "-c", config, "report", "--month",
+                                 MONTH, "--format", "json").stdout)
+        assert full["period"]["repeat_contacts"] == want["repeat_contacts"]
+        assert full["period"]["repeat_contacts_per_10000"] == \
+            round(want["repeat_contacts"] / want["contacts"] * 10000, 1)
+        assert (full["period"]["contacts"], full["period"]["referrals"]) == \
+            (want["contacts"], want["referrals"])
+        assert (full["rereferrals"]["referrals"], full["rereferrals"]["rereferrals"]) == \
+            (want["referrals_12_months"], want["rereferrals_12_months"])
 
 
 def test_region_side_by_side_with_disclosure_control(region, build):
