@@ -535,48 +535,57 @@ child_fold(struct report *r)
 }
 
 /*
+ * Was the child's previous event of a kind (an earlier row, even on the
+ * same date) dated in (date - 12 months, date] of the one at t?  Records
+ * t's date as the previous one for the next.  Like every window here that
+ * is local dates.
+ */
+static bool
+event_repeats(struct report *r, int64_t t, bool *have, struct cal_date *last)
+{
+	struct cal_date d = calendar_date_of(r->cal, t);
+	struct cal_date first = cal_date_add_days(
+	    cal_date_add_months(d, -REREFERRAL_MONTHS), 1);
+	bool repeat = *have && cal_date_cmp(*last, first) >= 0;
+
+	*have = true;
+	*last = d;
+	return repeat;
+}
+
+/*
  * DfE: a referral is a re-referral when the same child had a referral in
- * the 12 months before it.  Like every window here that is local dates:
- * an earlier referral (an earlier row, even on the same date) dated in
- * (date - 12 months, date].
+ * the 12 months before it.
  */
 static void
 event_referral(struct report *r, int64_t t)
 {
-	struct cal_date d = calendar_date_of(r->cal, t);
-	struct cal_date first = cal_date_add_days(
-	    cal_date_add_months(d, -REREFERRAL_MONTHS), 1);
+	bool repeat = event_repeats(r, t, &r->cur_has_referral,
+	    &r->cur_referral);
 
 	count_demand(r, RM_REFERRALS, t);
 	if (t >= r->rereferral_from && t < r->end) {
 		r->referrals++;
-		if (r->cur_has_referral &&
-		    cal_date_cmp(r->cur_referral, first) >= 0)
+		if (repeat)
 			r->rereferrals++;
 	}
-	r->cur_has_referral = true;
-	r->cur_referral = d;
 }
 
 /*
  * A repeat contact, for the regional benchmark: a contact in the span
- * about a child who had an earlier contact (an earlier row, even on the
- * same date) dated in (date - 12 months, date], the re-referral's rule, so
- * that every authority counts it alike whatever its repeat rules say.
+ * about a child who had another contact in the 12 months before, the
+ * re-referral's rule, so that every authority counts it alike whatever
+ * its repeat rules say.
  */
 static void
 event_contact(struct report *r, int64_t t)
 {
-	struct cal_date d = calendar_date_of(r->cal, t);
-	struct cal_date first = cal_date_add_days(
-	    cal_date_add_months(d, -REREFERRAL_MONTHS), 1);
+	bool repeat = event_repeats(r, t, &r->cur_has_contact,
+	    &r->cur_contact);
 
 	count_demand(r, RM_CONTACTS, t);
-	if (t >= r->span_from && t < r->end && r->cur_has_contact &&
-	    cal_date_cmp(r->cur_contact, first) >= 0)
+	if (repeat && t >= r->span_from && t < r->end)
 		r->span_repeat_contacts++;
-	r->cur_has_contact = true;
-	r->cur_contact = d;
 }
 
 int
