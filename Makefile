@@ -248,9 +248,10 @@ install: all
 # copy of its checked-in seed corpus.
 FUZZ_BUILD   := build/fuzz
 # mail: the message writer and escaping; header: folding and encoded
-# words; address: the address parser.
+# words; address: the address parser; region: the regional benchmark's
+# extracts.
 FUZZ_TARGETS := config timescale holidays tzif once_json report_json mail \
-                header address
+                header address region
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all

@@ -51,6 +51,9 @@ struct rg_measure {
 	double		 q[3];		/* lower quartile, median, upper */
 };
 
+static void rg_err(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 rg_err(char *err, size_t len, const char *fmt, ...)
 {
