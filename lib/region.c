@@ -740,8 +740,10 @@ write_html(const struct region *rg, const struct rg_measure *ms, size_t nms,
 	report_html_escape(fp, rg->month);
 	fputs("</h1>\n<p>c: a count from 1 to 5, or a figure suppressed so "
 	    "that such a count cannot be worked out from the totals; totals "
-	    "are rounded to the nearest 5; a rate from a suppressed count is "
-	    "suppressed.  Rank 1 is the best of the authorities shown.</p>\n"
+	    "(what a count is \"of\", and the region's) are rounded to the "
+	    "nearest 5, so a count may exceed its total; a rate or median "
+	    "from a suppressed count is suppressed.  Rank 1 is the best of "
+	    "the authorities shown.</p>\n"
 	    "<table style=\"border-collapse:collapse\">\n<tr><th style=\""
 	    "text-align:left\">Measure</th>", fp);
 	for (size_t i = 0; i < rg->n; i++) {

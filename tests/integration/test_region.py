@@ -15,6 +15,7 @@ import pytest
 
 import mw
 import regiondata
+import reporthelp
 from conftest import TEMPLATE, Database
 
 MONTH = regiondata.MONTH
@@ -212,6 +213,8 @@ def test_csv_and_html_agree_with_json(region, build):
     for name in ("north", "south", "east"):
         assert "<th style=\"padding:4px 8px\">%s</th>" % name in html
     assert "rank 1 of 1" in html and ">c<br>" in html
+    # As a person sees it (tests/artefacts/region.png).
+    reporthelp.render(html, "region", [("region.png", "1400,1100")])
 
 
 def test_refuses_ids_and_bad_extracts(region, build, tmp_path):
