@@ -114,7 +114,8 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.def),
 	  .help = "Where alerts go when their team has no usable address.  "
-	  "Besides default, data_quality, report and teams, routes may hold "
+	  "Besides default, data_quality, report, region and teams, routes "
+	  "may hold "
 	  "lists of your own, NAME = [ ... ] or NAME = { to = [ ... ]; "
 	  "escalation = [ ... ]; }, which a clock selects with route = "
 	  "\"NAME\"." },
@@ -124,6 +125,11 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.report", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.report),
 	  .help = "Recipients of the nightly report; none: no report is made." },
+	{ .name = "routes.region", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = CF(routes.region),
+	  .help = "Where the monthly pack's regional extract goes, alone in "
+	  "an email of its own (counts and medians, no child or worker id; "
+	  "mashwatchctl region reads it); empty: archived only." },
 
 	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
 	  .reloadable = true, .choices = transport_choices,

@@ -169,6 +169,7 @@ struct config {
 		struct addresses	 def;		/* "default" */
 		struct addresses	 data_quality;
 		struct addresses	 report;
+		struct addresses	 region;	/* the monthly regional extract */
 		struct team_route	*teams;
 		size_t			 nteams;
 		struct named_route	*named;

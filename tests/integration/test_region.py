@@ -8,6 +8,8 @@ the region's file.
 """
 
 import csv
+import email
+import email.policy
 import io
 import json
 
@@ -24,10 +26,15 @@ MONTH = regiondata.MONTH
 def config_for(tmp_path, db, name, extra_report=""):
     d = tmp_path / name
     d.mkdir(exist_ok=True)
-    return mw.write_config(d / "mashwatch.conf", db.conninfo,
-                           calendar=mw.EVERY_DAY % mw.HOLIDAYS, extra="""
+    config = mw.write_config(d / "mashwatch.conf", db.conninfo,
+                             calendar=mw.EVERY_DAY % mw.HOLIDAYS, extra="""
 report: { archive = "%s"; authority = "%s"; %s };
 """ % (d / "archive", name, extra_report))
+    # The monthly extract also goes to the region's own address.
+    config.write_text(config.read_text().replace(
+        'report = [ "leaders@example.org" ];',
+        'report = [ "leaders@example.org" ]; region = [ "region@example.org" ];'))
+    return config
 
 
 @pytest.fixture
@@ -113,6 +120,25 @@ def test_extracts_hold_the_figures_and_no_ids(region, build):
             (want["contacts"], want["referrals"])
         assert (full["rereferrals"]["referrals"], full["rereferrals"]["rereferrals"]) == \
             (want["referrals_12_months"], want["rereferrals_12_months"])
+
+
+def test_send_archives_the_extract_and_mails_it_alone_to_the_region(region, tmp_path):
+    _, _, archived = region["north"]
+    sent = {}
+    for eml in sorted((tmp_path / "north" / "outbox").glob("*.eml")):
+        msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        sent[msg["To"]] = msg
+    assert set(sent) == {"leaders@example.org", "region@example.org"}
+    region_mail = sent["region@example.org"]
+    assert region_mail["Subject"] == "MASH front door regional extract 2022-10: north"
+    parts = list(region_mail.iter_attachments())
+    assert [(p.get_filename(), p.get_content_type()) for p in parts] == \
+        [("mashwatch-month-2022-10-region.json", "application/json")]
+    assert json.loads(parts[0].get_content()) == json.loads(archived.read_text())
+    # The leaders' pack (with its caseload table of workers) never goes
+    # to the region, and the extract is not in the leaders' email.
+    leaders = [p.get_filename() for p in sent["leaders@example.org"].iter_attachments()]
+    assert leaders and "mashwatch-month-2022-10-region.json" not in leaders
 
 
 def test_region_side_by_side_with_disclosure_control(region, build):
