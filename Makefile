@@ -204,7 +204,8 @@ check-run: analyze
 $(UNIT_BINS): tests/unit/testutil.h
 
 # Programs, man pages, the example config (never over an existing one), the
-# holiday file, the SQL, the unit with this PREFIX's paths, the sysusers entry.
+# holiday file, the SQL, the units (one authority, and the template for
+# several) with this PREFIX's paths, the sysusers entry.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/mashwatch \
 	    $(DESTDIR)$(DATADIR)/sql/state $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
@@ -238,10 +239,11 @@ install: all
 	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
-	sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
-	    -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/mashwatch.service \
-	    > $(DESTDIR)$(UNITDIR)/mashwatch.service
-	chmod 644 $(DESTDIR)$(UNITDIR)/mashwatch.service
+	for u in mashwatch.service mashwatch@.service; do \
+	    sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
+	        -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/$$u \
+	        > $(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	install -m 644 systemd/mashwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/mashwatch.conf
 
 # Fuzzing (tests/fuzz/README): libFuzzer targets built with Debian's clang
@@ -249,9 +251,10 @@ install: all
 # copy of its checked-in seed corpus.
 FUZZ_BUILD   := build/fuzz
 # mail: the message writer and escaping; header: folding and encoded
-# words; address: the address parser.
+# words; address: the address parser; region: the regional benchmark's
+# extracts.
 FUZZ_TARGETS := config timescale holidays tzif once_json report_json mail \
-                header address
+                header address region
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=all

@@ -5,6 +5,9 @@
 #ifndef MASHWATCH_CTL_H
 #define MASHWATCH_CTL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
 
@@ -23,6 +26,7 @@ struct ctl_command {
 	int		(*fn)(struct ctl *, int, char **);	/* NULL: help */
 	const char	*usage;
 	const char	*what;
+	bool		 no_config;	/* runs without the config (region) */
 };
 extern const struct ctl_command ctl_commands[];
 extern const size_t ctl_ncommands;
@@ -56,5 +60,13 @@ int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
 int ctl_purge(struct ctl *ctl, int argc, char **argv);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
+/* ctl_region.c */
+int ctl_region(struct ctl *ctl, int argc, char **argv);
+/*
+ * The whole of a small file (a regional extract or benchmark, at most
+ * 16 MiB), NUL-terminated; the caller frees it.  NULL with the reason in
+ * err.
+ */
+char *ctl_file_slurp(const char *path, char *err, size_t errlen);
 
 #endif

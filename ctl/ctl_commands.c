@@ -8,34 +8,39 @@
 
 const struct ctl_command ctl_commands[] = {
 	{ "migrate", ctl_migrate, "migrate",
-	  "create or upgrade the state schema" },
+	  "create or upgrade the state schema", false },
 	{ "status", ctl_status, "status",
-	  "daemons, last poll, open and overdue per clock, outbox, last report" },
+	  "daemons, last poll, open and overdue per clock, outbox, last report",
+	  false },
 	{ "check-source", ctl_check_source, "check-source [--format text|json]",
-	  "does the source database meet the contract?" },
+	  "does the source database meet the contract?", false },
 	{ "due", ctl_due, "due --clock C [--priority P] --from TIME",
-	  "when is a clock started at TIME due?" },
+	  "when is a clock started at TIME due?", false },
 	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]",
-	  "acknowledge an alert: no more reminders for it" },
+	  "acknowledge an alert: no more reminders for it", false },
 	{ "history", ctl_history, "history --child ID",
-	  "every alert, acknowledgement and email about a child" },
+	  "every alert, acknowledgement and email about a child", false },
 	{ "test-email", ctl_test_email,
 	  "test-email default|data_quality|report|team:ID|escalation:ID|"
 	  "route:NAME",
-	  "send a test message to a route now" },
+	  "send a test message to a route now", false },
 	{ "routes", ctl_routes, "routes [--board USER]",
 	  "the effective recipients of every team and clock, and where "
 	  "each came from; with --board, the teams USER sees on the board "
-	  "and why" },
+	  "and why", false },
 	{ "report", ctl_report,
 	  "report [--date D | --week D | --month YYYY-MM] "
-	  "[--format text|html|csv|json] [--table NAME] [--send]",
+	  "[--format text|html|csv|json|region] [--table NAME] [--send]",
 	  "the nightly report, or a weekly or monthly pack, for any past "
-	  "period" },
+	  "period", false },
 	{ "purge", ctl_purge, "purge [--dry-run]",
 	  "remove what the retention section keeps no longer; print the "
-	  "counts" },
-	{ "help", NULL, "help [COMMAND]", "this text, or one command's" },
+	  "counts", false },
+	{ "region", ctl_region,
+	  "region --month YYYY-MM [--format html|csv|json] EXTRACT.json...",
+	  "authorities' monthly regional extracts side by side, with the "
+	  "region's quartiles, ranks and disclosure control", true },
+	{ "help", NULL, "help [COMMAND]", "this text, or one command's", false },
 };
 
 const size_t ctl_ncommands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);

@@ -24,14 +24,15 @@
 #include "daemon/setup.h"
 #include "daemon/source.h"
 
-static const char *const format_names[] = { "text", "html", "csv", "json" };
+static const char *const format_names[] = { "text", "html", "csv", "json",
+	"region" };
 
 static void
 usage_report(void)
 {
 	fprintf(stderr, "usage: mashwatchctl [-c FILE] report [--date D | "
 	    "--week D | --month YYYY-MM]\n"
-	    "           [--format text|html|csv|json] [--table NAME] "
+	    "           [--format text|html|csv|json|region] [--table NAME] "
 	    "[--send]\n"
 	    "       tables: clocks teams trends repeats caseloads "
 	    "data_quality\n");
@@ -137,10 +138,10 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 			have_date = true;
 			break;
 		case 'F':
-			for (format = 0; format < 4; format++)
+			for (format = 0; format < FMT_TABLE; format++)
 				if (strcmp(optarg, format_names[format]) == 0)
 					break;
-			if (format == 4) {
+			if (format == FMT_TABLE) {
 				usage_report();
 				goto out;
 			}

@@ -16,7 +16,8 @@
  * Formats of --format, in the order of their names; FMT_TABLE + t is the
  * tidy CSV of table t (--table).
  */
-enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON, FMT_TABLE };
+enum report_format { FMT_TEXT, FMT_HTML, FMT_CSV, FMT_JSON, FMT_REGION,
+	FMT_TABLE };
 
 /*
  * ctl_report_gen.c: read the source views and the alert store for

@@ -7,12 +7,14 @@
  * report command (ctl_report.c) and its sender (ctl_report_send.c).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
 
+#include "mashwatch/region.h"
 #include "mashwatch/report.h"
 #include "mashwatch/xmalloc.h"
 #include "ctl.h"
@@ -213,6 +215,8 @@ report_write(const struct report *r, int format, FILE *fp)
 		return report_write_csv(r, fp);
 	case FMT_JSON:
 		return report_write_json(r, fp);
+	case FMT_REGION:
+		return report_write_region(r, fp);
 	default:
 		return report_write_text(r, fp);
 	}
@@ -229,6 +233,34 @@ read_all_alerts(PGconn *state, struct report *r)
 		if (read_alerts(state, parts[i]) < 0)
 			return -1;
 	return 0;
+}
+
+/*
+ * A comparator that names the region's benchmark shows the region's median
+ * re-referral rate.  The report goes out whatever: an unreadable file is
+ * said on stderr and its comparator is null.
+ */
+static void
+comparators_resolve(const struct ctl *ctl, struct report *r)
+{
+	const struct config *cfg = ctl->cfg;
+
+	for (size_t i = 0; i < cfg->report.ncomparators; i++) {
+		const struct float_entry *c = &cfg->report.comparators[i];
+		char err[512], *text;
+		double v = NAN;
+
+		if (c->file == NULL)
+			continue;
+		if ((text = ctl_file_slurp(c->file, err, sizeof(err))) ==
+		    NULL || region_median_of(text, "rereferral_rate", &v, err,
+		    sizeof(err)) < 0)
+			fprintf(stderr, "mashwatchctl: report: "
+			    "report.comparators.%s: %s: %s (shown as null)\n",
+			    c->name, c->file, err);
+		free(text);
+		report_set_comparator(r, i, v);
+	}
 }
 
 struct report *
@@ -250,6 +282,7 @@ report_generate_period(const struct ctl *ctl, PGconn *state,
 		report_free(r);
 		return NULL;
 	}
+	comparators_resolve(ctl, r);
 	report_finish(r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "report: %04d-%02d-%02d: %" PRIu64 " rows in %.2f s\n",

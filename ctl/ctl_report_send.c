@@ -103,10 +103,10 @@ on_sent(void *arg, const struct tx_result *r)
 	event_base_loopexit(s->base, NULL);
 }
 
-/* One message through the configured transport, on a loop of our own. */
+/* One message to `to` through the configured transport, on a loop of our own. */
 static int
-mail_send(const struct config *cfg, const char *name, const char *msg,
-    struct tx_result *out)
+mail_send(const struct config *cfg, const struct addresses *to,
+    const char *name, const char *msg, struct tx_result *out)
 {
 	struct sent s = { 0 };
 	struct mailer *t;
@@ -115,8 +115,8 @@ mail_send(const struct config *cfg, const char *name, const char *msg,
 	if ((s.base = event_base_new()) == NULL)
 		return -1;
 	t = transport_new(s.base, cfg);
-	if (transport_send(t, cfg->notify.from, cfg->routes.report.v,
-	    cfg->routes.report.n, name, msg, on_sent, &s) == 0) {
+	if (transport_send(t, cfg->notify.from, to->v, to->n, name, msg,
+	    on_sent, &s) == 0) {
 		event_base_dispatch(s.base);
 		if (s.done) {
 			*out = s.result;
@@ -129,11 +129,18 @@ mail_send(const struct config *cfg, const char *name, const char *msg,
 }
 
 /* The attachments and inline charts of one message. */
+/*
+ * HTML, CSV, JSON, the tables (all mailed), then for a month the regional
+ * extract (archived only: it is for the region, not the leaders' inbox).
+ */
+#define NFILES		(3 + RT_COUNT)
+#define REGION_FILE	NFILES
+
 struct files {
-	char		*name[3 + RT_COUNT];
-	char		*data[3 + RT_COUNT];
-	size_t		 len[3 + RT_COUNT];
-	char		*path[3 + RT_COUNT];
+	char		*name[NFILES + 1];
+	char		*data[NFILES + 1];
+	size_t		 len[NFILES + 1];
+	char		*path[NFILES + 1];
 	unsigned char	*png[REPORT_PARTS_MAX];
 	size_t		 pnglen[REPORT_PARTS_MAX];
 	size_t		 ncharts;
@@ -142,7 +149,7 @@ struct files {
 static void
 files_clear(struct files *f)
 {
-	for (size_t i = 0; i < 3 + RT_COUNT; i++) {
+	for (size_t i = 0; i < NFILES + 1; i++) {
 		free(f->name[i]);
 		free(f->data[i]);
 		free(f->path[i]);
@@ -332,6 +339,16 @@ files_make(const struct ctl *ctl, const struct report *r, const char *stem,
 		    f->name[i], f->data[i], f->len[i])) == NULL)
 			return -1;
 	}
+	if (r->kind == RK_MONTH) {
+		f->name[REGION_FILE] = xasprintf("mashwatch-%s-region.json",
+		    stem);
+		if ((f->data[REGION_FILE] = mem_of(r, FMT_REGION,
+		    &f->len[REGION_FILE])) == NULL ||
+		    (f->path[REGION_FILE] = archive_file(
+		    ctl->cfg->report.archive, f->name[REGION_FILE],
+		    f->data[REGION_FILE], f->len[REGION_FILE])) == NULL)
+			return -1;
+	}
 	for (size_t i = 0; i < report_chart_count(r) &&
 	    i < REPORT_PARTS_MAX; i++) {
 		if (report_chart_png(r, i, &f->png[i], &f->pnglen[i]) < 0) {
@@ -360,6 +377,57 @@ mem_html_mail(const struct report *r)
 	}
 	fclose(fp);
 	return buf;
+}
+
+/*
+ * The monthly regional extract to routes.region, alone: the leaders'
+ * email carries tables with workers' references, so the region gets a
+ * message of its own holding nothing but the extract.
+ */
+static int
+region_send(const struct ctl *ctl, const struct report *r, const char *stem,
+    const char *host, const struct files *f)
+{
+	const char *who = ctl->cfg->report.authority[0] ?
+	    ctl->cfg->report.authority : "this authority";
+	const char *at = strchr(ctl->cfg->notify.from, '@');
+	struct tx_result tx = { 0 };
+	struct mail *m;
+	char subject[200], msgid[192], *text, *msg, *name;
+	int ret;
+
+	snprintf(msgid, sizeof(msgid), "%s-region.%08lx@%s", stem, random(),
+	    at ? at + 1 : host);
+	snprintf(subject, sizeof(subject), "MASH front door regional extract "
+	    "%04d-%02d: %s", r->date.year, r->date.month, who);
+	text = xasprintf("The regional extract of %s for %04d-%02d is "
+	    "attached: counts and medians only, no child or worker id.\n"
+	    "mashwatchctl region --month %04d-%02d reads it beside the "
+	    "others.\n", who, r->date.year, r->date.month, r->date.year,
+	    r->date.month);
+	m = mail_new(ctl->cfg->notify.from, msgid, r->generated_at,
+	    calendar_utc_offset(ctl->cal, r->generated_at));
+	for (size_t i = 0; i < ctl->cfg->routes.region.n; i++)
+		mail_add_to(m, ctl->cfg->routes.region.v[i]);
+	mail_set_subject(m, subject);
+	/* Text only: there is nothing to lay out. */
+	mail_set_body(m, text, NULL);
+	mail_attach(m, "application/json", f->name[REGION_FILE],
+	    f->data[REGION_FILE], f->len[REGION_FILE]);
+	msg = mail_render(m);
+	mail_free(m);
+	name = xasprintf("%s-region", stem);
+	ret = mail_send(ctl->cfg, &ctl->cfg->routes.region, name, msg, &tx);
+	if (ret < 0)
+		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", name,
+		    tx.reply[0] ? tx.reply : "the transport failed");
+	else
+		fprintf(stderr, "report: %s sent to %zu recipients as <%s>\n",
+		    name, ctl->cfg->routes.region.n, msgid);
+	free(name);
+	free(msg);
+	free(text);
+	return ret;
 }
 
 int
@@ -431,7 +499,17 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		free(text);
 		free(html);
 	}
-	if (msg == NULL || mail_send(ctl->cfg, stem, msg, &tx) < 0) {
+	/*
+	 * The region's email goes first: if the leaders' then fails, the
+	 * retry repeats it (a repeat, never a loss).
+	 */
+	if (kind == RK_MONTH && ctl->cfg->routes.region.n > 0 &&
+	    region_send(ctl, r, stem, host, &f) < 0) {
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	if (msg == NULL || mail_send(ctl->cfg, &ctl->cfg->routes.report, stem,
+	    msg, &tx) < 0) {
 		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", stem,
 		    tx.reply[0] ? tx.reply : "the transport failed");
 		rc = EX_TEMPFAIL;

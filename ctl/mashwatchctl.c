@@ -92,6 +92,12 @@ main(int argc, char **argv)
 		    (i == 1 && strcmp(argv[i], "-h") == 0))
 			return ctl_usage(cmd, EX_OK);
 	log_init(debug);
+	/* The region's analyst has extracts, not an authority's config. */
+	if (cmd->no_config) {
+		optind = 1;
+		ctl.command = cmd;
+		return cmd->fn(&ctl, argc, argv);
+	}
 	if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
 		return EX_CONFIG;
 	if ((ctl.cal = setup_calendar(ctl.cfg)) == NULL) {

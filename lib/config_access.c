@@ -73,6 +73,7 @@ config_free(struct config *cfg)
 	conf_free_addresses(&cfg->routes.def);
 	conf_free_addresses(&cfg->routes.data_quality);
 	conf_free_addresses(&cfg->routes.report);
+	conf_free_addresses(&cfg->routes.region);
 	for (i = 0; i < cfg->routes.nteams; i++) {
 		free(cfg->routes.teams[i].team_id);
 		conf_free_addresses(&cfg->routes.teams[i].manager);
@@ -96,8 +97,11 @@ config_free(struct config *cfg)
 	free(cfg->notify.from);
 	free(cfg->notify.link);
 	free(cfg->report.archive);
-	for (i = 0; i < cfg->report.ncomparators; i++)
+	free(cfg->report.authority);
+	for (i = 0; i < cfg->report.ncomparators; i++) {
 		free(cfg->report.comparators[i].name);
+		free(cfg->report.comparators[i].file);
+	}
 	free(cfg->report.comparators);
 	free(cfg->http.listen);
 	free(cfg->http.user_header);
@@ -281,7 +285,12 @@ conf_format_value(const struct conf_setting *s, const void *base, bool mask)
 		n = CONF_CCOUNT(base, s);
 		fputs("{", fp);
 		for (i = 0; i < n; i++)
-			fprintf(fp, " %s = %g;", fv[i].name, fv[i].value);
+			if (fv[i].file != NULL)
+				fprintf(fp, " %s = \"%s\";", fv[i].name,
+				    fv[i].file);
+			else
+				fprintf(fp, " %s = %g;", fv[i].name,
+				    fv[i].value);
 		fputs(" }", fp);
 		break;
 	case CONF_ENUM:

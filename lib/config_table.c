@@ -114,7 +114,8 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.def),
 	  .help = "Where alerts go when their team has no usable address.  "
-	  "Besides default, data_quality, report and teams, routes may hold "
+	  "Besides default, data_quality, report, region and teams, routes "
+	  "may hold "
 	  "lists of your own, NAME = [ ... ] or NAME = { to = [ ... ]; "
 	  "escalation = [ ... ]; }, which a clock selects with route = "
 	  "\"NAME\"." },
@@ -124,6 +125,11 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.report", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.report),
 	  .help = "Recipients of the nightly report; none: no report is made." },
+	{ .name = "routes.region", .type = CONF_ADDRESSES, .reloadable = true,
+	  .offset = CF(routes.region),
+	  .help = "Where the monthly pack's regional extract goes, alone in "
+	  "an email of its own (counts and medians, no child or worker id; "
+	  "mashwatchctl region reads it); empty: archived only." },
 
 	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
 	  .reloadable = true, .choices = transport_choices,
@@ -240,7 +246,16 @@ static const struct conf_setting settings[] = {
 	  .def = "{ statistical_neighbours = 0.21; england = 0.24; }",
 	  .min = 0, .max = 1, .reloadable = true,
 	  .offset = CF(report.comparators),
-	  .help = "Re-referral rates to show beside ours, as fractions." },
+	  .help = "Re-referral rates to show beside ours, as fractions; "
+	  "a value may instead be the absolute path of the region's file "
+	  "(mashwatchctl region --format json), whose median re-referral "
+	  "rate is then shown (null, with a warning, when it cannot be "
+	  "read)." },
+	{ .name = "report.authority", .type = CONF_STRING, .def = "\"\"",
+	  .reloadable = true, .offset = CF(report.authority),
+	  .help = "The authority's name in the regional extract of the "
+	  "monthly pack (mashwatchctl region); \"\": the extract's file "
+	  "name stands for it." },
 
 	{ .name = "retention.alerts", .type = CONF_AGE,
 	  .def = "\"400 days\"", .reloadable = true,

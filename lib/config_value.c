@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <libconfig.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,8 +289,27 @@ conf_read_map(struct conf_loader *ld, const struct conf_setting *s,
 			continue;
 		}
 		fv[i].name = xstrdup(config_setting_name(m));
+		/*
+		 * A path instead of a number: the value is read from that
+		 * file when it is needed (the region's median), not here,
+		 * so that a missing file never stops the daemon starting.
+		 */
+		if (config_setting_type(m) == CONFIG_TYPE_STRING) {
+			const char *path = config_setting_get_string(m);
+
+			if (path[0] != '/') {
+				conf_err(ld, m, "'%s.%s' must be a number or "
+				    "an absolute path in double quotes", name,
+				    config_setting_name(m));
+				goto out;
+			}
+			fv[i].file = xstrdup(path);
+			fv[i].value = NAN;
+			continue;
+		}
 		if (!config_setting_is_number(m)) {
-			conf_err(ld, m, "'%s.%s' must be a number", name,
+			conf_err(ld, m, "'%s.%s' must be a number or an "
+			    "absolute path in double quotes", name,
 			    config_setting_name(m));
 			goto out;
 		}
@@ -314,8 +334,10 @@ conf_read_map(struct conf_loader *ld, const struct conf_setting *s,
 out:
 	for (i = 0; lv != NULL && i < n; i++)
 		free(lv[i].priority);
-	for (i = 0; fv != NULL && i < n; i++)
+	for (i = 0; fv != NULL && i < n; i++) {
 		free(fv[i].name);
+		free(fv[i].file);
+	}
 	free(lv);
 	free(fv);
 	return ret;

@@ -89,6 +89,10 @@ report_make(const struct config *cfg, const struct calendar *cal,
 		r->demand[m].measure = measures[m].measure;
 		r->demand[m].label = measures[m].label;
 	}
+	r->comparators = xcalloc(cfg->report.ncomparators ?
+	    cfg->report.ncomparators : 1, sizeof(*r->comparators));
+	for (size_t i = 0; i < cfg->report.ncomparators; i++)
+		r->comparators[i] = cfg->report.comparators[i].value;
 
 	r->nclocks = cfg->nclocks;
 	r->clocks = xcalloc(r->nclocks ? r->nclocks : 1, sizeof(*r->clocks));
@@ -245,6 +249,7 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	clocks_free(r->clocks, r->nclocks);
+	free(r->comparators);
 	for (size_t i = 0; i < r->nteams; i++) {
 		clocks_free(r->teams[i].clocks, r->nclocks);
 		free(r->teams[i].team);
@@ -526,30 +531,61 @@ child_fold(struct report *r)
 	free(r->cur_child);
 	r->cur_child = NULL;
 	r->cur_has_referral = false;
+	r->cur_has_contact = false;
 }
 
 /*
- * DfE: a referral is a re-referral when the same child had a referral in
- * the 12 months before it.  Like every window here that is local dates:
- * an earlier referral (an earlier row, even on the same date) dated in
- * (date - 12 months, date].
+ * Was the child's previous event of a kind (an earlier row, even on the
+ * same date) dated in (date - 12 months, date] of the one at t?  Records
+ * t's date as the previous one for the next.  Like every window here that
+ * is local dates.
  */
-static void
-event_referral(struct report *r, int64_t t)
+static bool
+event_repeats(struct report *r, int64_t t, bool *have, struct cal_date *last)
 {
 	struct cal_date d = calendar_date_of(r->cal, t);
 	struct cal_date first = cal_date_add_days(
 	    cal_date_add_months(d, -REREFERRAL_MONTHS), 1);
+	bool repeat = *have && cal_date_cmp(*last, first) >= 0;
+
+	*have = true;
+	*last = d;
+	return repeat;
+}
+
+/*
+ * DfE: a referral is a re-referral when the same child had a referral in
+ * the 12 months before it.
+ */
+static void
+event_referral(struct report *r, int64_t t)
+{
+	bool repeat = event_repeats(r, t, &r->cur_has_referral,
+	    &r->cur_referral);
 
 	count_demand(r, RM_REFERRALS, t);
 	if (t >= r->rereferral_from && t < r->end) {
 		r->referrals++;
-		if (r->cur_has_referral &&
-		    cal_date_cmp(r->cur_referral, first) >= 0)
+		if (repeat)
 			r->rereferrals++;
 	}
-	r->cur_has_referral = true;
-	r->cur_referral = d;
+}
+
+/*
+ * A repeat contact, for the regional benchmark: a contact in the span
+ * about a child who had another contact in the 12 months before, the
+ * re-referral's rule, so that every authority counts it alike whatever
+ * its repeat rules say.
+ */
+static void
+event_contact(struct report *r, int64_t t)
+{
+	bool repeat = event_repeats(r, t, &r->cur_has_contact,
+	    &r->cur_contact);
+
+	count_demand(r, RM_CONTACTS, t);
+	if (repeat && t >= r->span_from && t < r->end)
+		r->span_repeat_contacts++;
 }
 
 int
@@ -578,7 +614,7 @@ report_add_event(struct report *r, const struct event_row *row)
 	r->cur_at = row->occurred_at;
 
 	if (strcmp(row->kind, "contact") == 0)
-		count_demand(r, RM_CONTACTS, row->occurred_at);
+		event_contact(r, row->occurred_at);
 	else if (strcmp(row->kind, "referral") == 0)
 		event_referral(r, row->occurred_at);
 	for (size_t i = 0; i < r->nrepeats; i++) {
@@ -647,6 +683,13 @@ report_add_worker(struct report *r, const char *worker, const char *team,
 	w->red = red;
 }
 
+void
+report_set_comparator(struct report *r, size_t i, double v)
+{
+	if (i < r->cfg->report.ncomparators)
+		r->comparators[i] = v;
+}
+
 bool
 report_has_data(const struct report *r)
 {
@@ -692,6 +735,14 @@ report_share(uint64_t num, uint64_t den)
 	if (den == 0)
 		return NAN;
 	return round((double)num / (double)den * scale) / scale;
+}
+
+double
+report_per_10000(uint64_t num, uint64_t den)
+{
+	if (den == 0)
+		return NAN;
+	return round((double)num / (double)den * 100000.0) / 10.0;
 }
 
 static void
@@ -756,13 +807,18 @@ headline_build(struct report *r)
 		size_t above = 0;
 		char a[32];
 
-		for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
-			if (rate > r->cfg->report.comparators[i].value)
+		size_t known = 0;
+
+		for (size_t i = 0; i < r->cfg->report.ncomparators; i++) {
+			if (isnan(r->comparators[i]))
+				continue;
+			known++;
+			if (rate > r->comparators[i])
 				above++;
+		}
 		headline_add(r, xasprintf("Re-referrals: %s of referrals "
 		    "in 12 months%s.", report_format_share(rate, a, sizeof(a)),
-		    above == 0 ? "" :
-		    above == r->cfg->report.ncomparators ?
+		    above == 0 ? "" : above == known ?
 		    ", above every comparator" : ", above some comparators"));
 	}
 	if (r->invalid > 0)

@@ -394,8 +394,8 @@ h_rereferrals(FILE *fp, const struct report *r)
 	    (unsigned long long)r->referrals);
 	h_note(fp, note);
 	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
-		if (r->cfg->report.comparators[i].value > max)
-			max = r->cfg->report.comparators[i].value;
+		if (r->comparators[i] > max)
+			max = r->comparators[i];
 	h_bars_open(fp);
 	h_bars_row(fp, "This authority", isnan(rate) ? 0 : rate, max, BLUE,
 	    pct(rate, fig, sizeof(fig)));
@@ -409,8 +409,9 @@ h_rereferrals(FILE *fp, const struct report *r)
 				*p = ' ';
 		label[0] = (char)(label[0] >= 'a' && label[0] <= 'z' ?
 		    label[0] - 'a' + 'A' : label[0]);
-		h_bars_row(fp, label, c->value, max, "#8a8a8a",
-		    pct(c->value, fig, sizeof(fig)));
+		h_bars_row(fp, label, isnan(r->comparators[i]) ? 0 :
+		    r->comparators[i], max, "#8a8a8a",
+		    pct(r->comparators[i], fig, sizeof(fig)));
 	}
 	h_table_close(fp);
 }
@@ -958,7 +959,7 @@ report_write_text(const struct report *r, FILE *fp)
 	    pct(report_share(r->rereferrals, r->referrals), a, sizeof(a)));
 	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
 		fprintf(fp, "; %s %s", r->cfg->report.comparators[i].name,
-		    pct(r->cfg->report.comparators[i].value, a, sizeof(a)));
+		    pct(r->comparators[i], a, sizeof(a)));
 	fputc('\n', fp);
 
 	t_section(fp, "6", "Strategy discussions (28 days)");

@@ -1,7 +1,8 @@
 /*
  * The report as JSON (the public interface of mashwatch-report(5), every
- * key documented in mashwatch-report(5)) and as CSV, one row per figure,
- * flattened from the same JSON so that the two never disagree.
+ * key documented in mashwatch-report(5)), its id-free regional extract,
+ * and as CSV, one row per figure, flattened from the same JSON so that
+ * the two never disagree.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -166,6 +167,11 @@ period_json(const struct report *r)
 		json_array_append_new(a, x);
 	}
 	json_object_set_new(o, "clocks", a);
+	json_object_set_new(o, "repeat_contacts",
+	    json_count(r->span_repeat_contacts));
+	json_object_set_new(o, "repeat_contacts_per_10000",
+	    json_num(report_per_10000(r->span_repeat_contacts,
+	    r->span_demand[RM_CONTACTS])));
 	return o;
 }
 
@@ -254,7 +260,7 @@ report_json(const struct report *r)
 	cmp = json_object();
 	for (size_t i = 0; i < r->cfg->report.ncomparators; i++)
 		json_object_set_new(cmp, r->cfg->report.comparators[i].name,
-		    json_real(r->cfg->report.comparators[i].value));
+		    json_num(r->comparators[i]));
 	json_object_set_new(x, "comparators", cmp);
 	json_object_set_new(o, "rereferrals", x);
 
@@ -312,10 +318,10 @@ report_json(const struct report *r)
 	return o;
 }
 
-int
-report_write_json(const struct report *r, FILE *fp)
+/* Write o (taken) as the report's JSON is written; -1 on fp's error. */
+static int
+json_write(json_t *o, FILE *fp)
 {
-	json_t *o = report_json(r);
 	int ret;
 
 	ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
@@ -325,6 +331,73 @@ report_write_json(const struct report *r, FILE *fp)
 		fputc('\n', fp);
 	return ret < 0 || ferror(fp) ? -1 : 0;
 }
+
+int
+report_write_json(const struct report *r, FILE *fp)
+{
+	return json_write(report_json(r), fp);
+}
+
+/*
+ * The regional extract (mashwatch-report(5), REGION EXTRACT): what
+ * `mashwatchctl region` lays beside other authorities.  Counts and medians
+ * only, so that no child, worker or case id ever leaves the authority:
+ * nothing here reads an id.
+ */
+static json_t *
+region_json(const struct report *r)
+{
+	json_t *o = json_object(), *a = json_array();
+	const char *kind = r->kind == RK_MONTH ? "month" :
+	    r->kind == RK_WEEK ? "week" : "day";
+
+	json_object_set_new(o, "format", json_string("mashwatch-region-extract"));
+	json_object_set_new(o, "version", json_integer(1));
+	json_object_set_new(o, "authority", r->cfg->report.authority[0] ?
+	    json_string(r->cfg->report.authority) : json_null());
+	json_object_set_new(o, "kind", json_string(kind));
+	json_object_set_new(o, "first", json_date(r->span_first));
+	json_object_set_new(o, "end", json_date(r->date));
+	json_object_set_new(o, "generated_at",
+	    json_instant(r, r->generated_at));
+	json_object_set_new(o, "contacts",
+	    json_count(r->span_demand[RM_CONTACTS]));
+	json_object_set_new(o, "repeat_contacts",
+	    json_count(r->span_repeat_contacts));
+	json_object_set_new(o, "referrals",
+	    json_count(r->span_demand[RM_REFERRALS]));
+	json_object_set_new(o, "referrals_12_months",
+	    json_count(r->referrals));
+	json_object_set_new(o, "rereferrals_12_months",
+	    json_count(r->rereferrals));
+	json_object_set_new(o, "caseloads", json_pack("{s:I, s:I, s:i}",
+	    "workers", (json_int_t)r->workers, "red", (json_int_t)r->red,
+	    "red_threshold", r->cfg->caseloads.red));
+	for (size_t i = 0; i < r->nclocks; i++) {
+		const struct report_clock *c = &r->clocks[i];
+		double med = report_quantile_hist(c->span.hist, c->span.nhist,
+		    0.5);
+		json_t *x = json_object();
+
+		json_object_set_new(x, "clock", json_string(c->conf->name));
+		json_object_set_new(x, "label", c->conf->label ?
+		    json_string(c->conf->label) : json_null());
+		json_object_set_new(x, "stopped", json_count(c->span.stopped));
+		json_object_set_new(x, "within_limit",
+		    json_count(c->span.within_limit));
+		json_object_set_new(x, "median_working_days", json_num(med));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(o, "clocks", a);
+	return o;
+}
+
+int
+report_write_region(const struct report *r, FILE *fp)
+{
+	return json_write(region_json(r), fp);
+}
+
 
 /*
  * RFC 4180: quote a field holding a comma, quote or line break, doubling

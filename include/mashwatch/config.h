@@ -63,7 +63,13 @@ struct limit_entry {
 
 struct float_entry {
 	char	*name;
-	double	 value;
+	double	 value;		/* NaN when file names where it comes from */
+	/*
+	 * report.comparators only: an absolute path given instead of a
+	 * number, the region's file (mashwatchctl region --format json),
+	 * whose median the report shows; NULL for a number.
+	 */
+	char	*file;
 };
 
 struct addresses {
@@ -164,6 +170,7 @@ struct config {
 		struct addresses	 def;		/* "default" */
 		struct addresses	 data_quality;
 		struct addresses	 report;
+		struct addresses	 region;	/* the monthly regional extract */
 		struct team_route	*teams;
 		size_t			 nteams;
 		struct named_route	*named;
@@ -199,6 +206,7 @@ struct config {
 		int			 at;		/* minutes after local midnight */
 		int			 weekly;	/* weekday of the weekly pack, 0 = Sunday */
 		char			*archive;
+		char			*authority;	/* "" unnamed */
 		struct float_entry	*comparators;
 		size_t			 ncomparators;
 	} report;

@@ -151,6 +151,12 @@ struct report {
 	struct report_repeat	*repeats;
 	size_t			 nrepeats;
 	uint64_t		 referrals, rereferrals;
+	/*
+	 * report.comparators' values, in its order: the number configured,
+	 * or for one that names the region's file what the caller read from
+	 * it (report_set_comparator); NaN until then or when unreadable.
+	 */
+	double			*comparators;
 	int64_t			 rereferral_from;	/* first instant counted */
 	struct report_check	*checks;
 	size_t			 nchecks;
@@ -171,6 +177,11 @@ struct report {
 	struct cal_date		 span_first;
 	int64_t			 span_from;
 	uint64_t		 span_demand[RM_COUNT];
+	/*
+	 * Contacts in the span about a child who had another contact dated
+	 * in the 12 months before (as a re-referral; the regional benchmark).
+	 */
+	uint64_t		 span_repeat_contacts;
 
 	struct report_team	*teams;		/* sorted by report_finish */
 	size_t			 nteams;
@@ -195,6 +206,8 @@ struct report {
 	int64_t			 cur_at;
 	bool			 cur_has_referral;
 	struct cal_date		 cur_referral;	/* local date of the last one */
+	bool			 cur_has_contact;
+	struct cal_date		 cur_contact;	/* local date of the last one */
 	bool			 finished;
 };
 
@@ -231,6 +244,11 @@ void report_add_team(struct report *r, const char *team, const char *name);
  */
 void report_add_worker(struct report *r, const char *worker, const char *team,
     int open_cases);
+/*
+ * Comparator i of report.comparators is v (the region's median the caller
+ * read from the file that comparator names; NaN: unknown, shown as null).
+ */
+void report_set_comparator(struct report *r, size_t i, double v);
 /* Did the year-earlier comparison find anything at all? */
 bool report_has_data(const struct report *r);
 
@@ -266,11 +284,23 @@ double report_quantile_hist(const uint64_t *hist, size_t nhist, double q);
 /* num / den rounded to REPORT_SHARE_DIGITS places; NaN when den is 0. */
 double report_share(uint64_t num, uint64_t den);
 
+/*
+ * A rate per 10,000 (repeat contacts per 10,000 contacts): 10000 num / den
+ * rounded half away from zero to 1 decimal place; NaN when den is 0.
+ */
+double report_per_10000(uint64_t num, uint64_t den);
+
 /* share as a percentage, the one way every format prints it ("13.50%"). */
 const char *report_format_share(double share, char *buf, size_t len);
 
 /* Writers.  Each returns -1 if fp reported an error. */
 int report_write_json(const struct report *r, FILE *fp);
+/*
+ * The regional extract (mashwatch-report(5), REGION EXTRACT): the span's
+ * counts and medians that `mashwatchctl region` lays side by side, and no
+ * child, worker or case id at all.
+ */
+int report_write_region(const struct report *r, FILE *fp);
 int report_write_csv(const struct report *r, FILE *fp);
 int report_write_text(const struct report *r, FILE *fp);
 int report_write_html(const struct report *r, FILE *fp);

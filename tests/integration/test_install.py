@@ -35,6 +35,7 @@ FILES = [
     ("usr/share/man/man8/mashwatchd.8", 0o644),
     ("usr/share/man/man8/mashwatchctl.8", 0o644),
     ("lib/systemd/system/mashwatch.service", 0o644),
+    ("lib/systemd/system/mashwatch@.service", 0o644),
     ("usr/lib/sysusers.d/mashwatch.conf", 0o644),
 ]
 
@@ -92,6 +93,8 @@ def test_installed_daemon_checks_installed_config(installed, tmp_path):
 def test_unit_points_at_prefix(installed):
     unit = (installed / "lib/systemd/system/mashwatch.service").read_text()
     assert "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/mashwatch.conf" in unit
+    template = (installed / "lib/systemd/system/mashwatch@.service").read_text()
+    assert "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/%i.conf" in template
 
 
 def test_install_keeps_an_existing_config(build, tmp_path):

@@ -16,6 +16,8 @@ import testclock
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PAGES = [REPO / "doc" / "mashwatchd.8", REPO / "doc" / "mashwatchctl.8"]
 CONF = "/etc/mashwatch/mashwatch.conf"
+# report.archive's default: the region example reads an extract from it.
+ARCHIVE = "/var/lib/mashwatch/reports"
 
 
 def examples(page):
@@ -32,7 +34,8 @@ ALL = [(p.name, cmd) for p in PAGES for cmd in examples(p)]
 
 @pytest.fixture
 def site(build, tmp_path, db):
-    """A migrated state schema, an alert 1 for child P1, a contact."""
+    """A migrated state schema, an alert 1 for child P1, a contact, and
+    the regional extract of March 2022 in the archive."""
     config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
     mw.migrate(build, config)
     db.execute("insert into cms.teams (team_id, name) values ('MASH', 'Front door')")
@@ -42,7 +45,12 @@ def site(build, tmp_path, db):
     db.execute("insert into mashwatch.alerts (alert_id, rule, instance_id, level, child_id, "
                "team_id, fired_at) values (1, 'contact_decision', 'C1', 'overdue', 'P1', "
                "'MASH', now())")
-    return config
+    archive = tmp_path / "reports"
+    archive.mkdir()
+    p = mw.run(build, "mashwatchctl", "-c", config, "report", "--month", "2022-03",
+               "--format", "region")
+    (archive / "mashwatch-month-2022-03-region.json").write_text(p.stdout)
+    return config, archive
 
 
 def test_every_page_has_examples():
@@ -52,7 +60,8 @@ def test_every_page_has_examples():
 
 @pytest.mark.parametrize("page,command", ALL, ids=["%s: %s" % a for a in ALL])
 def test_example_runs(build, site, page, command):
-    argv = shlex.split(command.replace(CONF, str(site)))
+    config, archive = site
+    argv = shlex.split(command.replace(CONF, str(config)).replace(ARCHIVE, str(archive)))
     argv[0] = str(build / argv[0])
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, "%s\nstdout:\n%s\nstderr:\n%s" % (command, p.stdout, p.stderr)

@@ -1,5 +1,8 @@
-"""systemd/mashwatch.service: a Type=notify unit that systemd-analyze
-security rates 2.0 or lower (README.md, Operations)."""
+"""systemd/mashwatch.service and the template mashwatch@.service (one
+authority of several per host): Type=notify units that systemd-analyze
+verify accepts without a warning and systemd-analyze security rates 2.0 or
+lower (README.md, Operations); the template differs from the plain unit
+only where it names the instance."""
 import pathlib
 import re
 import shutil
@@ -9,7 +12,17 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "mashwatch.service"
+TEMPLATE = REPO / "systemd" / "mashwatch@.service"
 LIMIT = 2.0
+# The lines of the template that name the instance, and the plain unit's.
+INSTANCE_LINES = {
+    "Description=mashwatch: timeliness alerts for the MASH front door of %i":
+        "Description=mashwatch: timeliness alerts for the MASH front door",
+    "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/%i.conf":
+        "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/mashwatch.conf",
+    "StateDirectory=mashwatch/%i": "StateDirectory=mashwatch",
+    "WorkingDirectory=/var/lib/mashwatch/%i": "WorkingDirectory=/var/lib/mashwatch",
+}
 
 
 def analyze(*args):
@@ -17,18 +30,56 @@ def analyze(*args):
                           timeout=60)
 
 
-def test_exposure_score():
+def as_installed(unit, tmp_path, build, name):
+    """The unit as make install writes it, but running the build's daemon
+    (verify wants ExecStart= to exist), saved as name (an instance of the
+    template: systemd-analyze checks instances, not templates)."""
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed (scripts/bootstrap installs systemd)")
-    p = analyze("security", "--offline=true", "--no-pager", str(UNIT))
+    path = tmp_path / name
+    path.write_text(unit.read_text().replace("/usr/sbin/mashwatchd",
+                                             str(build / "mashwatchd")))
+    return path
+
+
+@pytest.mark.parametrize("unit,name", [(UNIT, "mashwatch.service"),
+                                       (TEMPLATE, "mashwatch@north.service")])
+def test_exposure_score(unit, name, tmp_path, build):
+    path = as_installed(unit, tmp_path, build, name)
+    p = analyze("security", "--offline=true", "--no-pager", str(path))
     if p.returncode != 0 and "--offline" in p.stderr:
         pytest.skip("this systemd-analyze has no --offline (systemd < 250): "
                     + p.stderr.strip())
-    m = re.search(r"Overall exposure level for mashwatch\.service: (\d+\.\d+)", p.stdout)
+    m = re.search(r"Overall exposure level for %s: (\d+\.\d+)" % re.escape(name), p.stdout)
     assert m, p.stdout + p.stderr
     score = float(m.group(1))
-    print("systemd-analyze security: mashwatch.service exposure %.1f" % score)
+    print("systemd-analyze security: %s exposure %.1f" % (name, score))
     assert score <= LIMIT, p.stdout
+
+
+@pytest.mark.parametrize("unit,name", [(UNIT, "mashwatch.service"),
+                                       (TEMPLATE, "mashwatch@north.service")])
+def test_verify(unit, name, tmp_path, build):
+    path = as_installed(unit, tmp_path, build, name)
+    p = analyze("verify", "--man=no", str(path))
+    # An unknown key is only a warning (exit 0): no output is the test.
+    assert p.returncode == 0 and p.stderr == "" and p.stdout == "", p.stdout + p.stderr
+
+
+def test_verify_catches_a_typo(tmp_path, build):
+    # The check above can fail: a misspelt key is reported.
+    path = as_installed(TEMPLATE, tmp_path, build, "mashwatch@north.service")
+    path.write_text(path.read_text().replace("\nType=notify", "\nTpye=notify"))
+    p = analyze("verify", "--man=no", str(path))
+    assert "Unknown key" in p.stderr
+
+
+def test_template_is_the_unit_but_for_the_instance():
+    def settings(path):
+        lines = path.read_text().splitlines()
+        return [l for l in lines[lines.index("[Unit]"):] if l and not l.startswith("#")]
+    assert [INSTANCE_LINES.get(l, l) for l in settings(TEMPLATE)] == settings(UNIT)
+    assert set(INSTANCE_LINES) <= set(settings(TEMPLATE))
 
 
 def test_unit_settings():
