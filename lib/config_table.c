@@ -22,6 +22,7 @@
 #define CK(m)	offsetof(struct clock_conf, m)
 #define RP(m)	offsetof(struct repeat_conf, m)
 #define CH(m)	offsetof(struct check_conf, m)
+#define RS(m)	offsetof(struct reason_conf, m)
 
 const char *const conf_weekday_names[7] = {
 	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
@@ -219,6 +220,14 @@ static const struct conf_setting settings[] = {
 	  "connect and transfer timeouts and the sendmail child fit inside "
 	  "it); an attempt cut off by a crash is taken again after this long." },
 
+	{ .name = "ack.reason_required", .type = CONF_BOOL, .def = "false",
+	  .reloadable = true, .offset = CF(ack.reason_required),
+	  .help = "Whether acknowledging an overdue or escalated alert needs "
+	  "a reason from the reasons list (mashwatchctl ack --reason, the "
+	  "board's Reason select, reason in POST /ack); without one the "
+	  "acknowledgement is refused with the valid codes.  Alerts that are "
+	  "only due soon never need one." },
+
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),
 	  .help = "Local time of the nightly report on the previous day." },
@@ -366,6 +375,27 @@ static const struct conf_setting check_settings[] = {
 	  .help = "Title in emails and the report (default: the name)." },
 };
 
+/*
+ * One reason for lateness.  The agency is what the partnership pack and
+ * the report's exceptions count by; a reason without one is internal.
+ */
+static const struct conf_setting reason_settings[] = {
+	{ .name = "code", .type = CONF_IDENT, .required = true, .min = 1,
+	  .reloadable = true, .offset = RS(code),
+	  .help = "What an acknowledgement gives (mashwatchctl ack --reason "
+	  "police_unavailable); stored with the acknowledgement, so keep a "
+	  "code's meaning once it has been used." },
+	{ .name = "label", .type = CONF_STRING, .min = 1, .reloadable = true,
+	  .offset = RS(label),
+	  .help = "What emails, the board and the report show (default: the "
+	  "code)." },
+	{ .name = "agency", .type = CONF_IDENT, .reloadable = true,
+	  .offset = RS(agency),
+	  .help = "The partner the lateness waits on (\"police\", "
+	  "\"health\", \"education\", ...); none for a reason of the "
+	  "service's own." },
+};
+
 const struct conf_setting *
 config_settings(size_t *n)
 {
@@ -392,6 +422,13 @@ config_check_settings(size_t *n)
 {
 	*n = NELEM(check_settings);
 	return check_settings;
+}
+
+const struct conf_setting *
+config_reason_settings(size_t *n)
+{
+	*n = NELEM(reason_settings);
+	return reason_settings;
 }
 
 const struct conf_setting *
