@@ -15,7 +15,8 @@ const struct ctl_command ctl_commands[] = {
 	  "does the source database meet the contract?" },
 	{ "due", ctl_due, "due --clock C [--priority P] --from TIME",
 	  "when is a clock started at TIME due?" },
-	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]",
+	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--reason CODE] [--note TEXT] "
+	  "[--until TIME]",
 	  "acknowledge an alert: no more reminders for it" },
 	{ "history", ctl_history, "history --child ID",
 	  "every alert, acknowledgement and email about a child" },

@@ -326,8 +326,8 @@ label_of(const struct notifier *n, const char *rule)
     " (SELECT string_agg(x, ', ') FROM" \
     "   jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.detail->'events')" \
     "   = 'array' THEN a.detail->'events' END) x)," \
-    " a.detail->>'kind'"
-#define NCOLS	21
+    " a.detail->>'kind', a.ack_reason"
+#define NCOLS	22
 
 /*
  * Urgent: a clock instance whose limit, after its priority, is in hours.
@@ -394,6 +394,10 @@ item_from_row(const struct notifier *n, PGresult *res, int r,
 	it->window = str_of(res, r, 18);
 	it->events = str_of(res, r, 19);
 	it->kind = str_of(res, r, 20);
+	/* The label as configured now; a code since removed shows as itself. */
+	if ((it->ack_reason = str_of(res, r, 21)) != NULL &&
+	    config_reason(n->cfg, it->ack_reason) != NULL)
+		it->ack_reason = config_reason(n->cfg, it->ack_reason)->label;
 	it->hourly = item_is_urgent(n, it);
 }
 

@@ -349,8 +349,10 @@ compose_what(const struct mail_context *ctx, const struct mail_item *it,
 		    dash(it->worker_id), it->count);
 	if (it->acked_by != NULL) {
 		format_local(ctx, it->acked_at, when, sizeof(when));
-		sbuf_printf(w, "%sacknowledged by %s at %s%s%s%s", w->len ?
-		    "; " : "", it->acked_by, when, it->ack_note ? ": \"" : "",
+		sbuf_printf(w, "%sacknowledged by %s at %s%s%s%s%s%s", w->len ?
+		    "; " : "", it->acked_by, when, it->ack_reason ?
+		    ", reason: " : "", it->ack_reason ? it->ack_reason : "",
+		    it->ack_note ? ": \"" : "",
 		    it->ack_note ? it->ack_note : "", it->ack_note ? "\"" : "");
 	}
 }

@@ -111,6 +111,7 @@ struct mail_item {
 	const char	*acked_by;	/* acknowledgement, if any */
 	int64_t		 acked_at;
 	const char	*ack_note;
+	const char	*ack_reason;	/* the reason's label (or code), if any */
 	int		 count;		/* repeat: events; caseload: cases */
 	const char	*window;	/* repeat: "3 months" */
 	const char	*events;	/* repeat: "C1, C2, C3" */
