@@ -267,6 +267,11 @@ report_free(struct report *r)
 			free(r->repeats[i].top[j].child);
 	free(r->repeats);
 	free(r->checks);
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		free(r->exceptions[i].reason);
+		free(r->exceptions[i].hist);
+	}
+	free(r->exceptions);
 	for (size_t i = 0; i < r->nheadline; i++)
 		free(r->headline[i]);
 	free(r->headline);

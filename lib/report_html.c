@@ -697,6 +697,8 @@ h_rest(FILE *fp, const struct report *r)
 	h_pairs(fp, al, av, 5, ac);
 	h_section(fp, "9", "Data quality");
 	h_pairs(fp, il, &r->invalid, 1, ac + 2);
+	h_section(fp, "9a", "Why work was late");
+	report_late_html(r, fp);
 }
 
 static int
@@ -992,6 +994,7 @@ report_write_text(const struct report *r, FILE *fp)
 	t_section(fp, "9", "Data quality");
 	fprintf(fp, "   %llu source rows cannot be right\n",
 	    (unsigned long long)r->invalid);
+	report_late_text(r, fp);
 	t_trends(fp, r);
 	t_teams(fp, r);
 	return ferror(fp) ? -1 : 0;

@@ -285,6 +285,7 @@ report_json(const struct report *r)
 	    "acknowledged", (json_int_t)r->alerts.acknowledged,
 	    "escalations_open", (json_int_t)r->alerts.escalations_open));
 	json_object_set_new(o, "invalid", json_count(r->invalid));
+	json_object_set_new(o, "exceptions", report_late_json(r));
 
 	/* Issue 18: what leaders need to know. */
 	json_object_set_new(o, "share_digits", json_integer(REPORT_SHARE_DIGITS));

@@ -84,6 +84,19 @@ struct report_clock {
 	int			 oldest_age;	/* working days */
 	char			*oldest_instance;
 	char			*oldest_child;
+	uint64_t		 late_span;	/* went overdue in the span */
+};
+
+/*
+ * Items of one clock that went overdue in the span, with one reason (NULL:
+ * none given): the latest reason any acknowledgement of the item gave.
+ */
+struct report_exception {
+	size_t		 clock;		/* index into r->clocks */
+	char		*reason;	/* the stored code; NULL: none */
+	uint64_t	 late;
+	uint64_t	*hist;		/* hist[d]: late by d working days */
+	size_t		 nhist;
 };
 
 struct report_child {
@@ -190,6 +203,10 @@ struct report {
 	struct report_attention	 attention[REPORT_ATTENTION_MAX];
 	size_t			 nattention;
 
+	/* Why work was late: by clock, then reason (report_add_late). */
+	struct report_exception	*exceptions;
+	size_t			 nexceptions;
+
 	/* Streaming state of report_add_event. */
 	char			*cur_child;
 	int64_t			 cur_at;
@@ -252,6 +269,28 @@ void report_add_clock(struct report *r, const struct clock_row *row);
 int report_add_event(struct report *r, const struct event_row *row);
 void report_add_check(struct report *r, const char *check, int64_t occurred_at,
     bool passed);
+/*
+ * An item of `clock` that went overdue in the span: due at due_at, late
+ * until late_until (when it stopped, else the end of the span), with the
+ * reason its acknowledgement gave (NULL or "": none).  Clocks the config
+ * does not name are ignored.  Read by the caller from the alert store, for
+ * r itself (not its trend points or comparisons).
+ */
+void report_add_late(struct report *r, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until);
+/* The reason's agency (NULL: none or not configured), label and share. */
+const char *report_exception_agency(const struct report *r,
+    const struct report_exception *e);
+const char *report_exception_label(const struct report *r,
+    const struct report_exception *e);
+double report_exception_share(const struct report *r,
+    const struct report_exception *e);
+/* The "exceptions" array of the JSON (a new reference). */
+struct json_t *report_late_json(const struct report *r);
+/* The "why work was late" section, as text and as HTML table rows. */
+void report_late_text(const struct report *r, FILE *fp);
+void report_late_html(const struct report *r, FILE *fp);
+
 /* Fold the last child, work out the quantiles and the headline. */
 void report_finish(struct report *r);
 

@@ -1,0 +1,194 @@
+/*
+ * Why work was late: the items of the report's span that went overdue,
+ * counted by clock and by the reason their acknowledgement gave (issue
+ * 26), with the working days each was late.  Fed by the caller from the
+ * alert store (report_add_late); written into the report's JSON
+ * ("exceptions"), text and HTML.  The partnership pack counts the same
+ * entries by the reasons' agencies.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "mashwatch/jsonval.h"
+#include "mashwatch/report.h"
+#include "mashwatch/xmalloc.h"
+
+/* Reasons in code order, "no reason" (NULL) after every code. */
+static int
+reason_cmp(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == NULL) - (b == NULL);
+	return strcmp(a, b);
+}
+
+static size_t
+clock_index(const struct report *r, const char *clock)
+{
+	for (size_t i = 0; i < r->nclocks; i++)
+		if (strcmp(r->clocks[i].conf->name, clock) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+void
+report_add_late(struct report *r, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until)
+{
+	struct report_exception *e = NULL;
+	size_t c = clock_index(r, clock), i, d;
+	int days;
+
+	if (c == SIZE_MAX)
+		return;
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;
+	/* Kept sorted by clock (config order), then reason, as written. */
+	for (i = 0; i < r->nexceptions; i++) {
+		struct report_exception *x = &r->exceptions[i];
+		int k = x->clock != c ? (x->clock < c ? -1 : 1) :
+		    reason_cmp(x->reason, reason);
+
+		if (k == 0) {
+			e = x;
+			break;
+		}
+		if (k > 0)
+			break;
+	}
+	if (e == NULL) {
+		r->exceptions = xreallocarray(r->exceptions,
+		    r->nexceptions + 1, sizeof(*r->exceptions));
+		memmove(&r->exceptions[i + 1], &r->exceptions[i],
+		    (r->nexceptions - i) * sizeof(*r->exceptions));
+		r->nexceptions++;
+		e = &r->exceptions[i];
+		memset(e, 0, sizeof(*e));
+		e->clock = c;
+		e->reason = reason ? xstrdup(reason) : NULL;
+	}
+	days = calendar_working_days_between(r->cal, due_at, late_until);
+	d = days < 0 ? 0 : (size_t)days;
+	if (d >= REPORT_HIST_MAX)
+		d = REPORT_HIST_MAX - 1;
+	if (d >= e->nhist) {
+		size_t n = d + 1;
+
+		e->hist = xreallocarray(e->hist, n, sizeof(*e->hist));
+		memset(e->hist + e->nhist, 0, (n - e->nhist) *
+		    sizeof(*e->hist));
+		e->nhist = n;
+	}
+	e->hist[d]++;
+	e->late++;
+	r->clocks[c].late_span++;
+}
+
+const char *
+report_exception_agency(const struct report *r,
+    const struct report_exception *e)
+{
+	const struct reason_conf *rc = config_reason(r->cfg, e->reason);
+
+	return rc != NULL ? rc->agency : NULL;
+}
+
+const char *
+report_exception_label(const struct report *r,
+    const struct report_exception *e)
+{
+	const struct reason_conf *rc = config_reason(r->cfg, e->reason);
+
+	if (e->reason == NULL)
+		return "No reason given";
+	return rc != NULL ? rc->label : e->reason;
+}
+
+double
+report_exception_share(const struct report *r,
+    const struct report_exception *e)
+{
+	return report_share(e->late, r->clocks[e->clock].late_span);
+}
+
+json_t *
+report_late_json(const struct report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		const struct report_exception *e = &r->exceptions[i];
+		double med = report_quantile_hist(e->hist, e->nhist, 0.5);
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:I, "
+		    "s:f, s:o}", "clock", r->clocks[e->clock].conf->name,
+		    "reason", jsonval_str(e->reason),
+		    "label", report_exception_label(r, e),
+		    "agency", jsonval_str(report_exception_agency(r, e)),
+		    "late", (json_int_t)e->late,
+		    "share", report_exception_share(r, e),
+		    "median_days_late", isnan(med) ? json_null() :
+		    json_real(med)));
+	}
+	return a;
+}
+
+void
+report_late_text(const struct report *r, FILE *fp)
+{
+	char share[32];
+
+	fputs("\nWhy work was late (overdue in the period, by the reason "
+	    "acknowledged)\n", fp);
+	if (r->nexceptions == 0)
+		fputs("   nothing went overdue\n", fp);
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		const struct report_exception *e = &r->exceptions[i];
+		const struct clock_conf *c = r->clocks[e->clock].conf;
+		const char *ag = report_exception_agency(r, e);
+
+		fprintf(fp, "   %s: %s%s%s%s: %llu late (%s)\n",
+		    c->label ? c->label : c->name, report_exception_label(r, e),
+		    ag ? " [" : "", ag ? ag : "", ag ? "]" : "",
+		    (unsigned long long)e->late, report_format_share(
+		    report_exception_share(r, e), share, sizeof(share)));
+	}
+}
+
+void
+report_late_html(const struct report *r, FILE *fp)
+{
+	char share[32];
+
+	fputs("<tr><td style=\"font-family:Arial,Helvetica,sans-serif;"
+	    "padding:6px 16px;font-size:14px\"><table role=\"presentation\" "
+	    "width=\"100%\" cellpadding=\"3\" cellspacing=\"0\" border=\"0\" "
+	    "class=\"exceptions\"><tr><th align=\"left\">Clock</th>"
+	    "<th align=\"left\">Reason</th><th align=\"left\">Agency</th>"
+	    "<th align=\"right\">Late</th><th align=\"right\">Share</th></tr>\n",
+	    fp);
+	if (r->nexceptions == 0)
+		fputs("<tr><td colspan=\"5\">Nothing went overdue.</td></tr>\n",
+		    fp);
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		const struct report_exception *e = &r->exceptions[i];
+		const struct clock_conf *c = r->clocks[e->clock].conf;
+		const char *ag = report_exception_agency(r, e);
+
+		fputs("<tr><td>", fp);
+		report_html_escape(fp, c->label ? c->label : c->name);
+		fputs("</td><td>", fp);
+		report_html_escape(fp, report_exception_label(r, e));
+		fputs("</td><td>", fp);
+		report_html_escape(fp, ag ? ag : "–");
+		fprintf(fp, "</td><td align=\"right\">%llu</td><td "
+		    "align=\"right\">", (unsigned long long)e->late);
+		report_html_escape(fp, report_format_share(
+		    report_exception_share(r, e), share, sizeof(share)));
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table></td></tr>\n", fp);
+}
