@@ -31,6 +31,8 @@ static const char conf_text[] =
     "repeats = ( { name = \"repeat_contacts\"; kind = \"contact\"; min = 3;"
     " window = \"3 months\"; } );\n"
     "checks = ( { name = \"strategy_attendance\"; } );\n"
+    "reasons = ( { code = \"police_unavailable\"; label = \"Police not "
+    "available\"; agency = \"police\"; }, { code = \"capacity\"; } );\n"
     "routes: { default = [ \"a@example.org\" ]; };\n"
     "notify: { transport = \"directory\"; directory = \"/tmp\";"
     " from = \"m@example.org\"; };\n";
@@ -752,6 +754,84 @@ test_teams(void **state)
 			    "W2 (30), W9 (30)"));
 	report_free(r);
 }
+/*
+ * Why work was late: items by clock and reason, "no reason" after the
+ * codes, a code no longer configured kept as itself, the share of the
+ * clock's late items, and working days late across Easter 2022 (Good
+ * Friday 15 and Easter Monday 18 April are not working days).
+ */
+static void
+test_exceptions(void **state)
+{
+	static const struct {
+		const char	*clock, *reason, *due, *until;
+	} rows[] = {
+		/* Due Thu 14, stopped Tue 19: Fri and Mon are holidays. */
+		{ "contact_decision", "police_unavailable",
+		  "2022-04-14T12:00:00+01:00", "2022-04-19T09:00:00+01:00" },
+		/* Due Tue 19, stopped Fri 22: 3 working days. */
+		{ "contact_decision", "police_unavailable",
+		  "2022-04-19T12:00:00+01:00", "2022-04-22T09:00:00+01:00" },
+		/* Same day: 0 working days late. */
+		{ "contact_decision", NULL,
+		  "2022-04-20T10:00:00+01:00", "2022-04-20T16:00:00+01:00" },
+		{ "contact_decision", "", "2022-04-20T10:00:00+01:00",
+		  "2022-04-21T16:00:00+01:00" },
+		{ "strategy_discussion", "retired_code",
+		  "2022-04-20T10:00:00+01:00", "2022-04-21T16:00:00+01:00" },
+		{ "strategy_discussion", "capacity",
+		  "2022-04-20T10:00:00+01:00", "2022-04-25T16:00:00+01:00" },
+		{ "not_a_clock", "capacity",
+		  "2022-04-20T10:00:00+01:00", "2022-04-25T16:00:00+01:00" },
+	};
+	static const struct {
+		const char	*clock, *reason, *label, *agency;
+		uint64_t	 late;
+		double		 share, median;
+	} want[] = {
+		{ "contact_decision", "police_unavailable",
+		  "Police not available", "police", 2, 0.5, 2.0 },
+		{ "contact_decision", NULL, "No reason given", NULL, 2, 0.5,
+		  0.5 },
+		{ "strategy_discussion", "capacity", "capacity", NULL, 1, 0.5,
+		  3.0 },
+		{ "strategy_discussion", "retired_code", "retired_code", NULL,
+		  1, 0.5, 1.0 },
+	};
+	struct fixture *f = *state;
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+
+	for (size_t i = 0; i < NELEM(rows); i++)
+		report_add_late(r, rows[i].clock, rows[i].reason,
+		    tu_iso(f->cal, rows[i].due), tu_iso(f->cal, rows[i].until));
+	assert_int_equal(r->nexceptions, NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++) {
+		const struct report_exception *e = &r->exceptions[i];
+		const char *ag = report_exception_agency(r, e);
+
+		assert_string_equal(r->clocks[e->clock].conf->name,
+		    want[i].clock);
+		if (want[i].reason == NULL)
+			assert_null(e->reason);
+		else
+			assert_string_equal(e->reason, want[i].reason);
+		assert_string_equal(report_exception_label(r, e),
+		    want[i].label);
+		if (want[i].agency == NULL)
+			assert_null(ag);
+		else
+			assert_string_equal(ag, want[i].agency);
+		assert_int_equal(e->late, want[i].late);
+		assert_true(report_exception_share(r, e) == want[i].share);
+		if (report_quantile_hist(e->hist, e->nhist, 0.5) !=
+		    want[i].median)
+			fail_msg("%zu: median %g, want %g", i,
+			    report_quantile_hist(e->hist, e->nhist, 0.5),
+			    want[i].median);
+	}
+	report_free(r);
+}
 
 int
 main(void)
@@ -773,6 +853,8 @@ main(void)
 		cmocka_unit_test(test_share_format),
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exceptions, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_share_fell, setup,
 		    teardown),
 	};
