@@ -340,10 +340,12 @@ compose_what(const struct mail_context *ctx, const struct mail_item *it,
 
 	if (it->level != NULL && strcmp(it->level, "repeat") == 0 &&
 	    it->count > 0)
-		sbuf_printf(w, "%d %ss in %s: %s", it->count,
+		sbuf_printf(w, "%d %ss in %s: %s%s%s", it->count,
 		    it->kind != NULL && *it->kind != '\0' ? it->kind : "event",
 		    it->window ? it->window : "the window",
-		    it->events ? it->events : "-");
+		    it->events ? it->events : "-",
+		    it->sources ? "; made by " : "",
+		    it->sources ? it->sources : "");
 	if (it->level != NULL && strcmp(it->level, "caseload") == 0)
 		sbuf_printf(w, "worker %s holds %d open cases",
 		    dash(it->worker_id), it->count);

@@ -116,6 +116,7 @@ struct mail_item {
 	const char	*window;	/* repeat: "3 months" */
 	const char	*events;	/* repeat: "C1, C2, C3" */
 	const char	*kind;		/* repeat: its events' kind, "contact" */
+	const char	*sources;	/* repeat: "police 2, school 1", or NULL */
 };
 
 struct mail_context {

@@ -374,6 +374,7 @@ test_compose_order(void **state)
 	v[4].count = 4;
 	v[4].window = "3 months";
 	v[4].events = "C1, C2, C3, C4";
+	v[4].sources = "police 2, school 1, not recorded 1";
 	v[4].kind = "contact";
 	v[7].acked_by = "Sam Lee";
 	v[7].acked_at = tu_iso(NULL, "2022-04-20T10:15:00+01:00");
@@ -399,7 +400,7 @@ test_compose_order(void **state)
 	assert_non_null(strstr(c.text, "due Thu 21 Apr 12:00, due in 3 hours"));
 	assert_non_null(strstr(c.text, "due Tue 19 Apr 2022"));
 	assert_non_null(strstr(c.text, "4 contacts in 3 months: C1, C2, C3, "
-	    "C4"));
+	    "C4; made by police 2, school 1, not recorded 1"));
 	assert_non_null(strstr(c.text, "acknowledged by Sam Lee at "
 	    "2022-04-20 10:15, reason: Police <not> available: \"chasing the "
 	    "police\""));

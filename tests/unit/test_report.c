@@ -148,7 +148,7 @@ feed(struct fixture *f, struct report *r, const char *kind,
 {
 	static int n;
 	char id[16];
-	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso) };
+	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso), NULL };
 
 	snprintf(id, sizeof(id), "E%d", ++n);
 	assert_int_equal(report_add_event(r, &e), 0);
@@ -209,7 +209,7 @@ test_out_of_order(void **state)
 	struct report *r = report_new(f->cfg, f->cal,
 	    (struct cal_date){ 2022, 4, 27 }, 0);
 	struct event_row e = { "contact", "E1", "B",  NULL,
-	    tu_iso(f->cal, "2022-04-01T10:00:00+01:00") };
+	    tu_iso(f->cal, "2022-04-01T10:00:00+01:00"), NULL };
 
 	assert_int_equal(report_add_event(r, &e), 0);
 	e.occurred_at -= 60;
