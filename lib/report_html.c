@@ -367,6 +367,7 @@ h_repeats(FILE *fp, const struct report *r)
 			    k == 0 ? BLUE : k == 1 ? AMBER : RED, fig);
 		}
 		h_table_close(fp);
+		report_sources_html(rp, fp);
 		if (rp->ntop == 0)
 			continue;
 		fputs("<tr><td style=\"" FONT "padding:4px 16px;font-size:13px;"
@@ -952,6 +953,7 @@ report_write_text(const struct report *r, FILE *fp)
 			    (unsigned long long)rp->top[j].count);
 		if (rp->ntop)
 			fputc('\n', fp);
+		report_sources_text(rp, fp);
 	}
 
 	t_section(fp, "5", "Re-referrals (12 months)");

@@ -122,6 +122,12 @@ repeat_json(const struct report_repeat *rp)
 		json_array_append_new(most, json_pack("{s:s, s:I}", "child",
 		    rp->top[i].child, "count", (json_int_t)rp->top[i].count));
 	json_object_set_new(o, "most", most);
+	{
+		json_t *src = report_sources_json(rp);
+
+		json_object_update(o, src);
+		json_decref(src);
+	}
 	return o;
 }
 

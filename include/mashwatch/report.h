@@ -104,6 +104,19 @@ struct report_child {
 	uint64_t	 count;
 };
 
+/* Contacts of the children at or over a repeat rule's min, by source. */
+struct report_source {
+	char		*source;	/* NULL: not recorded */
+	uint64_t	 children;	/* with at least one contact from it */
+	uint64_t	 contacts;
+};
+
+/* One event of the current child, kept until it is folded. */
+struct report_cur_event {
+	char		*source;
+	int64_t		 at;
+};
+
 struct report_repeat {
 	const struct repeat_conf *conf;
 	int64_t			 from;		/* window: [from, end of D) */
@@ -112,6 +125,15 @@ struct report_repeat {
 	struct report_child	 top[REPORT_TOP];
 	size_t			 ntop;
 	uint64_t		 cur;		/* the current child's count */
+	/* Who makes repeat contacts (report_sources.c). */
+	uint64_t		 repeat_children;	/* at or over min */
+	uint64_t		 repeat_contacts;	/* their events */
+	struct report_source	*sources;	/* by source, NULL last */
+	size_t			 nsources;
+	uint64_t		*gaps;		/* gaps[d]: d days to the next */
+	size_t			 ngaps;
+	struct report_cur_event	*cur_ev;
+	size_t			 ncur, capcur;
 };
 
 struct report_check {
@@ -269,6 +291,20 @@ void report_add_clock(struct report *r, const struct clock_row *row);
 int report_add_event(struct report *r, const struct event_row *row);
 void report_add_check(struct report *r, const char *check, int64_t occurred_at,
     bool passed);
+/*
+ * The repeat figures by source (report_sources.c, for report.c): keep an
+ * event of the current child that rp counts; fold the child (counted when
+ * it reached rp's min); free what rp holds for them.
+ */
+void report_sources_push(struct report_repeat *rp, const char *source,
+    int64_t at);
+void report_sources_fold(struct report_repeat *rp, const struct calendar *cal);
+void report_sources_free(struct report_repeat *rp);
+/* The repeat rule's "by_source" array and median gap (JSON), as text, HTML. */
+struct json_t *report_sources_json(const struct report_repeat *rp);
+void report_sources_text(const struct report_repeat *rp, FILE *fp);
+void report_sources_html(const struct report_repeat *rp, FILE *fp);
+
 /*
  * An item of `clock` that went overdue in the span: due at due_at, late
  * until late_until (when it stopped, else the end of the span), with the

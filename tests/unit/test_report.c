@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
@@ -143,15 +144,23 @@ test_quantiles(void **state)
 }
 
 static void
-feed(struct fixture *f, struct report *r, const char *kind,
-    const char *child, const char *iso)
+feed_from(struct fixture *f, struct report *r, const char *kind,
+    const char *child, const char *iso, const char *source)
 {
 	static int n;
 	char id[16];
-	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso), NULL };
+	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso),
+	    source };
 
 	snprintf(id, sizeof(id), "E%d", ++n);
 	assert_int_equal(report_add_event(r, &e), 0);
+}
+
+static void
+feed(struct fixture *f, struct report *r, const char *kind,
+    const char *child, const char *iso)
+{
+	feed_from(f, r, kind, child, iso, NULL);
 }
 
 /* Children with 1..6 contacts, some just outside (D - 3 months, D]. */
@@ -832,6 +841,79 @@ test_exceptions(void **state)
 	}
 	report_free(r);
 }
+/*
+ * Who makes repeat contacts: only the children at the rule's min (3 in 3
+ * months) count, each child once per source, every contact of theirs in
+ * the window; the gaps are whole days between local dates.
+ */
+static void
+test_repeat_sources(void **state)
+{
+	static const struct {
+		const char	*child, *at, *source;
+	} rows[] = {
+		{ "P1", "2022-01-05T10:00:00Z", "police" },	/* outside */
+		{ "P1", "2022-03-01T10:00:00Z", "police" },
+		{ "P1", "2022-03-04T23:30:00Z", "police" },	/* GMT: the 4th */
+		{ "P1", "2022-03-14T09:00:00Z", "school" },
+		{ "P2", "2022-04-01T10:00:00+01:00", "police" },	/* 2: not a repeat */
+		{ "P2", "2022-04-02T10:00:00+01:00", "police" },
+		{ "P3", "2022-04-01T10:00:00+01:00", "school" },
+		{ "P3", "2022-04-02T09:00:00+01:00", NULL },
+		{ "P3", "2022-04-02T23:30:00+01:00", "health" },
+		{ "P3", "2022-04-20T10:00:00+01:00", "school" },
+		{ "P4", "2022-04-28T10:00:00+01:00", "school" },	/* after D */
+	};
+	static const struct {
+		const char	*source;
+		uint64_t	 children, contacts;
+		double		 share;
+	} want[] = {
+		{ "school", 2, 3, 0.4286 },
+		{ "police", 1, 2, 0.2857 },
+		{ "health", 1, 1, 0.1429 },
+		{ NULL, 1, 1, 0.1429 },
+	};
+	struct fixture *f = *state;
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+	const struct report_repeat *rp = &r->repeats[0];
+	json_t *j, *a;
+
+	for (size_t i = 0; i < NELEM(rows); i++)
+		feed_from(f, r, "contact", rows[i].child, rows[i].at,
+		    rows[i].source);
+	report_finish(r);
+	assert_int_equal(rp->repeat_children, 2);
+	assert_int_equal(rp->repeat_contacts, 7);
+	j = report_sources_json(rp);
+	a = json_object_get(j, "by_source");
+	assert_int_equal(json_array_size(a), NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++) {
+		json_t *o = json_array_get(a, i);
+		json_t *src = json_object_get(o, "source");
+
+		if (want[i].source == NULL)
+			assert_true(json_is_null(src));
+		else
+			assert_string_equal(json_string_value(src),
+			    want[i].source);
+		assert_int_equal(json_integer_value(json_object_get(o,
+		    "children")), want[i].children);
+		assert_int_equal(json_integer_value(json_object_get(o,
+		    "contacts")), want[i].contacts);
+		assert_true(json_real_value(json_object_get(o, "share")) ==
+		    want[i].share);
+	}
+	/*
+	 * Gaps: P1 1 Mar -> 4 Mar -> 14 Mar (3, 10); P3 1 Apr -> 2 Apr ->
+	 * 2 Apr 23:30 BST, still the 2nd -> 20 Apr (1, 0, 18): median 3.
+	 */
+	assert_true(json_real_value(json_object_get(j, "median_gap_days")) ==
+	    3.0);
+	json_decref(j);
+	report_free(r);
+}
 
 int
 main(void)
@@ -854,6 +936,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exceptions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_sources, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_share_fell, setup,
 		    teardown),

@@ -1,10 +1,10 @@
 /*
- * Why work was late: the items of the report's span that went overdue,
- * counted by clock and by the reason their acknowledgement gave (issue
- * 26), with the working days each was late.  Fed by the caller from the
- * alert store (report_add_late); written into the report's JSON
- * ("exceptions"), text and HTML.  The partnership pack counts the same
- * entries by the reasons' agencies.
+ * What waits on partners and who they are (issue 26).  Why work was late:
+ * the items of the report's span that went overdue, counted by clock and
+ * by the reason their acknowledgement gave, with the working days each
+ * was late; fed by the caller from the alert store (report_add_late),
+ * written into the report's JSON ("exceptions"), text and HTML.  And the
+ * writers of who makes repeat contacts (counted in report_sources.c).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -191,4 +191,118 @@ report_late_html(const struct report *r, FILE *fp)
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table></td></tr>\n", fp);
+}
+
+/* by_source in the order a reader wants: most contacts first. */
+static int
+source_rank(const void *a, const void *b)
+{
+	const struct report_source *p = *(const struct report_source *const *)a;
+	const struct report_source *q = *(const struct report_source *const *)b;
+
+	if (p->contacts != q->contacts)
+		return p->contacts > q->contacts ? -1 : 1;
+	if (p->source == NULL || q->source == NULL)
+		return (p->source == NULL) - (q->source == NULL);
+	return strcmp(p->source, q->source);
+}
+
+static const struct report_source **
+sources_ranked(const struct report_repeat *rp)
+{
+	const struct report_source **v = xreallocarray(NULL,
+	    rp->nsources ? rp->nsources : 1, sizeof(*v));
+
+	for (size_t i = 0; i < rp->nsources; i++)
+		v[i] = &rp->sources[i];
+	if (rp->nsources > 1)
+		qsort(v, rp->nsources, sizeof(*v), source_rank);
+	return v;
+}
+
+json_t *
+report_sources_json(const struct report_repeat *rp)
+{
+	const struct report_source **v = sources_ranked(rp);
+	double gap = report_quantile_hist(rp->gaps, rp->ngaps, 0.5);
+	json_t *o = json_object(), *a = json_array();
+
+	for (size_t i = 0; i < rp->nsources; i++)
+		json_array_append_new(a, json_pack("{s:o, s:I, s:I, s:f}",
+		    "source", jsonval_str(v[i]->source),
+		    "children", (json_int_t)v[i]->children,
+		    "contacts", (json_int_t)v[i]->contacts,
+		    "share", report_share(v[i]->contacts,
+		    rp->repeat_contacts)));
+	json_object_set_new(o, "repeat_children",
+	    json_integer((json_int_t)rp->repeat_children));
+	json_object_set_new(o, "repeat_events",
+	    json_integer((json_int_t)rp->repeat_contacts));
+	json_object_set_new(o, "by_source", a);
+	json_object_set_new(o, "median_gap_days", isnan(gap) ? json_null() :
+	    json_real(gap));
+	free(v);
+	return o;
+}
+
+void
+report_sources_text(const struct report_repeat *rp, FILE *fp)
+{
+	const struct report_source **v = sources_ranked(rp);
+	double gap = report_quantile_hist(rp->gaps, rp->ngaps, 0.5);
+	char share[32];
+
+	fprintf(fp, "   by source (the %llu children at %d or more): ",
+	    (unsigned long long)rp->repeat_children, rp->conf->min);
+	if (rp->nsources == 0)
+		fputs("none", fp);
+	for (size_t i = 0; i < rp->nsources; i++)
+		fprintf(fp, "%s%s %llu (%llu children, %s)", i ? ", " : "",
+		    v[i]->source ? v[i]->source : "not recorded",
+		    (unsigned long long)v[i]->contacts,
+		    (unsigned long long)v[i]->children,
+		    report_format_share(report_share(v[i]->contacts,
+		    rp->repeat_contacts), share, sizeof(share)));
+	if (!isnan(gap))
+		fprintf(fp, "; median gap %.1f days", gap);
+	fputc('\n', fp);
+	free(v);
+}
+
+void
+report_sources_html(const struct report_repeat *rp, FILE *fp)
+{
+	const struct report_source **v = sources_ranked(rp);
+	double gap = report_quantile_hist(rp->gaps, rp->ngaps, 0.5);
+	char share[32];
+
+	if (rp->repeat_children == 0) {
+		free(v);
+		return;
+	}
+	fprintf(fp, "<tr><td style=\"font-family:Arial,Helvetica,sans-serif;"
+	    "padding:6px 16px;font-size:14px\"><table role=\"presentation\" "
+	    "width=\"100%%\" cellpadding=\"3\" cellspacing=\"0\" border=\"0\" "
+	    "class=\"repeat-sources\"><tr><th align=\"left\">Repeat "
+	    "contacts by source (%llu children at %d or more)</th>"
+	    "<th align=\"right\">Children</th><th align=\"right\">"
+	    "Contacts</th><th align=\"right\">Share</th></tr>\n",
+	    (unsigned long long)rp->repeat_children, rp->conf->min);
+	for (size_t i = 0; i < rp->nsources; i++) {
+		fputs("<tr><td>", fp);
+		report_html_escape(fp, v[i]->source ? v[i]->source :
+		    "not recorded");
+		fprintf(fp, "</td><td align=\"right\">%llu</td><td "
+		    "align=\"right\">%llu</td><td align=\"right\">",
+		    (unsigned long long)v[i]->children,
+		    (unsigned long long)v[i]->contacts);
+		report_html_escape(fp, report_format_share(report_share(
+		    v[i]->contacts, rp->repeat_contacts), share, sizeof(share)));
+		fputs("</td></tr>\n", fp);
+	}
+	if (!isnan(gap))
+		fprintf(fp, "<tr><td colspan=\"4\">Median gap between one "
+		    "contact and the next: %.1f days</td></tr>\n", gap);
+	fputs("</table></td></tr>\n", fp);
+	free(v);
 }
