@@ -252,15 +252,17 @@ report_sources_text(const struct report_repeat *rp, FILE *fp)
 	double gap = report_quantile_hist(rp->gaps, rp->ngaps, 0.5);
 	char share[32];
 
-	fprintf(fp, "   by source (the %llu children at %d or more): ",
-	    (unsigned long long)rp->repeat_children, rp->conf->min);
+	fprintf(fp, "   by source (%llu child%s with %d or more): ",
+	    (unsigned long long)rp->repeat_children,
+	    rp->repeat_children == 1 ? "" : "ren", rp->conf->min);
 	if (rp->nsources == 0)
 		fputs("none", fp);
 	for (size_t i = 0; i < rp->nsources; i++)
-		fprintf(fp, "%s%s %llu (%llu children, %s)", i ? ", " : "",
+		fprintf(fp, "%s%s %llu (%llu child%s, %s)", i ? ", " : "",
 		    v[i]->source ? v[i]->source : "not recorded",
 		    (unsigned long long)v[i]->contacts,
 		    (unsigned long long)v[i]->children,
+		    v[i]->children == 1 ? "" : "ren",
 		    report_format_share(report_share(v[i]->contacts,
 		    rp->repeat_contacts), share, sizeof(share)));
 	if (!isnan(gap))

@@ -201,6 +201,21 @@ def test_ssd_repeat_contacts_name_who_made_them(build, tmp_path, db):
         ("re_referral", "P01"): [("R1", "POL"), ("R7", None)],
     }
 
+    # The report counts the repeat children's contacts by source: P01's
+    # three, one each; the gaps 1 and 1 day (1, 2 and 3 April).
+    mw.migrate(build, config)
+    rep = json.loads(mw.run(build, "mashwatchctl", "-c", config, "report", "--date",
+                            "2022-05-10", "--format", "json").stdout)
+    contacts = [x for x in rep["repeats"] if x["rule"] == "repeat_contacts"][0]
+    assert contacts["repeat_children"] == 1 and contacts["repeat_events"] == 3
+    assert [(x["source"], x["children"], x["contacts"], x["share"])
+            for x in contacts["by_source"]] == [
+        ("HLT", 1, 1, 0.3333), ("POL", 1, 1, 0.3333), ("SCH", 1, 1, 0.3333)]
+    assert contacts["median_gap_days"] == 1.0
+    text = mw.run(build, "mashwatchctl", "-c", config, "report", "--date",
+                  "2022-05-10").stdout
+    assert "by source (1 child with 3 or more): HLT 1 (1 child, 33.33%)" in text
+
     # The view as a site wrote it before the column existed.
     db.execute("alter view mash.events rename to events_with_source")
     db.execute("create view mash.events as select kind, event_id, child_id, team_id, "
