@@ -33,6 +33,9 @@ usage_report(void)
 	    "--week D | --month YYYY-MM]\n"
 	    "           [--format text|html|csv|json] [--table NAME] "
 	    "[--send]\n"
+	    "       mashwatchctl [-c FILE] report --partnership --month "
+	    "YYYY-MM\n"
+	    "           [--format text|html|csv|json] [--send]\n"
 	    "       tables: clocks teams trends repeats caseloads "
 	    "data_quality\n");
 }
@@ -59,6 +62,7 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		{ "week", required_argument, NULL, 'W' },
 		{ "month", required_argument, NULL, 'M' },
 		{ "table", required_argument, NULL, 'T' },
+		{ "partnership", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cal_date d, today, first;
@@ -66,7 +70,7 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 	PGconn *state = NULL;
 	int ch, format = FMT_TEXT, rc = EX_USAGE, table = -1, nperiod = 0;
 	enum report_kind kind = RK_DAY;
-	bool send = false, have_date = false;
+	bool send = false, have_date = false, partnership = false;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -89,6 +93,9 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'S':
 			send = true;
+			break;
+		case 'P':
+			partnership = true;
 			break;
 		case 'W':
 			if (cal_date_parse(optarg, &d) < 0) {
@@ -134,6 +141,13 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		usage_report();
 		goto out;
 	}
+	/* The partnership pack is monthly, and has no tidy tables. */
+	if (partnership && (kind != RK_MONTH || table >= 0)) {
+		fprintf(stderr, "mashwatchctl: report --partnership needs "
+		    "--month YYYY-MM (and no --table)\n");
+		usage_report();
+		goto out;
+	}
 	if (table >= 0)
 		format = FMT_TABLE + table;
 	today = calendar_date_of(ctl->cal, (int64_t)time(NULL));
@@ -152,6 +166,10 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 	rc = EX_UNAVAILABLE;
 	if ((state = setup_connect(ctl->cfg->state.conninfo, "state")) == NULL)
 		goto out;
+	if (partnership) {
+		rc = partnership_run(ctl, state, first, format, send);
+		goto out;
+	}
 	if (send) {
 		rc = report_send(ctl, state, kind, first, d);
 		goto out;

@@ -218,22 +218,18 @@ report_write(const struct report *r, int format, FILE *fp)
 	}
 }
 
-/*
- * The items that went overdue in the span (their first overdue alert
- * fired in it), each with the latest reason any acknowledgement of the
- * item gave, and how long it was late: to when it stopped or was
- * resolved, else to the end of the span.
- */
-static int
-read_late(PGconn *conn, struct report *r)
+int
+report_read_late(PGconn *conn, int64_t t0, int64_t t1,
+    void (*fn)(void *arg, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until), void *arg)
 {
 	char from[32], to[32];
 	const char *params[2] = { from, to };
 	PGresult *res;
 	int ret = -1;
 
-	snprintf(from, sizeof(from), "%" PRId64, r->span_from);
-	snprintf(to, sizeof(to), "%" PRId64, r->end);
+	snprintf(from, sizeof(from), "%" PRId64, t0);
+	snprintf(to, sizeof(to), "%" PRId64, t1);
 	res = PQexecParams(conn, "WITH p AS (SELECT to_timestamp($1) AS s, "
 	    "to_timestamp($2) AS t), late AS (SELECT DISTINCT ON (a.rule, "
 	    "a.instance_id) a.rule, a.instance_id, a.due_at, "
@@ -254,7 +250,7 @@ read_late(PGconn *conn, struct report *r)
 		goto out;
 	}
 	for (int i = 0; i < PQntuples(res); i++)
-		report_add_late(r, PQgetvalue(res, i, 0),
+		fn(arg, PQgetvalue(res, i, 0),
 		    PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1),
 		    (int64_t)strtod(PQgetvalue(res, i, 2), NULL),
 		    (int64_t)strtod(PQgetvalue(res, i, 3), NULL));
@@ -262,6 +258,13 @@ read_late(PGconn *conn, struct report *r)
 out:
 	PQclear(res);
 	return ret;
+}
+
+static void
+late_to_report(void *arg, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until)
+{
+	report_add_late(arg, clock, reason, due_at, late_until);
 }
 
 /* Every part reads the alert store for its own dates; r its late items. */
@@ -274,7 +277,7 @@ read_all_alerts(PGconn *state, struct report *r)
 	for (size_t i = 0; i < n; i++)
 		if (read_alerts(state, parts[i]) < 0)
 			return -1;
-	return read_late(state, r);
+	return report_read_late(state, r->span_from, r->end, late_to_report, r);
 }
 
 struct report *

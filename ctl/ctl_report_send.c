@@ -55,9 +55,8 @@ mem_of(const struct report *r, int format, size_t *len)
 	return buf;
 }
 
-/* Write data to dir/name atomically (a temporary file, then rename). */
-static char *
-archive_file(const char *dir, const char *name, const char *data, size_t len)
+char *
+report_archive_file(const char *dir, const char *name, const char *data, size_t len)
 {
 	char *path = xasprintf("%s/%s", dir, name);
 	char *tmp = xasprintf("%s/.%s.tmp", dir, name);
@@ -103,10 +102,9 @@ on_sent(void *arg, const struct tx_result *r)
 	event_base_loopexit(s->base, NULL);
 }
 
-/* One message through the configured transport, on a loop of our own. */
-static int
-mail_send(const struct config *cfg, const char *name, const char *msg,
-    struct tx_result *out)
+int
+report_mail_send(const struct config *cfg, const struct addresses *to,
+    const char *name, const char *msg, struct tx_result *out)
 {
 	struct sent s = { 0 };
 	struct mailer *t;
@@ -115,8 +113,8 @@ mail_send(const struct config *cfg, const char *name, const char *msg,
 	if ((s.base = event_base_new()) == NULL)
 		return -1;
 	t = transport_new(s.base, cfg);
-	if (transport_send(t, cfg->notify.from, cfg->routes.report.v,
-	    cfg->routes.report.n, name, msg, on_sent, &s) == 0) {
+	if (transport_send(t, cfg->notify.from, to->v, to->n, name, msg,
+	    on_sent, &s) == 0) {
 		event_base_dispatch(s.base);
 		if (s.done) {
 			*out = s.result;
@@ -200,10 +198,6 @@ compose(const struct ctl *ctl, const struct report *r, const char *msgid,
  * pack.  Every statement is given six text parameters and uses those it
  * needs: $1 the key date, $2 the claim, $3..$5 the values, $6 the kind.
  */
-struct ledger {
-	const char	*claim, *who, *paths, *sent, *release;
-};
-
 static const struct ledger daily = {
 	"INSERT INTO mashwatch.reports (report_date, claimed_by) "
 	"VALUES ($1::date, $2) ON CONFLICT (report_date) "
@@ -222,7 +216,7 @@ static const struct ledger daily = {
 	"claimed_by = $2 AND sent_at IS NULL",
 };
 
-static const struct ledger packs = {
+const struct ledger report_pack_ledger = {
 	"INSERT INTO mashwatch.report_packs (period_first, claimed_by, kind, "
 	"period_last) SELECT $1::date, $2, $6, CASE WHEN $6 = 'week' THEN "
 	"$1::date + 6 ELSE ($1::date + interval '1 month' - interval '1 day')"
@@ -242,9 +236,8 @@ static const struct ledger packs = {
 	"claimed_by = $2 AND sent_at IS NULL AND kind = $6",
 };
 
-/* Run one ledger statement with the six parameters it may use. */
-static int
-ledger_exec(PGconn *state, const char *sql, const char *key, const char *me,
+int
+report_ledger_exec(PGconn *state, const char *sql, const char *key, const char *me,
     const char *a, const char *b, const char *c, const char *kind,
     PGresult **out)
 {
@@ -267,25 +260,21 @@ ledger_exec(PGconn *state, const char *sql, const char *key, const char *me,
 	return 0;
 }
 
-/*
- * Claim the key.  1: ours; 0: already sent (or being sent by a live
- * claim: *busy); -1: error.
- */
-static int
-claim(PGconn *state, const struct ledger *l, const char *date,
+int
+report_claim(PGconn *state, const struct ledger *l, const char *date,
     const char *kind, const char *me, bool *busy)
 {
 	PGresult *res;
 	int ret;
 
-	if (ledger_exec(state, l->claim, date, me, NULL, NULL, NULL, kind,
+	if (report_ledger_exec(state, l->claim, date, me, NULL, NULL, NULL, kind,
 	    &res) < 0)
 		return -1;
 	ret = PQntuples(res) == 1;
 	PQclear(res);
 	if (ret)
 		return 1;
-	if (ledger_exec(state, l->who, date, me, NULL, NULL, NULL, kind,
+	if (report_ledger_exec(state, l->who, date, me, NULL, NULL, NULL, kind,
 	    &res) < 0)
 		return -1;
 	if (PQntuples(res) == 1) {
@@ -328,7 +317,7 @@ files_make(const struct ctl *ctl, const struct report *r, const char *stem,
 		    ext[i]) : xasprintf("mashwatch-%s-%s.csv", stem,
 		    report_table_names[i - 3]);
 		if ((f->data[i] = mem_of(r, fmt, &f->len[i])) == NULL ||
-		    (f->path[i] = archive_file(ctl->cfg->report.archive,
+		    (f->path[i] = report_archive_file(ctl->cfg->report.archive,
 		    f->name[i], f->data[i], f->len[i])) == NULL)
 			return -1;
 	}
@@ -372,7 +361,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 	char key[16], me[128], host[64] = "localhost", msgid[192], stem[64];
 	const char *kname = kind == RK_WEEK ? "week" : kind == RK_MONTH ?
 	    "month" : "day";
-	const struct ledger *l = kind == RK_DAY ? &daily : &packs;
+	const struct ledger *l = kind == RK_DAY ? &daily : &report_pack_ledger;
 	char *msg = NULL;
 	size_t i;
 	bool busy = false, claimed = false;
@@ -390,7 +379,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		    "routes.report\n", ctl->cfg->path);
 		return EX_CONFIG;
 	}
-	switch (claim(state, l, key, kname, me, &busy)) {
+	switch (report_claim(state, l, key, kname, me, &busy)) {
 	case -1:
 		return EX_UNAVAILABLE;
 	case 0:
@@ -413,7 +402,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		rc = EX_CANTCREAT;
 		goto out;
 	}
-	if (ledger_exec(state, l->paths, key, me, f.path[0], f.path[1],
+	if (report_ledger_exec(state, l->paths, key, me, f.path[0], f.path[1],
 	    f.path[2], kname, NULL) < 0) {
 		rc = EX_UNAVAILABLE;
 		goto out;
@@ -431,7 +420,8 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		free(text);
 		free(html);
 	}
-	if (msg == NULL || mail_send(ctl->cfg, stem, msg, &tx) < 0) {
+	if (msg == NULL || report_mail_send(ctl->cfg, &ctl->cfg->routes.report, stem, msg,
+	    &tx) < 0) {
 		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", stem,
 		    tx.reply[0] ? tx.reply : "the transport failed");
 		rc = EX_TEMPFAIL;
@@ -450,7 +440,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		}
 		/* Sent: from here on a failure must not release the claim. */
 		claimed = false;
-		if (ledger_exec(state, l->sent, key, me, msgid, rcpts, NULL,
+		if (report_ledger_exec(state, l->sent, key, me, msgid, rcpts, NULL,
 		    kname, NULL) < 0) {
 			free(rcpts);
 			rc = EX_UNAVAILABLE;
@@ -464,7 +454,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 out:
 	/* Give a failed claim back at once so that a retry need not wait. */
 	if (claimed)
-		ledger_exec(state, l->release, key, me, NULL, NULL, NULL, kname,
+		report_ledger_exec(state, l->release, key, me, NULL, NULL, NULL, kname,
 		    NULL);
 	files_clear(&f);
 	free(msg);

@@ -125,6 +125,14 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.report", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.report),
 	  .help = "Recipients of the nightly report; none: no report is made." },
+	{ .name = "routes.partnership", .type = CONF_ADDRESSES,
+	  .reloadable = true, .offset = CF(routes.partnership),
+	  .help = "Recipients of the monthly partnership pack (what waits on "
+	  "the police, health and education; the police's notification lag; "
+	  "strategy discussions without police or health; contacts by "
+	  "source), sent on the 1st at report.at for the month before; none: "
+	  "no pack is sent (mashwatchctl report --partnership still makes "
+	  "one)." },
 
 	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
 	  .reloadable = true, .choices = transport_choices,
@@ -227,6 +235,21 @@ static const struct conf_setting settings[] = {
 	  "board's Reason select, reason in POST /ack); without one the "
 	  "acknowledgement is refused with the valid codes.  Alerts that are "
 	  "only due soon never need one." },
+
+	{ .name = "partnership.police_lag_clock", .type = CONF_IDENT,
+	  .def = "\"police_notification_lag\"", .min = 1, .reloadable = true,
+	  .offset = CF(partnership.police_lag_clock),
+	  .help = "The clock whose start is the incident and whose stop is "
+	  "the notification's arrival at the MASH: the partnership pack's "
+	  "police notification lag (median and 90th percentile working days, "
+	  "per month, 13 months)." },
+	{ .name = "partnership.attendance_check", .type = CONF_IDENT,
+	  .def = "\"strategy_attendance\"", .min = 1, .reloadable = true,
+	  .offset = CF(partnership.attendance_check),
+	  .help = "The check (mash.checks.check_name) that fails a strategy "
+	  "discussion held without police or health; the pack counts its "
+	  "rows of the month, and the agencies its detail names after "
+	  "\"absent: \" (as the reference mapping writes it)." },
 
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),

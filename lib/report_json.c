@@ -401,9 +401,15 @@ static char *
 element_name(json_t *e, size_t i)
 {
 	static const char *const ids[] = { "clock", "rule", "check", "measure",
-	    "child", "team", "worker", "end" };
-	json_t *id;
+	    "child", "team", "worker", "end", "agency", "month", "source" };
+	json_t *id, *reason;
 
+	/* An exception is one clock and reason: both name it. */
+	if (json_is_object(e) && json_is_string(json_object_get(e, "clock")) &&
+	    (reason = json_object_get(e, "reason")) != NULL)
+		return xasprintf("%s.%s", json_string_value(json_object_get(e,
+		    "clock")), json_is_string(reason) ?
+		    json_string_value(reason) : "none");
 	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
 		if (json_is_object(e) && (id = json_object_get(e, ids[k])) &&
 		    json_is_string(id))
@@ -440,9 +446,9 @@ csv_walk(FILE *fp, const char *section, const char *prefix, json_t *v)
 }
 
 int
-report_write_csv(const struct report *r, FILE *fp)
+report_write_csv_json(struct json_t *o, const char *top, FILE *fp)
 {
-	json_t *o = report_json(r), *v;
+	json_t *v;
 	const char *k;
 
 	fputs("section,key,value\r\n", fp);
@@ -450,8 +456,17 @@ report_write_csv(const struct report *r, FILE *fp)
 		if (json_is_object(v) || json_is_array(v))
 			csv_walk(fp, k, "", v);
 		else
-			csv_row(fp, "report", k, v);
+			csv_row(fp, top, k, v);
 	}
-	json_decref(o);
 	return ferror(fp) ? -1 : 0;
+}
+
+int
+report_write_csv(const struct report *r, FILE *fp)
+{
+	json_t *o = report_json(r);
+	int ret = report_write_csv_json(o, "report", fp);
+
+	json_decref(o);
+	return ret;
 }

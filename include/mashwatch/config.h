@@ -174,6 +174,7 @@ struct config {
 		struct addresses	 def;		/* "default" */
 		struct addresses	 data_quality;
 		struct addresses	 report;
+		struct addresses	 partnership;
 		struct team_route	*teams;
 		size_t			 nteams;
 		struct named_route	*named;
@@ -208,6 +209,11 @@ struct config {
 	struct {
 		bool			 reason_required;	/* for overdue and escalated */
 	} ack;
+
+	struct {
+		char			*police_lag_clock;
+		char			*attendance_check;
+	} partnership;
 
 	struct {
 		int			 at;		/* minutes after local midnight */

@@ -347,6 +347,13 @@ const char *report_format_share(double share, char *buf, size_t len);
 /* Writers.  Each returns -1 if fp reported an error. */
 int report_write_json(const struct report *r, FILE *fp);
 int report_write_csv(const struct report *r, FILE *fp);
+/*
+ * The section,key,value CSV of any JSON object o (the report's, the
+ * partnership pack's): top-level scalars in section top, each object or
+ * array member a section of its own, nested keys joined by dots, array
+ * elements named by their identifying member.
+ */
+int report_write_csv_json(struct json_t *o, const char *top, FILE *fp);
 int report_write_text(const struct report *r, FILE *fp);
 int report_write_html(const struct report *r, FILE *fp);
 

@@ -130,3 +130,173 @@ def test_a_reason_through_ack_board_history_and_report(db, build, tmp_path):
     assert "Police not available [police]: 1 late (20.00%)" in text
     html = mw.run(build, *ctl, "report", "--date", day, "--format", "html").stdout
     assert "Waiting for &lt;health&gt;" in html
+
+    # The partnership pack of April 2022: one of the five late items waits
+    # on the police, one on health, each 7 working days late (from the
+    # 20th to the end of April).
+    pack = json.loads(mw.run(build, *ctl, "report", "--partnership", "--month",
+                             "2022-04", "--format", "json").stdout)
+    assert pack["late"]["items"] == 5
+    assert [(a["agency"], a["late"], a["share"], a["median_days_late"],
+             [(c["clock"], c["late"], c["share"]) for c in a["clocks"]])
+            for a in pack["late"]["agencies"]] == [
+        ("health", 1, 0.2, 7.0, [("contact_decision", 1, 0.2)]),
+        ("police", 1, 0.2, 7.0, [("contact_decision", 1, 0.2)])]
+
+
+# April 2022: Good Friday 15 and Easter Monday 18 are bank holidays.
+PACK_CONF = """
+reasons = (
+  { code = "police_unavailable"; agency = "police"; },
+  { code = "awaiting_health"; agency = "health"; },
+  { code = "capacity"; }
+);
+report: { archive = "%s"; };
+"""
+
+
+def pack_world(db, tmp_path):
+    """Source rows and alerts for the partnership pack of April 2022."""
+    with db.connect() as conn, conn.cursor() as cur:
+        cur.execute("insert into cms.teams (team_id, name) values ('MASH', 'Front door')")
+        for child in ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"):
+            cur.execute("insert into cms.children (child_id) values (%s)", (child,))
+        # Police notifications: incident -> received at the MASH.
+        for cid, child, incident, received in (
+                ("N1", "P1", "2022-04-14T10:00:00+01:00", "2022-04-19T09:00:00+01:00"),  # 1
+                ("N2", "P2", "2022-04-20T08:00:00+01:00", "2022-04-20T15:00:00+01:00"),  # 0
+                ("N3", "P3", "2022-04-01T10:00:00+01:00", "2022-04-08T10:00:00+01:00"),  # 5
+                ("N4", "P4", "2022-03-01T10:00:00Z", "2022-03-03T10:00:00Z"),            # 2
+                ("N5", "P5", "2021-04-01T10:00:00+01:00", "2021-04-06T10:00:00+01:00"),  # 1
+                ("N6", "P6", "2021-03-01T10:00:00Z", "2021-03-31T10:00:00+01:00")):      # before
+            cur.execute("insert into cms.contacts (contact_id, child_id, team_id, "
+                        "received_at, source, incident_at, decision_at, decision) "
+                        "values (%s, %s, 'MASH', %s, 'police', %s, %s, 'no_further_action')",
+                        (cid, child, received, incident, received))
+        for cid, child, received, source in (
+                ("K1", "P7", "2022-04-04T10:00:00+01:00", "school"),
+                ("K2", "P8", "2022-04-05T10:00:00+01:00", "health"),
+                ("K3", "P9", "2022-05-01T10:00:00+01:00", "school")):            # May
+            cur.execute("insert into cms.contacts (contact_id, child_id, team_id, "
+                        "received_at, source, decision_at, decision) values "
+                        "(%s, %s, 'MASH', %s, %s, %s, 'no_further_action')",
+                        (cid, child, received, source, received))
+        for sid, held, police, health in (
+                ("S1", "2022-04-05T10:00:00+01:00", True, True),
+                ("S2", "2022-04-06T10:00:00+01:00", True, False),
+                ("S3", "2022-04-07T10:00:00+01:00", False, False),
+                ("S4", "2022-03-30T10:00:00+01:00", False, True)):                # March
+            cur.execute("insert into cms.strategy_discussions (strategy_id, child_id, "
+                        "team_id, identified_at, held_at, record_circulated_at, "
+                        "police_attended, health_attended) values (%s, 'P1', 'MASH', %s, "
+                        "%s, %s, %s, %s)", (sid, held, held, held, police, health))
+        # Items that went overdue, as the daemon stores them, and their acks.
+        for iid, rule, fired, due, stop, reason in (
+                ("I1", "contact_decision", "2022-04-14T11:00:00+01:00",
+                 "2022-04-14T10:00:00+01:00", "2022-04-19T09:00:00+01:00", "police_unavailable"),
+                ("I2", "strategy_discussion", "2022-04-20T11:00:00+01:00",
+                 "2022-04-20T10:00:00+01:00", "2022-04-25T09:00:00+01:00", "police_unavailable"),
+                ("I3", "contact_decision", "2022-04-21T11:00:00+01:00",
+                 "2022-04-21T10:00:00+01:00", "2022-04-22T09:00:00+01:00", "awaiting_health"),
+                ("I4", "contact_decision", "2022-04-22T11:00:00+01:00",
+                 "2022-04-22T10:00:00+01:00", None, None),
+                ("I5", "strategy_discussion", "2022-04-26T11:00:00+01:00",
+                 "2022-04-26T10:00:00+01:00", "2022-04-27T10:00:00+01:00", "capacity"),
+                ("I6", "contact_decision", "2022-03-31T11:00:00+01:00",
+                 "2022-03-31T10:00:00+01:00", "2022-04-04T10:00:00+01:00", "police_unavailable")):
+            cur.execute("insert into mashwatch.alerts (rule, instance_id, level, child_id, "
+                        "team_id, due_at, fired_at, stopped_at, resolved_at) values "
+                        "(%s, %s, 'overdue', 'P1', 'MASH', %s, %s, %s, %s) "
+                        "returning alert_id", (rule, iid, due, fired, stop, stop))
+            alert = cur.fetchone()[0]
+            if reason:
+                cur.execute("insert into mashwatch.acks (alert_id, acked_at, acked_by, "
+                            "reason) values (%s, %s, 'Jo', %s)", (alert, fired, reason))
+
+
+def test_the_partnership_pack(db, build, tmp_path):
+    archive = tmp_path / "archive"
+    conf = mw.write_config(tmp_path / "mw.conf", db.conninfo,
+                           extra=PACK_CONF % archive)
+    mw.migrate(build, conf)
+    pack_world(db, tmp_path)
+    ctl = ("mashwatchctl", "-c", conf)
+    pack = json.loads(mw.run(build, *ctl, "report", "--partnership", "--month",
+                             "2022-04", "--format", "json").stdout)
+    assert (pack["kind"], pack["month"], pack["first"], pack["last"]) == (
+        "partnership", "2022-04", "2022-04-01", "2022-04-30")
+
+    # Late work by agency: I1 (1 working day late, across Easter) and I2
+    # (3) wait on the police, I3 (1) on health; I4 gave no reason, I5's
+    # has no agency, I6 went overdue in March.
+    assert pack["late"]["items"] == 5
+    assert [(a["agency"], a["late"], a["share"], a["median_days_late"],
+             [(c["clock"], c["late"], c["share"], c["median_days_late"])
+              for c in a["clocks"]]) for a in pack["late"]["agencies"]] == [
+        ("health", 1, 0.2, 1.0, [("contact_decision", 1, 0.3333, 1.0)]),
+        ("police", 2, 0.4, 2.0, [("contact_decision", 1, 0.3333, 1.0),
+                                 ("strategy_discussion", 1, 0.5, 3.0)])]
+
+    # The police's lag: 13 months, April 2021 to April 2022.
+    months = pack["police_lag"]["months"]
+    assert [m["month"] for m in months][0] == "2021-04" and len(months) == 13
+    lag = {m["month"]: (m["notifications"], m["median_days"], m["p90_days"]) for m in months}
+    assert lag["2022-04"] == (3, 1.0, 4.2)
+    assert lag["2022-03"] == (1, 2.0, 2.0)
+    assert lag["2021-04"] == (1, 1.0, 1.0)
+    assert lag["2021-05"] == (0, None, None)
+
+    assert pack["strategy_attendance"] == {
+        "check": "strategy_attendance", "held": 3, "without_police_or_health": 2,
+        "share": 0.6667, "police_absent": 1, "health_absent": 2}
+    assert pack["contacts_by_source"] == {"contacts": 5, "sources": [
+        {"source": "police", "contacts": 3, "share": 0.6},
+        {"source": "health", "contacts": 1, "share": 0.2},
+        {"source": "school", "contacts": 1, "share": 0.2}]}
+
+    # The same figures as CSV, text and HTML.
+    csv = mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04",
+                 "--format", "csv").stdout.splitlines()
+    assert csv[0] == "section,key,value"
+    assert "late,agencies.police.clocks.strategy_discussion.median_days_late,3" in csv
+    assert "police_lag,months.2022-04.p90_days,4.2" in csv
+    text = mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04").stdout
+    assert "police: 2 (40.00%), median 2.0 working days late" in text
+    assert "2022-04: 3 notifications, median 1.0, 90th percentile 4.2" in text
+    assert "2 of 3 held (66.67%); police absent 1, health absent 2" in text
+    html = mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04",
+                  "--format", "html").stdout
+    assert "3. Strategy discussions without police or health" in html
+
+    # Bad usage: the pack is monthly.
+    p = mw.run(build, *ctl, "report", "--partnership", "--date", "2022-04-30", check=False)
+    assert p.returncode == 64 and "--partnership needs --month" in p.stderr
+    # --send needs routes.partnership.
+    p = mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04", "--send",
+               check=False)
+    assert p.returncode == 78 and "names no routes.partnership" in p.stderr
+
+    # Sent once to routes.partnership, archived.
+    text = conf.read_text().replace('report = [ "leaders@example.org" ];',
+                                    'report = [ "leaders@example.org" ]; '
+                                    'partnership = [ "board@example.org" ];')
+    conf.write_text(text)
+    mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04", "--send")
+    p = mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04", "--send")
+    assert "already sent" in p.stderr
+    sent = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(sent) == 1
+    eml = sent[0].read_text()
+    assert "To: board@example.org" in eml
+    assert "Subject: MASH partnership pack 2022-04: 5 late items, 2 agencies named" in eml
+    assert sorted(f.name for f in archive.iterdir()) == [
+        "mashwatch-partnership-2022-04.csv", "mashwatch-partnership-2022-04.html",
+        "mashwatch-partnership-2022-04.json"]
+    archived = json.loads((archive / "mashwatch-partnership-2022-04.json").read_text())
+    # The same pack, made a moment later.
+    archived.pop("generated_at")
+    pack.pop("generated_at")
+    assert archived == pack
+    assert db.query("select kind, period_first::text, period_last::text, "
+                    "sent_at is not null from mashwatch.report_packs") == [
+        ("partnership", "2022-04-01", "2022-04-30", True)]

@@ -8,3 +8,9 @@
 alter table mashwatch.acks add column reason text;
 alter table mashwatch.alerts add column ack_reason text;
 create index acks_reason on mashwatch.acks (reason) where reason is not null;
+
+-- The monthly partnership pack is sent once by the packs' claim-then-send
+-- protocol (migration 6), as kind 'partnership', period_first the 1st.
+alter table mashwatch.report_packs drop constraint report_packs_kind_check;
+alter table mashwatch.report_packs add constraint report_packs_kind_check
+    check (kind in ('week', 'month', 'partnership'));
