@@ -128,6 +128,9 @@ def test_a_reason_through_ack_board_history_and_report(db, build, tmp_path):
                    ("contact_decision", None, None, 3, 0.6)]
     text = mw.run(build, *ctl, "report", "--date", day).stdout
     assert "Police not available [police]: 1 late (20.00%)" in text
+    csv = mw.run(build, *ctl, "report", "--date", day, "--format", "csv").stdout.splitlines()
+    assert "exceptions,contact_decision.police_unavailable.share,0.2" in csv
+    assert "exceptions,contact_decision.none.late,3" in csv
     html = mw.run(build, *ctl, "report", "--date", day, "--format", "html").stdout
     assert "Waiting for &lt;health&gt;" in html
 
