@@ -19,16 +19,7 @@
 static void
 hist_add(struct pship_hist *h, int days)
 {
-	size_t d = days < 0 ? 0 : (size_t)days;
-
-	if (d >= REPORT_HIST_MAX)
-		d = REPORT_HIST_MAX - 1;
-	if (d >= h->len) {
-		h->n = xreallocarray(h->n, d + 1, sizeof(*h->n));
-		memset(h->n + h->len, 0, (d + 1 - h->len) * sizeof(*h->n));
-		h->len = d + 1;
-	}
-	h->n[d]++;
+	report_hist_add(&h->n, &h->len, days);
 	h->total++;
 }
 
@@ -220,63 +211,22 @@ partnership_add_check(struct partnership *p, const char *check,
 void
 partnership_add_event(struct partnership *p, const struct event_row *r)
 {
-	const char *src;
-	size_t i;
-
 	if (r->kind == NULL || strcmp(r->kind, "contact") != 0 ||
 	    r->occurred_at < p->from || r->occurred_at >= p->to ||
 	    r->occurred_at == TIME_NONE || r->occurred_at == TIME_BAD)
 		return;
-	src = r->source != NULL && *r->source ? r->source : NULL;
 	p->contacts++;
-	for (i = 0; i < p->nsources; i++) {
-		const char *s = p->sources[i].source;
-		int k = s == NULL || src == NULL ? (s == NULL) - (src == NULL) :
-		    strcmp(s, src);
-
-		if (k == 0) {
-			p->sources[i].contacts++;
-			return;
-		}
-		if (k > 0)
-			break;
-	}
-	p->sources = xreallocarray(p->sources, p->nsources + 1,
-	    sizeof(*p->sources));
-	memmove(&p->sources[i + 1], &p->sources[i],
-	    (p->nsources - i) * sizeof(*p->sources));
-	p->nsources++;
-	p->sources[i].source = src ? xstrdup(src) : NULL;
-	p->sources[i].contacts = 1;
+	report_source_get(&p->sources, &p->nsources, r->source != NULL &&
+	    *r->source ? r->source : NULL)->contacts++;
 }
 
 /* ---- writers ---- */
 
 /* Sources most contacts first, ties by name, "not recorded" last. */
-static int
-source_rank(const void *a, const void *b)
-{
-	const struct pship_source *p = *(const struct pship_source *const *)a;
-	const struct pship_source *q = *(const struct pship_source *const *)b;
-
-	if (p->contacts != q->contacts)
-		return p->contacts > q->contacts ? -1 : 1;
-	if (p->source == NULL || q->source == NULL)
-		return (p->source == NULL) - (q->source == NULL);
-	return strcmp(p->source, q->source);
-}
-
-static const struct pship_source **
+static const struct report_source **
 sources_ranked(const struct partnership *p)
 {
-	const struct pship_source **v = xreallocarray(NULL,
-	    p->nsources ? p->nsources : 1, sizeof(*v));
-
-	for (size_t i = 0; i < p->nsources; i++)
-		v[i] = &p->sources[i];
-	if (p->nsources > 1)
-		qsort(v, p->nsources, sizeof(*v), source_rank);
-	return v;
+	return report_sources_ranked(p->sources, p->nsources);
 }
 
 static json_t *
@@ -311,7 +261,7 @@ static json_t *
 partnership_json(const struct partnership *p)
 {
 	json_t *o = json_object(), *a = json_array(), *x;
-	const struct pship_source **src;
+	const struct report_source **src;
 	char buf[32];
 
 	json_object_set_new(o, "kind", json_string("partnership"));
@@ -393,12 +343,10 @@ int
 partnership_write_json(const struct partnership *p, FILE *fp)
 {
 	json_t *o = partnership_json(p);
-	int ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	    JSON_REAL_PRECISION(10)) < 0 ? -1 : 0;
+	int ret = report_json_dump(o, fp);
 
 	json_decref(o);
-	fputc('\n', fp);
-	return ret < 0 || ferror(fp) ? -1 : 0;
+	return ret;
 }
 
 int
@@ -424,7 +372,7 @@ days_str(double v, char *buf, size_t len)
 int
 partnership_write_text(const struct partnership *p, FILE *fp)
 {
-	const struct pship_source **src;
+	const struct report_source **src;
 	char m[16], s[32], d1[16], d2[16];
 
 	fprintf(fp, "MASH partnership pack %s (%s)\n\n", month_str(p->first, m,
@@ -514,7 +462,7 @@ partnership_write_html(const struct partnership *p, FILE *fp)
 	static const char *const att_h[] = { "Held", "Without police or "
 	    "health", "Share", "Police absent", "Health absent" };
 	static const char *const src_h[] = { "Source", "Contacts", "Share" };
-	const struct pship_source **src;
+	const struct report_source **src;
 	char m[16], s[32], d1[16], n1[32], n2[32], n3[32], n4[32];
 
 	month_str(p->first, m, sizeof(m));

@@ -320,17 +320,24 @@ report_json(const struct report *r)
 }
 
 int
-report_write_json(const struct report *r, FILE *fp)
+report_json_dump(struct json_t *o, FILE *fp)
 {
-	json_t *o = report_json(r);
-	int ret;
-
-	ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	int ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 	    JSON_REAL_PRECISION(10));
-	json_decref(o);
+
 	if (ret == 0)
 		fputc('\n', fp);
 	return ret < 0 || ferror(fp) ? -1 : 0;
+}
+
+int
+report_write_json(const struct report *r, FILE *fp)
+{
+	json_t *o = report_json(r);
+	int ret = report_json_dump(o, fp);
+
+	json_decref(o);
+	return ret;
 }
 
 /*

@@ -39,7 +39,7 @@ report_add_late(struct report *r, const char *clock, const char *reason,
     int64_t due_at, int64_t late_until)
 {
 	struct report_exception *e = NULL;
-	size_t c = clock_index(r, clock), i, d;
+	size_t c = clock_index(r, clock), i;
 	int days;
 
 	if (c == SIZE_MAX)
@@ -71,18 +71,7 @@ report_add_late(struct report *r, const char *clock, const char *reason,
 		e->reason = reason ? xstrdup(reason) : NULL;
 	}
 	days = calendar_working_days_between(r->cal, due_at, late_until);
-	d = days < 0 ? 0 : (size_t)days;
-	if (d >= REPORT_HIST_MAX)
-		d = REPORT_HIST_MAX - 1;
-	if (d >= e->nhist) {
-		size_t n = d + 1;
-
-		e->hist = xreallocarray(e->hist, n, sizeof(*e->hist));
-		memset(e->hist + e->nhist, 0, (n - e->nhist) *
-		    sizeof(*e->hist));
-		e->nhist = n;
-	}
-	e->hist[d]++;
+	report_hist_add(&e->hist, &e->nhist, days);
 	e->late++;
 	r->clocks[c].late_span++;
 }
@@ -194,30 +183,10 @@ report_late_html(const struct report *r, FILE *fp)
 }
 
 /* by_source in the order a reader wants: most contacts first. */
-static int
-source_rank(const void *a, const void *b)
-{
-	const struct report_source *p = *(const struct report_source *const *)a;
-	const struct report_source *q = *(const struct report_source *const *)b;
-
-	if (p->contacts != q->contacts)
-		return p->contacts > q->contacts ? -1 : 1;
-	if (p->source == NULL || q->source == NULL)
-		return (p->source == NULL) - (q->source == NULL);
-	return strcmp(p->source, q->source);
-}
-
 static const struct report_source **
 sources_ranked(const struct report_repeat *rp)
 {
-	const struct report_source **v = xreallocarray(NULL,
-	    rp->nsources ? rp->nsources : 1, sizeof(*v));
-
-	for (size_t i = 0; i < rp->nsources; i++)
-		v[i] = &rp->sources[i];
-	if (rp->nsources > 1)
-		qsort(v, rp->nsources, sizeof(*v), source_rank);
-	return v;
+	return report_sources_ranked(rp->sources, rp->nsources);
 }
 
 json_t *

@@ -36,43 +36,65 @@ report_sources_push(struct report_repeat *rp, const char *source, int64_t at)
 	rp->ncur++;
 }
 
-static struct report_source *
-source_get(struct report_repeat *rp, const char *source)
-{
-	size_t i;
-
-	for (i = 0; i < rp->nsources; i++) {
-		int k = source_cmp(rp->sources[i].source, source);
-
-		if (k == 0)
-			return &rp->sources[i];
-		if (k > 0)
-			break;
-	}
-	rp->sources = xreallocarray(rp->sources, rp->nsources + 1,
-	    sizeof(*rp->sources));
-	memmove(&rp->sources[i + 1], &rp->sources[i],
-	    (rp->nsources - i) * sizeof(*rp->sources));
-	rp->nsources++;
-	memset(&rp->sources[i], 0, sizeof(rp->sources[i]));
-	rp->sources[i].source = source ? xstrdup(source) : NULL;
-	return &rp->sources[i];
-}
-
-static void
-gap_add(struct report_repeat *rp, int days)
+void
+report_hist_add(uint64_t **hist, size_t *n, int days)
 {
 	size_t d = days < 0 ? 0 : (size_t)days;
 
 	if (d >= REPORT_HIST_MAX)
 		d = REPORT_HIST_MAX - 1;
-	if (d >= rp->ngaps) {
-		rp->gaps = xreallocarray(rp->gaps, d + 1, sizeof(*rp->gaps));
-		memset(rp->gaps + rp->ngaps, 0, (d + 1 - rp->ngaps) *
-		    sizeof(*rp->gaps));
-		rp->ngaps = d + 1;
+	if (d >= *n) {
+		*hist = xreallocarray(*hist, d + 1, sizeof(**hist));
+		memset(*hist + *n, 0, (d + 1 - *n) * sizeof(**hist));
+		*n = d + 1;
 	}
-	rp->gaps[d]++;
+	(*hist)[d]++;
+}
+
+/* Most contacts first, ties by source, "not recorded" last. */
+static int
+source_rank(const void *a, const void *b)
+{
+	const struct report_source *p = *(const struct report_source *const *)a;
+	const struct report_source *q = *(const struct report_source *const *)b;
+
+	if (p->contacts != q->contacts)
+		return p->contacts > q->contacts ? -1 : 1;
+	return source_cmp(p->source, q->source);
+}
+
+const struct report_source **
+report_sources_ranked(const struct report_source *v, size_t n)
+{
+	const struct report_source **out = xreallocarray(NULL, n ? n : 1,
+	    sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = &v[i];
+	if (n > 1)
+		qsort(out, n, sizeof(*out), source_rank);
+	return out;
+}
+
+struct report_source *
+report_source_get(struct report_source **v, size_t *n, const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		int k = source_cmp((*v)[i].source, source);
+
+		if (k == 0)
+			return &(*v)[i];
+		if (k > 0)
+			break;
+	}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memmove(&(*v)[i + 1], &(*v)[i], (*n - i) * sizeof(**v));
+	(*n)++;
+	memset(&(*v)[i], 0, sizeof((*v)[i]));
+	(*v)[i].source = source ? xstrdup(source) : NULL;
+	return &(*v)[i];
 }
 
 void
@@ -81,8 +103,8 @@ report_sources_fold(struct report_repeat *rp, const struct calendar *cal)
 	if (rp->ncur >= (size_t)rp->conf->min) {
 		rp->repeat_children++;
 		for (size_t i = 0; i < rp->ncur; i++) {
-			struct report_source *s = source_get(rp,
-			    rp->cur_ev[i].source);
+			struct report_source *s = report_source_get(
+			    &rp->sources, &rp->nsources, rp->cur_ev[i].source);
 			bool seen = false;
 
 			/* The child counts once for each source. */
@@ -95,7 +117,8 @@ report_sources_fold(struct report_repeat *rp, const struct calendar *cal)
 			rp->repeat_contacts++;
 			/* Events arrive in time order (report_add_event). */
 			if (i > 0)
-				gap_add(rp, cal_date_diff(
+				report_hist_add(&rp->gaps, &rp->ngaps,
+				    cal_date_diff(
 				    calendar_date_of(cal, rp->cur_ev[i].at),
 				    calendar_date_of(cal,
 				    rp->cur_ev[i - 1].at)));

@@ -28,6 +28,7 @@
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
+#include "mashwatch/report.h"
 
 /* Months of the police notification lag, the pack's month last. */
 #define PARTNERSHIP_LAG_MONTHS	13
@@ -51,11 +52,6 @@ struct pship_lag {
 	struct pship_hist	 days;		/* incident to the MASH */
 };
 
-struct pship_source {
-	char		*source;	/* NULL: not recorded */
-	uint64_t	 contacts;
-};
-
 struct partnership {
 	const struct config	*cfg;
 	const struct calendar	*cal;
@@ -75,7 +71,7 @@ struct partnership {
 	uint64_t		 police_absent, health_absent;
 
 	uint64_t		 contacts;	/* received in the month */
-	struct pship_source	*sources;	/* by name, NULL last */
+	struct report_source	*sources;	/* by name, NULL last */
 	size_t			 nsources;
 };
 

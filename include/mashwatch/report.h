@@ -25,6 +25,8 @@
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
 
+struct json_t;		/* jansson's, for the writers that share JSON */
+
 /* Children listed under "the children with the most" per repeat rule. */
 #define REPORT_TOP		10
 /* Durations at or beyond this many working days share the last bucket. */
@@ -300,6 +302,19 @@ void report_sources_push(struct report_repeat *rp, const char *source,
     int64_t at);
 void report_sources_fold(struct report_repeat *rp, const struct calendar *cal);
 void report_sources_free(struct report_repeat *rp);
+/* One value of `days` (negative: 0; the last bucket caps) into a histogram. */
+void report_hist_add(uint64_t **hist, size_t *n, int days);
+/*
+ * The entry of source (NULL: not recorded) in the array *v of *n, sorted
+ * by source with NULL last, added (zeroed) when missing.
+ */
+struct report_source *report_source_get(struct report_source **v, size_t *n,
+    const char *source);
+/* Pointers to v's n entries, most contacts first (the caller frees). */
+const struct report_source **report_sources_ranked(
+    const struct report_source *v, size_t n);
+/* o as indented JSON, the report's way (its JSON's and the packs'). */
+int report_json_dump(struct json_t *o, FILE *fp);
 /* The repeat rule's "by_source" array and median gap (JSON), as text, HTML. */
 struct json_t *report_sources_json(const struct report_repeat *rp);
 void report_sources_text(const struct report_repeat *rp, FILE *fp);

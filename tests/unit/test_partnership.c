@@ -41,23 +41,10 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct config_errors errs = { 0 };
-	char err[256];
-	FILE *fp;
-	int fd;
 
 	assert_non_null(f);
-	snprintf(f->path, sizeof(f->path), "/tmp/test_partnership.XXXXXX");
-	assert_true((fd = mkstemp(f->path)) >= 0);
-	assert_non_null(fp = fdopen(fd, "w"));
-	fputs(conf_text, fp);
-	fclose(fp);
-	f->cfg = config_load(f->path, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
-	assert_non_null(f->cfg);
-	f->cal = calendar_new("Europe/London", CAL_MON_FRI, err, sizeof(err));
-	assert_non_null(f->cal);
+	f->cfg = tu_config(conf_text, f->path, sizeof(f->path));
+	f->cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	/* Easter 2022 */
 	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 15 });
 	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 18 });

@@ -48,25 +48,15 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct config_errors errs = { 0 };
-	char err[256];
-	FILE *fp;
-	int fd;
+	char *text;
 
 	assert_non_null(f);
-	snprintf(f->path, sizeof(f->path), "/tmp/test_report.XXXXXX");
-	assert_true((fd = mkstemp(f->path)) >= 0);
-	assert_non_null(fp = fdopen(fd, "w"));
 	/* Run from the top of the tree, as `make unit` does. */
-	fprintf(fp, conf_text, getenv("MASHWATCH_SRCDIR") ?
-	    getenv("MASHWATCH_SRCDIR") : ".");
-	fclose(fp);
-	f->cfg = config_load(f->path, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
-	assert_non_null(f->cfg);
-	f->cal = calendar_new("Europe/London", CAL_MON_FRI, err, sizeof(err));
-	assert_non_null(f->cal);
+	assert_true(asprintf(&text, conf_text, getenv("MASHWATCH_SRCDIR") ?
+	    getenv("MASHWATCH_SRCDIR") : ".") > 0);
+	f->cfg = tu_config(text, f->path, sizeof(f->path));
+	free(text);
+	f->cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	/* Easter 2022 */
 	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 15 });
 	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 18 });
