@@ -5,12 +5,14 @@ ack.reason_required, missing for an escalated alert; stored with every
 acknowledgement, shown by history and the board, and counted in the
 report's exceptions."""
 
+import datetime as dt
 import json
 import re
 import urllib.parse
 
 import boardhelp as bh
 import mw
+import testclock
 
 REASONS = """
 reasons = (
@@ -303,3 +305,32 @@ def test_the_partnership_pack(db, build, tmp_path):
     assert db.query("select kind, period_first::text, period_last::text, "
                     "sent_at is not null from mashwatch.report_packs") == [
         ("partnership", "2022-04-01", "2022-04-30", True)]
+
+
+def test_the_daemon_sends_the_partnership_pack_once(db, build, tmp_path):
+    """On the 1st (here: report.at 00:00 has passed, so last month's pack is
+    due) the leader sends the partnership pack to routes.partnership, even
+    with no routes.report (the nightly report off), and never twice."""
+    conf = mw.write_config(tmp_path / "mw.conf", db.conninfo, poll_interval=1,
+                           lease_ttl=5, extra=PACK_CONF % (tmp_path / "archive"))
+    text = conf.read_text().replace('report = [ "leaders@example.org" ];',
+                                    'partnership = [ "board@example.org" ];')
+    conf.write_text(text.replace('report: { archive', 'report: { at = "00:00"; archive'))
+    mw.migrate(build, conf)
+    first = testclock.local_now().date().replace(day=1)
+    month = (first - dt.timedelta(days=1)).replace(day=1)
+    done = "partnership pack %s: done" % month.isoformat()
+    stem = "partnership-%04d-%02d" % (month.year, month.month)
+    for log in ("d1.log", "d2.log"):
+        d = mw.Daemon(build, conf, tmp_path / log)
+        try:
+            d.wait_log(done, timeout=60)
+        finally:
+            d.stop()
+    sent = sorted(p.name for p in (tmp_path / "outbox").glob("*.eml"))
+    assert sent == [stem + ".eml"]
+    assert "To: board@example.org" in (tmp_path / "outbox" / sent[0]).read_text()
+    assert "sent to" not in (tmp_path / "d2.log").read_text()
+    assert db.query("select kind, period_first, sent_at is not null "
+                    "from mashwatch.report_packs") == [("partnership", month, True)]
+    assert db.query("select count(*) from mashwatch.reports") == [(0,)]
