@@ -21,8 +21,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "history", ctl_history, "history --child ID",
 	  "every alert, acknowledgement and email about a child" },
 	{ "test-email", ctl_test_email,
-	  "test-email default|data_quality|report|team:ID|escalation:ID|"
-	  "route:NAME",
+	  "test-email default|data_quality|report|partnership|team:ID|"
+	  "escalation:ID|route:NAME",
 	  "send a test message to a route now" },
 	{ "routes", ctl_routes, "routes",
 	  "the effective recipients of every team and clock, and where "

@@ -325,8 +325,8 @@ ctl_test_email(struct ctl *ctl, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mashwatchctl [-c FILE] test-email "
-		    "default|data_quality|report|team:ID|escalation:ID|"
-		    "route:NAME\n");
+		    "default|data_quality|report|partnership|team:ID|"
+		    "escalation:ID|route:NAME\n");
 		return EX_USAGE;
 	}
 	route = argv[1];

@@ -286,6 +286,8 @@ def test_the_partnership_pack(db, build, tmp_path):
                                     'report = [ "leaders@example.org" ]; '
                                     'partnership = [ "board@example.org" ];')
     conf.write_text(text)
+    routes = mw.run(build, *ctl, "routes").stdout
+    assert re.search(r"partnership.*board@example\.org", routes)
     mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04", "--send")
     p = mw.run(build, *ctl, "report", "--partnership", "--month", "2022-04", "--send")
     assert "already sent" in p.stderr
