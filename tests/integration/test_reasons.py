@@ -6,6 +6,8 @@ acknowledgement, shown by history and the board, and counted in the
 report's exceptions."""
 
 import datetime as dt
+import email
+import email.policy
 import json
 import re
 import urllib.parse
@@ -108,8 +110,45 @@ def test_a_reason_through_ack_board_history_and_report(db, build, tmp_path):
         assert acks and acks[0]["reason"] == "awaiting_health"
         hist = mw.run(build, *ctl, "history", "--child", "P-ONE").stdout
         assert "by m1@example.org, reason awaiting_health (Waiting for <health>; health)" in hist
+
+        # Decided: the resolution waits for the digest, which says why it
+        # was late.
+        db.execute("update cms.contacts set decision_at = now(), decision = 'referral', "
+                   "updated_at = now() where contact_id = 'C1'")
+        mw.wait_for(lambda: db.query("select count(*) from mashwatch.notifications n "
+                                     "join mashwatch.alerts a using (alert_id) where "
+                                     "a.child_id = 'P-ONE' and n.event = 'resolved'")[0][0] > 0,
+                    timeout=30, what="the resolution")
     finally:
         assert d.stop() == 0
+
+    # The next morning (dated back a day, as if all this was yesterday).
+    db.execute("update mashwatch.alerts set created_at = created_at - interval '1 day'")
+    db.execute("update mashwatch.notifications set created_at = created_at - interval '1 day'")
+    # Its own config: every day a working day, so that today has a digest.
+    morning = tmp_path / "morning.conf"
+    text = re.sub(r'reminder_at = "[0-9:]+";',
+                  'reminder_at = "00:00"; working_hours = "00:00-24:00";', conf.read_text())
+    morning.write_text(re.sub(r"^calendar: .*$", lambda m: mw.every_day_calendar(tmp_path), text, flags=re.M))
+    morning.chmod(0o600)
+    outbox = tmp_path / "outbox"
+
+    def digests():
+        return [m for m in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                            for p in sorted(outbox.glob("*.eml")))
+                if "digest" in m["Subject"] and m["To"] == "m1@example.org"]
+
+    d = mw.Daemon(build, morning, tmp_path / "morning.log")
+    try:
+        (digest,) = mw.wait_for(digests, timeout=60, what="T1's digest")
+    finally:
+        assert d.stop() == 0
+    text = digest.get_body(preferencelist=("plain",)).get_content()
+    resolved = text[text.index("Resolved since the last digest"):]
+    assert re.search(r"acknowledged by m1@example.org at [^,]*, reason: Waiting for "
+                     r"<health>: \"GP letter due\"", resolved), resolved
+    html = digest.get_body(preferencelist=("html",)).get_content()
+    assert "reason: Waiting for &lt;health&gt;" in html
 
     # The report is on a day that has ended: the five items went overdue
     # on Wednesday 20 April 2022 (pinned), two with a reason.
