@@ -447,7 +447,7 @@ const char board_script[] =
     "    var a = document.activeElement;\n"
     "    if (a && a.form && a.form.classList.contains('ack')) return true;\n"
     "    var f = document.querySelectorAll('form.ack input[name=note], "
-    "form.ack input[name=until]');\n"
+    "form.ack input[name=until], form.ack select[name=reason]');\n"
     "    for (var i = 0; i < f.length; i++) if (f[i].value) return true;\n"
     "    return false;\n"
     "  }\n"
