@@ -595,7 +595,10 @@ report_add_event(struct report *r, const struct event_row *row)
 		if (strcmp(rp->conf->kind, row->kind) == 0 &&
 		    row->occurred_at >= rp->from) {
 			rp->cur++;
-			report_sources_push(rp, row->source, row->occurred_at);
+			/* Only the report itself shows them, not its parts. */
+			if (!r->sub)
+				report_sources_push(rp, row->source,
+				    row->occurred_at);
 		}
 	}
 	return 0;
