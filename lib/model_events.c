@@ -455,9 +455,6 @@ event_row_invalid(const struct model *m, const struct event_row *r,
 	if (r->team_id != NULL &&
 	    model_check_text(r->team_id, MODEL_MAX_ID) != NULL)
 		return "team_id is not valid text";
-	if (r->source != NULL &&
-	    model_check_text(r->source, MODEL_MAX_ID) != NULL)
-		return "source is not valid text";
 	if (r->occurred_at == TIME_NONE)
 		return "occurred_at is missing";
 	if (r->occurred_at == TIME_BAD || r->occurred_at < 0)
@@ -508,9 +505,10 @@ part_room(struct stage_part *p, size_t need)
 	return c;
 }
 
-/* A full pass: keep the row for the sort at the end. */
+/* A full pass: keep the row (with its checked source) for the sort. */
 static void
-event_stage(struct model *m, const struct event_row *r, const char *kind)
+event_stage(struct model *m, const struct event_row *r, const char *kind,
+    const char *source)
 {
 	size_t cl = strlen(r->child_id) + 1, il = strlen(r->event_id) + 1;
 	size_t need = staged_size(cl, il);
@@ -529,7 +527,7 @@ event_stage(struct model *m, const struct event_row *r, const char *kind)
 	s->at = r->occurred_at;
 	s->kind = kind;
 	s->team_id = strmap_intern(m->strings, r->team_id);
-	s->source = strmap_intern(m->strings, r->source);
+	s->source = strmap_intern(m->strings, source);
 	s->child_len = (uint16_t)cl;
 	s->id_len = (uint16_t)il;
 	memcpy(s->str, r->child_id, cl);
@@ -543,7 +541,7 @@ int
 model_put_event(struct model *m, const struct event_row *r, int64_t now)
 {
 	struct events *x = m->events;
-	const char *why, *kind;
+	const char *why, *kind, *source = r->source;
 	struct child *c;
 	char buf[128];
 	uint64_t h;
@@ -566,12 +564,20 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 		return -1;
 	}
 	model_invalid_clear(m, "mash.events", r->kind, r->event_id, now);
+	/* Counted still, and a finding: a source that is not text. */
+	if (source != NULL && model_check_text(source, MODEL_MAX_ID) != NULL) {
+		model_invalid_tag(m, "mash.events", r->kind, r->event_id,
+		    "source", "source is not valid text", now);
+		source = NULL;
+	} else
+		model_invalid_tag_clear(m, "mash.events", r->kind, r->event_id,
+		    "source", now);
 	if ((m->replay && r->occurred_at > now) || !kind_is_counted(m, r->kind))
 		return 0;
 	kind = strmap_intern(m->strings, r->kind);
 	if (m->in_full) {
 		if (m->build == NULL) {
-			event_stage(m, r, kind);
+			event_stage(m, r, kind, source);
 			return 0;
 		}
 		/* After model_end_events: straight into the new index. */
@@ -592,7 +598,7 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 		fresh = true;
 	}
 	x->ev[c->first + k].at = r->occurred_at;
-	x->ev[c->first + k].source = strmap_intern(m->strings, r->source);
+	x->ev[c->first + k].source = strmap_intern(m->strings, source);
 	k = child_settle(x, c, k);
 	if (k == c->n - 1)
 		c->team_id = strmap_intern(m->strings, r->team_id);

@@ -595,6 +595,52 @@ test_repeat_contacts(void **state)
 }
 
 /*
+ * A source that is not text is a finding, but the contact still counts
+ * (as one whose source is not recorded); fixed, the finding resolves.
+ */
+static void
+test_event_source_not_text(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
+	const struct transition *rep = NULL, *bad = NULL;
+
+	model_begin_full(f->m);
+	put_event_from(f, "E1", "P1", "2022-04-01T10:00:00+01:00", "police",
+	    now);
+	put_event_from(f, "E2", "P1", "2022-04-02T10:00:00+01:00", "\xc3\x28",
+	    now);
+	put_event_from(f, "E3", "P1", "2022-04-03T10:00:00+01:00", "school",
+	    now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 2);
+	for (size_t i = 0; i < f->nt; i++) {
+		if (f->t[i].level == AL_REPEAT)
+			rep = &f->t[i];
+		else if (f->t[i].level == AL_DATA_QUALITY)
+			bad = &f->t[i];
+	}
+	assert_non_null(rep);
+	assert_non_null(strstr(rep->detail,
+	    "\"sources\":[\"police\",null,\"school\"]"));
+	assert_non_null(bad);
+	assert_non_null(strstr(bad->detail, "source is not valid text"));
+	/* Never the bad bytes themselves. */
+	assert_null(strstr(bad->detail, "\xc3\x28"));
+
+	model_begin_full(f->m);
+	put_event_from(f, "E1", "P1", "2022-04-01T10:00:00+01:00", "police",
+	    now);
+	put_event_from(f, "E2", "P1", "2022-04-02T10:00:00+01:00", "health",
+	    now);
+	put_event_from(f, "E3", "P1", "2022-04-03T10:00:00+01:00", "school",
+	    now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 1);
+	assert_resolve(&f->t[0], "invalid", f->t[0].instance_id, "cleared");
+}
+
+/*
  * The event index: what each child's window holds after a sequence of
  * passes.  Steps: B begins a full pass, X ends it, A abandons it, E puts an
  * event (staged in a pass, in place outside one).
@@ -1160,6 +1206,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_judge_clock, setup,
 		    teardown),
 		cmocka_unit_test(test_row_ref),
+		cmocka_unit_test_setup_teardown(test_event_source_not_text,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),
