@@ -564,7 +564,10 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 		return -1;
 	}
 	model_invalid_clear(m, "mash.events", r->kind, r->event_id, now);
-	/* Counted still, and a finding: a source that is not text. */
+	/* Counted still, and a finding: a source that is not text.  An
+	 * empty one is simply not recorded. */
+	if (source != NULL && *source == '\0')
+		source = NULL;
 	if (source != NULL && model_check_text(source, MODEL_MAX_ID) != NULL) {
 		model_invalid_tag(m, "mash.events", r->kind, r->event_id,
 		    "source", "source is not valid text", now);

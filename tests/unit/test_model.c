@@ -612,7 +612,9 @@ test_event_source_not_text(void **state)
 	    now);
 	put_event_from(f, "E3", "P1", "2022-04-03T10:00:00+01:00", "school",
 	    now);
+	put_event_from(f, "E4", "P2", "2022-04-03T10:00:00+01:00", "", now);
 	model_end_full(f->m, now);
+	/* The repeat and one finding: an empty source is not recorded. */
 	assert_int_equal(take(f), 2);
 	for (size_t i = 0; i < f->nt; i++) {
 		if (f->t[i].level == AL_REPEAT)
