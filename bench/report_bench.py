@@ -5,7 +5,8 @@ and 4,000 strategy discussions, through the reference schema and the mash
 views.  Prints the run time of `mashwatchctl report --format json` (target:
 under 5 s) and its peak memory (the child's maximum RSS): the report with its
 13 weekly trend points and teams (issue 18), then the weekly and the monthly
-pack (each also with a previous period and a year earlier)."""
+pack (each also with a previous period and a year earlier), and the
+partnership pack (13 months of police notification lag)."""
 
 import datetime as dt
 import os
@@ -86,7 +87,8 @@ report: { archive = "%s"; comparators = { england = 0.24; }; };""" % (tmp / "arc
                 "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(rc)")
         runs = (("report", ["--date", D.isoformat()]),
                 ("weekly pack", ["--week", "2022-04-20"]),
-                ("monthly pack", ["--month", "2022-03"]))
+                ("monthly pack", ["--month", "2022-03"]),
+                ("partnership pack", ["--partnership", "--month", "2022-03"]))
         for what, args in runs:
             cmd = [sys.executable, "-c", wrap, str(BUILD / "mashwatchctl"), "-c", str(config),
                    "report", "--format", "json"] + args

@@ -16,13 +16,14 @@ const struct ctl_command ctl_commands[] = {
 	  "does the source database meet the contract?", false },
 	{ "due", ctl_due, "due --clock C [--priority P] --from TIME",
 	  "when is a clock started at TIME due?", false },
-	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--note TEXT] [--until TIME]",
+	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--reason CODE] "
+	  "[--note TEXT] [--until TIME]",
 	  "acknowledge an alert: no more reminders for it", false },
 	{ "history", ctl_history, "history --child ID",
 	  "every alert, acknowledgement and email about a child", false },
 	{ "test-email", ctl_test_email,
-	  "test-email default|data_quality|report|team:ID|escalation:ID|"
-	  "route:NAME",
+	  "test-email default|data_quality|report|partnership|team:ID|"
+	  "escalation:ID|route:NAME",
 	  "send a test message to a route now", false },
 	{ "routes", ctl_routes, "routes [--board USER]",
 	  "the effective recipients of every team and clock, and where "

@@ -36,6 +36,29 @@ print_time(const struct ctl *ctl, PGresult *res, int r, int c)
 	printf("%s", buf);
 }
 
+/*
+ * ", reason police_unavailable (Police not available; police)": the code
+ * as stored, its label and agency while the config still has it.
+ */
+static void
+print_reason(const struct ctl *ctl, const char *code)
+{
+	const struct reason_conf *r = config_reason(ctl->cfg, code);
+
+	/* Escaped as history's other fields are: the code is the database's. */
+	printf(", reason ");
+	ctl_put(code);
+	if (r != NULL && (strcmp(r->label, r->code) != 0 || r->agency)) {
+		printf(" (");
+		ctl_put(r->label);
+		if (r->agency) {
+			printf("; ");
+			ctl_put(r->agency);
+		}
+		printf(")");
+	}
+}
+
 int
 ctl_ack(struct ctl *ctl, int argc, char **argv)
 {
@@ -43,10 +66,12 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "note", required_argument, NULL, 'n' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *by = NULL, *note = NULL, *until = NULL, *params[ACK_NPARAMS];
-	char until_buf[32];
+	const char *by = NULL, *note = NULL, *until = NULL, *reason = NULL;
+	const char *params[ACK_NPARAMS];
+	char until_buf[32], codes[512];
 	PGconn *conn = NULL;
 	PGresult *res = NULL;
 	int64_t t;
@@ -65,6 +90,9 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 		case 'u':
 			until = optarg;
 			break;
+		case 'r':
+			reason = optarg;
+			break;
 		default:
 			goto usage;
 		}
@@ -81,6 +109,15 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 		}
 		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);
 	}
+	/* Unknown before anything is written; "required" needs the level. */
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;
+	if (config_reason_check(ctl->cfg, reason, NULL) == REASON_UNKNOWN) {
+		fprintf(stderr, "mashwatchctl: --reason '%s' is not a reason "
+		    "of the config; valid codes: %s\n", reason,
+		    config_reason_codes(ctl->cfg, codes, sizeof(codes)));
+		return EX_DATAERR;
+	}
 	if ((conn = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
 	    NULL)
 		return rc;
@@ -91,6 +128,8 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	params[4] = "true";	/* any team's alert */
 	params[5] = "{}";
 	params[6] = "true";	/* data-quality alerts too: the operator */
+	params[7] = reason;
+	params[8] = ctl->cfg->ack.reason_required ? "true" : "false";
 	res = PQexecParams(conn, ack_sql, ACK_NPARAMS, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -99,10 +138,17 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	} else if (PQntuples(res) == 0) {
 		fprintf(stderr, "mashwatchctl: no alert %s\n", argv[optind]);
 		rc = EX_DATAERR;
+	} else if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+		fprintf(stderr, "mashwatchctl: alert %s is %s: "
+		    "ack.reason_required asks for --reason CODE; valid codes: "
+		    "%s\n", argv[optind], PQgetvalue(res, 0, 1),
+		    config_reason_codes(ctl->cfg, codes, sizeof(codes)));
+		rc = EX_DATAERR;
 	} else {
-		printf("alert %s (%s, %s) acknowledged by %s%s%s%s\n",
+		printf("alert %s (%s, %s) acknowledged by %s%s%s%s%s%s\n",
 		    argv[optind], PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-		    by, until ? " until " : "", until ? until : "",
+		    by, reason ? ", reason " : "", reason ? reason : "",
+		    until ? " until " : "", until ? until : "",
 		    strcmp(PQgetvalue(res, 0, 2), "t") == 0 ?
 		    " (already resolved)" : "");
 		rc = EX_OK;
@@ -112,7 +158,7 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	return rc;
 usage:
 	fprintf(stderr, "usage: mashwatchctl [-c FILE] ack ALERT_ID --by NAME "
-	    "[--note TEXT] [--until TIME]\n");
+	    "[--reason CODE] [--note TEXT] [--until TIME]\n");
 	return rc;
 }
 
@@ -181,8 +227,8 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 	    "WHERE a.child_id = $1) ORDER BY t.attempted_at, t.attempt_id",
 	    child, &at) < 0 ||
 	    history_query(conn, "SELECT k.alert_id, extract(epoch FROM "
-	    "k.acked_at), k.acked_by, k.note, extract(epoch FROM k.until) "
-	    "FROM mashwatch.acks k JOIN mashwatch.alerts a ON a.alert_id = "
+	    "k.acked_at), k.acked_by, k.note, extract(epoch FROM k.until), "
+	    "k.reason FROM mashwatch.acks k JOIN mashwatch.alerts a ON a.alert_id = "
 	    "k.alert_id WHERE a.child_id = $1 ORDER BY k.acked_at, k.ack_id",
 	    child, &ak) < 0)
 		goto out;
@@ -218,6 +264,8 @@ ctl_history(struct ctl *ctl, int argc, char **argv)
 			print_time(ctl, ak, k, 1);
 			printf(" by ");
 			ctl_put(PQgetvalue(ak, k, 2));
+			if (!PQgetisnull(ak, k, 5))
+				print_reason(ctl, PQgetvalue(ak, k, 5));
 			if (!PQgetisnull(ak, k, 3)) {
 				printf(" (\"");
 				ctl_put(PQgetvalue(ak, k, 3));
@@ -311,8 +359,8 @@ ctl_test_email(struct ctl *ctl, int argc, char **argv)
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mashwatchctl [-c FILE] test-email "
-		    "default|data_quality|report|team:ID|escalation:ID|"
-		    "route:NAME\n");
+		    "default|data_quality|report|partnership|team:ID|"
+		    "escalation:ID|route:NAME\n");
 		return EX_USAGE;
 	}
 	route = argv[1];

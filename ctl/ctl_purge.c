@@ -161,7 +161,8 @@ out:
 /*
  * The last date a report archive file covers, from its name:
  * mashwatch-report-D..., mashwatch-week-MONDAY... (to the Sunday),
- * mashwatch-month-YYYY-MM... (to its last day).  -1 for any other name.
+ * mashwatch-month-YYYY-MM... and mashwatch-partnership-YYYY-MM... (to the
+ * month's last day).  -1 for any other name.
  */
 static int
 report_file_end(const char *name, struct cal_date *end)
@@ -178,7 +179,10 @@ report_file_end(const char *name, struct cal_date *end)
 		*end = cal_date_add_days((struct cal_date){ y, m, d }, 6);
 		return 0;
 	}
-	if (sscanf(name, "mashwatch-month-%4d-%2d%n", &y, &m, &n) == 2 && n > 0) {
+	/* The monthly pack's files, and the partnership pack's of a month. */
+	if ((sscanf(name, "mashwatch-month-%4d-%2d%n", &y, &m, &n) == 2 ||
+	    sscanf(name, "mashwatch-partnership-%4d-%2d%n", &y, &m, &n) == 2) &&
+	    n > 0) {
 		*end = cal_date_add_days(cal_date_add_months(
 		    (struct cal_date){ y, m, 1 }, 1), -1);
 		return 0;

@@ -34,6 +34,9 @@ usage_report(void)
 	    "--week D | --month YYYY-MM]\n"
 	    "           [--format text|html|csv|json|region] [--table NAME] "
 	    "[--send]\n"
+	    "       mashwatchctl [-c FILE] report --partnership --month "
+	    "YYYY-MM\n"
+	    "           [--format text|html|csv|json] [--send]\n"
 	    "       tables: clocks teams trends repeats caseloads "
 	    "data_quality\n");
 }
@@ -61,14 +64,15 @@ scheduled_at(const struct ctl *ctl, enum report_kind kind,
 
 /*
  * --send --scheduled (the daemon's reporter): true, said on stderr, when
- * the period's scheduled run came before this state database went live
+ * the period's scheduled run (the partnership pack's, when partnership: the
+ * monthly pack's time) came before this state database went live
  * (mashwatch.golive; none yet counts as now): the first start mails
  * nothing about a time before mashwatch ran.  A database error is
  * "not before": the claim that follows reports it.
  */
 static bool
 before_golive(const struct ctl *ctl, PGconn *state, enum report_kind kind,
-    struct cal_date first, struct cal_date d)
+    struct cal_date first, struct cal_date d, bool partnership)
 {
 	PGresult *res = PQexec(state, "SELECT extract(epoch FROM coalesce("
 	    "(SELECT went_live_at FROM mashwatch.golive), now()))::bigint");
@@ -86,8 +90,9 @@ before_golive(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 			fprintf(stderr, "report: %s of %04d-%02d-%02d: due at "
 			    "%s, before go-live at %s: not sent (mashwatchctl "
 			    "report --send sends it by hand)\n",
-			    kind == RK_DAY ? "report" : kind == RK_WEEK ?
-			    "weekly pack" : "monthly pack", first.year,
+			    partnership ? "partnership pack" : kind == RK_DAY ?
+			    "report" : kind == RK_WEEK ? "weekly pack" :
+			    "monthly pack", first.year,
 			    first.month, first.day, when, lived);
 		}
 	}
@@ -118,6 +123,7 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		{ "week", required_argument, NULL, 'W' },
 		{ "month", required_argument, NULL, 'M' },
 		{ "table", required_argument, NULL, 'T' },
+		{ "partnership", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cal_date d, today, first;
@@ -126,6 +132,7 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 	int ch, format = FMT_TEXT, rc = EX_USAGE, table = -1, nperiod = 0;
 	enum report_kind kind = RK_DAY;
 	bool send = false, have_date = false, scheduled = false;
+	bool partnership = false;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -151,6 +158,9 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 			break;
 		case 'G':
 			scheduled = true;
+			break;
+		case 'P':
+			partnership = true;
 			break;
 		case 'W':
 			if (cal_date_parse(optarg, &d) < 0) {
@@ -196,6 +206,14 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 		usage_report();
 		goto out;
 	}
+	/* The partnership pack is monthly, and has no tidy tables. */
+	if (partnership && (kind != RK_MONTH || table >= 0 ||
+	    format == FMT_REGION)) {
+		fprintf(stderr, "mashwatchctl: report --partnership needs "
+		    "--month YYYY-MM (and no --table or --format region)\n");
+		usage_report();
+		goto out;
+	}
 	if (table >= 0)
 		format = FMT_TABLE + table;
 	today = calendar_date_of(ctl->cal, (int64_t)time(NULL));
@@ -215,8 +233,13 @@ ctl_report(struct ctl *ctl, int argc, char **argv)
 	    NULL)
 		goto out;
 	rc = EX_UNAVAILABLE;
-	if (send && scheduled && before_golive(ctl, state, kind, first, d)) {
+	if (send && scheduled && before_golive(ctl, state, kind, first, d,
+	    partnership)) {
 		rc = EX_OK;
+		goto out;
+	}
+	if (partnership) {
+		rc = partnership_run(ctl, state, first, format, send);
 		goto out;
 	}
 	if (send) {

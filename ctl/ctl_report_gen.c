@@ -222,7 +222,56 @@ report_write(const struct report *r, int format, FILE *fp)
 	}
 }
 
-/* Every part reads the alert store for its own dates. */
+int
+report_read_late(PGconn *conn, int64_t t0, int64_t t1,
+    void (*fn)(void *arg, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until), void *arg)
+{
+	char from[32], to[32];
+	const char *params[2] = { from, to };
+	PGresult *res;
+	int ret = -1;
+
+	snprintf(from, sizeof(from), "%" PRId64, t0);
+	snprintf(to, sizeof(to), "%" PRId64, t1);
+	res = PQexecParams(conn, "WITH p AS (SELECT to_timestamp($1) AS s, "
+	    "to_timestamp($2) AS t), late AS (SELECT DISTINCT ON (a.rule, "
+	    "a.instance_id) a.rule, a.instance_id, a.due_at, "
+	    "coalesce(a.stopped_at, a.resolved_at) AS until "
+	    "FROM mashwatch.alerts a, p WHERE a.level = 'overdue' "
+	    "AND a.due_at IS NOT NULL AND a.fired_at >= p.s AND a.fired_at < p.t "
+	    "ORDER BY a.rule, a.instance_id, a.fired_at) "
+	    "SELECT l.rule, (SELECT k.reason FROM mashwatch.acks k "
+	    "JOIN mashwatch.alerts b ON b.alert_id = k.alert_id "
+	    "WHERE b.rule = l.rule AND b.instance_id = l.instance_id "
+	    "AND k.reason IS NOT NULL ORDER BY k.acked_at DESC, k.ack_id DESC "
+	    "LIMIT 1), extract(epoch FROM l.due_at), "
+	    "extract(epoch FROM least(coalesce(l.until, p.t), p.t)) "
+	    "FROM late l, p ORDER BY 1, 2", 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "mashwatchctl: report: mashwatch.acks: %s\n",
+		    pg_primary_message(res));
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		fn(arg, PQgetvalue(res, i, 0),
+		    PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1),
+		    (int64_t)strtod(PQgetvalue(res, i, 2), NULL),
+		    (int64_t)strtod(PQgetvalue(res, i, 3), NULL));
+	ret = 0;
+out:
+	PQclear(res);
+	return ret;
+}
+
+static void
+late_to_report(void *arg, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until)
+{
+	report_add_late(arg, clock, reason, due_at, late_until);
+}
+
+/* Every part reads the alert store for its own dates; r its late items. */
 static int
 read_all_alerts(PGconn *state, struct report *r)
 {
@@ -232,7 +281,7 @@ read_all_alerts(PGconn *state, struct report *r)
 	for (size_t i = 0; i < n; i++)
 		if (read_alerts(state, parts[i]) < 0)
 			return -1;
-	return 0;
+	return report_read_late(state, r->span_from, r->end, late_to_report, r);
 }
 
 /*

@@ -55,9 +55,9 @@ mem_of(const struct report *r, int format, size_t *len)
 	return buf;
 }
 
-/* Write data to dir/name atomically (a temporary file, then rename). */
-static char *
-archive_file(const char *dir, const char *name, const char *data, size_t len)
+char *
+report_archive_file(const char *dir, const char *name, const char *data,
+    size_t len)
 {
 	char *path = xasprintf("%s/%s", dir, name);
 	char *tmp = xasprintf("%s/.%s.tmp", dir, name);
@@ -103,9 +103,8 @@ on_sent(void *arg, const struct tx_result *r)
 	event_base_loopexit(s->base, NULL);
 }
 
-/* One message to `to` through the configured transport, on a loop of our own. */
-static int
-mail_send(const struct config *cfg, const struct addresses *to,
+int
+report_mail_send(const struct config *cfg, const struct addresses *to,
     const char *name, const char *msg, struct tx_result *out)
 {
 	struct sent s = { 0 };
@@ -207,10 +206,6 @@ compose(const struct ctl *ctl, const struct report *r, const char *msgid,
  * pack.  Every statement is given six text parameters and uses those it
  * needs: $1 the key date, $2 the claim, $3..$5 the values, $6 the kind.
  */
-struct ledger {
-	const char	*claim, *who, *paths, *sent, *release;
-};
-
 static const struct ledger daily = {
 	"INSERT INTO mashwatch.reports (report_date, claimed_by) "
 	"VALUES ($1::date, $2) ON CONFLICT (report_date) "
@@ -229,7 +224,7 @@ static const struct ledger daily = {
 	"claimed_by = $2 AND sent_at IS NULL",
 };
 
-static const struct ledger packs = {
+const struct ledger report_pack_ledger = {
 	"INSERT INTO mashwatch.report_packs (period_first, claimed_by, kind, "
 	"period_last) SELECT $1::date, $2, $6, CASE WHEN $6 = 'week' THEN "
 	"$1::date + 6 ELSE ($1::date + interval '1 month' - interval '1 day')"
@@ -249,9 +244,8 @@ static const struct ledger packs = {
 	"claimed_by = $2 AND sent_at IS NULL AND kind = $6",
 };
 
-/* Run one ledger statement with the six parameters it may use. */
-static int
-ledger_exec(PGconn *state, const char *sql, const char *key, const char *me,
+int
+report_ledger_exec(PGconn *state, const char *sql, const char *key, const char *me,
     const char *a, const char *b, const char *c, const char *kind,
     PGresult **out)
 {
@@ -274,25 +268,21 @@ ledger_exec(PGconn *state, const char *sql, const char *key, const char *me,
 	return 0;
 }
 
-/*
- * Claim the key.  1: ours; 0: already sent (or being sent by a live
- * claim: *busy); -1: error.
- */
-static int
-claim(PGconn *state, const struct ledger *l, const char *date,
+int
+report_claim(PGconn *state, const struct ledger *l, const char *date,
     const char *kind, const char *me, bool *busy)
 {
 	PGresult *res;
 	int ret;
 
-	if (ledger_exec(state, l->claim, date, me, NULL, NULL, NULL, kind,
+	if (report_ledger_exec(state, l->claim, date, me, NULL, NULL, NULL, kind,
 	    &res) < 0)
 		return -1;
 	ret = PQntuples(res) == 1;
 	PQclear(res);
 	if (ret)
 		return 1;
-	if (ledger_exec(state, l->who, date, me, NULL, NULL, NULL, kind,
+	if (report_ledger_exec(state, l->who, date, me, NULL, NULL, NULL, kind,
 	    &res) < 0)
 		return -1;
 	if (PQntuples(res) == 1) {
@@ -335,7 +325,7 @@ files_make(const struct ctl *ctl, const struct report *r, const char *stem,
 		    ext[i]) : xasprintf("mashwatch-%s-%s.csv", stem,
 		    report_table_names[i - 3]);
 		if ((f->data[i] = mem_of(r, fmt, &f->len[i])) == NULL ||
-		    (f->path[i] = archive_file(ctl->cfg->report.archive,
+		    (f->path[i] = report_archive_file(ctl->cfg->report.archive,
 		    f->name[i], f->data[i], f->len[i])) == NULL)
 			return -1;
 	}
@@ -344,7 +334,7 @@ files_make(const struct ctl *ctl, const struct report *r, const char *stem,
 		    stem);
 		if ((f->data[REGION_FILE] = mem_of(r, FMT_REGION,
 		    &f->len[REGION_FILE])) == NULL ||
-		    (f->path[REGION_FILE] = archive_file(
+		    (f->path[REGION_FILE] = report_archive_file(
 		    ctl->cfg->report.archive, f->name[REGION_FILE],
 		    f->data[REGION_FILE], f->len[REGION_FILE])) == NULL)
 			return -1;
@@ -417,7 +407,8 @@ region_send(const struct ctl *ctl, const struct report *r, const char *stem,
 	msg = mail_render(m);
 	mail_free(m);
 	name = xasprintf("%s-region", stem);
-	ret = mail_send(ctl->cfg, &ctl->cfg->routes.region, name, msg, &tx);
+	ret = report_mail_send(ctl->cfg, &ctl->cfg->routes.region, name, msg,
+	    &tx);
 	if (ret < 0)
 		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", name,
 		    tx.reply[0] ? tx.reply : "the transport failed");
@@ -440,7 +431,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 	char key[16], me[128], host[64] = "localhost", msgid[192], stem[64];
 	const char *kname = kind == RK_WEEK ? "week" : kind == RK_MONTH ?
 	    "month" : "day";
-	const struct ledger *l = kind == RK_DAY ? &daily : &packs;
+	const struct ledger *l = kind == RK_DAY ? &daily : &report_pack_ledger;
 	char *msg = NULL;
 	size_t i;
 	bool busy = false, claimed = false;
@@ -458,7 +449,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		    "routes.report\n", ctl->cfg->path);
 		return EX_CONFIG;
 	}
-	switch (claim(state, l, key, kname, me, &busy)) {
+	switch (report_claim(state, l, key, kname, me, &busy)) {
 	case -1:
 		return EX_UNAVAILABLE;
 	case 0:
@@ -481,7 +472,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		rc = EX_CANTCREAT;
 		goto out;
 	}
-	if (ledger_exec(state, l->paths, key, me, f.path[0], f.path[1],
+	if (report_ledger_exec(state, l->paths, key, me, f.path[0], f.path[1],
 	    f.path[2], kname, NULL) < 0) {
 		rc = EX_UNAVAILABLE;
 		goto out;
@@ -508,8 +499,8 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	if (msg == NULL || mail_send(ctl->cfg, &ctl->cfg->routes.report, stem,
-	    msg, &tx) < 0) {
+	if (msg == NULL || report_mail_send(ctl->cfg, &ctl->cfg->routes.report,
+	    stem, msg, &tx) < 0) {
 		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", stem,
 		    tx.reply[0] ? tx.reply : "the transport failed");
 		rc = EX_TEMPFAIL;
@@ -528,7 +519,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		}
 		/* Sent: from here on a failure must not release the claim. */
 		claimed = false;
-		if (ledger_exec(state, l->sent, key, me, msgid, rcpts, NULL,
+		if (report_ledger_exec(state, l->sent, key, me, msgid, rcpts, NULL,
 		    kname, NULL) < 0) {
 			free(rcpts);
 			rc = EX_UNAVAILABLE;
@@ -542,7 +533,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 out:
 	/* Give a failed claim back at once so that a retry need not wait. */
 	if (claimed)
-		ledger_exec(state, l->release, key, me, NULL, NULL, NULL, kname,
+		report_ledger_exec(state, l->release, key, me, NULL, NULL, NULL, kname,
 		    NULL);
 	files_clear(&f);
 	free(msg);

@@ -204,6 +204,9 @@ ctl_routes(struct ctl *ctl, int argc, char **argv)
 	router_by_name(cfg, &tl, "report", &r);
 	print_route("report", &r);
 	route_clear(&r);
+	router_by_name(cfg, &tl, "partnership", &r);
+	print_route("partnership", &r);
+	route_clear(&r);
 out:
 	free(ids);
 	team_list_clear(&tl);

@@ -35,37 +35,39 @@ static const struct contract_col {
 	const char	*column;
 	const char	*type;		/* as format_type() spells it */
 	const char	*shown;		/* as the contract spells it */
+	bool		 optional;	/* may be absent (read as NULL) */
 } contract[] = {
-	{ "clocks", "clock", "text", "text" },
-	{ "clocks", "instance_id", "text", "text" },
-	{ "clocks", "child_id", "text", "text" },
-	{ "clocks", "team_id", "text", "text" },
-	{ "clocks", "worker_id", "text", "text" },
-	{ "clocks", "priority", "text", "text" },
-	{ "clocks", "started_at", "timestamp with time zone", "timestamptz" },
-	{ "clocks", "stopped_at", "timestamp with time zone", "timestamptz" },
-	{ "clocks", "updated_at", "timestamp with time zone", "timestamptz" },
-	{ "events", "kind", "text", "text" },
-	{ "events", "event_id", "text", "text" },
-	{ "events", "child_id", "text", "text" },
-	{ "events", "team_id", "text", "text" },
-	{ "events", "occurred_at", "timestamp with time zone", "timestamptz" },
-	{ "events", "updated_at", "timestamp with time zone", "timestamptz" },
-	{ "checks", "check_name", "text", "text" },
-	{ "checks", "instance_id", "text", "text" },
-	{ "checks", "child_id", "text", "text" },
-	{ "checks", "team_id", "text", "text" },
-	{ "checks", "occurred_at", "timestamp with time zone", "timestamptz" },
-	{ "checks", "passed", "boolean", "boolean" },
-	{ "checks", "detail", "text", "text" },
-	{ "checks", "updated_at", "timestamp with time zone", "timestamptz" },
-	{ "caseloads", "worker_id", "text", "text" },
-	{ "caseloads", "team_id", "text", "text" },
-	{ "caseloads", "open_cases", "integer", "integer" },
-	{ "teams", "team_id", "text", "text" },
-	{ "teams", "name", "text", "text" },
-	{ "teams", "manager_email", "text", "text" },
-	{ "teams", "escalation_email", "text", "text" },
+	{ "clocks", "clock", "text", "text", false },
+	{ "clocks", "instance_id", "text", "text", false },
+	{ "clocks", "child_id", "text", "text", false },
+	{ "clocks", "team_id", "text", "text", false },
+	{ "clocks", "worker_id", "text", "text", false },
+	{ "clocks", "priority", "text", "text", false },
+	{ "clocks", "started_at", "timestamp with time zone", "timestamptz", false },
+	{ "clocks", "stopped_at", "timestamp with time zone", "timestamptz", false },
+	{ "clocks", "updated_at", "timestamp with time zone", "timestamptz", false },
+	{ "events", "kind", "text", "text", false },
+	{ "events", "event_id", "text", "text", false },
+	{ "events", "child_id", "text", "text", false },
+	{ "events", "team_id", "text", "text", false },
+	{ "events", "occurred_at", "timestamp with time zone", "timestamptz", false },
+	{ "events", "updated_at", "timestamp with time zone", "timestamptz", false },
+	{ "events", "source", "text", "text", true },
+	{ "checks", "check_name", "text", "text", false },
+	{ "checks", "instance_id", "text", "text", false },
+	{ "checks", "child_id", "text", "text", false },
+	{ "checks", "team_id", "text", "text", false },
+	{ "checks", "occurred_at", "timestamp with time zone", "timestamptz", false },
+	{ "checks", "passed", "boolean", "boolean", false },
+	{ "checks", "detail", "text", "text", false },
+	{ "checks", "updated_at", "timestamp with time zone", "timestamptz", false },
+	{ "caseloads", "worker_id", "text", "text", false },
+	{ "caseloads", "team_id", "text", "text", false },
+	{ "caseloads", "open_cases", "integer", "integer", false },
+	{ "teams", "team_id", "text", "text", false },
+	{ "teams", "name", "text", "text", false },
+	{ "teams", "manager_email", "text", "text", false },
+	{ "teams", "escalation_email", "text", "text", false },
 };
 #define NCONTRACT (sizeof(contract) / sizeof(contract[0]))
 
@@ -182,6 +184,8 @@ check_columns(struct check *c, int vi)
 			if (!PQgetisnull(res, r, 0) &&
 			    strcmp(PQgetvalue(res, r, 0), cc->column) == 0)
 				found = r;
+		if (found < 0 && cc->optional)
+			continue;
 		if (found < 0) {
 			problem(c, views[vi], cc->column,
 			    "missing column (the contract: %s)", cc->shown);

@@ -129,6 +129,7 @@ json_ack(const struct board_view *v, const struct board_alert *a)
 	json_object_set_new(o, "acked_at", jsonval_instant(v->cal, a->acked_at));
 	json_object_set_new(o, "note", jsonval_str(a->note));
 	json_object_set_new(o, "until", jsonval_instant(v->cal, a->until));
+	json_object_set_new(o, "reason", jsonval_str(a->reason));
 	return o;
 }
 
@@ -232,6 +233,19 @@ board_json_team(const struct board_view *v, const struct board_team *t)
 	return jt;
 }
 
+/* What a client may give as an acknowledgement's reason. */
+static json_t *
+board_json_reasons(const struct config *cfg)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < cfg->nreasons; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "code",
+		    cfg->reasons[i].code, "label", cfg->reasons[i].label,
+		    "agency", jsonval_str(cfg->reasons[i].agency)));
+	return a;
+}
+
 /* The top of /board.json, up to its "teams" array (the last member). */
 static void
 board_json_head(const struct board_view *v, struct evbuffer *out)
@@ -246,6 +260,9 @@ board_json_head(const struct board_view *v, struct evbuffer *out)
 	json_object_set_new(root, "leader", json_boolean(v->leader));
 	json_object_set_new(root, "now", jsonval_instant(v->cal, v->now));
 	json_object_set_new(root, "csrf", json_string(v->viewer->csrf));
+	json_object_set_new(root, "reasons", board_json_reasons(v->cfg));
+	json_object_set_new(root, "reason_required",
+	    json_boolean(v->cfg->ack.reason_required));
 	text = json_dumps(root, JSON_COMPACT);
 	evbuffer_add(out, text, strlen(text) - 1);	/* without its '}' */
 	evbuffer_add_printf(out, ",\"teams\":[");

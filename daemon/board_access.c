@@ -48,6 +48,19 @@ struct ack {
 	bool			 json;
 };
 
+/* "no reason given for overdue alert 12; valid codes: a, b" and the like. */
+static void
+ack_refuse_reason(struct board *b, struct evhttp_request *req,
+    const char *what)
+{
+	char codes[512], *line;
+
+	line = xasprintf("%s; valid codes: %s", what,
+	    config_reason_codes(b->cfg, codes, sizeof(codes)));
+	board_text(req, 400, "Bad Request", line);
+	free(line);
+}
+
 static bool
 peer_trusted(const struct config *cfg, const char *host)
 {
@@ -267,6 +280,12 @@ ack_done(void *arg, PGresult *res)
 	} else if (PQntuples(res) == 0) {
 		board_text(a->req, 404, "Not Found", "no such alert on any "
 		    "team you can see");
+	} else if (strcmp(PQgetvalue(res, 0, 3), "t") != 0) {
+		char *what = xasprintf("alert %s is %s: a reason is required "
+		    "(ack.reason_required)", a->alert, PQgetvalue(res, 0, 1));
+
+		ack_refuse_reason(a->b, a->req, what);
+		free(what);
 	} else {
 		metrics.board_acks++;
 		a->b->alerts_dirty = true;
@@ -390,6 +409,7 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	struct evkeyvalq form;
 	struct pgconn *state = engine_state_conn(b->engine);
 	const char *origin, *alert, *note, *until, *token, *site;
+	const char *reason;
 	const char *params[ACK_NPARAMS];
 	char *text = NULL, *teams = NULL, until_buf[32];
 	struct ack *a;
@@ -432,6 +452,7 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	alert = evhttp_find_header(&form, "alert");
 	note = evhttp_find_header(&form, "note");
 	until = evhttp_find_header(&form, "until");
+	reason = evhttp_find_header(&form, "reason");
 	if (alert == NULL || *alert == '\0' || strlen(alert) > 18 ||
 	    strspn(alert, "0123456789") != strlen(alert)) {
 		board_text(req, 400, "Bad Request", "which alert? 'alert' "
@@ -464,6 +485,14 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);
 	} else
 		until = NULL;
+	if (reason != NULL && *reason == '\0')
+		reason = NULL;
+	/* Refused before it is written; the level is known to the statement. */
+	if (config_reason_check(b->cfg, reason, NULL) == REASON_UNKNOWN) {
+		ack_refuse_reason(b, req, "'reason' is not a reason code of "
+		    "this service");
+		goto out;
+	}
 	if (state == NULL || !pgconn_is_up(state)) {
 		board_text(req, 503, "Service Unavailable", "the state "
 		    "database is unreachable; try again");
@@ -477,6 +506,8 @@ board_post_ack(struct board *b, struct evhttp_request *req,
 	params[4] = viewer.all ? "t" : "f";
 	params[5] = teams;
 	params[6] = viewer.data_quality ? "t" : "f";
+	params[7] = reason;
+	params[8] = b->cfg->ack.reason_required ? "true" : "false";
 	a = xcalloc(1, sizeof(*a));
 	a->b = b;
 	a->req = req;

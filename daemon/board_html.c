@@ -140,6 +140,35 @@ render_totals(const struct board_view *v, struct evbuffer *out)
 	evbuffer_add_printf(out, "</table>\n");
 }
 
+/*
+ * The reason select of an acknowledgement form, when the config lists
+ * reasons; required (no empty choice) where ack.reason_required makes the
+ * server refuse the alert without one.
+ */
+static void
+render_reasons(const struct board_view *v, const struct board_alert *a,
+    struct evbuffer *out)
+{
+	const struct config *cfg = v->cfg;
+	bool need = config_reason_check(cfg, NULL,
+	    alert_level_name((enum alert_level)a->level)) == REASON_MISSING;
+
+	if (cfg->nreasons == 0)
+		return;
+	evbuffer_add_printf(out, "<select name=\"reason\" "
+	    "aria-label=\"reason\"%s><option value=\"\">%s</option>",
+	    need ? " required" : "", need ? "reason (required)" :
+	    "no reason");
+	for (size_t i = 0; i < cfg->nreasons; i++) {
+		evbuffer_add_printf(out, "<option value=\"");
+		esc(out, cfg->reasons[i].code);
+		evbuffer_add_printf(out, "\">");
+		esc(out, cfg->reasons[i].label);
+		evbuffer_add_printf(out, "</option>");
+	}
+	evbuffer_add_printf(out, "</select> ");
+}
+
 static void
 render_ack(const struct board_view *v, const struct board_alert *a,
     struct evbuffer *out)
@@ -155,6 +184,15 @@ render_ack(const struct board_view *v, const struct board_alert *a,
 		evbuffer_add_printf(out, "<td class=\"acked\">by ");
 		esc(out, a->acked_by);
 		evbuffer_add_printf(out, " at %s", when);
+		if (a->reason != NULL) {
+			const struct reason_conf *r = config_reason(v->cfg,
+			    a->reason);
+
+			evbuffer_add_printf(out, ", reason <span "
+			    "class=\"reason\">");
+			esc(out, r != NULL ? r->label : a->reason);
+			evbuffer_add_printf(out, "</span>");
+		}
 		if (a->note != NULL) {
 			evbuffer_add_printf(out, ": &ldquo;");
 			esc(out, a->note);
@@ -172,11 +210,13 @@ render_ack(const struct board_view *v, const struct board_alert *a,
 	    "class=\"ack\"><input type=\"hidden\" name=\"csrf\" value=\"");
 	esc(out, v->viewer->csrf);
 	evbuffer_add_printf(out, "\"><input type=\"hidden\" name=\"alert\" "
-	    "value=\"%lld\"><input name=\"note\" maxlength=\"1000\" "
+	    "value=\"%lld\">", a->alert_id);
+	render_reasons(v, a, out);
+	evbuffer_add_printf(out, "<input name=\"note\" maxlength=\"1000\" "
 	    "placeholder=\"note\" aria-label=\"note\"> <input "
 	    "type=\"datetime-local\" name=\"until\" aria-label=\"until\"> "
 	    "<button type=\"submit\">Acknowledge alert %lld</button></form>"
-	    "</td>", a->alert_id, a->alert_id);
+	    "</td>", a->alert_id);
 }
 
 static void
@@ -407,7 +447,7 @@ const char board_script[] =
     "    var a = document.activeElement;\n"
     "    if (a && a.form && a.form.classList.contains('ack')) return true;\n"
     "    var f = document.querySelectorAll('form.ack input[name=note], "
-    "form.ack input[name=until]');\n"
+    "form.ack input[name=until], form.ack select[name=reason]');\n"
     "    for (var i = 0; i < f.length; i++) if (f[i].value) return true;\n"
     "    return false;\n"
     "  }\n"

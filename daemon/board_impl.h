@@ -107,6 +107,7 @@ struct board_alert {
 	char		*acked_by;	/* NULL: not acknowledged */
 	int64_t		 acked_at;
 	char		*note;
+	char		*reason;	/* a code of the reasons list, or NULL */
 	int64_t		 until;		/* TIME_NONE: no end */
 };
 

@@ -73,6 +73,7 @@ alert_free(void *arg, const char *key, size_t len, void *value)
 	free(a->team_id);
 	free(a->acked_by);
 	free(a->note);
+	free(a->reason);
 	free(a);
 }
 
@@ -164,6 +165,7 @@ board_alerts_read(void *arg, PGresult *res)
 		a->acked_at = epoch_of(res, r, 6);
 		a->note = str_or_null(res, r, 7);
 		a->until = epoch_of(res, r, 8);
+		a->reason = str_or_null(res, r, 9);
 		strmap_put(m, key, (size_t)n, a);
 		if (old != NULL)
 			alert_free(NULL, NULL, 0, old);
@@ -188,7 +190,8 @@ board_alerts_refresh(struct board *b)
 	b->alerts_dirty = false;
 	if (pgconn_query(state, "SELECT alert_id, rule, instance_id, level, "
 	    "coalesce(team_id, ''), acked_by, extract(epoch FROM acked_at), "
-	    "ack_note, extract(epoch FROM ack_until) FROM mashwatch.alerts "
+	    "ack_note, extract(epoch FROM ack_until), ack_reason "
+	    "FROM mashwatch.alerts "
 	    "WHERE resolved_at IS NULL AND level <> 'data_quality' "
 	    "ORDER BY alert_id", 0, NULL, board_alerts_read, b) == 0)
 		b->alerts_busy = true;

@@ -71,7 +71,7 @@ static const char caseload_sql[] =
     "  SET resolved_at = NULL, resolution = NULL, fired_at = now(),"
     "    created_at = now(), detail = excluded.detail,"
     "    team_id = excluded.team_id, acked_at = NULL, acked_by = NULL,"
-    "    ack_note = NULL, ack_until = NULL"
+    "    ack_note = NULL, ack_until = NULL, ack_reason = NULL"
     "  WHERE mashwatch.alerts.resolved_at IS NOT NULL"
     "  RETURNING alert_id"
     /* Still open: the count kept current (the digest says it), not raised. */

@@ -328,8 +328,14 @@ label_of(const struct notifier *n, const char *rule)
     " (SELECT string_agg(x, ', ') FROM" \
     "   jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.detail->'events')" \
     "   = 'array' THEN a.detail->'events' END) x)," \
-    " a.detail->>'kind'"
-#define NCOLS	21
+    " a.detail->>'kind', a.ack_reason," \
+    " (SELECT CASE WHEN count(x) > 0 THEN string_agg(coalesce(x," \
+    "   'not recorded') || ' ' || n, ', ' ORDER BY n DESC," \
+    "   coalesce(x, 'not recorded')) END FROM (SELECT x, count(*) AS n" \
+    "   FROM jsonb_array_elements_text(CASE WHEN" \
+    "   jsonb_typeof(a.detail->'sources') = 'array' THEN" \
+    "   a.detail->'sources' END) x GROUP BY x) q)"
+#define NCOLS	23
 
 /*
  * Urgent: a clock instance whose limit, after its priority, is in hours.
@@ -396,6 +402,11 @@ item_from_row(const struct notifier *n, PGresult *res, int r,
 	it->window = str_of(res, r, 18);
 	it->events = str_of(res, r, 19);
 	it->kind = str_of(res, r, 20);
+	/* The label as configured now; a code since removed shows as itself. */
+	if ((it->ack_reason = str_of(res, r, 21)) != NULL &&
+	    config_reason(n->cfg, it->ack_reason) != NULL)
+		it->ack_reason = config_reason(n->cfg, it->ack_reason)->label;
+	it->sources = str_of(res, r, 22);
 	it->hourly = item_is_urgent(n, it);
 }
 

@@ -251,6 +251,7 @@ poller_bounds_set(void *arg, PGresult *res)
 	}
 	p->st.watermark_us = strtoll(PQgetvalue(res, 0, SOURCE_NPARAMS),
 	    NULL, 10);
+	source_bounds_result(p->source, res);
 	p->view = 0;		/* the first view */
 	if (p->full)
 		model_begin_full(p->model);
@@ -298,7 +299,7 @@ poller_run(struct poller *p, struct model *m, bool full, int64_t now,
 	p->cb = cb;
 	p->arg = arg;
 	clock_gettime(CLOCK_MONOTONIC, &p->began);
-	if (pgconn_query(p->src, source_bounds_sql(), SOURCE_NPARAMS,
+	if (pgconn_query(p->src, source_bounds_sql(p->source), SOURCE_NPARAMS,
 	    sp.params, poller_bounds_set, p) < 0) {
 		p->busy = false;
 		return -1;

@@ -1,6 +1,8 @@
 /*
  * The reporter runs the report in a child process, `mashwatchctl report
- * --send --date D` (and the packs, `--week D`, `--month YYYY-MM`), watched from the loop with a timer and waitpid(WNOHANG).
+ * --send --date D` (and the packs, `--week D`, `--month YYYY-MM`, and the
+ * partnership pack, `--partnership --month YYYY-MM`), watched from the loop
+ * with a timer and waitpid(WNOHANG).
  * Why a child rather than async queries on the loop: the report reads a
  * few hundred thousand rows and the mail transport may wait on a relay;
  * in a child none of that can stall the loop or the lease, the claim-then-
@@ -45,18 +47,19 @@ struct reporter {
 	pid_t			 child;
 	int			 kind;		/* what the child is sending */
 	struct cal_date		 running;	/* its date (first date of a pack) */
-	struct cal_date		 done[4];	/* per kind: last sent (or found sent) */
+	struct cal_date		 done[5];	/* per kind: last sent (or found sent) */
 	time_t			 retry_at;
 };
 
 /*
- * What the reporter sends: the daily report, the weekly and monthly packs;
- * then, once a day, the purge of what retention keeps no longer
- * (`mashwatchctl purge`, which prints its counts to our log).
+ * What the reporter sends: the daily report, the weekly and monthly packs
+ * (to routes.report), the partnership pack (to routes.partnership); then,
+ * once a day, the purge of what retention keeps no longer (`mashwatchctl
+ * purge`, which prints its counts to our log).
  */
-enum { SEND_DAY, SEND_WEEK, SEND_MONTH, SEND_PURGE };
-static const char *const send_names[4] = { "report", "weekly pack",
-	"monthly pack", "purge" };
+enum { SEND_DAY, SEND_WEEK, SEND_MONTH, SEND_PARTNERSHIP, SEND_PURGE };
+static const char *const send_names[5] = { "report", "weekly pack",
+	"monthly pack", "partnership pack", "purge" };
 
 /* mashwatchctl beside mashwatchd, else in ../bin (sbin installs), else PATH. */
 static char *
@@ -173,9 +176,10 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 {
 	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
-	char a5m[] = "--month", a7[] = "--scheduled";
-	char *a5s[3] = { a5, a5w, a5m };
-	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, a7, NULL };
+	char a5m[] = "--month", a7[] = "--scheduled", a8[] = "--partnership";
+	char *a5s[4] = { a5, a5w, a5m, a5m };
+	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, a7,
+	    kind == SEND_PARTNERSHIP ? a8 : NULL, NULL };
 	char purge[] = "purge";
 	int err;
 
@@ -185,7 +189,7 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	} else
 		argv[5] = a5s[kind];
 
-	if (kind == SEND_MONTH)
+	if (kind == SEND_MONTH || kind == SEND_PARTNERSHIP)
 		snprintf(date, sizeof(date), "%04d-%02d", d.year, d.month);
 	else
 		snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month,
@@ -219,26 +223,34 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 		reporter_reap(r);
 	if (r->child > 0 || now < r->retry_at || !r->is_leader(r->arg))
 		goto again;
-	/* No one to send it to: the nightly report is switched off. */
-	if (r->cfg->routes.report.n == 0)
-		goto purge;
-	/* One child at a time: the day's report, then the packs. */
-	d = due_date(r, now);
-	if (cal_date_cmp(d, r->done[SEND_DAY]) != 0) {
-		reporter_start(r, SEND_DAY, d);
-		goto again;
-	}
-	d = due_week(r, now);
-	if (cal_date_cmp(d, r->done[SEND_WEEK]) != 0) {
-		reporter_start(r, SEND_WEEK, d);
-		goto again;
+	/*
+	 * One child at a time: the day's report, then the packs.  No one to
+	 * send them to: the nightly report (or the partnership pack) is
+	 * switched off; the purge runs all the same.
+	 */
+	if (r->cfg->routes.report.n > 0) {
+		d = due_date(r, now);
+		if (cal_date_cmp(d, r->done[SEND_DAY]) != 0) {
+			reporter_start(r, SEND_DAY, d);
+			goto again;
+		}
+		d = due_week(r, now);
+		if (cal_date_cmp(d, r->done[SEND_WEEK]) != 0) {
+			reporter_start(r, SEND_WEEK, d);
+			goto again;
+		}
+		d = due_month(r, now);
+		if (cal_date_cmp(d, r->done[SEND_MONTH]) != 0) {
+			reporter_start(r, SEND_MONTH, d);
+			goto again;
+		}
 	}
 	d = due_month(r, now);
-	if (cal_date_cmp(d, r->done[SEND_MONTH]) != 0) {
-		reporter_start(r, SEND_MONTH, d);
+	if (r->cfg->routes.partnership.n > 0 &&
+	    cal_date_cmp(d, r->done[SEND_PARTNERSHIP]) != 0) {
+		reporter_start(r, SEND_PARTNERSHIP, d);
 		goto again;
 	}
-purge:
 	/* Once a day, after the report and the packs have gone. */
 	d = due_day(r, now);
 	if (cal_date_cmp(d, r->done[SEND_PURGE]) != 0)

@@ -32,19 +32,46 @@ static const char *const view_names[SOURCE_NVIEWS] = {
 	"mash.events", "mash.clocks", "mash.checks", "mash.caseloads",
 };
 
-static const int view_fields[SOURCE_NVIEWS] = { 5, 8, 7, 3 };
+static const int view_fields[SOURCE_NVIEWS] = { 6, 8, 7, 3 };
 
 static const char clock_cols[] = "clock, instance_id, child_id, team_id, "
     "worker_id, priority, " EPOCH("started_at") ", " EPOCH("stopped_at");
+/* %s: "source", or NULL for a view without the optional column. */
 static const char event_cols[] = "kind, event_id, child_id, team_id, "
-    EPOCH("occurred_at");
+    EPOCH("occurred_at") ", %s";
 static const char check_cols[] = "check_name, instance_id, child_id, "
     "team_id, " EPOCH("occurred_at") ", passed, detail";
 
 struct source {
 	char	*sql[SOURCE_NVIEWS][SOURCE_NSCOPES];
+	/* mash.events without its optional source column. */
+	char	*events_plain[SOURCE_NSCOPES];
+	bool	 has_event_source;
+	char	*bounds_sql;
 	char	*teams_sql;
 };
+
+/* The events statements, with the source column or NULL in its place. */
+static void
+source_events_sql(char **sql, const char *sc, const char *srccol)
+{
+	char *cols = xasprintf(event_cols, srccol);
+
+	sql[SOURCE_CHANGED] = xasprintf("COPY (SELECT %s "
+	    "FROM \"%s\".events WHERE updated_at > " BOUND("since")
+	    ") TO STDOUT", cols, sc);
+	sql[SOURCE_CURRENT] = xasprintf("COPY (SELECT %s "
+	    "FROM \"%s\".events WHERE occurred_at IS NULL OR occurred_at > "
+	    BOUND("events_since") " OR NOT isfinite(occurred_at)) TO STDOUT",
+	    cols, sc);
+	/* Grouped by child in byte order: see report_add_event. */
+	sql[SOURCE_WINDOW] = xasprintf("COPY (SELECT %s "
+	    "FROM \"%s\".events WHERE occurred_at < " BOUND("end") " AND "
+	    "occurred_at >= " BOUND("events_since") " ORDER BY "
+	    "child_id COLLATE \"C\", occurred_at, event_id COLLATE \"C\") "
+	    "TO STDOUT", cols, sc);
+	free(cols);
+}
 
 struct source *
 source_new(const struct config *cfg)
@@ -71,19 +98,8 @@ source_new(const struct config *cfg)
 	    "NOT isfinite(stopped_at)) ORDER BY clock COLLATE \"C\", "
 	    "instance_id COLLATE \"C\") TO STDOUT", clock_cols, sc);
 
-	s->sql[SOURCE_EVENTS][SOURCE_CHANGED] = xasprintf("COPY (SELECT %s "
-	    "FROM \"%s\".events WHERE updated_at > " BOUND("since")
-	    ") TO STDOUT", event_cols, sc);
-	s->sql[SOURCE_EVENTS][SOURCE_CURRENT] = xasprintf("COPY (SELECT %s "
-	    "FROM \"%s\".events WHERE occurred_at IS NULL OR occurred_at > "
-	    BOUND("events_since") " OR NOT isfinite(occurred_at)) TO STDOUT",
-	    event_cols, sc);
-	/* Grouped by child in byte order: see report_add_event. */
-	s->sql[SOURCE_EVENTS][SOURCE_WINDOW] = xasprintf("COPY (SELECT %s "
-	    "FROM \"%s\".events WHERE occurred_at < " BOUND("end") " AND "
-	    "occurred_at >= " BOUND("events_since") " ORDER BY "
-	    "child_id COLLATE \"C\", occurred_at, event_id COLLATE \"C\") "
-	    "TO STDOUT", event_cols, sc);
+	source_events_sql(s->sql[SOURCE_EVENTS], sc, "source");
+	source_events_sql(s->events_plain, sc, "NULL::text");
 
 	s->sql[SOURCE_CHECKS][SOURCE_CHANGED] = xasprintf("COPY (SELECT %s "
 	    "FROM \"%s\".checks WHERE updated_at > " BOUND("since")
@@ -103,6 +119,20 @@ source_new(const struct config *cfg)
 		    "worker_id, team_id, open_cases FROM \"%s\".caseloads) "
 		    "TO STDOUT", sc);
 	s->teams_sql = xasprintf("SELECT team_id, name FROM \"%s\".teams", sc);
+	/*
+	 * Whether mash.events has its optional source column, asked with
+	 * every pass's bounds (a site may add it while the daemon runs).
+	 * The schema is an identifier (checked when the config loads).
+	 */
+	s->bounds_sql = xasprintf("SELECT set_config('mashwatch.since', $1, "
+	    "false), set_config('mashwatch.clocks_since', $2, false), "
+	    "set_config('mashwatch.events_since', $3, false), "
+	    "set_config('mashwatch.checks_since', $4, false), "
+	    "set_config('mashwatch.end', $5, false), "
+	    "(extract(epoch FROM now()) * 1000000)::bigint, "
+	    "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute "
+	    "WHERE attrelid = to_regclass('\"%s\".events') "
+	    "AND attname = 'source' AND attnum > 0 AND NOT attisdropped)", sc);
 	return s;
 }
 
@@ -114,6 +144,9 @@ source_free(struct source *s)
 	for (int v = 0; v < SOURCE_NVIEWS; v++)
 		for (int k = 0; k < SOURCE_NSCOPES; k++)
 			free(s->sql[v][k]);
+	for (int k = 0; k < SOURCE_NSCOPES; k++)
+		free(s->events_plain[k]);
+	free(s->bounds_sql);
 	free(s->teams_sql);
 	free(s);
 }
@@ -127,18 +160,29 @@ source_view_name(enum source_view v)
 const char *
 source_sql(const struct source *s, enum source_view v, enum source_scope sc)
 {
+	if (v == SOURCE_EVENTS && !s->has_event_source)
+		return s->events_plain[sc];
 	return s->sql[v][sc];
 }
 
 const char *
-source_bounds_sql(void)
+source_bounds_sql(const struct source *s)
 {
-	return "SELECT set_config('mashwatch.since', $1, false), "
-	    "set_config('mashwatch.clocks_since', $2, false), "
-	    "set_config('mashwatch.events_since', $3, false), "
-	    "set_config('mashwatch.checks_since', $4, false), "
-	    "set_config('mashwatch.end', $5, false), "
-	    "(extract(epoch FROM now()) * 1000000)::bigint";
+	return s->bounds_sql;
+}
+
+void
+source_bounds_result(struct source *s, const PGresult *res)
+{
+	s->has_event_source = PQntuples(res) == 1 &&
+	    PQnfields(res) > SOURCE_NPARAMS + 1 &&
+	    strcmp(PQgetvalue(res, 0, SOURCE_NPARAMS + 1), "t") == 0;
+}
+
+bool
+source_has_event_source(const struct source *s)
+{
+	return s->has_event_source;
 }
 
 void
@@ -200,6 +244,7 @@ source_decode(enum source_view v, char *line, size_t len,
 		row->u.event = (struct event_row){
 			.kind = f[0], .event_id = f[1], .child_id = f[2],
 			.team_id = f[3], .occurred_at = parse_epoch(f[4]),
+			.source = f[5],
 		};
 		break;
 	case SOURCE_CHECKS:
@@ -278,7 +323,7 @@ source_read_view(PGconn *conn, const struct source *s, enum source_view v,
 }
 
 int
-source_read(PGconn *conn, const struct source *s,
+source_read(PGconn *conn, struct source *s,
     const struct source_bounds *b, enum source_scope sc,
     const enum source_view *views, source_row_fn fn, void *arg,
     uint64_t *rows)
@@ -288,7 +333,7 @@ source_read(PGconn *conn, const struct source *s,
 	char err[128];
 
 	source_bounds_params(b, &p);
-	res = PQexecParams(conn, source_bounds_sql(), SOURCE_NPARAMS, NULL,
+	res = PQexecParams(conn, source_bounds_sql(s), SOURCE_NPARAMS, NULL,
 	    p.params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "mashwatchctl: cannot set the source bounds: "
@@ -296,6 +341,7 @@ source_read(PGconn *conn, const struct source *s,
 		PQclear(res);
 		return -1;
 	}
+	source_bounds_result(s, res);
 	PQclear(res);
 	for (; *views != SOURCE_NVIEWS; views++)
 		if (source_read_view(conn, s, *views, sc, fn, arg, rows) < 0)

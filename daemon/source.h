@@ -110,15 +110,21 @@ const char *source_sql(const struct source *s, enum source_view v,
 /*
  * One statement setting every bound for the session, and its parameters:
  * params (SOURCE_NPARAMS pointers) point into buf, which b fills.  The
- * statement returns one row; its last column is the server's now() in
- * microseconds since the epoch (the next watermark).
+ * statement (owned by s) returns one row; its column SOURCE_NPARAMS is the
+ * server's now() in microseconds since the epoch (the next watermark),
+ * the next whether mash.events has its optional source column: hand the
+ * result to source_bounds_result before reading mash.events, so that the
+ * events statements read the column, or NULL in its place.
  */
 #define SOURCE_NPARAMS	5
 struct source_params {
 	char		 buf[SOURCE_NPARAMS][32];
 	const char	*params[SOURCE_NPARAMS];
 };
-const char *source_bounds_sql(void);
+const char *source_bounds_sql(const struct source *s);
+void source_bounds_result(struct source *s, const PGresult *res);
+/* What the last source_bounds_result said (false before any). */
+bool source_has_event_source(const struct source *s);
 void source_bounds_params(const struct source_bounds *b,
     struct source_params *p);
 
@@ -140,7 +146,7 @@ int source_decode(enum source_view v, char *line, size_t len,
  */
 typedef int (*source_row_fn)(void *arg, const struct source_row *row,
     bool ok);
-int source_read(PGconn *conn, const struct source *s,
+int source_read(PGconn *conn, struct source *s,
     const struct source_bounds *b, enum source_scope sc,
     const enum source_view *views, source_row_fn fn, void *arg,
     uint64_t *rows);

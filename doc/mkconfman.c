@@ -118,5 +118,8 @@ main(void)
 	printf(".SS Each entry of the checks list\n");
 	v = config_check_settings(&n);
 	table_print("checks[].", v, n);
+	printf(".SS Each entry of the reasons list\n");
+	v = config_reason_settings(&n);
+	table_print("reasons[].", v, n);
 	return 0;
 }

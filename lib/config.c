@@ -95,7 +95,7 @@ conf_find(const struct conf_setting *tab, size_t n, const char *name)
 }
 
 static const char *const list_names[] = {
-	"clocks", "repeats", "checks", "routes.teams"
+	"clocks", "repeats", "checks", "reasons", "routes.teams"
 };
 
 /* Flag every name under root that no table knows. */
@@ -121,7 +121,8 @@ conf_check_names(struct conf_loader *ld, const config_setting_t *root)
 		g = config_setting_get_elem(root, (unsigned)gi);
 		if (strcmp(config_setting_name(g), "clocks") == 0 ||
 		    strcmp(config_setting_name(g), "repeats") == 0 ||
-		    strcmp(config_setting_name(g), "checks") == 0)
+		    strcmp(config_setting_name(g), "checks") == 0 ||
+		    strcmp(config_setting_name(g), "reasons") == 0)
 			continue;
 		len = strlen(config_setting_name(g));
 		group = false;
@@ -201,18 +202,19 @@ conf_load_group(struct conf_loader *ld, const config_setting_t *grp,
 }
 
 /*
- * How an error names an entry of a list: by its name when it has a plain
- * one ("clocks[contact_decision]"), else by its index ("clocks[3]"), so
- * that the operator finds it without counting.
+ * How an error names an entry of a list: by its name (or code) when it has
+ * a plain one ("clocks[contact_decision]"), else by its index
+ * ("clocks[3]"), so that the operator finds it without counting.
  */
 static char *
-conf_entry_prefix(const config_setting_t *el, const char *key, size_t i)
+conf_entry_prefix(const config_setting_t *el, const char *key,
+    const char *keyname, size_t i)
 {
 	const char *nm = NULL;
 	size_t n;
 
 	if (config_setting_is_group(el) &&
-	    config_setting_lookup_string(el, "name", &nm) == CONFIG_TRUE &&
+	    config_setting_lookup_string(el, keyname, &nm) == CONFIG_TRUE &&
 	    (n = strlen(nm)) > 0 && n <= 63 &&
 	    strspn(nm, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_-") == n)
@@ -221,16 +223,17 @@ conf_entry_prefix(const config_setting_t *el, const char *key, size_t i)
 }
 
 /*
- * Read the list `key` (clocks, repeats or checks) into an array of
- * entries of elemsize bytes.  Each table has "name" and "label"; the label
- * defaults to the name and names must be unique.
+ * Read the list `key` (clocks, repeats, checks or reasons) into an array
+ * of entries of elemsize bytes.  Each table has keyname ("name", or
+ * "code" for reasons) and "label"; the label defaults to the key, and keys
+ * must be unique.
  */
 static void *
 conf_load_list(struct conf_loader *ld, const config_t *cf, const char *key,
-    const struct conf_setting *tab, size_t ntab, size_t elemsize,
-    size_t line_off, size_t *count)
+    const char *keyname, const struct conf_setting *tab, size_t ntab,
+    size_t elemsize, size_t line_off, size_t *count)
 {
-	const struct conf_setting *sname = conf_find(tab, ntab, "name");
+	const struct conf_setting *sname = conf_find(tab, ntab, keyname);
 	const struct conf_setting *slabel = conf_find(tab, ntab, "label");
 	const config_setting_t *list, *el;
 	char *base, *prefix, *nm, *other;
@@ -242,7 +245,7 @@ conf_load_list(struct conf_loader *ld, const config_t *cf, const char *key,
 	if (!config_setting_is_list(list) && !(config_setting_is_array(list)
 	    && config_setting_length(list) == 0)) {
 		conf_err(ld, list, "'%s' must be a list of groups: %s = "
-		    "( { name = ...; }, { ... } );", key, key);
+		    "( { %s = ...; }, { ... } );", key, key, keyname);
 		return NULL;
 	}
 	n = (size_t)config_setting_length(list);
@@ -253,10 +256,10 @@ conf_load_list(struct conf_loader *ld, const config_t *cf, const char *key,
 		    config_setting_source_line(el);
 		if (!config_setting_is_group(el)) {
 			conf_err(ld, el, "each entry of '%s' must be a group "
-			    "{ name = ...; }", key);
+			    "{ %s = ...; }", key, keyname);
 			continue;
 		}
-		prefix = conf_entry_prefix(el, key, i);
+		prefix = conf_entry_prefix(el, key, keyname, i);
 		conf_load_group(ld, el, prefix, tab, ntab, NULL,
 		    base + i * elemsize);
 		free(prefix);
@@ -269,8 +272,8 @@ conf_load_list(struct conf_loader *ld, const config_t *cf, const char *key,
 			other = *CONF_CFIELD(base + j * elemsize, sname,
 			    char *);
 			if (other != NULL && strcmp(other, nm) == 0) {
-				conf_err(ld, el, "duplicate name '%s' in "
-				    "'%s' (first at line %d)", nm, key,
+				conf_err(ld, el, "duplicate %s '%s' in "
+				    "'%s' (first at line %d)", keyname, nm, key,
 				    *(int *)(void *)(base + j * elemsize +
 				    line_off));
 				break;
@@ -290,7 +293,7 @@ conf_load_clocks(struct conf_loader *ld, const config_t *cf, struct config *cfg)
 	size_t ntab, i;
 
 	tab = config_clock_settings(&ntab);
-	cfg->clocks = conf_load_list(ld, cf, "clocks", tab, ntab,
+	cfg->clocks = conf_load_list(ld, cf, "clocks", "name", tab, ntab,
 	    sizeof(*cfg->clocks), offsetof(struct clock_conf, line),
 	    &cfg->nclocks);
 	for (i = 0; i < cfg->nclocks; i++) {
@@ -487,6 +490,8 @@ conf_check_routes(struct conf_loader *ld, const config_t *cf,
 	    &cfg->routes.data_quality, d);
 	conf_check_domains(ld, cf, "routes.report", &cfg->routes.report, d);
 	conf_check_domains(ld, cf, "routes.region", &cfg->routes.region, d);
+	conf_check_domains(ld, cf, "routes.partnership",
+	    &cfg->routes.partnership, d);
 	for (i = 0; i < cfg->routes.nnamed; i++) {
 		name = xasprintf("routes.%s", cfg->routes.named[i].name);
 		conf_check_domains(ld, cf, name, &cfg->routes.named[i].to, d);
@@ -853,13 +858,24 @@ config_load(const char *path, struct config_errors *errs)
 	conf_load_named_routes(&ld, &cf, cfg);
 	conf_load_clocks(&ld, &cf, cfg);
 	tab = config_repeat_settings(&ntab);
-	cfg->repeats = conf_load_list(&ld, &cf, "repeats", tab, ntab,
+	cfg->repeats = conf_load_list(&ld, &cf, "repeats", "name", tab, ntab,
 	    sizeof(*cfg->repeats), offsetof(struct repeat_conf, line),
 	    &cfg->nrepeats);
 	tab = config_check_settings(&ntab);
-	cfg->checks = conf_load_list(&ld, &cf, "checks", tab, ntab,
+	cfg->checks = conf_load_list(&ld, &cf, "checks", "name", tab, ntab,
 	    sizeof(*cfg->checks), offsetof(struct check_conf, line),
 	    &cfg->nchecks);
+	tab = config_reason_settings(&ntab);
+	cfg->reasons = conf_load_list(&ld, &cf, "reasons", "code", tab, ntab,
+	    sizeof(*cfg->reasons), offsetof(struct reason_conf, line),
+	    &cfg->nreasons);
+	/* agency = "" is written to say "none", as -t -d prints it. */
+	for (i = 0; i < cfg->nreasons; i++)
+		if (cfg->reasons[i].agency != NULL &&
+		    *cfg->reasons[i].agency == '\0') {
+			free(cfg->reasons[i].agency);
+			cfg->reasons[i].agency = NULL;
+		}
 	conf_check_config(&ld, &cf, cfg);
 	conf_check_routes(&ld, &cf, cfg);
 	if (ld.n == 0) {

@@ -70,10 +70,19 @@ config_free(struct config *cfg)
 		free(cfg->checks[i].label);
 	}
 	free(cfg->checks);
+	for (i = 0; i < cfg->nreasons; i++) {
+		free(cfg->reasons[i].code);
+		free(cfg->reasons[i].label);
+		free(cfg->reasons[i].agency);
+	}
+	free(cfg->reasons);
 	conf_free_addresses(&cfg->routes.def);
 	conf_free_addresses(&cfg->routes.data_quality);
 	conf_free_addresses(&cfg->routes.report);
 	conf_free_addresses(&cfg->routes.region);
+	conf_free_addresses(&cfg->routes.partnership);
+	free(cfg->partnership.police_lag_clock);
+	free(cfg->partnership.attendance_check);
 	for (i = 0; i < cfg->routes.nteams; i++) {
 		free(cfg->routes.teams[i].team_id);
 		conf_free_addresses(&cfg->routes.teams[i].manager);
@@ -148,6 +157,59 @@ config_check(const struct config *cfg, const char *name)
 		if (strcmp(cfg->checks[i].name, name) == 0)
 			return &cfg->checks[i];
 	return NULL;
+}
+
+const struct reason_conf *
+config_reason(const struct config *cfg, const char *code)
+{
+	size_t i;
+
+	if (code == NULL)
+		return NULL;
+	for (i = 0; i < cfg->nreasons; i++)
+		if (strcmp(cfg->reasons[i].code, code) == 0)
+			return &cfg->reasons[i];
+	return NULL;
+}
+
+const char *
+config_reason_codes(const struct config *cfg, char *buf, size_t len)
+{
+	size_t i, at = 0, n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (cfg->nreasons == 0) {
+		snprintf(buf, len, "none configured");
+		return buf;
+	}
+	for (i = 0; i < cfg->nreasons; i++) {
+		n = strlen(cfg->reasons[i].code) + (i ? 2 : 0);
+		/* Room for this code and, if more follow, for ", ...". */
+		if (at + n + (i + 1 < cfg->nreasons ? 5 : 0) >= len) {
+			if (at + 5 < len)
+				snprintf(buf + at, len - at, "%s...",
+				    i ? ", " : "");
+			break;
+		}
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+		    i ? ", " : "", cfg->reasons[i].code);
+	}
+	return buf;
+}
+
+enum reason_verdict
+config_reason_check(const struct config *cfg, const char *code,
+    const char *level)
+{
+	if (code != NULL && *code != '\0')
+		return config_reason(cfg, code) != NULL ? REASON_OK :
+		    REASON_UNKNOWN;
+	if (cfg->ack.reason_required && level != NULL &&
+	    (strcmp(level, "overdue") == 0 || strcmp(level, "escalated") == 0))
+		return REASON_MISSING;
+	return REASON_OK;
 }
 
 const struct timescale *
@@ -362,6 +424,11 @@ config_print(const struct config *cfg, FILE *fp)
 	for (i = 0; i < cfg->nchecks; i++) {
 		snprintf(prefix, sizeof(prefix), "checks[%zu].", i);
 		conf_print_table(fp, prefix, tab, ntab, &cfg->checks[i], NULL);
+	}
+	tab = config_reason_settings(&ntab);
+	for (i = 0; i < cfg->nreasons; i++) {
+		snprintf(prefix, sizeof(prefix), "reasons[%zu].", i);
+		conf_print_table(fp, prefix, tab, ntab, &cfg->reasons[i], NULL);
 	}
 }
 

@@ -22,6 +22,7 @@
 #define CK(m)	offsetof(struct clock_conf, m)
 #define RP(m)	offsetof(struct repeat_conf, m)
 #define CH(m)	offsetof(struct check_conf, m)
+#define RS(m)	offsetof(struct reason_conf, m)
 
 const char *const conf_weekday_names[7] = {
 	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
@@ -130,6 +131,14 @@ static const struct conf_setting settings[] = {
 	  .help = "Where the monthly pack's regional extract goes, alone in "
 	  "an email of its own (counts and medians, no child or worker id; "
 	  "mashwatchctl region reads it); empty: archived only." },
+	{ .name = "routes.partnership", .type = CONF_ADDRESSES,
+	  .reloadable = true, .offset = CF(routes.partnership),
+	  .help = "Recipients of the monthly partnership pack (what waits on "
+	  "the police, health and education; the police's notification lag; "
+	  "strategy discussions without police or health; contacts by "
+	  "source), sent on the 1st at report.at for the month before; none: "
+	  "no pack is sent (mashwatchctl report --partnership still makes "
+	  "one)." },
 
 	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
 	  .reloadable = true, .choices = transport_choices,
@@ -224,6 +233,29 @@ static const struct conf_setting settings[] = {
 	  .help = "Seconds one attempt may take to send an email (libcurl's "
 	  "connect and transfer timeouts and the sendmail child fit inside "
 	  "it); an attempt cut off by a crash is taken again after this long." },
+
+	{ .name = "ack.reason_required", .type = CONF_BOOL, .def = "false",
+	  .reloadable = true, .offset = CF(ack.reason_required),
+	  .help = "Whether acknowledging an overdue or escalated alert needs "
+	  "a reason from the reasons list (mashwatchctl ack --reason, the "
+	  "board's Reason select, reason in POST /ack); without one the "
+	  "acknowledgement is refused with the valid codes.  Alerts that are "
+	  "only due soon never need one." },
+
+	{ .name = "partnership.police_lag_clock", .type = CONF_IDENT,
+	  .def = "\"police_notification_lag\"", .min = 1, .reloadable = true,
+	  .offset = CF(partnership.police_lag_clock),
+	  .help = "The clock whose start is the incident and whose stop is "
+	  "the notification's arrival at the MASH: the partnership pack's "
+	  "police notification lag (median and 90th percentile working days, "
+	  "per month, 13 months)." },
+	{ .name = "partnership.attendance_check", .type = CONF_IDENT,
+	  .def = "\"strategy_attendance\"", .min = 1, .reloadable = true,
+	  .offset = CF(partnership.attendance_check),
+	  .help = "The check (mash.checks.check_name) that fails a strategy "
+	  "discussion held without police or health; the pack counts its "
+	  "rows of the month, and the agencies its detail names after "
+	  "\"absent: \" (as the reference mapping writes it)." },
 
 	{ .name = "report.at", .type = CONF_TIME_OF_DAY, .def = "\"07:00\"",
 	  .reloadable = true, .offset = CF(report.at),
@@ -429,6 +461,27 @@ static const struct conf_setting check_settings[] = {
 	  .help = "Title in emails and the report (default: the name)." },
 };
 
+/*
+ * One reason for lateness.  The agency is what the partnership pack and
+ * the report's exceptions count by; a reason without one is internal.
+ */
+static const struct conf_setting reason_settings[] = {
+	{ .name = "code", .type = CONF_IDENT, .required = true, .min = 1,
+	  .reloadable = true, .offset = RS(code),
+	  .help = "What an acknowledgement gives (mashwatchctl ack --reason "
+	  "police_unavailable); stored with the acknowledgement, so keep a "
+	  "code's meaning once it has been used." },
+	{ .name = "label", .type = CONF_STRING, .min = 1, .reloadable = true,
+	  .offset = RS(label),
+	  .help = "What emails, the board and the report show (default: the "
+	  "code)." },
+	{ .name = "agency", .type = CONF_IDENT, .reloadable = true,
+	  .offset = RS(agency),
+	  .help = "The partner the lateness waits on (\"police\", "
+	  "\"health\", \"education\", ...); none for a reason of the "
+	  "service's own." },
+};
+
 const struct conf_setting *
 config_settings(size_t *n)
 {
@@ -455,6 +508,13 @@ config_check_settings(size_t *n)
 {
 	*n = NELEM(check_settings);
 	return check_settings;
+}
+
+const struct conf_setting *
+config_reason_settings(size_t *n)
+{
+	*n = NELEM(reason_settings);
+	return reason_settings;
 }
 
 const struct conf_setting *

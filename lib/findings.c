@@ -54,16 +54,20 @@ static void
 print_repeat(void *arg, const struct repeat_view *v)
 {
 	struct print_ctx *pc = arg;
-	json_t *ids = json_array();
+	json_t *ids = json_array(), *srcs = json_array();
 
-	for (size_t i = 0; i < v->count; i++)
+	for (size_t i = 0; i < v->count; i++) {
 		json_array_append_new(ids, json_string(v->event_ids[i]));
-	print_line(pc, json_pack("{s:s,s:s,s:s,s:I,s:o}",
+		json_array_append_new(srcs, jsonval_str(v->sources[i]));
+	}
+	/* sources: in step with events, null where the source is unknown. */
+	print_line(pc, json_pack("{s:s,s:s,s:s,s:I,s:o,s:o}",
 	    "type", "repeat",
 	    "rule", v->rule->name,
 	    "child", v->child_id,
 	    "count", (json_int_t)v->count,
-	    "events", ids));
+	    "events", ids,
+	    "sources", srcs));
 }
 
 static void

@@ -348,17 +348,21 @@ compose_what(const struct mail_context *ctx, const struct mail_item *it,
 
 	if (it->level != NULL && strcmp(it->level, "repeat") == 0 &&
 	    it->count > 0)
-		sbuf_printf(w, "%d %ss in %s: %s", it->count,
+		sbuf_printf(w, "%d %ss in %s: %s%s%s", it->count,
 		    it->kind != NULL && *it->kind != '\0' ? it->kind : "event",
 		    it->window ? it->window : "the window",
-		    it->events ? it->events : "-");
+		    it->events ? it->events : "-",
+		    it->sources ? "; made by " : "",
+		    it->sources ? it->sources : "");
 	if (it->level != NULL && strcmp(it->level, "caseload") == 0)
 		sbuf_printf(w, "worker %s holds %d open cases",
 		    dash(it->worker_id), it->count);
 	if (it->acked_by != NULL) {
 		format_local(ctx, it->acked_at, when, sizeof(when));
-		sbuf_printf(w, "%sacknowledged by %s at %s%s%s%s", w->len ?
-		    "; " : "", it->acked_by, when, it->ack_note ? ": \"" : "",
+		sbuf_printf(w, "%sacknowledged by %s at %s%s%s%s%s%s", w->len ?
+		    "; " : "", it->acked_by, when, it->ack_reason ?
+		    ", reason: " : "", it->ack_reason ? it->ack_reason : "",
+		    it->ack_note ? ": \"" : "",
 		    it->ack_note ? it->ack_note : "", it->ack_note ? "\"" : "");
 	}
 }

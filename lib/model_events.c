@@ -29,6 +29,7 @@
 
 struct event {
 	int64_t		 at;
+	const char	*source;	/* interned; NULL: not given */
 	uint32_t	 id;		/* offset in the index's text */
 };
 
@@ -64,6 +65,7 @@ struct staged {
 	int64_t		 at;
 	const char	*kind;		/* interned */
 	const char	*team_id;	/* interned */
+	const char	*source;	/* interned */
 	uint16_t	 child_len;	/* child id, with its NUL */
 	uint16_t	 id_len;	/* event id, likewise */
 	char		 str[];		/* child id, then event id */
@@ -369,7 +371,7 @@ child_evaluate(struct model *m, const struct events *x, const struct child *c,
 		char key[2 * MODEL_MAX_ID + 8], win[64];
 		size_t n, first, klen;
 		struct transition *t;
-		json_t *ids;
+		json_t *ids, *srcs;
 
 		if (c->n < (uint32_t)r->min || strcmp(r->kind, c->kind) != 0)
 			continue;
@@ -393,14 +395,19 @@ child_evaluate(struct model *m, const struct events *x, const struct child *c,
 		t->fired_at = e->at;
 		t->started_at = v[first].at;
 		ids = json_array();
+		srcs = json_array();
 		for (size_t j = first; j < c->n; j++)
-			if (v[j].at <= e->at)
+			if (v[j].at <= e->at) {
 				json_array_append_new(ids,
 				    json_string(text(x, v[j].id)));
+				json_array_append_new(srcs, v[j].source ?
+				    json_string(v[j].source) : json_null());
+			}
 		timescale_format(&r->window, win, sizeof(win));
-		t->detail = model_json(json_pack("{s:s,s:I,s:s,s:o}", "kind",
-		    r->kind, "count", (json_int_t)n, "window", win, "events",
-		    ids));
+		/* sources: who made each of events, in step (null: unknown). */
+		t->detail = model_json(json_pack("{s:s,s:I,s:s,s:o,s:o}",
+		    "kind", r->kind, "count", (json_int_t)n, "window", win,
+		    "events", ids, "sources", srcs));
 	}
 }
 
@@ -498,9 +505,10 @@ part_room(struct stage_part *p, size_t need)
 	return c;
 }
 
-/* A full pass: keep the row for the sort at the end. */
+/* A full pass: keep the row (with its checked source) for the sort. */
 static void
-event_stage(struct model *m, const struct event_row *r, const char *kind)
+event_stage(struct model *m, const struct event_row *r, const char *kind,
+    const char *source)
 {
 	size_t cl = strlen(r->child_id) + 1, il = strlen(r->event_id) + 1;
 	size_t need = staged_size(cl, il);
@@ -519,6 +527,7 @@ event_stage(struct model *m, const struct event_row *r, const char *kind)
 	s->at = r->occurred_at;
 	s->kind = kind;
 	s->team_id = strmap_intern(m->strings, r->team_id);
+	s->source = strmap_intern(m->strings, source);
 	s->child_len = (uint16_t)cl;
 	s->id_len = (uint16_t)il;
 	memcpy(s->str, r->child_id, cl);
@@ -532,7 +541,7 @@ int
 model_put_event(struct model *m, const struct event_row *r, int64_t now)
 {
 	struct events *x = m->events;
-	const char *why, *kind;
+	const char *why, *kind, *source = r->source;
 	struct child *c;
 	char buf[128];
 	uint64_t h;
@@ -555,12 +564,23 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 		return -1;
 	}
 	model_invalid_clear(m, "mash.events", r->kind, r->event_id, now);
+	/* Counted still, and a finding: a source that is not text.  An
+	 * empty one is simply not recorded. */
+	if (source != NULL && *source == '\0')
+		source = NULL;
+	if (source != NULL && model_check_text(source, MODEL_MAX_ID) != NULL) {
+		model_invalid_tag(m, "mash.events", r->kind, r->event_id,
+		    "source", "source is not valid text", now);
+		source = NULL;
+	} else
+		model_invalid_tag_clear(m, "mash.events", r->kind, r->event_id,
+		    "source", now);
 	if ((m->replay && r->occurred_at > now) || !kind_is_counted(m, r->kind))
 		return 0;
 	kind = strmap_intern(m->strings, r->kind);
 	if (m->in_full) {
 		if (m->build == NULL) {
-			event_stage(m, r, kind);
+			event_stage(m, r, kind, source);
 			return 0;
 		}
 		/* After model_end_events: straight into the new index. */
@@ -581,6 +601,7 @@ model_put_event(struct model *m, const struct event_row *r, int64_t now)
 		fresh = true;
 	}
 	x->ev[c->first + k].at = r->occurred_at;
+	x->ev[c->first + k].source = strmap_intern(m->strings, source);
 	k = child_settle(x, c, k);
 	if (k == c->n - 1)
 		c->team_id = strmap_intern(m->strings, r->team_id);
@@ -744,6 +765,7 @@ child_build(const struct stage_part *p, struct events *x, const uint32_t *rows,
 		const struct staged *t = staged_at(p, rows[i]);
 		struct event *e = &run[i];
 		e->at = t->at;
+		e->source = t->source;
 		e->id = text_add(x, t->str + t->child_len);
 		/* The child's team is that of its latest event. */
 		if (t->at > latest->at ||
@@ -976,17 +998,26 @@ model_foreach_repeat(const struct model *m, int64_t now,
 	for (size_t i = 0; i < nhits; i++) {
 		const struct repeat_hit *h = &hits[i];
 		const char **ids = xreallocarray(NULL, h->count, sizeof(*ids));
+		const char **srcs = xreallocarray(NULL, h->count,
+		    sizeof(*srcs));
 		struct repeat_view v = {
 			.rule = &m->cfg->repeats[h->rule],
 			.child_id = text(x, h->c->child_id),
 			.team_id = h->c->team_id,
 			.count = h->count,
 			.event_ids = ids,
+			.sources = srcs,
 		};
-		for (size_t j = 0; j < h->count; j++)
-			ids[j] = text(x, x->ev[h->c->first + h->first + j].id);
+		for (size_t j = 0; j < h->count; j++) {
+			const struct event *ev = &x->ev[h->c->first +
+			    h->first + j];
+
+			ids[j] = text(x, ev->id);
+			srcs[j] = ev->source;
+		}
 		fn(arg, &v);
 		free(ids);
+		free(srcs);
 	}
 	free(hits);
 }

@@ -267,11 +267,18 @@ report_free(struct report *r)
 	report_free(r->year_ago);
 	for (size_t i = 0; i < r->nattention; i++)
 		free(r->attention[i].text);
-	for (size_t i = 0; i < r->nrepeats; i++)
+	for (size_t i = 0; i < r->nrepeats; i++) {
 		for (size_t j = 0; j < r->repeats[i].ntop; j++)
 			free(r->repeats[i].top[j].child);
+		report_sources_free(&r->repeats[i]);
+	}
 	free(r->repeats);
 	free(r->checks);
+	for (size_t i = 0; i < r->nexceptions; i++) {
+		free(r->exceptions[i].reason);
+		free(r->exceptions[i].hist);
+	}
+	free(r->exceptions);
 	for (size_t i = 0; i < r->nheadline; i++)
 		free(r->headline[i]);
 	free(r->headline);
@@ -521,6 +528,7 @@ child_fold(struct report *r)
 	for (size_t i = 0; i < r->nrepeats; i++) {
 		struct report_repeat *rp = &r->repeats[i];
 
+		report_sources_fold(rp, r->cal);
 		if (rp->cur == 0)
 			continue;
 		rp->children++;
@@ -621,8 +629,13 @@ report_add_event(struct report *r, const struct event_row *row)
 		struct report_repeat *rp = &r->repeats[i];
 
 		if (strcmp(rp->conf->kind, row->kind) == 0 &&
-		    row->occurred_at >= rp->from)
+		    row->occurred_at >= rp->from) {
 			rp->cur++;
+			/* Only the report itself shows them, not its parts. */
+			if (!r->sub)
+				report_sources_push(rp, row->source,
+				    row->occurred_at);
+		}
 	}
 	return 0;
 }

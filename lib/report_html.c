@@ -367,6 +367,7 @@ h_repeats(FILE *fp, const struct report *r)
 			    k == 0 ? BLUE : k == 1 ? AMBER : RED, fig);
 		}
 		h_table_close(fp);
+		report_sources_html(rp, fp);
 		if (rp->ntop == 0)
 			continue;
 		fputs("<tr><td style=\"" FONT "padding:4px 16px;font-size:13px;"
@@ -698,6 +699,8 @@ h_rest(FILE *fp, const struct report *r)
 	h_pairs(fp, al, av, 5, ac);
 	h_section(fp, "9", "Data quality");
 	h_pairs(fp, il, &r->invalid, 1, ac + 2);
+	h_section(fp, "9a", "Why work was late");
+	report_late_html(r, fp);
 }
 
 static int
@@ -951,6 +954,7 @@ report_write_text(const struct report *r, FILE *fp)
 			    (unsigned long long)rp->top[j].count);
 		if (rp->ntop)
 			fputc('\n', fp);
+		report_sources_text(rp, fp);
 	}
 
 	t_section(fp, "5", "Re-referrals (12 months)");
@@ -993,6 +997,7 @@ report_write_text(const struct report *r, FILE *fp)
 	t_section(fp, "9", "Data quality");
 	fprintf(fp, "   %llu source rows cannot be right\n",
 	    (unsigned long long)r->invalid);
+	report_late_text(r, fp);
 	t_trends(fp, r);
 	t_teams(fp, r);
 	return ferror(fp) ? -1 : 0;

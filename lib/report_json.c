@@ -123,6 +123,12 @@ repeat_json(const struct report_repeat *rp)
 		json_array_append_new(most, json_pack("{s:s, s:I}", "child",
 		    rp->top[i].child, "count", (json_int_t)rp->top[i].count));
 	json_object_set_new(o, "most", most);
+	{
+		json_t *src = report_sources_json(rp);
+
+		json_object_update(o, src);
+		json_decref(src);
+	}
 	return o;
 }
 
@@ -291,6 +297,7 @@ report_json(const struct report *r)
 	    "acknowledged", (json_int_t)r->alerts.acknowledged,
 	    "escalations_open", (json_int_t)r->alerts.escalations_open));
 	json_object_set_new(o, "invalid", json_count(r->invalid));
+	json_object_set_new(o, "exceptions", report_late_json(r));
 
 	/* Issue 18: what leaders need to know. */
 	json_object_set_new(o, "share_digits", json_integer(REPORT_SHARE_DIGITS));
@@ -318,18 +325,25 @@ report_json(const struct report *r)
 	return o;
 }
 
-/* Write o (taken) as the report's JSON is written; -1 on fp's error. */
-static int
-json_write(json_t *o, FILE *fp)
+int
+report_json_dump(struct json_t *o, FILE *fp)
 {
-	int ret;
-
-	ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	int ret = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 	    JSON_REAL_PRECISION(10));
-	json_decref(o);
+
 	if (ret == 0)
 		fputc('\n', fp);
 	return ret < 0 || ferror(fp) ? -1 : 0;
+}
+
+/* o (taken) written as the report's JSON is; -1 on fp's error. */
+static int
+json_write(json_t *o, FILE *fp)
+{
+	int ret = report_json_dump(o, fp);
+
+	json_decref(o);
+	return ret;
 }
 
 int
@@ -397,7 +411,6 @@ report_write_region(const struct report *r, FILE *fp)
 {
 	return json_write(region_json(r), fp);
 }
-
 
 /*
  * RFC 4180: quote a field holding a comma, quote or line break, doubling
@@ -467,9 +480,15 @@ static char *
 element_name(json_t *e, size_t i)
 {
 	static const char *const ids[] = { "clock", "rule", "check", "measure",
-	    "child", "team", "worker", "end" };
-	json_t *id;
+	    "child", "team", "worker", "end", "agency", "month", "source" };
+	json_t *id, *reason;
 
+	/* An exception is one clock and reason: both name it. */
+	if (json_is_object(e) && json_is_string(json_object_get(e, "clock")) &&
+	    (reason = json_object_get(e, "reason")) != NULL)
+		return xasprintf("%s.%s", json_string_value(json_object_get(e,
+		    "clock")), json_is_string(reason) ?
+		    json_string_value(reason) : "none");
 	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
 		if (json_is_object(e) && (id = json_object_get(e, ids[k])) &&
 		    json_is_string(id))
@@ -506,9 +525,9 @@ csv_walk(FILE *fp, const char *section, const char *prefix, json_t *v)
 }
 
 int
-report_write_csv(const struct report *r, FILE *fp)
+report_write_csv_json(struct json_t *o, const char *top, FILE *fp)
 {
-	json_t *o = report_json(r), *v;
+	json_t *v;
 	const char *k;
 
 	fputs("section,key,value\r\n", fp);
@@ -516,8 +535,17 @@ report_write_csv(const struct report *r, FILE *fp)
 		if (json_is_object(v) || json_is_array(v))
 			csv_walk(fp, k, "", v);
 		else
-			csv_row(fp, "report", k, v);
+			csv_row(fp, top, k, v);
 	}
-	json_decref(o);
 	return ferror(fp) ? -1 : 0;
+}
+
+int
+report_write_csv(const struct report *r, FILE *fp)
+{
+	json_t *o = report_json(r);
+	int ret = report_write_csv_json(o, "report", fp);
+
+	json_decref(o);
+	return ret;
 }

@@ -222,6 +222,11 @@ router_by_name(const struct config *cfg, const struct team_list *tl,
 		r->title = xstrdup("report");
 		addr_list_from_conf(&r->rcpts, &cfg->routes.report);
 		r->origin = "routes.report";
+	} else if (strcmp(name, "partnership") == 0) {
+		r->key = xstrdup("partnership");
+		r->title = xstrdup("partnership pack");
+		addr_list_from_conf(&r->rcpts, &cfg->routes.partnership);
+		r->origin = "routes.partnership";
 	} else if (strncmp(name, "team:", 5) == 0 && name[5] != '\0')
 		route_team(cfg, tl, name + 5, false, r);
 	else if (strncmp(name, "escalation:", 11) == 0 && name[11] != '\0')

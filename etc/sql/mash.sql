@@ -107,17 +107,22 @@ select 'assessment', r.referral_id, r.child_id, r.team_id, r.worker_id,
 comment on view mash.clocks is
     'One row per timed piece of work (mashwatch doc/contract.md).';
 
+-- source (optional in the contract, last so that a reload can add it in
+-- place): who made the contact; a referral's is that of its contact.
 create or replace view mash.events as
 select 'contact'::text   as kind,
        c.contact_id      as event_id,
        c.child_id        as child_id,
        c.team_id         as team_id,
        c.received_at     as occurred_at,
-       c.updated_at      as updated_at
+       c.updated_at      as updated_at,
+       c.source          as source
   from cms.contacts c
 union all
-select 'referral', r.referral_id, r.child_id, r.team_id, r.received_at, r.updated_at
-  from cms.referrals r;
+select 'referral', r.referral_id, r.child_id, r.team_id, r.received_at,
+       greatest(r.updated_at, rc.updated_at), rc.source
+  from cms.referrals r
+  left join cms.contacts rc on rc.contact_id = r.contact_id;
 
 comment on view mash.events is
     'Countable events for the repeat rules: contacts and referrals.';

@@ -255,12 +255,14 @@ select 'contact'::text                                      as kind,
        c.cont_person_id::text                               as child_id,
        null::text                                           as team_id,
        mash_ssd.instant(c.cont_contact_date, :'ssd_timezone') as occurred_at,
-       (select loaded_at from mash_ssd.load_marker)         as updated_at
+       (select loaded_at from mash_ssd.load_marker)         as updated_at,
+       nullif(btrim(c.cont_contact_source_code), '')::text  as source
   from :"ssd_schema".ssd_contacts c
 union all
 select 'referral', r.cine_referral_id, r.cine_person_id, r.cine_referral_team,
        mash_ssd.instant(r.cine_referral_date, :'ssd_timezone'),
-       (select loaded_at from mash_ssd.load_marker)
+       (select loaded_at from mash_ssd.load_marker),
+       nullif(btrim(r.cine_referral_source_code), '')::text
   from :"ssd_schema".ssd_cin_episodes r;
 
 comment on view mash.events is

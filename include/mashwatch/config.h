@@ -4,8 +4,8 @@
  * Every scalar setting is declared once in a table of struct conf_setting
  * (name, type, default, bounds, reloadable, help); that table drives
  * parsing, validation, the output of `mashwatchd -t -d` and the man page.
- * The entries of the lists clocks, repeats and checks have tables of their
- * own.  Errors are collected, never stopped at the first, as
+ * The entries of the lists clocks, repeats, checks and reasons have tables
+ * of their own.  Errors are collected, never stopped at the first, as
  * "FILE:LINE: message".
  */
 #ifndef MASHWATCH_CONFIG_H
@@ -55,6 +55,7 @@ const struct conf_setting *config_settings(size_t *n);
 const struct conf_setting *config_clock_settings(size_t *n);
 const struct conf_setting *config_repeat_settings(size_t *n);
 const struct conf_setting *config_check_settings(size_t *n);
+const struct conf_setting *config_reason_settings(size_t *n);
 
 struct limit_entry {
 	char			*priority;
@@ -112,6 +113,14 @@ struct check_conf {
 	int	 line;
 };
 
+/* A reason for lateness an acknowledgement may give. */
+struct reason_conf {
+	char	*code;
+	char	*label;
+	char	*agency;	/* NULL: the service's own */
+	int	 line;
+};
+
 struct team_route {
 	char			*team_id;
 	struct addresses	 manager;
@@ -160,6 +169,8 @@ struct config {
 	size_t			 nrepeats;
 	struct check_conf	*checks;
 	size_t			 nchecks;
+	struct reason_conf	*reasons;
+	size_t			 nreasons;
 
 	struct {
 		int	amber;
@@ -171,6 +182,7 @@ struct config {
 		struct addresses	 data_quality;
 		struct addresses	 report;
 		struct addresses	 region;	/* the monthly regional extract */
+		struct addresses	 partnership;
 		struct team_route	*teams;
 		size_t			 nteams;
 		struct named_route	*named;
@@ -201,6 +213,15 @@ struct config {
 		struct address_domains	 domains;	/* parsed */
 		int			 send_timeout;	/* seconds one attempt holds its email */
 	} notify;
+
+	struct {
+		bool			 reason_required;	/* for overdue and escalated */
+	} ack;
+
+	struct {
+		char			*police_lag_clock;
+		char			*attendance_check;
+	} partnership;
 
 	struct {
 		int			 at;		/* minutes after local midnight */
@@ -272,6 +293,30 @@ const struct repeat_conf *config_repeat(const struct config *cfg,
     const char *name);
 const struct check_conf *config_check(const struct config *cfg,
     const char *name);
+/* The reason whose code is code, or NULL. */
+const struct reason_conf *config_reason(const struct config *cfg,
+    const char *code);
+/*
+ * The valid reason codes, "a, b, c" (or "none configured"), into buf
+ * (truncated with "..." when it does not fit); returns buf.
+ */
+const char *config_reason_codes(const struct config *cfg, char *buf,
+    size_t len);
+
+enum reason_verdict {
+	REASON_OK,		/* none given and none needed, or a known one */
+	REASON_UNKNOWN,		/* a code the reasons list lacks */
+	REASON_MISSING,		/* none given for an overdue item when required */
+};
+/*
+ * Judge an acknowledgement's reason: code (NULL or "" for none) against
+ * the reasons list, and, when ack.reason_required, whether an alert of
+ * that level ("overdue", "escalated", ... ; NULL when not yet known)
+ * needs one.  Pure, for mashwatchctl ack and the board alike.
+ */
+enum reason_verdict config_reason_check(const struct config *cfg,
+    const char *code, const char *level);
+
 /*
  * The limit of clock c for priority (NULL or "" for none).  Returns NULL
  * when the priority is not one the clock knows: the row is invalid.

@@ -112,10 +112,12 @@ struct mail_item {
 	const char	*acked_by;	/* acknowledgement, if any */
 	int64_t		 acked_at;
 	const char	*ack_note;
+	const char	*ack_reason;	/* the reason's label (or code), if any */
 	int		 count;		/* repeat: events; caseload: cases */
 	const char	*window;	/* repeat: "3 months" */
 	const char	*events;	/* repeat: "C1, C2, C3" */
 	const char	*kind;		/* repeat: its events' kind, "contact" */
+	const char	*sources;	/* repeat: "police 2, school 1", or NULL */
 };
 
 struct mail_context {

@@ -129,6 +129,7 @@ struct event_row {
 	const char	*child_id;
 	const char	*team_id;
 	int64_t		 occurred_at;
+	const char	*source;	/* who made the contact; NULL: not given */
 };
 
 struct check_row {
@@ -249,6 +250,7 @@ struct repeat_view {
 	const char		*team_id;
 	size_t			 count;
 	const char *const	*event_ids;	/* oldest first */
+	const char *const	*sources;	/* each one's source, or NULL */
 };
 /* Children at or over each rule's min in (now - window, now]. */
 void model_foreach_repeat(const struct model *m, int64_t now,

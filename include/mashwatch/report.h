@@ -25,6 +25,8 @@
 #include "mashwatch/config.h"
 #include "mashwatch/model.h"
 
+struct json_t;		/* jansson's, for the writers that share JSON */
+
 /* Children listed under "the children with the most" per repeat rule. */
 #define REPORT_TOP		10
 /* Durations at or beyond this many working days share the last bucket. */
@@ -84,11 +86,37 @@ struct report_clock {
 	int			 oldest_age;	/* working days */
 	char			*oldest_instance;
 	char			*oldest_child;
+	uint64_t		 late_span;	/* went overdue in the span */
+};
+
+/*
+ * Items of one clock that went overdue in the span, with one reason (NULL:
+ * none given): the latest reason any acknowledgement of the item gave.
+ */
+struct report_exception {
+	size_t		 clock;		/* index into r->clocks */
+	char		*reason;	/* the stored code; NULL: none */
+	uint64_t	 late;
+	uint64_t	*hist;		/* hist[d]: late by d working days */
+	size_t		 nhist;
 };
 
 struct report_child {
 	char		*child;
 	uint64_t	 count;
+};
+
+/* Contacts of the children at or over a repeat rule's min, by source. */
+struct report_source {
+	char		*source;	/* NULL: not recorded */
+	uint64_t	 children;	/* with at least one contact from it */
+	uint64_t	 contacts;
+};
+
+/* One event of the current child, kept until it is folded. */
+struct report_cur_event {
+	char		*source;
+	int64_t		 at;
 };
 
 struct report_repeat {
@@ -99,6 +127,15 @@ struct report_repeat {
 	struct report_child	 top[REPORT_TOP];
 	size_t			 ntop;
 	uint64_t		 cur;		/* the current child's count */
+	/* Who makes repeat contacts (report_sources.c). */
+	uint64_t		 repeat_children;	/* at or over min */
+	uint64_t		 repeat_contacts;	/* their events */
+	struct report_source	*sources;	/* by source, NULL last */
+	size_t			 nsources;
+	uint64_t		*gaps;		/* gaps[d]: d days to the next */
+	size_t			 ngaps;
+	struct report_cur_event	*cur_ev;
+	size_t			 ncur, capcur;
 };
 
 struct report_check {
@@ -201,6 +238,10 @@ struct report {
 	struct report_attention	 attention[REPORT_ATTENTION_MAX];
 	size_t			 nattention;
 
+	/* Why work was late: by clock, then reason (report_add_late). */
+	struct report_exception	*exceptions;
+	size_t			 nexceptions;
+
 	/* Streaming state of report_add_event. */
 	char			*cur_child;
 	int64_t			 cur_at;
@@ -270,6 +311,55 @@ void report_add_clock(struct report *r, const struct clock_row *row);
 int report_add_event(struct report *r, const struct event_row *row);
 void report_add_check(struct report *r, const char *check, int64_t occurred_at,
     bool passed);
+/*
+ * The repeat figures by source (report_sources.c, for report.c): keep an
+ * event of the current child that rp counts; fold the child (counted when
+ * it reached rp's min); free what rp holds for them.
+ */
+void report_sources_push(struct report_repeat *rp, const char *source,
+    int64_t at);
+void report_sources_fold(struct report_repeat *rp, const struct calendar *cal);
+void report_sources_free(struct report_repeat *rp);
+/* One value of `days` (negative: 0; the last bucket caps) into a histogram. */
+void report_hist_add(uint64_t **hist, size_t *n, int days);
+/*
+ * The entry of source (NULL: not recorded) in the array *v of *n, sorted
+ * by source with NULL last, added (zeroed) when missing.
+ */
+struct report_source *report_source_get(struct report_source **v, size_t *n,
+    const char *source);
+/* Pointers to v's n entries, most contacts first (the caller frees). */
+const struct report_source **report_sources_ranked(
+    const struct report_source *v, size_t n);
+/* o as indented JSON, the report's way (its JSON's and the packs'). */
+int report_json_dump(struct json_t *o, FILE *fp);
+/* The repeat rule's "by_source" array and median gap (JSON), as text, HTML. */
+struct json_t *report_sources_json(const struct report_repeat *rp);
+void report_sources_text(const struct report_repeat *rp, FILE *fp);
+void report_sources_html(const struct report_repeat *rp, FILE *fp);
+
+/*
+ * An item of `clock` that went overdue in the span: due at due_at, late
+ * until late_until (when it stopped, else the end of the span), with the
+ * reason its acknowledgement gave (NULL or "": none).  Clocks the config
+ * does not name are ignored.  Read by the caller from the alert store, for
+ * r itself (not its trend points or comparisons).
+ */
+void report_add_late(struct report *r, const char *clock, const char *reason,
+    int64_t due_at, int64_t late_until);
+/* The reason's agency (NULL: none or not configured), label and share. */
+const char *report_exception_agency(const struct report *r,
+    const struct report_exception *e);
+const char *report_exception_label(const struct report *r,
+    const struct report_exception *e);
+double report_exception_share(const struct report *r,
+    const struct report_exception *e);
+/* The "exceptions" array of the JSON (a new reference). */
+struct json_t *report_late_json(const struct report *r);
+/* The "why work was late" section, as text and as HTML table rows. */
+void report_late_text(const struct report *r, FILE *fp);
+void report_late_html(const struct report *r, FILE *fp);
+
 /* Fold the last child, work out the quantiles and the headline. */
 void report_finish(struct report *r);
 
@@ -302,6 +392,13 @@ int report_write_json(const struct report *r, FILE *fp);
  */
 int report_write_region(const struct report *r, FILE *fp);
 int report_write_csv(const struct report *r, FILE *fp);
+/*
+ * The section,key,value CSV of any JSON object o (the report's, the
+ * partnership pack's): top-level scalars in section top, each object or
+ * array member a section of its own, nested keys joined by dots, array
+ * elements named by their identifying member.
+ */
+int report_write_csv_json(struct json_t *o, const char *top, FILE *fp);
 int report_write_text(const struct report *r, FILE *fp);
 int report_write_html(const struct report *r, FILE *fp);
 

@@ -86,8 +86,8 @@ void router_route(const struct config *cfg, const struct team_list *tl,
     struct route *out);
 /*
  * A route by name, as `mashwatchctl test-email` takes it: default,
- * data_quality, report, team:ID, escalation:ID or route:NAME.  Returns -1
- * for a name that is none of these.
+ * data_quality, report, partnership, team:ID, escalation:ID or
+ * route:NAME.  Returns -1 for a name that is none of these.
  */
 int router_by_name(const struct config *cfg, const struct team_list *tl,
     const char *name, struct route *out);

@@ -61,6 +61,33 @@ def test_first_start_sends_nothing_from_before_it(build, tmp_path, db):
     assert "go-live" not in d.text().replace("before go-live", "")
 
 
+def test_first_start_sends_no_partnership_pack_from_before_it(build, tmp_path, db):
+    # The partnership pack is scheduled as the monthly pack is (the 1st at
+    # report.at): last month's came before this first start.
+    config = configure(db, build, tmp_path)
+    config.write_text(config.read_text().replace(
+        'report = [ "leaders@example.org" ];',
+        'report = [ "leaders@example.org" ]; partnership = [ "board@example.org" ];'))
+    month = (testclock.local_now().date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    d = mw.Daemon(build, config, tmp_path / "d.log")
+    try:
+        d.wait_log("partnership pack %s: done" % month.isoformat(), timeout=60)
+    finally:
+        assert d.stop() == 0
+    text = d.text()
+    assert "partnership pack of %s: due at" % month.isoformat() in text
+    assert "before go-live at" in text
+    assert [n for n in report_emails(tmp_path) if "partnership" in n] == []
+    assert db.query("select count(*) from mashwatch.report_packs "
+                    "where kind = 'partnership' and sent_at is not null") == [(0,)]
+    # By hand it still goes.
+    p = mw.run(build, "mashwatchctl", "-c", config, "report", "--partnership",
+               "--send", "--month", month.strftime("%Y-%m"))
+    assert p.returncode == 0, p.stderr
+    assert db.query("select count(*) from mashwatch.report_packs "
+                    "where kind = 'partnership' and sent_at is not null") == [(1,)]
+
+
 def test_a_state_that_ran_before_the_upgrade_keeps_its_schedule(build, tmp_path, db):
     """Migration 9 on a state database with a history dates go-live from
     its earliest trace: a report missed while it was down still goes."""

@@ -36,7 +36,8 @@ ALL = [(p.name, cmd) for p in PAGES for cmd in examples(p)]
 def site(build, tmp_path, db):
     """A migrated state schema, an alert 1 for child P1, a contact, and
     the regional extract of March 2022 in the archive."""
-    config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
+    config = mw.write_config(tmp_path / "mw.conf", db.conninfo, extra=(
+        'reasons = ( { code = "police_unavailable"; agency = "police"; } );'))
     mw.migrate(build, config)
     db.execute("insert into cms.teams (team_id, name) values ('MASH', 'Front door')")
     db.execute("insert into cms.children (child_id) values ('P1')")

@@ -152,7 +152,9 @@ def test_urgent_at_night_routine_and_resolution_wait_for_digest(db, build, tmp_p
         assert rcpts == ["t1@example.org"]
         new = text.index("New since the last email")
         assert text.index("Repeat contacts and re-referrals (1)") > new
-        assert re.search(r"4 contacts in 3 months: C\d, C\d, C\d, C\d", text)
+        # Who made them: the reference mapping's contact source.
+        assert re.search(r"4 contacts in 3 months: C\d, C\d, C\d, C\d; made by school 4",
+                         text)
         resolved = text.index("Resolved since the last digest (1)")
         assert "decided" in text[resolved:] and "late" in text[resolved:]
         still = text.index("Still open and not acknowledged (2)")

@@ -80,6 +80,7 @@ def seed(db, tmp_path):
     old_month = (date.today() - timedelta(days=600)).replace(day=1)
     for name in ("mashwatch-report-%s.html" % old, "mashwatch-report-%s-clocks.csv" % old,
                  "mashwatch-week-%s.json" % old, "mashwatch-month-%s.html" % old_month.strftime("%Y-%m"),
+                 "mashwatch-partnership-%s.json" % old_month.strftime("%Y-%m"),
                  "mashwatch-report-%s.html" % new, "notes-%s.txt" % old):
         (archive / name).write_text("x")
     outbox = tmp_path / "outbox"
@@ -104,7 +105,7 @@ def test_purge_dry_run_then_for_real(build, tmp_path, db):
     p = mw.run(build, "mashwatchctl", "-c", config, "purge", "--dry-run")
     assert p.stdout.startswith("purge (dry run), would remove:"), p.stdout
     want = {"alerts": 2, "notifications": 2, "acknowledgements": 2, "emails": 2,
-            "digests": 1, "reports": 1, "packs": 0, "report files": 4, "outbox files": 1}
+            "digests": 1, "reports": 1, "packs": 0, "report files": 5, "outbox files": 1}
     assert counts_line(p.stdout) == want, p.stdout
     assert kept(db) == before
     assert (tmp_path / "outbox" / "old.eml").exists()

@@ -125,9 +125,13 @@ def flatten(prefix, v, out):
     elif isinstance(v, list):
         for i, x in enumerate(v):
             name = next((x[k] for k in ("clock", "rule", "check", "measure", "child",
-                                        "team", "worker", "end")
+                                        "team", "worker", "end", "agency", "month",
+                                        "source")
                          if isinstance(x, dict) and isinstance(x.get(k), str)), str(i + 1))
-            flatten(prefix + [name], x, out)
+            # An exception: one clock and one reason (none: no reason).
+            if isinstance(x, dict) and "reason" in x and isinstance(x.get("clock"), str):
+                name = "%s.%s" % (x["clock"], x["reason"] or "none")
+            flatten(prefix + name.split("."), x, out)
     else:
         out[tuple(prefix)] = v
 

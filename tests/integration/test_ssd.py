@@ -178,3 +178,62 @@ def test_check_source_on_ssd(build, tmp_path, db):
     assert bad == {("mash.clocks", "started_at is missing"): 1}
     rows = {(c["clock"], c["priority"]): c["rows"] for c in j["clocks"]}
     assert rows[("child_seen", "urgent")] == 4 and rows[("icpc", None)] == 4
+
+
+def repeats_with_sources(lines):
+    return {(x["rule"], x["child"]): list(zip(x["events"], x["sources"]))
+            for x in lines if x["type"] == "repeat"}
+
+
+def test_ssd_repeat_contacts_name_who_made_them(build, tmp_path, db):
+    """cont_contact_source_code (and a referral's cine_referral_source_code)
+    reaches the repeat alerts through mash.events.source; a site whose view
+    lacks the column gets the same alerts with unknown sources, and
+    check-source is content with it."""
+    load_ssd(db)
+    db.execute("update ssd_src.ssd_cin_episodes set cine_referral_source_code = ' POL ' "
+               "where cine_referral_id = 'R1'")
+    db.execute("update ssd_src.ssd_cin_episodes set cine_referral_source_code = '' "
+               "where cine_referral_id = 'R7'")
+    config = mw.write_config(tmp_path / "mw.conf", db.conninfo)
+    assert repeats_with_sources(mw.once(build, config, at=AT)) == {
+        ("repeat_contacts", "P01"): [("C1", "SCH"), ("C2", "POL"), ("C3", "HLT")],
+        ("re_referral", "P01"): [("R1", "POL"), ("R7", None)],
+    }
+
+    # The report counts the repeat children's contacts by source: P01's
+    # three, one each; the gaps 1 and 1 day (1, 2 and 3 April).
+    mw.migrate(build, config)
+    rep = json.loads(mw.run(build, "mashwatchctl", "-c", config, "report", "--date",
+                            "2022-05-10", "--format", "json").stdout)
+    contacts = [x for x in rep["repeats"] if x["rule"] == "repeat_contacts"][0]
+    assert contacts["repeat_children"] == 1 and contacts["repeat_events"] == 3
+    assert [(x["source"], x["children"], x["contacts"], x["share"])
+            for x in contacts["by_source"]] == [
+        ("HLT", 1, 1, 0.3333), ("POL", 1, 1, 0.3333), ("SCH", 1, 1, 0.3333)]
+    assert contacts["median_gap_days"] == 1.0
+    text = mw.run(build, "mashwatchctl", "-c", config, "report", "--date",
+                  "2022-05-10").stdout
+    assert "by source (1 child with 3 or more): HLT 1 (1 child, 33.33%)" in text
+
+    # The view as a site wrote it before the column existed.
+    db.execute("alter view mash.events rename to events_with_source")
+    db.execute("create view mash.events as select kind, event_id, child_id, team_id, "
+               "occurred_at, updated_at from mash.events_with_source")
+    assert repeats_with_sources(mw.once(build, config, at=AT)) == {
+        ("repeat_contacts", "P01"): [("C1", None), ("C2", None), ("C3", None)],
+        ("re_referral", "P01"): [("R1", None), ("R7", None)],
+    }
+    p = mw.run(build, "mashwatchctl", "-c", config, "check-source", "--format", "json",
+               check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert not [x for x in json.loads(p.stdout)["problems"] if x["view"] == "events"]
+
+    # A source column of the wrong type is the contract broken, said so.
+    db.execute("create or replace view mash.events as select kind, event_id, child_id, "
+               "team_id, occurred_at, updated_at, 1 as source from mash.events_with_source")
+    p = mw.run(build, "mashwatchctl", "-c", config, "check-source", "--format", "json",
+               check=False)
+    assert p.returncode != 0
+    assert [(x["column"], x["problem"]) for x in json.loads(p.stdout)["problems"]
+            if x["view"] == "events"] == [("source", "type integer, the contract says text")]

@@ -112,7 +112,7 @@ CONTRACT = {
                ("updated_at", "timestamp with time zone")],
     "events": [("kind", "text"), ("event_id", "text"), ("child_id", "text"),
                ("team_id", "text"), ("occurred_at", "timestamp with time zone"),
-               ("updated_at", "timestamp with time zone")],
+               ("updated_at", "timestamp with time zone"), ("source", "text")],
     "checks": [("check_name", "text"), ("instance_id", "text"), ("child_id", "text"),
                ("team_id", "text"), ("occurred_at", "timestamp with time zone"),
                ("passed", "boolean"), ("detail", "text"),
@@ -318,13 +318,16 @@ def test_instance_ids_are_unique_within_each_clock(world):
 
 def test_events_contacts_and_referrals(world):
     stamp = write(world,
-                  contact("C1", received_at=at(-100)),
+                  contact("C1", received_at=at(-100), source="police"),
                   contact("C2", child="P2", team_id=None),
-                  referral("R1", contact_id="C1", received_at=at(3)))
+                  referral("R1", contact_id="C1", received_at=at(3)),
+                  referral("R2", child="P3", received_at=at(4)))
+    # source: who made the contact; a referral's is its contact's.
     assert world.query("select * from mash.events order by kind, event_id") == [
-        ("contact", "C1", "P1", "MASH", at(-100), stamp),
-        ("contact", "C2", "P2", None, T0, stamp),
-        ("referral", "R1", "P1", "MASH", at(3), stamp),
+        ("contact", "C1", "P1", "MASH", at(-100), stamp, "police"),
+        ("contact", "C2", "P2", None, T0, stamp, "school"),
+        ("referral", "R1", "P1", "MASH", at(3), stamp, "police"),
+        ("referral", "R2", "P3", "MASH", at(4), stamp, None),
     ]
 
 

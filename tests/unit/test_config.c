@@ -265,7 +265,81 @@ test_table_defaults_are_valid(void **state)
 	assert_int_equal(n, 5);
 	tab = config_check_settings(&n);
 	assert_int_equal(n, 2);
+	tab = config_reason_settings(&n);
+	assert_int_equal(n, 3);
 	(void)tab;
+}
+
+/*
+ * An acknowledgement's reason: known codes pass, unknown ones never do,
+ * and none is refused only for an overdue or escalated alert when
+ * ack.reason_required.
+ */
+static void
+test_reason_check(void **state)
+{
+	static const struct {
+		bool		 required;
+		const char	*code, *level;
+		enum reason_verdict want;
+	} cases[] = {
+		{ false, NULL, "overdue", REASON_OK },
+		{ false, "", "escalated", REASON_OK },
+		{ false, "police_unavailable", "overdue", REASON_OK },
+		{ false, "nope", "due_soon", REASON_UNKNOWN },
+		{ false, "Police_unavailable", NULL, REASON_UNKNOWN },
+		{ true, NULL, "overdue", REASON_MISSING },
+		{ true, "", "escalated", REASON_MISSING },
+		{ true, NULL, "due_soon", REASON_OK },
+		{ true, NULL, "repeat", REASON_OK },
+		{ true, NULL, "data_quality", REASON_OK },
+		{ true, NULL, NULL, REASON_OK },
+		{ true, "awaiting_health", "overdue", REASON_OK },
+		{ true, "awaiting_healt", "overdue", REASON_UNKNOWN },
+	};
+	struct fixture *f = *state;
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg;
+	char buf[64];
+
+	write_conf(f, "reasons = (\n"
+	    " { code = \"police_unavailable\"; label = \"Police not available\";"
+	    " agency = \"police\"; },\n"
+	    " { code = \"awaiting_health\"; agency = \"health\"; },\n"
+	    " { code = \"capacity\"; label = \"Team capacity\"; agency = \"\"; }"
+	    "\n);\n", 0600);
+	cfg = config_load(f->path, &errs);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nreasons, 3);
+	assert_string_equal(cfg->reasons[1].label, "awaiting_health");
+	assert_null(cfg->reasons[2].agency);
+	assert_string_equal(config_reason(cfg, "capacity")->label,
+	    "Team capacity");
+	assert_null(config_reason(cfg, "capacit"));
+	assert_string_equal(config_reason_codes(cfg, buf, sizeof(buf)),
+	    "police_unavailable, awaiting_health, capacity");
+	/* Cut short, it says so rather than listing half a code. */
+	assert_string_equal(config_reason_codes(cfg, buf, 30),
+	    "police_unavailable, ...");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cfg->ack.reason_required = cases[i].required;
+		if (config_reason_check(cfg, cases[i].code, cases[i].level) !=
+		    cases[i].want)
+			fail_msg("case %zu: %s for %s", i, cases[i].code ?
+			    cases[i].code : "(none)", cases[i].level ?
+			    cases[i].level : "(unknown level)");
+	}
+	config_free(cfg);
+	write_conf(f, "ack: { reason_required = true; };\n", 0600);
+	cfg = config_load(f->path, &errs);
+	assert_non_null(cfg);
+	assert_true(cfg->ack.reason_required);
+	assert_string_equal(config_reason_codes(cfg, buf, sizeof(buf)),
+	    "none configured");
+	assert_int_equal(config_reason_check(cfg, "x", "due_soon"),
+	    REASON_UNKNOWN);
+	config_free(cfg);
+	config_errors_clear(&errs);
 }
 
 static void
@@ -380,6 +454,24 @@ static const struct mistake {
 	{ "duplicate check",
 	  "checks = ( { name = \"c\"; },\n { name = \"c\"; } );\n",
 	  "2: duplicate name 'c' in 'checks' (first at line 1)" },
+	{ "duplicate reason",
+	  "reasons = ( { code = \"police\"; },\n { code = \"police\"; } );\n",
+	  "2: duplicate code 'police' in 'reasons' (first at line 1)" },
+	{ "reason without code",
+	  "reasons = ( { label = \"Police\"; } );\n",
+	  "1: 'reasons[0].code' is required" },
+	{ "reason agency not a name",
+	  "reasons = ( { code = \"gp\"; agency = \"GP surgery\"; } );\n",
+	  "1: 'reasons[gp].agency': \"GP surgery\" is not a name; use a-z, "
+	  "0-9 and _, not starting with a digit, at most 63 bytes" },
+	{ "reason unknown setting",
+	  "reasons = ( { code = \"gp\"; agncy = \"health\"; } );\n",
+	  "1: unknown setting 'reasons[gp].agncy'; did you mean 'agency'?" },
+	{ "reasons not a list", "reasons = 3;\n",
+	  "1: 'reasons' must be a list of groups: reasons = ( { code = ...; }, "
+	  "{ ... } );" },
+	{ "reason_required", "ack: { reason_required = 1; };\n",
+	  "1: 'ack.reason_required' must be true or false, without quotes" },
 	{ "time of day", "notify: {\n reminder_at = \"8.30\";\n};\n",
 	  "2: 'notify.reminder_at': \"8.30\" is not a time of day; write "
 	  "\"HH:MM\" from \"00:00\" to \"23:59\"" },
@@ -753,6 +845,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_named_routes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_relative_paths, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reason_check, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_mistakes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_three_mistakes, setup,

@@ -436,10 +436,12 @@ test_compose_order(void **state)
 	v[4].count = 4;
 	v[4].window = "3 months";
 	v[4].events = "C1, C2, C3, C4";
+	v[4].sources = "police 2, school 1, not recorded 1";
 	v[4].kind = "contact";
 	v[7].acked_by = "Sam Lee";
 	v[7].acked_at = tu_iso(NULL, "2022-04-20T10:15:00+01:00");
 	v[7].ack_note = "chasing the police";
+	v[7].ack_reason = "Police <not> available";
 	v[3].worker_id = "W1";
 	v[3].count = 23;
 	mail_compose(&ctx, MAIL_ALERTS, v, 9, &c);
@@ -460,9 +462,12 @@ test_compose_order(void **state)
 	assert_non_null(strstr(c.text, "due Thu 21 Apr 12:00, due in 3 hours"));
 	assert_non_null(strstr(c.text, "due Tue 19 Apr 2022"));
 	assert_non_null(strstr(c.text, "4 contacts in 3 months: C1, C2, C3, "
-	    "C4"));
+	    "C4; made by police 2, school 1, not recorded 1"));
 	assert_non_null(strstr(c.text, "acknowledged by Sam Lee at "
-	    "2022-04-20 10:15: \"chasing the police\""));
+	    "2022-04-20 10:15, reason: Police <not> available: \"chasing the "
+	    "police\""));
+	/* The label is the site's text: escaped in the HTML like the note. */
+	assert_non_null(strstr(c.html, "reason: Police &lt;not&gt; available"));
 	assert_non_null(strstr(c.text, "worker W1 holds 23 open cases"));
 	mail_content_clear(&c);
 	/* The events' kind comes with the alert, not from the rule's name. */

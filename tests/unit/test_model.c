@@ -538,12 +538,20 @@ test_hostile_rows(void **state)
 }
 
 static void
+put_event_from(struct fixture *f, const char *id, const char *child,
+    const char *at, const char *source, int64_t now)
+{
+	struct event_row r = { "contact", id, child, "MASH", tu_iso(NULL, at),
+	    source };
+
+	assert_int_equal(model_put_event(f->m, &r, now), 0);
+}
+
+static void
 put_event(struct fixture *f, const char *id, const char *child,
     const char *at, int64_t now)
 {
-	struct event_row r = { "contact", id, child, "MASH", tu_iso(NULL, at) };
-
-	assert_int_equal(model_put_event(f->m, &r, now), 0);
+	put_event_from(f, id, child, at, NULL, now);
 }
 
 /* Three contacts in three months fire once; a fourth fires again. */
@@ -555,11 +563,15 @@ test_repeat_contacts(void **state)
 
 	model_begin_full(f->m);
 	put_event(f, "E1", "P1", "2022-01-10T10:00:00Z", now);	/* outside */
-	put_event(f, "E2", "P1", "2022-02-01T10:00:00Z", now);
+	/* Who made each contact, through a full pass and one by one. */
+	put_event_from(f, "E2", "P1", "2022-02-01T10:00:00Z", "police", now);
 	put_event(f, "E3", "P1", "2022-03-01T10:00:00Z", now);
-	put_event(f, "E4", "P1", "2022-04-19T10:00:00+01:00", now);
-	put_event(f, "E5", "P2", "2022-04-19T10:00:00+01:00", now);
-	put_event(f, "E6", "P2", "2022-04-19T11:00:00+01:00", now);
+	put_event_from(f, "E4", "P1", "2022-04-19T10:00:00+01:00", "school",
+	    now);
+	put_event_from(f, "E5", "P2", "2022-04-19T10:00:00+01:00", "health",
+	    now);
+	put_event_from(f, "E6", "P2", "2022-04-19T11:00:00+01:00", "police",
+	    now);
 	model_end_full(f->m, now);
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "repeat_contacts", "E4", AL_REPEAT,
@@ -567,14 +579,67 @@ test_repeat_contacts(void **state)
 	assert_string_equal(f->t[0].child_id, "P1");
 	assert_non_null(strstr(f->t[0].detail, "\"count\":3"));
 	assert_non_null(strstr(f->t[0].detail, "[\"E2\",\"E3\",\"E4\"]"));
+	assert_non_null(strstr(f->t[0].detail,
+	    "\"sources\":[\"police\",null,\"school\"]"));
 
-	put_event(f, "E7", "P2", "2022-04-20T08:00:00+01:00", now);
+	put_event_from(f, "E7", "P2", "2022-04-20T08:00:00+01:00", "police",
+	    now);
 	assert_int_equal(take(f), 1);
 	assert_raise(&f->t[0], "repeat_contacts", "E7", AL_REPEAT,
 	    tu_iso(NULL, "2022-04-20T08:00:00+01:00"));
+	assert_non_null(strstr(f->t[0].detail,
+	    "\"sources\":[\"health\",\"police\",\"police\"]"));
 	/* Read again (the poll's overlap): nothing new. */
 	put_event(f, "E7", "P2", "2022-04-20T08:00:00+01:00", now);
 	assert_int_equal(take(f), 0);
+}
+
+/*
+ * A source that is not text is a finding, but the contact still counts
+ * (as one whose source is not recorded); fixed, the finding resolves.
+ */
+static void
+test_event_source_not_text(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
+	const struct transition *rep = NULL, *bad = NULL;
+
+	model_begin_full(f->m);
+	put_event_from(f, "E1", "P1", "2022-04-01T10:00:00+01:00", "police",
+	    now);
+	put_event_from(f, "E2", "P1", "2022-04-02T10:00:00+01:00", "\xc3\x28",
+	    now);
+	put_event_from(f, "E3", "P1", "2022-04-03T10:00:00+01:00", "school",
+	    now);
+	put_event_from(f, "E4", "P2", "2022-04-03T10:00:00+01:00", "", now);
+	model_end_full(f->m, now);
+	/* The repeat and one finding: an empty source is not recorded. */
+	assert_int_equal(take(f), 2);
+	for (size_t i = 0; i < f->nt; i++) {
+		if (f->t[i].level == AL_REPEAT)
+			rep = &f->t[i];
+		else if (f->t[i].level == AL_DATA_QUALITY)
+			bad = &f->t[i];
+	}
+	assert_non_null(rep);
+	assert_non_null(strstr(rep->detail,
+	    "\"sources\":[\"police\",null,\"school\"]"));
+	assert_non_null(bad);
+	assert_non_null(strstr(bad->detail, "source is not valid text"));
+	/* Never the bad bytes themselves. */
+	assert_null(strstr(bad->detail, "\xc3\x28"));
+
+	model_begin_full(f->m);
+	put_event_from(f, "E1", "P1", "2022-04-01T10:00:00+01:00", "police",
+	    now);
+	put_event_from(f, "E2", "P1", "2022-04-02T10:00:00+01:00", "health",
+	    now);
+	put_event_from(f, "E3", "P1", "2022-04-03T10:00:00+01:00", "school",
+	    now);
+	model_end_full(f->m, now);
+	assert_int_equal(take(f), 1);
+	assert_resolve(&f->t[0], "invalid", f->t[0].instance_id, "cleared");
 }
 
 /*
@@ -707,7 +772,7 @@ test_event_index(void **state)
 		    st->op != '\0'; st++) {
 			struct event_row r = { st->kind, st->id, st->child,
 			    st->team,
-			    st->at ? tu_iso(NULL, st->at) : TIME_NONE };
+			    st->at ? tu_iso(NULL, st->at) : TIME_NONE, NULL };
 			switch (st->op) {
 			case 'B': model_begin_full(m); break;
 			case 'X': model_end_full(m, now); break;
@@ -764,7 +829,7 @@ event_index_many(struct fixture *f, size_t N)
 	for (k = 0; k < N; k++)
 		for (j = 0; j < k % 4; j++) {
 			struct event_row r = { "contact", id, child, "MASH",
-			    day + (int64_t)j * 86400 };
+			    day + (int64_t)j * 86400, NULL };
 			snprintf(id, sizeof(id), "E%zu.%zu", k, j);
 			snprintf(child, sizeof(child), "P%zu", k);
 			assert_int_equal(model_put_event(f->m, &r, now), 0);
@@ -779,7 +844,7 @@ event_index_many(struct fixture *f, size_t N)
 	/* An event of the pass after that goes into the new index directly. */
 	{
 		struct event_row r = { "contact", "E.late", "P.late", "MASH",
-		    day };
+		    day, NULL };
 		assert_int_equal(model_put_event(f->m, &r, now), 0);
 	}
 	model_end_full(f->m, now);
@@ -788,7 +853,7 @@ event_index_many(struct fixture *f, size_t N)
 	assert_int_equal(c.events, N / 4 * 6 + 1);
 	assert_int_equal(take(f), N / 4);
 	for (k = 2; k < N; k += 4) {
-		struct event_row r = { "contact", id, child, "EAST", now - 60 };
+		struct event_row r = { "contact", id, child, "EAST", now - 60, NULL };
 		snprintf(id, sizeof(id), "E%zu.new", k);
 		snprintf(child, sizeof(child), "P%zu", k);
 		assert_int_equal(model_put_event(f->m, &r, now), 0);
@@ -798,7 +863,7 @@ event_index_many(struct fixture *f, size_t N)
 	}
 	assert_int_equal(fired, N / 4);
 	for (k = N; k < 2 * N; k++) {
-		struct event_row r = { "contact", id, child, "MASH", day };
+		struct event_row r = { "contact", id, child, "MASH", day, NULL };
 		snprintf(id, sizeof(id), "E%zu.0", k);
 		snprintf(child, sizeof(child), "P%zu", k);
 		assert_int_equal(model_put_event(f->m, &r, now), 0);
@@ -837,7 +902,7 @@ test_event_build_abort(void **state)
 	struct fixture *f = *state;
 	int64_t now = tu_iso(NULL, "2022-04-20T09:00:00+01:00");
 	int64_t day = tu_iso(NULL, "2022-03-01T10:00:00Z");
-	struct event_row r = { "contact", "E0", "P0", "MASH", day };
+	struct event_row r = { "contact", "E0", "P0", "MASH", day, NULL };
 	struct model_counts c;
 	char id[32], child[32];
 	const size_t N = 70000;
@@ -847,7 +912,7 @@ test_event_build_abort(void **state)
 		model_begin_full(f->m);
 		for (size_t k = 0; k < N; k++) {
 			struct event_row e = { "contact", id, child, "MASH",
-			    day };
+			    day, NULL };
 			snprintf(id, sizeof(id), "E%zu", k + 1);
 			snprintf(child, sizeof(child), "P%zu", k % 20000);
 			assert_int_equal(model_put_event(f->m, &e, now), 0);
@@ -1143,6 +1208,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_judge_clock, setup,
 		    teardown),
 		cmocka_unit_test(test_row_ref),
+		cmocka_unit_test_setup_teardown(test_event_source_not_text,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_index_many, setup, teardown),

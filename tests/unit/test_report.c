@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
@@ -31,6 +32,8 @@ static const char conf_text[] =
     "repeats = ( { name = \"repeat_contacts\"; kind = \"contact\"; min = 3;"
     " window = \"3 months\"; } );\n"
     "checks = ( { name = \"strategy_attendance\"; } );\n"
+    "reasons = ( { code = \"police_unavailable\"; label = \"Police not "
+    "available\"; agency = \"police\"; }, { code = \"capacity\"; } );\n"
     "routes: { default = [ \"a@example.org\" ]; };\n"
     "notify: { transport = \"directory\"; directory = \"/tmp\";"
     " from = \"m@example.org\"; };\n";
@@ -45,25 +48,15 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct config_errors errs = { 0 };
-	char err[256];
-	FILE *fp;
-	int fd;
+	char *text;
 
 	assert_non_null(f);
-	snprintf(f->path, sizeof(f->path), "/tmp/test_report.XXXXXX");
-	assert_true((fd = mkstemp(f->path)) >= 0);
-	assert_non_null(fp = fdopen(fd, "w"));
 	/* Run from the top of the tree, as `make unit` does. */
-	fprintf(fp, conf_text, getenv("MASHWATCH_SRCDIR") ?
-	    getenv("MASHWATCH_SRCDIR") : ".");
-	fclose(fp);
-	f->cfg = config_load(f->path, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
-	assert_non_null(f->cfg);
-	f->cal = calendar_new("Europe/London", CAL_MON_FRI, err, sizeof(err));
-	assert_non_null(f->cal);
+	assert_true(asprintf(&text, conf_text, getenv("MASHWATCH_SRCDIR") ?
+	    getenv("MASHWATCH_SRCDIR") : ".") > 0);
+	f->cfg = tu_config(text, f->path, sizeof(f->path));
+	free(text);
+	f->cal = tu_calendar("Europe/London", CAL_MON_FRI, false);
 	/* Easter 2022 */
 	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 15 });
 	calendar_add_holiday(f->cal, (struct cal_date){ 2022, 4, 18 });
@@ -141,15 +134,23 @@ test_quantiles(void **state)
 }
 
 static void
-feed(struct fixture *f, struct report *r, const char *kind,
-    const char *child, const char *iso)
+feed_from(struct fixture *f, struct report *r, const char *kind,
+    const char *child, const char *iso, const char *source)
 {
 	static int n;
 	char id[16];
-	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso) };
+	struct event_row e = { kind, id, child, "MASH", tu_iso(f->cal, iso),
+	    source };
 
 	snprintf(id, sizeof(id), "E%d", ++n);
 	assert_int_equal(report_add_event(r, &e), 0);
+}
+
+static void
+feed(struct fixture *f, struct report *r, const char *kind,
+    const char *child, const char *iso)
+{
+	feed_from(f, r, kind, child, iso, NULL);
 }
 
 /* Children with 1..6 contacts, some just outside (D - 3 months, D]. */
@@ -207,7 +208,7 @@ test_out_of_order(void **state)
 	struct report *r = report_new(f->cfg, f->cal,
 	    (struct cal_date){ 2022, 4, 27 }, 0);
 	struct event_row e = { "contact", "E1", "B",  NULL,
-	    tu_iso(f->cal, "2022-04-01T10:00:00+01:00") };
+	    tu_iso(f->cal, "2022-04-01T10:00:00+01:00"), NULL };
 
 	assert_int_equal(report_add_event(r, &e), 0);
 	e.occurred_at -= 60;
@@ -752,6 +753,157 @@ test_teams(void **state)
 			    "W2 (30), W9 (30)"));
 	report_free(r);
 }
+/*
+ * Why work was late: items by clock and reason, "no reason" after the
+ * codes, a code no longer configured kept as itself, the share of the
+ * clock's late items, and working days late across Easter 2022 (Good
+ * Friday 15 and Easter Monday 18 April are not working days).
+ */
+static void
+test_exceptions(void **state)
+{
+	static const struct {
+		const char	*clock, *reason, *due, *until;
+	} rows[] = {
+		/* Due Thu 14, stopped Tue 19: Fri and Mon are holidays. */
+		{ "contact_decision", "police_unavailable",
+		  "2022-04-14T12:00:00+01:00", "2022-04-19T09:00:00+01:00" },
+		/* Due Tue 19, stopped Fri 22: 3 working days. */
+		{ "contact_decision", "police_unavailable",
+		  "2022-04-19T12:00:00+01:00", "2022-04-22T09:00:00+01:00" },
+		/* Same day: 0 working days late. */
+		{ "contact_decision", NULL,
+		  "2022-04-20T10:00:00+01:00", "2022-04-20T16:00:00+01:00" },
+		{ "contact_decision", "", "2022-04-20T10:00:00+01:00",
+		  "2022-04-21T16:00:00+01:00" },
+		{ "strategy_discussion", "retired_code",
+		  "2022-04-20T10:00:00+01:00", "2022-04-21T16:00:00+01:00" },
+		{ "strategy_discussion", "capacity",
+		  "2022-04-20T10:00:00+01:00", "2022-04-25T16:00:00+01:00" },
+		{ "not_a_clock", "capacity",
+		  "2022-04-20T10:00:00+01:00", "2022-04-25T16:00:00+01:00" },
+	};
+	static const struct {
+		const char	*clock, *reason, *label, *agency;
+		uint64_t	 late;
+		double		 share, median;
+	} want[] = {
+		{ "contact_decision", "police_unavailable",
+		  "Police not available", "police", 2, 0.5, 2.0 },
+		{ "contact_decision", NULL, "No reason given", NULL, 2, 0.5,
+		  0.5 },
+		{ "strategy_discussion", "capacity", "capacity", NULL, 1, 0.5,
+		  3.0 },
+		{ "strategy_discussion", "retired_code", "retired_code", NULL,
+		  1, 0.5, 1.0 },
+	};
+	struct fixture *f = *state;
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+
+	for (size_t i = 0; i < NELEM(rows); i++)
+		report_add_late(r, rows[i].clock, rows[i].reason,
+		    tu_iso(f->cal, rows[i].due), tu_iso(f->cal, rows[i].until));
+	assert_int_equal(r->nexceptions, NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++) {
+		const struct report_exception *e = &r->exceptions[i];
+		const char *ag = report_exception_agency(r, e);
+
+		assert_string_equal(r->clocks[e->clock].conf->name,
+		    want[i].clock);
+		if (want[i].reason == NULL)
+			assert_null(e->reason);
+		else
+			assert_string_equal(e->reason, want[i].reason);
+		assert_string_equal(report_exception_label(r, e),
+		    want[i].label);
+		if (want[i].agency == NULL)
+			assert_null(ag);
+		else
+			assert_string_equal(ag, want[i].agency);
+		assert_int_equal(e->late, want[i].late);
+		assert_true(report_exception_share(r, e) == want[i].share);
+		if (report_quantile_hist(e->hist, e->nhist, 0.5) !=
+		    want[i].median)
+			fail_msg("%zu: median %g, want %g", i,
+			    report_quantile_hist(e->hist, e->nhist, 0.5),
+			    want[i].median);
+	}
+	report_free(r);
+}
+/*
+ * Who makes repeat contacts: only the children at the rule's min (3 in 3
+ * months) count, each child once per source, every contact of theirs in
+ * the window; the gaps are whole days between local dates.
+ */
+static void
+test_repeat_sources(void **state)
+{
+	static const struct {
+		const char	*child, *at, *source;
+	} rows[] = {
+		{ "P1", "2022-01-05T10:00:00Z", "police" },	/* outside */
+		{ "P1", "2022-03-01T10:00:00Z", "police" },
+		{ "P1", "2022-03-04T23:30:00Z", "police" },	/* GMT: the 4th */
+		{ "P1", "2022-03-14T09:00:00Z", "school" },
+		{ "P2", "2022-04-01T10:00:00+01:00", "police" },	/* 2: not a repeat */
+		{ "P2", "2022-04-02T10:00:00+01:00", "police" },
+		{ "P3", "2022-04-01T10:00:00+01:00", "school" },
+		{ "P3", "2022-04-02T09:00:00+01:00", NULL },
+		{ "P3", "2022-04-02T23:30:00+01:00", "health" },
+		{ "P3", "2022-04-20T10:00:00+01:00", "school" },
+		{ "P4", "2022-04-28T10:00:00+01:00", "school" },	/* after D */
+	};
+	static const struct {
+		const char	*source;
+		uint64_t	 children, contacts;
+		double		 share;
+	} want[] = {
+		{ "school", 2, 3, 0.4286 },
+		{ "police", 1, 2, 0.2857 },
+		{ "health", 1, 1, 0.1429 },
+		{ NULL, 1, 1, 0.1429 },
+	};
+	struct fixture *f = *state;
+	struct report *r = report_new(f->cfg, f->cal,
+	    (struct cal_date){ 2022, 4, 27 }, 0);
+	const struct report_repeat *rp = &r->repeats[0];
+	json_t *j, *a;
+
+	for (size_t i = 0; i < NELEM(rows); i++)
+		feed_from(f, r, "contact", rows[i].child, rows[i].at,
+		    rows[i].source);
+	report_finish(r);
+	assert_int_equal(rp->repeat_children, 2);
+	assert_int_equal(rp->repeat_contacts, 7);
+	j = report_sources_json(rp);
+	a = json_object_get(j, "by_source");
+	assert_int_equal(json_array_size(a), NELEM(want));
+	for (size_t i = 0; i < NELEM(want); i++) {
+		json_t *o = json_array_get(a, i);
+		json_t *src = json_object_get(o, "source");
+
+		if (want[i].source == NULL)
+			assert_true(json_is_null(src));
+		else
+			assert_string_equal(json_string_value(src),
+			    want[i].source);
+		assert_int_equal(json_integer_value(json_object_get(o,
+		    "children")), want[i].children);
+		assert_int_equal(json_integer_value(json_object_get(o,
+		    "contacts")), want[i].contacts);
+		assert_true(json_real_value(json_object_get(o, "share")) ==
+		    want[i].share);
+	}
+	/*
+	 * Gaps: P1 1 Mar -> 4 Mar -> 14 Mar (3, 10); P3 1 Apr -> 2 Apr ->
+	 * 2 Apr 23:30 BST, still the 2nd -> 20 Apr (1, 0, 18): median 3.
+	 */
+	assert_true(json_real_value(json_object_get(j, "median_gap_days")) ==
+	    3.0);
+	json_decref(j);
+	report_free(r);
+}
 
 int
 main(void)
@@ -773,6 +925,10 @@ main(void)
 		cmocka_unit_test(test_share_format),
 		cmocka_unit_test_setup_teardown(test_periods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_teams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exceptions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_sources, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_share_fell, setup,
 		    teardown),
 	};

@@ -18,7 +18,11 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "mashwatch/calendar.h"
+#include "mashwatch/config.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -97,6 +101,34 @@ tu_calendar(const char *zone, unsigned weekdays, bool holidays)
 		fail();
 	}
 	return cal;
+}
+
+/*
+ * A config loaded from text, written to a temporary file whose name goes
+ * into path (at least 32 bytes; the caller unlinks it).  Fails the test,
+ * printing every error, when it does not load.
+ */
+static inline struct config *
+tu_config(const char *text, char *path, size_t len)
+{
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg;
+	FILE *fp;
+	int fd;
+
+	snprintf(path, len, "/tmp/mashwatch-test.XXXXXX");
+	if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL)
+		fail_msg("cannot write a config in /tmp");
+	fputs(text, fp);
+	fclose(fp);
+	if ((cfg = config_load(path, &errs)) == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			print_error("%s\n", errs.v[i]);
+		config_errors_clear(&errs);
+		fail();
+	}
+	config_errors_clear(&errs);
+	return cfg;
 }
 
 #endif
