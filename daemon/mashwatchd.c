@@ -438,10 +438,10 @@ main(int argc, char *argv[])
 	}
 	if (o.once) {
 		at = engine_now();
-		if (o.at != NULL && calendar_parse_iso(NULL, o.at, &at) < 0) {
+		if (o.at != NULL && calendar_parse_iso(d.cal, o.at, &at) < 0) {
 			fprintf(stderr, "mashwatchd: --at '%s' is not an ISO 8601 "
-			    "time with an offset, e.g. 2022-04-27T09:00:00+01:00\n",
-			    o.at);
+			    "date or time, e.g. 2022-04-27, 2022-04-27T09:00 or "
+			    "2022-04-27T09:00:00+01:00\n", o.at);
 			ret = EX_USAGE;
 			goto out;
 		}
