@@ -22,6 +22,7 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 #include "ctl_report.h"
+#include "daemon/log.h"
 #include "daemon/pg.h"
 #include "daemon/setup.h"
 #include "daemon/transport.h"
@@ -290,7 +291,7 @@ claim(PGconn *state, const struct ledger *l, const char *date,
 		return -1;
 	if (PQntuples(res) == 1) {
 		*busy = strcmp(PQgetvalue(res, 0, 0), "f") == 0;
-		fprintf(stderr, "report: %s: %s by %s at %s\n", date,
+		log_info("report: %s: %s by %s at %s", date,
 		    *busy ? "being sent" : "already sent", PQgetvalue(res, 0, 1),
 		    PQgetvalue(res, 0, 2));
 	}
@@ -458,7 +459,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		}
 		free(rcpts);
 	}
-	fprintf(stderr, "report: %s sent to %zu recipients as <%s>\n", stem,
+	log_info("report: %s sent to %zu recipients as <%s>", stem,
 	    ctl->cfg->routes.report.n, msgid);
 	rc = EX_OK;
 out:

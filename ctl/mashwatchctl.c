@@ -42,6 +42,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char progname[64];
 	struct ctl ctl = { .config_path = DEFAULT_CONFIG };
 	const struct ctl_command *cmd;
 	bool debug = false;
@@ -91,7 +92,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 ||
 		    (i == 1 && strcmp(argv[i], "-h") == 0))
 			return ctl_usage(cmd, EX_OK);
-	log_init(debug);
+	log_init("mashwatchctl", debug);
 	if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
 		return EX_CONFIG;
 	if ((ctl.cal = setup_calendar(ctl.cfg)) == NULL) {
@@ -100,6 +101,9 @@ main(int argc, char **argv)
 	}
 	optind = 1;
 	ctl.command = cmd;
+	/* getopt names argv[0] in its complaints: the program, then the command. */
+	snprintf(progname, sizeof(progname), "mashwatchctl %s", cmd->name);
+	argv[0] = progname;
 	rc = cmd->fn(&ctl, argc, argv);
 	calendar_free(ctl.cal);
 	config_free(ctl.cfg);

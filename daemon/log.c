@@ -5,18 +5,51 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 
 #include "log.h"
 
 static bool log_debugging;
+static bool log_journal;
+static char log_name[64] = "mashwatch: ";
+
+/* $JOURNAL_STREAM is "DEV:INODE" of the journal's stream; is it stderr? */
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
-log_init(bool debug)
+log_init(const char *prog, bool debug)
 {
 	log_debugging = debug;
+	log_journal = stderr_is_journal();
+	snprintf(log_name, sizeof(log_name), "%s: ", prog);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+}
+
+const char *
+log_prefix(void)
+{
+	return log_journal ? "" : log_name;
+}
+
+bool
+log_to_journal(void)
+{
+	return log_journal;
 }
 
 /* One write per line so that concurrent writers never interleave. */
@@ -26,7 +59,10 @@ log_vline(int pri, const char *fmt, va_list ap, const char *suffix)
 	char buf[2048];
 	int n;
 
-	n = snprintf(buf, sizeof(buf), "<%d>", pri);
+	if (log_journal)
+		n = snprintf(buf, sizeof(buf), "<%d>", pri);
+	else
+		n = snprintf(buf, sizeof(buf), "%s", log_name);
 	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
 	if (suffix != NULL) {
 		size_t used = strlen(buf);

@@ -418,7 +418,7 @@ main(int argc, char *argv[])
 	case 1:
 		return EX_OK;
 	}
-	log_init(o.debug);
+	log_init("mashwatchd", o.debug);
 	log_route_libevent();
 	d.config_path = o.config;
 

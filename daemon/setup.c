@@ -77,7 +77,8 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 			cut = conninfo_reason(err, reason, sizeof(reason));
 		else
 			snprintf(reason, sizeof(reason), "out of memory");
-		fprintf(fp, "%s: %s: libpq cannot parse it: %s%s\n", cfg->path,
+		fprintf(fp, "%s%s: %s: libpq cannot parse it: %s%s\n",
+		    log_prefix(), cfg->path,
 		    v[i].name, reason, cut ? " (libpq's quote is not shown: "
 		    "it can hold a password)" : "");
 		PQfreemem(err);
@@ -93,7 +94,7 @@ setup_config(const char *path)
 	struct config *cfg = config_load(path, &errs);
 
 	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
+		fprintf(stderr, "%s%s\n", log_prefix(), errs.v[i]);
 	config_errors_clear(&errs);
 	/* A connection string libpq refuses is a config error, not a crash loop. */
 	if (cfg != NULL && setup_check_conninfo(cfg, stderr) > 0) {
@@ -112,13 +113,15 @@ setup_calendar(const struct config *cfg)
 	cal = calendar_new(cfg->calendar.timezone, cfg->calendar.working_days,
 	    err, sizeof(err));
 	if (cal == NULL) {
-		fprintf(stderr, "%s: calendar.timezone: %s\n", cfg->path, err);
+		fprintf(stderr, "%s%s: calendar.timezone: %s\n", log_prefix(),
+		    cfg->path, err);
 		return NULL;
 	}
 	if (cfg->calendar.holidays[0] != '\0' &&
 	    calendar_load_holidays(cal, cfg->calendar.holidays, err,
 	    sizeof(err)) < 0) {
-		fprintf(stderr, "%s: calendar.holidays: %s\n", cfg->path, err);
+		fprintf(stderr, "%s%s: calendar.holidays: %s\n", log_prefix(),
+		    cfg->path, err);
 		calendar_free(cal);
 		return NULL;
 	}
@@ -133,9 +136,9 @@ setup_warn_coverage(const struct calendar *cal, int64_t t)
 	if (calendar_covers(cal, t))
 		return;
 	d = calendar_date_of(cal, t);
-	fprintf(stderr, "warning: %04d-%02d-%02d is beyond %d, the last year "
-	    "of the holiday list; no holidays are counted after it\n",
-	    d.year, d.month, d.day, calendar_last_year(cal));
+	fprintf(stderr, "%swarning: %04d-%02d-%02d is beyond %d, the last "
+	    "year of the holiday list; no holidays are counted after it\n",
+	    log_prefix(), d.year, d.month, d.day, calendar_last_year(cal));
 }
 
 PGconn *
@@ -155,7 +158,7 @@ setup_connect(const char *conninfo, const char *what)
 	msg = strdup(PQerrorMessage(conn));
 	while (msg && (nl = strchr(msg, '\n')) != NULL)
 		*nl = ' ';
-	fprintf(stderr, "%s database unavailable: %s\n", what,
+	fprintf(stderr, "%s%s database unavailable: %s\n", log_prefix(), what,
 	    msg ? msg : "out of memory");
 	free(msg);
 	PQfinish(conn);
