@@ -28,7 +28,7 @@ usage(int rc)
 		fprintf(fp, "  %-13s %s\n", ctl_commands[i].name,
 		    ctl_commands[i].what);
 	fprintf(fp, "`mashwatchctl help COMMAND` or `mashwatchctl COMMAND "
-	    "--help` shows one; see mashwatchctl(8).\n");
+	    "--help` shows one; see mashwatchctl(1).\n");
 	exit(rc);
 }
 

@@ -1,4 +1,4 @@
-"""Every command in the EXAMPLES of mashwatchd(8) and mashwatchctl(8) runs,
+"""Every command in the EXAMPLES of mashwatchd(8) and mashwatchctl(1) runs,
 as written, against a test database (only the config path and the programs'
 folder are put in), and exits 0.  The man pages cannot drift from the
 programs unseen."""
@@ -14,7 +14,7 @@ import mw
 import testclock
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-PAGES = [REPO / "doc" / "mashwatchd.8", REPO / "doc" / "mashwatchctl.8"]
+PAGES = [REPO / "doc" / "mashwatchd.8", REPO / "doc" / "mashwatchctl.1"]
 CONF = "/etc/mashwatch/mashwatch.conf"
 
 
