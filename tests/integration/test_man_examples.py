@@ -42,6 +42,13 @@ def site(build, tmp_path, db):
     db.execute("insert into mashwatch.alerts (alert_id, rule, instance_id, level, child_id, "
                "team_id, fired_at) values (1, 'contact_decision', 'C1', 'overdue', 'P1', "
                "'MASH', now())")
+    # A silence 1 to expire, and a leader that has just polled, as a running
+    # daemon leaves them (status exits 0 only then).
+    db.execute("insert into mashwatch.silences (clock, ends_at, note, created_by) "
+               "values ('contact_decision', now() + interval '1 day', 'outage', 'ops')")
+    db.execute("insert into mashwatch.leases (name, holder, expires_at) "
+               "values ('leader', 'host:1', now() + interval '1 hour')")
+    db.execute("insert into mashwatch.sync (source, last_poll_at) values ('mash', now())")
     return config
 
 
