@@ -34,6 +34,8 @@ enum conf_type {
 	CONF_FLOAT_MAP,		/* group of name = number within [min, max]; ditto */
 	CONF_ENUM,		/* one of the strings in choices, stored as its index */
 	CONF_HOSTS,		/* an IPv4 or IPv6 address or a list of them, as struct addresses */
+	CONF_DOMAINS,		/* a list of strings, or one string of them separated by
+				   commas or blanks; stored as one string, ", " between */
 };
 
 struct conf_setting {
