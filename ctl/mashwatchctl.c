@@ -37,6 +37,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "config-as", required_argument, NULL, 'A' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -45,6 +46,7 @@ main(int argc, char **argv)
 	static char progname[64];
 	struct ctl ctl = { .config_path = DEFAULT_CONFIG };
 	const struct ctl_command *cmd;
+	const char *config_as = NULL;
 	bool debug = false;
 	int ch, rc;
 
@@ -53,6 +55,9 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			ctl.config_path = optarg;
+			break;
+		case 'A':
+			config_as = optarg;
 			break;
 		case 'd':
 			debug = true;
@@ -93,7 +98,9 @@ main(int argc, char **argv)
 		    (i == 1 && strcmp(argv[i], "-h") == 0))
 			return ctl_usage(cmd, EX_OK);
 	log_init("mashwatchctl", debug);
-	if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
+	/* --config-as: the daemon's report child reads its copy of the file. */
+	if ((ctl.cfg = setup_config_as(ctl.config_path, config_as ? config_as :
+	    ctl.config_path)) == NULL)
 		return EX_CONFIG;
 	if ((ctl.cal = setup_calendar(ctl.cfg)) == NULL) {
 		config_free(ctl.cfg);

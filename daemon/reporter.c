@@ -38,6 +38,7 @@ struct reporter {
 	struct event		*tick;
 	char			*config_path;	/* absolute: the child may not share our cwd */
 	char			*ctl_path;
+	int			 snap;		/* the config's bytes, or -1 */
 	const struct config	*cfg;
 	const struct calendar	*cal;
 	bool			(*is_leader)(void *);
@@ -171,7 +172,12 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
 	char a5m[] = "--month";
 	char *a5s[3] = { a5, a5w, a5m };
+	char a1s[] = "/dev/fd/3", a2[] = "--config-as";
 	char *argv[] = { a0, a1, r->config_path, a3, a4, a5s[kind], date, NULL };
+	/* With a copy: -c /dev/fd/3 --config-as FILE, the copy as fd 3. */
+	char *argv_snap[] = { a0, a1, a1s, a2, r->config_path, a3, a4,
+	    a5s[kind], date, NULL };
+	posix_spawn_file_actions_t fa;
 	int err;
 
 	if (kind == SEND_MONTH)
@@ -179,7 +185,12 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	else
 		snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month,
 		    d.day);
-	err = posix_spawnp(&r->child, r->ctl_path, NULL, NULL, argv, environ);
+	posix_spawn_file_actions_init(&fa);
+	if (r->snap >= 0)
+		posix_spawn_file_actions_adddup2(&fa, r->snap, 3);
+	err = posix_spawnp(&r->child, r->ctl_path, &fa, NULL, r->snap >= 0 ?
+	    argv_snap : argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0) {
 		errno = err;
 		log_warn("%s %s: cannot run %s", send_names[kind], date,
@@ -233,7 +244,7 @@ again:
 }
 
 struct reporter *
-reporter_new(struct event_base *base, const char *config_path,
+reporter_new(struct event_base *base, const char *config_path, int snap,
     const struct config *cfg, const struct calendar *cal,
     bool (*is_leader)(void *arg), void *arg)
 {
@@ -244,6 +255,7 @@ reporter_new(struct event_base *base, const char *config_path,
 	r->base = base;
 	r->config_path = abs ? abs : xstrdup(config_path);
 	r->ctl_path = ctl_find();
+	r->snap = snap;
 	r->cfg = cfg;
 	r->cal = cal;
 	r->is_leader = is_leader;
@@ -257,8 +269,9 @@ reporter_new(struct event_base *base, const char *config_path,
 
 void
 reporter_reconfigure(struct reporter *r, const struct config *cfg,
-    const struct calendar *cal)
+    const struct calendar *cal, int snap)
 {
+	r->snap = snap;
 	r->cfg = cfg;
 	r->cal = cal;
 }

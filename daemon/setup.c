@@ -1,7 +1,11 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -90,8 +94,14 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 struct config *
 setup_config(const char *path)
 {
+	return setup_config_as(path, path);
+}
+
+struct config *
+setup_config_as(const char *read_path, const char *path)
+{
 	struct config_errors errs = { 0 };
-	struct config *cfg = config_load(path, &errs);
+	struct config *cfg = config_load_as(read_path, path, &errs);
 
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s%s\n", log_prefix(), errs.v[i]);
@@ -185,4 +195,40 @@ setup_schema_version(PGconn *conn)
 	    atoi(PQgetvalue(res, 0, 0)) : -1;
 	PQclear(res);
 	return v;
+}
+
+int
+setup_config_snapshot(const char *path)
+{
+	char buf[8192];
+	ssize_t n;
+	int in, mfd, fd = -1;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s%s: %s\n", log_prefix(), path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((mfd = memfd_create("mashwatch.conf", MFD_CLOEXEC)) < 0)
+		goto fail;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(mfd, buf, (size_t)n) != n)
+			goto fail;
+	if (n < 0)
+		goto fail;
+	/* Never 3: the report child gets it as its fd 3 (a dup2 onto itself
+	 * would keep close-on-exec). */
+	fd = fcntl(mfd, F_DUPFD_CLOEXEC, 10);
+	if (fd < 0)
+		goto fail;
+	close(mfd);
+	close(in);
+	return fd;
+fail:
+	fprintf(stderr, "%scannot keep a copy of %s: %s\n", log_prefix(), path,
+	    strerror(errno));
+	if (mfd >= 0)
+		close(mfd);
+	close(in);
+	return -1;
 }

@@ -232,6 +232,13 @@ void config_errors_clear(struct config_errors *e);
  * in errs.  A file readable by others that holds a secret is refused.
  */
 struct config *config_load(const char *path, struct config_errors *errs);
+/*
+ * config_load of the bytes at read_path (a snapshot: /dev/fd/N) as if they
+ * were the file name: relative paths, @include, the secret check and every
+ * error message use name, never read_path.
+ */
+struct config *config_load_as(const char *read_path, const char *name,
+    struct config_errors *errs);
 void config_free(struct config *cfg);
 
 /*
