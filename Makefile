@@ -150,7 +150,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 # check and demo first install what is missing, then re-enter make so that
 # pkg-config is asked only once everything is there.
 bootstrap:
-	$(Q)scripts/bootstrap
+	$(Q)scripts/bootstrap check
 
 check: bootstrap
 	$(Q)$(MAKE) --no-print-directory check-run
@@ -181,7 +181,9 @@ asan:
 	$(Q)MASHWATCH_FAULT_OUTAGE=15 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
 	    unit integration
 
-demo: bootstrap
+# The demo installs only what it builds and runs with (no test tools).
+demo:
+	$(Q)scripts/bootstrap demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PYTHON) scripts/demo.py --build $(abspath $(BUILD))
 

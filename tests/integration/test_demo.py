@@ -70,3 +70,40 @@ def test_demo_keep_leaves_the_cluster_running_and_says_how_to_stop_it(build):
     finally:
         subprocess.run(stop, shell=True, capture_output=True, timeout=60)
     assert not pathlib.Path(workdir).exists()
+
+
+def test_demo_bootstrap_asks_only_for_what_the_demo_needs(tmp_path):
+    """On a machine with nothing (every probe fails), `scripts/bootstrap demo`
+    asks for the compiler, the libraries and PostgreSQL, never for what only
+    the tests use; `check` asks for those too.  Run as nobody, so it prints
+    the apt-get line instead of running it."""
+    import os
+    import shutil
+    if os.getuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run as nobody")
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "pkg-config").write_text("#!/bin/sh\nexit 1\n")
+    (stubs / "pkg-config").chmod(0o755)
+    for tool in ("ls", "id"):
+        (stubs / tool).symlink_to(shutil.which(tool))
+    tmp_path.chmod(0o755)
+
+    def asks(purpose):
+        p = subprocess.run([shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups",
+                            "/bin/sh", str(REPO / "scripts" / "bootstrap"), purpose],
+                           capture_output=True, text=True, timeout=60,
+                           env={"PATH": str(stubs), "HOME": "/"})
+        assert p.returncode == 1, p.stdout + p.stderr
+        line = re.search(r"apt-get install -y --no-install-recommends(.*)$", p.stderr, re.M)
+        assert line, p.stderr
+        return set(line.group(1).split())
+
+    demo, check = asks("demo"), asks("check")
+    assert {"build-essential", "pkg-config", "libpq-dev", "libevent-dev",
+            "libcurl4-openssl-dev"} <= demo
+    for test_only in ("chromium", "chromium-driver", "clang", "clang-tools", "valgrind",
+                      "wrk", "libcmocka-dev", "man-db", "faketime"):
+        assert test_only not in demo, test_only
+        assert test_only in check, test_only
+    assert demo < check
