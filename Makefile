@@ -236,7 +236,7 @@ install: all
 	         "once the $(CONFGROUP) group exists (systemd-sysusers creates it)"; \
 	fi
 	install -m 644 etc/mashwatch.conf $(DESTDIR)$(DATADIR)/mashwatch.conf.example
-	install -m 644 doc/contract.md doc/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/
+	install -m 644 doc/contract.md doc/ARCHITECTURE.md doc/operations.md $(DESTDIR)$(DATADIR)/
 	@# The holiday file in /etc is the site's to edit: replaced only when it
 	@# is still the copy an earlier install put there (kept in DATADIR).
 	$(Q)h=$(DESTDIR)$(SYSCONFDIR)/mashwatch/bank-holidays-england-and-wales.txt; \

@@ -35,6 +35,7 @@ FILES = [
     ("usr/share/man/man8/mashwatchd.8", 0o644),
     ("usr/share/man/man1/mashwatchctl.1", 0o644),
     ("usr/share/mashwatch/bank-holidays-england-and-wales.txt", 0o644),
+    ("usr/share/mashwatch/operations.md", 0o644),
     ("usr/lib/systemd/system/mashwatch.service", 0o644),
     ("usr/lib/sysusers.d/mashwatch.conf", 0o644),
 ]
