@@ -50,6 +50,9 @@ main(int argc, char **argv)
 	bool debug = false;
 	int ch, rc;
 
+	/* getopt's complaints start with argv[0]: the name, not a path. */
+	snprintf(progname, sizeof(progname), "mashwatchctl");
+	argv[0] = progname;
 	/* '+': options after the command belong to the command. */
 	while ((ch = getopt_long(argc, argv, "+c:dhV", opts, NULL)) != -1) {
 		switch (ch) {

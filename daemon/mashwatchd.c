@@ -81,8 +81,11 @@ options_parse(int argc, char *argv[], struct options *o)
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 },
 	};
+	static char progname[] = "mashwatchd";
 	int ch;
 
+	/* getopt's complaints start with argv[0]: the name, not a path. */
+	argv[0] = progname;
 	o->config = MASHWATCH_CONF;
 	while ((ch = getopt_long(argc, argv, "c:tdfhV", longopts,
 	    NULL)) != -1) {

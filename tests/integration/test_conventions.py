@@ -43,6 +43,9 @@ def test_no_syslog_prefix_off_the_journal_and_the_name_on_every_line(build, tmp_
          "mashwatchctl", 65),
         (["mashwatchctl", "-c", good, "due", "--clock", "contact_decision", "--from",
           "2040-01-02"], "mashwatchctl", 0),  # a warning: beyond the holiday list
+        (["mashwatchd", "--bogus"], "mashwatchd", 64),
+        (["mashwatchctl", "--bogus"], "mashwatchctl", 64),
+        (["mashwatchctl", "-c", good, "ack", "1", "--bogus"], "mashwatchctl", 64),
     ]
     for args, prog, code in cases:
         for journal in (None, "1:2"):  # no journal, or a journal that is not stderr
@@ -50,9 +53,15 @@ def test_no_syslog_prefix_off_the_journal_and_the_name_on_every_line(build, tmp_
             assert rc == code, (args, err)
             lines = err.splitlines()
             assert lines, args
+            # A usage text after the error is the usage, not an error line.
+            usage = [i for i, l in enumerate(lines) if l.startswith("usage: ")]
+            if usage:
+                assert usage[0] > 0, (args, err)
+                lines = lines[:usage[0]]
             for line in lines:
                 assert not re.match(r"<\d>", line), (args, line)
-                assert line.startswith(prog + ": "), (args, line)
+                # "mashwatchctl: ..." or, from a command's options, "mashwatchctl ack: ..."
+                assert re.match(r"%s( [a-z-]+)?: " % prog, line), (args, line)
             # A command that exits does not say it will try again.
             assert "retrying" not in err, (args, err)
 
