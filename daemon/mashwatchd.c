@@ -302,7 +302,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	sdnotify_reloading(d->notify);
 	/* What is validated is what the report child will read: a copy. */
 	snap = setup_config_snapshot(d->config_path);
-	snprintf(snap_path, sizeof(snap_path), "/dev/fd/%d", snap);
+	snprintf(snap_path, sizeof(snap_path), "/proc/self/fd/%d", snap);
 	if ((cfg = config_load_as(snap >= 0 ? snap_path : d->config_path,
 	    d->config_path, &errs)) == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
@@ -448,7 +448,7 @@ main(int argc, char *argv[])
 	 */
 	if (!o.test && !o.once)
 		d.config_snap = setup_config_snapshot(o.config);
-	snprintf(snap_path, sizeof(snap_path), "/dev/fd/%d", d.config_snap);
+	snprintf(snap_path, sizeof(snap_path), "/proc/self/fd/%d", d.config_snap);
 	if ((d.cfg = setup_config_as(d.config_snap >= 0 ? snap_path : o.config,
 	    o.config)) == NULL) {
 		if (d.config_snap >= 0)

@@ -172,9 +172,9 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
 	char a5m[] = "--month";
 	char *a5s[3] = { a5, a5w, a5m };
-	char a1s[] = "/dev/fd/3", a2[] = "--config-as";
+	char a1s[] = "/proc/self/fd/3", a2[] = "--config-as";
 	char *argv[] = { a0, a1, r->config_path, a3, a4, a5s[kind], date, NULL };
-	/* With a copy: -c /dev/fd/3 --config-as FILE, the copy as fd 3. */
+	/* With a copy: -c /proc/self/fd/3 --config-as FILE, the copy as fd 3. */
 	char *argv_snap[] = { a0, a1, a1s, a2, r->config_path, a3, a4,
 	    a5s[kind], date, NULL };
 	posix_spawn_file_actions_t fa;

@@ -233,7 +233,7 @@ void config_errors_clear(struct config_errors *e);
  */
 struct config *config_load(const char *path, struct config_errors *errs);
 /*
- * config_load of the bytes at read_path (a snapshot: /dev/fd/N) as if they
+ * config_load of the bytes at read_path (a snapshot: /proc/self/fd/N) as if they
  * were the file name: relative paths, @include, the secret check and every
  * error message use name, never read_path.
  */
