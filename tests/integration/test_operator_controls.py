@@ -8,7 +8,7 @@ ends (expired by hand or by time), what is still open is notified as usual;
 import email
 import email.policy
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import boardhelp as bh
 import mw
@@ -233,3 +233,64 @@ def test_bad_input_is_refused_clearly(db, build, tmp_path):
     p = ctl(build, conf, "silence", "add", "--clock", "contact_decision", "--until", "2099-06-01",
             "--note", "x", "--by", "ops")
     assert p.returncode == 0 and "until 2099-06-01T00:00:00+01:00" in p.stdout, p.stdout
+
+
+def closed_hours():
+    """working_hours that do not hold the test clock's now, for an hour or more."""
+    h = testclock.local_now().hour
+    return 'working_hours = "%s";' % ("20:00-21:00" if h < 12 or h >= 22 else "05:00-06:00")
+
+
+def held_config(db, build, tmp_path, notify, group_wait=2):
+    smtp_port = mw.free_port()  # nothing is sent in these tests
+    nh.add_team(db, "T1", "Team one", "m1@example.org")
+    conf = nh.write_config(tmp_path, db, smtp_port, calendar=mw.every_day_calendar(tmp_path),
+                           clocks={"contact_decision": dict(limit="1 working day")},
+                           notify=notify)
+    conf.write_text(conf.read_text().replace("group_wait = 2;", "group_wait = %d;" % group_wait))
+    mw.migrate(build, conf)
+    return conf
+
+
+def test_queue_says_what_is_held_for_the_digest_and_what_waits_for_grouping(db, build,
+                                                                            tmp_path):
+    # Routine, out of working hours: held for the morning digest.
+    conf = held_config(db, build, tmp_path, closed_hours())
+    d = mw.Daemon(build, conf, tmp_path / "d1.log")
+    try:
+        d.wait_log("notifier: active")
+        nh.add_contacts(db, [("C1", "P1", "T1", nh.hours_ago(80))])
+        mw.wait_for(lambda: db.query("select count(*) from mashwatch.notifications "
+                                     "where held_at is not null")[0][0] >= 1, timeout=30,
+                    what="the alert held")
+        items = jctl(build, conf, "queue", "--json")["items"]
+        held = [i for i in items if i["state"] == "held"]
+        assert held and "held for the morning digest" in held[0]["why"], items
+        assert held[0]["route"] == "team:T1" and held[0]["id"].startswith("n")
+        nxt = held[0]["next_attempt_at"]
+        import re
+        reminder = re.search(r'reminder_at = "(\d\d:\d\d)"', conf.read_text()).group(1)
+        assert nxt is not None and nxt[11:16] == reminder, (nxt, reminder)
+        p = ctl(build, conf, "queue", "retry", held[0]["id"])
+        assert p.returncode == 65 and "not an email yet" in p.stderr
+    finally:
+        assert d.stop() == 0
+
+
+def test_queue_says_what_waits_for_group_wait(db, build, tmp_path):
+    conf = held_config(db, build, tmp_path, 'working_hours = "00:00-24:00";', group_wait=600)
+    d = mw.Daemon(build, conf, tmp_path / "d1.log")
+    try:
+        d.wait_log("notifier: active")
+        nh.add_contacts(db, [("C1", "P1", "T1", nh.hours_ago(80))])
+        mw.wait_for(lambda: db.query("select count(*) from mashwatch.notifications")[0][0] >= 1,
+                    timeout=30, what="the alert")
+        items = jctl(build, conf, "queue", "--json")["items"]
+        grouped = [i for i in items if i["state"] == "grouped"]
+        assert grouped and "group_wait" in grouped[0]["why"], items
+        created = datetime.fromisoformat(grouped[0]["created_at"])
+        nxt = datetime.fromisoformat(grouped[0]["next_attempt_at"])
+        assert 599 <= (nxt - created).total_seconds() <= 601
+        assert db.query("select count(*) from mashwatch.emails") == [(0,)]
+    finally:
+        assert d.stop() == 0
