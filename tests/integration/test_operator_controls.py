@@ -115,7 +115,7 @@ def test_a_silence_that_ends_by_time_notifies_what_is_open(db, build, tmp_path):
     try:
         # Without --by: the OS user running the command is recorded.
         p = ctl(build, conf, "silence", "add", "--clock", "contact_decision",
-                "--until", local(testclock.now() + timedelta(seconds=8)), "--note", "drill")
+                "--until", local(testclock.now() + timedelta(seconds=15)), "--note", "drill")
         assert p.returncode == 0, p.stderr
         bh.contacts(db, [("C1", "P-T1", "T1", 3), ("C9", "P-GONE", "T2", 3)])
         mw.wait_for(lambda: db.query("select count(*) from mashwatch.alerts "
