@@ -31,12 +31,56 @@ stderr_is_journal(void)
 	    (unsigned long long)st.st_ino == ino;
 }
 
+/*
+ * In the journal every line needs a priority, the ones printed with
+ * fprintf(stderr) too (an error of mashwatchctl's, run as the report
+ * child; a config error at start-up): stderr becomes a stream that gives
+ * a line without one "<3>", or "<4>" for a warning.
+ */
+static char	log_part[2048];
+static size_t	log_npart;
+
+static void
+log_flush_line(void)
+{
+	char pri[4] = "";
+
+	if (log_npart == 0)
+		return;
+	if (!(log_npart >= 3 && log_part[0] == '<' && log_part[1] >= '0' &&
+	    log_part[1] <= '7' && log_part[2] == '>'))
+		snprintf(pri, sizeof(pri), "<%d>", memmem(log_part, log_npart,
+		    "warning:", 8) != NULL ? LOG_WARNING : LOG_ERR);
+	if (write(STDERR_FILENO, pri, strlen(pri)) < 0 ||
+	    write(STDERR_FILENO, log_part, log_npart) < 0)
+		(void)0;	/* nowhere left to say so */
+	log_npart = 0;
+}
+
+static ssize_t
+log_stderr_write(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie;
+	for (size_t i = 0; i < len; i++) {
+		if (log_npart < sizeof(log_part) - 1 || buf[i] == '\n')
+			log_part[log_npart++] = buf[i];
+		if (buf[i] == '\n' || log_npart == sizeof(log_part))
+			log_flush_line();
+	}
+	return (ssize_t)len;
+}
+
 void
 log_init(const char *prog, bool debug)
 {
+	static cookie_io_functions_t io = { .write = log_stderr_write };
+	FILE *fp;
+
 	log_debugging = debug;
 	log_journal = stderr_is_journal();
 	snprintf(log_name, sizeof(log_name), "%s: ", prog);
+	if (log_journal && (fp = fopencookie(NULL, "w", io)) != NULL)
+		stderr = fp;
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 

@@ -85,3 +85,21 @@ def test_the_journal_gets_priorities(build, tmp_path):
     lines = err.splitlines()
     assert lines and all(re.match(r"<[0-7]>", l) for l in lines), err
     assert any(l.startswith("<3>source database unavailable") for l in lines), err
+
+
+def test_in_the_journal_every_line_has_a_priority(build, tmp_path, db):
+    """What mashwatchctl prints itself (its errors, as the report child or
+    by hand under systemd-run) carries a priority in the journal too."""
+    good = mw.write_config(tmp_path / "good.conf", db.conninfo)
+    bad = tmp_path / "bad.conf"
+    bad.write_text("source: { conninfo = 12; };\n")
+    for args, want in [
+            (["mashwatchctl", "-c", good, "due", "--clock", "nope", "--from", "2026-12-08"],
+             "<3>mashwatchctl: "),
+            (["mashwatchctl", "-c", good, "due", "--clock", "contact_decision", "--from",
+              "2040-01-02"], "<4>warning: 2040-01-02 is beyond"),
+            (["mashwatchd", "-c", bad, "-t"], "<3>%s:1: " % bad)]:
+        rc, err = run_to_file(build, tmp_path / "err.txt", args, journal=True)
+        lines = err.splitlines()
+        assert lines and all(re.match(r"<[0-7]>", l) for l in lines), (args, err)
+        assert lines[0].startswith(want), (args, err)
