@@ -108,6 +108,8 @@ struct board_alert {
 	int64_t		 acked_at;
 	char		*note;
 	int64_t		 until;		/* TIME_NONE: no end */
+	long long	 silence_id;	/* 0: no active silence covers it */
+	int64_t		 silenced_until;	/* TIME_NONE when not silenced */
 };
 
 /* Who is asking, and what they may see. */

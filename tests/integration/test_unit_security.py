@@ -21,6 +21,7 @@ INSTANCE_LINES = {
     "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/%i.conf":
         "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/mashwatch.conf",
     "StateDirectory=mashwatch/%i": "StateDirectory=mashwatch",
+    "RuntimeDirectory=mashwatch/%i": "RuntimeDirectory=mashwatch",
     "WorkingDirectory=/var/lib/mashwatch/%i": "WorkingDirectory=/var/lib/mashwatch",
 }
 
