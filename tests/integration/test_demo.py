@@ -103,7 +103,7 @@ def test_demo_bootstrap_asks_only_for_what_the_demo_needs(tmp_path):
     assert {"build-essential", "pkg-config", "libpq-dev", "libevent-dev",
             "libcurl4-openssl-dev"} <= demo
     for test_only in ("chromium", "chromium-driver", "clang", "clang-tools", "valgrind",
-                      "wrk", "nginx", "libcmocka-dev", "man-db", "faketime"):
+                      "wrk", "libcmocka-dev", "man-db", "faketime"):
         assert test_only not in demo, test_only
         assert test_only in check, test_only
     assert demo < check
