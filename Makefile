@@ -11,7 +11,8 @@
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make valgrind     unit tests and a daemon run under valgrind (VALGRIND_FULL=0: short)
 #   make soak         SOAK_MINUTES (default 10) of churn, printing RSS and fds
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (SYSTEMD_UNITDIR=$(PREFIX)/lib/systemd/system)
+#   make uninstall    removes what install put there; keeps /etc/mashwatch and the data
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -19,7 +20,11 @@ SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/mashwatch
 SYSCONFDIR ?= /etc
-UNITDIR  ?= /lib/systemd/system
+# The unit goes under PREFIX (/usr/local/lib/systemd/system is one of
+# systemd's unit paths; PREFIX=/usr gives /usr/lib/systemd/system) unless
+# SYSTEMD_UNITDIR names another folder.
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+UNITDIR  ?= $(SYSTEMD_UNITDIR)
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 # The group that may read the config: the service user's.
 CONFGROUP ?= mashwatch
@@ -90,11 +95,11 @@ MIGRATIONS := $(sort $(wildcard etc/sql/state/*.sql))
 LIBA := $(BUILD)/libmashwatch.a
 PROGS := $(BUILD)/mashwatchd $(BUILD)/mashwatchctl
 # mashwatch.conf(5) takes its settings from the config table itself.
-MANPAGES := $(BUILD)/doc/mashwatch.conf.5 doc/mashwatchd.8 doc/mashwatchctl.8
+MANPAGES := $(BUILD)/doc/mashwatch.conf.5 doc/mashwatchd.8 doc/mashwatchctl.1
 # Drives daemon/pg.c against a real server for tests/integration.
 PGPROBE := $(BUILD)/tests/pgprobe
 
-.PHONY: all check check-run unit integration check-clock asan demo bench install clean bootstrap \
+.PHONY: all check check-run unit integration check-clock asan demo bench install uninstall clean bootstrap \
 	deps fuzz fuzz-smoke fuzz-lib valgrind valgrind-smoke soak
 all: $(LIBA) $(PROGS) $(BUILD)/doc/mashwatch.conf.5
 
@@ -148,7 +153,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBA)
 # check and demo first install what is missing, then re-enter make so that
 # pkg-config is asked only once everything is there.
 bootstrap:
-	$(Q)scripts/bootstrap
+	$(Q)scripts/bootstrap check
 
 check: bootstrap
 	$(Q)$(MAKE) --no-print-directory check-run
@@ -179,7 +184,9 @@ asan:
 	$(Q)MASHWATCH_FAULT_OUTAGE=15 $(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 \
 	    unit integration
 
-demo: bootstrap
+# The demo installs only what it builds and runs with (no test tools).
+demo:
+	$(Q)scripts/bootstrap demo
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PYTHON) scripts/demo.py --build $(abspath $(BUILD))
 
@@ -208,7 +215,8 @@ $(UNIT_BINS): tests/unit/testutil.h
 # several) with this PREFIX's paths, the sysusers entry.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/mashwatch \
-	    $(DESTDIR)$(DATADIR)/sql/state $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR)/sql/state $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BUILD)/mashwatchd $(DESTDIR)$(SBINDIR)/mashwatchd
 	install -m 755 $(BUILD)/mashwatchctl $(DESTDIR)$(BINDIR)/mashwatchctl
@@ -232,19 +240,43 @@ install: all
 	         "once the $(CONFGROUP) group exists (systemd-sysusers creates it)"; \
 	fi
 	install -m 644 etc/mashwatch.conf $(DESTDIR)$(DATADIR)/mashwatch.conf.example
-	install -m 644 doc/contract.md doc/ARCHITECTURE.md $(DESTDIR)$(DATADIR)/
-	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(SYSCONFDIR)/mashwatch/
+	install -m 644 doc/contract.md doc/ARCHITECTURE.md doc/operations.md $(DESTDIR)$(DATADIR)/
+	@# The holiday file in /etc is the site's to edit: replaced only when it
+	@# is still the copy an earlier install put there (kept in DATADIR).
+	$(Q)h=$(DESTDIR)$(SYSCONFDIR)/mashwatch/bank-holidays-england-and-wales.txt; \
+	shipped=$(DESTDIR)$(DATADIR)/bank-holidays-england-and-wales.txt; \
+	if [ ! -e "$$h" ] || cmp -s "$$h" "$$shipped" || \
+	    cmp -s "$$h" etc/bank-holidays-england-and-wales.txt; then \
+	    install -m 644 etc/bank-holidays-england-and-wales.txt "$$h"; \
+	else \
+	    echo "note: $(SYSCONFDIR)/mashwatch/bank-holidays-england-and-wales.txt was" \
+	         "edited: kept; this release's list is $(DATADIR)/bank-holidays-england-and-wales.txt"; \
+	fi
+	install -m 644 etc/bank-holidays-england-and-wales.txt $(DESTDIR)$(DATADIR)/
 	install -m 644 etc/sql/cms.sql etc/sql/mash.sql etc/sql/ssd.sql etc/sql/ssd.md $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 $(MIGRATIONS) $(DESTDIR)$(DATADIR)/sql/state/
 	install -m 644 $(BUILD)/doc/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 doc/mashwatch-report.5 $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 doc/mashwatchd.8 doc/mashwatchctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 doc/mashwatchd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 doc/mashwatchctl.1 $(DESTDIR)$(MANDIR)/man1/
 	for u in mashwatch.service mashwatch@.service; do \
 	    sed -e 's|/usr/sbin/mashwatchd|$(SBINDIR)/mashwatchd|g' \
 	        -e 's|/etc/mashwatch|$(SYSCONFDIR)/mashwatch|g' systemd/$$u \
 	        > $(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 644 systemd/mashwatch.sysusers $(DESTDIR)$(SYSUSERSDIR)/mashwatch.conf
+
+# What install put in place, with the same variables; never the config and
+# holiday file in $(SYSCONFDIR)/mashwatch (the site's), the state database
+# or the report archive (doc/operations.md, "Uninstall", removes those).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mashwatchd $(DESTDIR)$(BINDIR)/mashwatchctl \
+	    $(DESTDIR)$(MANDIR)/man1/mashwatchctl.1 $(DESTDIR)$(MANDIR)/man8/mashwatchd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/mashwatch.conf.5 $(DESTDIR)$(MANDIR)/man5/mashwatch-report.5 \
+	    $(DESTDIR)$(UNITDIR)/mashwatch.service \
+	    $(DESTDIR)$(UNITDIR)/mashwatch@.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/mashwatch.conf
+	rm -rf $(DESTDIR)$(DATADIR)
 
 # Fuzzing (tests/fuzz/README): libFuzzer targets built with Debian's clang
 # against their own instrumented libmashwatch.a in build/fuzz, each run on a

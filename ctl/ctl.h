@@ -58,6 +58,25 @@ void ctl_put(const char *s);
 int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
 /* ctl_purge.c: what the retention section no longer keeps */
 int ctl_purge(struct ctl *ctl, int argc, char **argv);
+/* ctl_ops.c */
+int ctl_alerts(struct ctl *ctl, int argc, char **argv);
+int ctl_silence(struct ctl *ctl, int argc, char **argv);
+/* ctl_queue.c */
+int ctl_queue(struct ctl *ctl, int argc, char **argv);
+/*
+ * ctl_ops.c: what the operator's commands share.  A column's seconds since
+ * the epoch (INT64_MIN for NULL); that instant as ISO 8601 in the
+ * calendar's zone (JSON null, or "-" in text, for INT64_MIN); a column as
+ * a JSON string or null; a JSON value printed indented on stdout.
+ */
+#include <jansson.h>
+#include <libpq-fe.h>
+int64_t ctl_time_of(PGresult *res, int r, int c);
+json_t *ctl_json_time(const struct ctl *ctl, int64_t t);
+json_t *ctl_json_str(PGresult *res, int r, int c);
+const char *ctl_fmt_time(const struct ctl *ctl, int64_t t, char *buf,
+    size_t len);
+void ctl_json_print(json_t *j);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 /* ctl_region.c */

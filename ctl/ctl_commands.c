@@ -9,9 +9,9 @@
 const struct ctl_command ctl_commands[] = {
 	{ "migrate", ctl_migrate, "migrate",
 	  "create or upgrade the state schema", false },
-	{ "status", ctl_status, "status",
-	  "daemons, last poll, open and overdue per clock, outbox, last report",
-	  false },
+	{ "status", ctl_status, "status [--json]",
+	  "daemons, last poll, open and overdue per clock, outbox, last "
+	  "report; exits 0 healthy, 1 degraded, 69 no state database", false },
 	{ "check-source", ctl_check_source, "check-source [--format text|json]",
 	  "does the source database meet the contract?", false },
 	{ "due", ctl_due, "due --clock C [--priority P] --from TIME",
@@ -19,6 +19,17 @@ const struct ctl_command ctl_commands[] = {
 	{ "ack", ctl_ack, "ack ALERT_ID --by NAME [--reason CODE] "
 	  "[--note TEXT] [--until TIME]",
 	  "acknowledge an alert: no more reminders for it", false },
+	{ "alerts", ctl_alerts, "alerts [--team T] [--clock C] "
+	  "[--state open|acked|silenced] [--json]",
+	  "open alerts: ids, due, how late, acknowledgement, silence", false },
+	{ "silence", ctl_silence, "silence add --clock C [--team T] --until "
+	  "TIME --note TEXT [--by NAME] | silence list [--all] [--json] | "
+	  "silence expire ID [--by NAME]",
+	  "no email about a clock (and team) until a time; kept in history",
+	  false },
+	{ "queue", ctl_queue, "queue [--json] | queue retry [ID]",
+	  "every email held or failing, why, and its next attempt; retry "
+	  "sends now", false },
 	{ "history", ctl_history, "history --child ID",
 	  "every alert, acknowledgement and email about a child", false },
 	{ "test-email", ctl_test_email,

@@ -8,6 +8,7 @@
 #include "daemon/migrations.h"
 #include "daemon/pg.h"
 #include "daemon/setup.h"
+#include "mashwatch/xmalloc.h"
 
 static int
 exec_ok(PGconn *conn, const char *sql, const char *what)
@@ -131,9 +132,100 @@ status_query(PGconn *conn, const char *sql, const char *title)
 }
 
 /*
+ * Healthy: a leader holds the lease and polled the source within three
+ * poll intervals, and no email has been failing for longer than
+ * notify.send_timeout (nor failed for good in the last day).  Each
+ * problem, in words, goes into problems; -1 if the state cannot be read.
+ */
+static const char health_sql[] =
+    "SELECT (SELECT holder FROM mashwatch.leases WHERE name = 'leader'"
+    "   AND expires_at > now()),"
+    " (SELECT floor(extract(epoch FROM now() - last_poll_at))::bigint"
+    "   FROM mashwatch.sync WHERE source = $1),"
+    " (SELECT count(*) FROM mashwatch.emails e WHERE e.status = 'pending'"
+    "   AND (SELECT min(t.attempted_at) FROM mashwatch.email_attempts t"
+    "     WHERE t.email_id = e.email_id AND t.outcome <> 'sent')"
+    "   < now() - make_interval(secs => $2::int)),"
+    " (SELECT count(*) FROM mashwatch.emails WHERE status = 'failed'"
+    "   AND created_at > now() - interval '1 day'),"
+    " (SELECT count(*) FROM mashwatch.emails WHERE status = 'pending'),"
+    " (SELECT count(*) FROM mashwatch.notifications"
+    "   WHERE claimed_at IS NULL),"
+    " (SELECT count(*) FROM mashwatch.alerts WHERE resolved_at IS NULL),"
+    " (SELECT count(*) FROM mashwatch.silences WHERE expired_at IS NULL"
+    "   AND starts_at <= now() AND ends_at > now())";
+
+static int
+status_health(struct ctl *ctl, PGconn *state, json_t *out, json_t *problems)
+{
+	char timeout[16], *why;
+	const char *params[2] = { ctl->cfg->source.schema, timeout };
+	PGresult *res;
+	long long ago;
+	int rc = -1;
+
+	snprintf(timeout, sizeof(timeout), "%d", ctl->cfg->notify.send_timeout);
+	res = PQexecParams(state, health_sql, 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "mashwatchctl: status: %s\n",
+		    pg_primary_message(res));
+		goto out;
+	}
+	json_object_set_new(out, "leader", ctl_json_str(res, 0, 0));
+	if (PQgetisnull(res, 0, 0))
+		json_array_append_new(problems, json_string("no daemon holds "
+		    "the leader's lease"));
+	ago = PQgetisnull(res, 0, 1) ? -1 : strtoll(PQgetvalue(res, 0, 1),
+	    NULL, 10);
+	json_object_set_new(out, "last_poll_seconds_ago", ago < 0 ?
+	    json_null() : json_integer(ago));
+	if (ago < 0)
+		json_array_append_new(problems, json_string("the source has "
+		    "never been polled"));
+	else if (ago > 3LL * ctl->cfg->source.poll_interval) {
+		why = xasprintf("the source was last polled %lld s ago (more "
+		    "than 3 poll intervals of %d s)", ago,
+		    ctl->cfg->source.poll_interval);
+		json_array_append_new(problems, json_string(why));
+		free(why);
+	}
+	if (strcmp(PQgetvalue(res, 0, 2), "0") != 0) {
+		why = xasprintf("%s emails failing for longer than send_timeout "
+		    "(%d s): see mashwatchctl queue", PQgetvalue(res, 0, 2),
+		    ctl->cfg->notify.send_timeout);
+		json_array_append_new(problems, json_string(why));
+		free(why);
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "0") != 0) {
+		why = xasprintf("%s emails failed for good in the last day: "
+		    "see mashwatchctl queue", PQgetvalue(res, 0, 3));
+		json_array_append_new(problems, json_string(why));
+		free(why);
+	}
+	json_object_set_new(out, "emails_failing", json_integer(strtoll(
+	    PQgetvalue(res, 0, 2), NULL, 10)));
+	json_object_set_new(out, "emails_failed_last_day", json_integer(
+	    strtoll(PQgetvalue(res, 0, 3), NULL, 10)));
+	json_object_set_new(out, "emails_unsent", json_integer(strtoll(
+	    PQgetvalue(res, 0, 4), NULL, 10)));
+	json_object_set_new(out, "outbox_waiting", json_integer(strtoll(
+	    PQgetvalue(res, 0, 5), NULL, 10)));
+	json_object_set_new(out, "open_alerts", json_integer(strtoll(
+	    PQgetvalue(res, 0, 6), NULL, 10)));
+	json_object_set_new(out, "silences_active", json_integer(strtoll(
+	    PQgetvalue(res, 0, 7), NULL, 10)));
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/*
  * What an operator asks first: which daemons run and which leads, when the
  * source was last read, what is open and overdue, whether email is
- * flowing, and whether last night's report went.
+ * flowing, and whether last night's report went.  Exits 0 when healthy,
+ * 1 when degraded (saying why), 69 when the state cannot be read, 78
+ * when its schema is not the one this mashwatch knows.
  */
 int
 ctl_status(struct ctl *ctl, int argc, char **argv)
@@ -141,16 +233,36 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 	const char *schema_param[1] = { ctl->cfg->source.schema };
 	PGconn *state;
 	PGresult *res;
+	json_t *out = json_object(), *problems = json_array();
+	bool json = false;
 	int rc = EX_UNAVAILABLE, version;
 
-	(void)argv;
-	if (argc != 1)
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = true;
+	else if (argc != 1) {
+		json_decref(out);
+		json_decref(problems);
 		return ctl_usage(ctl->command, EX_USAGE);
+	}
 	if ((state = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
-	    NULL)
+	    NULL) {
+		json_decref(out);
+		json_decref(problems);
 		return rc;
+	}
 	rc = EX_UNAVAILABLE;
 	version = setup_schema_version(state);
+	if (json) {
+		json_object_set_new(out, "state_schema", json_integer(version));
+		if (status_health(ctl, state, out, problems) < 0)
+			goto out;
+		json_object_set_new(out, "healthy", json_boolean(
+		    json_array_size(problems) == 0));
+		json_object_set_new(out, "problems", json_incref(problems));
+		ctl_json_print(out);
+		rc = json_array_size(problems) == 0 ? EX_OK : 1;
+		goto out;
+	}
 	printf("state schema: version %d\n", version);
 	if (status_query(state, "SELECT holder, 'since ' || "
 	    "to_char(acquired_at, 'YYYY-MM-DD HH24:MI:SSOF'), 'lease until ' || "
@@ -208,10 +320,19 @@ ctl_status(struct ctl *ctl, int argc, char **argv)
 	    "'generated, not sent' ELSE 'claimed by ' || claimed_by END, "
 	    "coalesce(array_to_string(recipients, ', '), '') "
 	    "FROM mashwatch.reports ORDER BY report_date DESC LIMIT 1",
-	    "last report:") < 0)
+	    "last report:") < 0 || status_health(ctl, state, out, problems) < 0)
 		goto out;
-	rc = EX_OK;
+	if (json_array_size(problems) == 0)
+		printf("health: ok\n");
+	for (size_t i = 0; i < json_array_size(problems); i++)
+		printf("%s%s", i ? "; " : "health: degraded: ",
+		    json_string_value(json_array_get(problems, i)));
+	if (json_array_size(problems) > 0)
+		printf("\n");
+	rc = json_array_size(problems) == 0 ? EX_OK : 1;
 out:
+	json_decref(out);
+	json_decref(problems);
 	PQfinish(state);
 	return rc;
 }

@@ -49,10 +49,10 @@ ctl_due(struct ctl *ctl, int argc, char **argv)
 		    clock, priority);
 		return EX_DATAERR;
 	}
-	/* An instant needs its offset: a bare local time is ambiguous in autumn. */
-	if (calendar_parse_iso(NULL, from, &start) < 0) {
+	/* The one time syntax: a local time or date, or with its offset. */
+	if (calendar_parse_iso(ctl->cal, from, &start) < 0) {
 		fprintf(stderr, "mashwatchctl: --from '%s' is not an ISO 8601 "
-		    "time with an offset, e.g. 2022-04-14T10:00:00+01:00 or "
+		    "date or time, e.g. 2022-04-14, 2022-04-14T10:00 or "
 		    "2022-04-14T09:00:00Z\n", from);
 		return EX_USAGE;
 	}

@@ -104,7 +104,8 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 	if (until != NULL) {
 		if (calendar_parse_iso(ctl->cal, until, &t) < 0) {
 			fprintf(stderr, "mashwatchctl: --until '%s' is not an "
-			    "ISO 8601 time\n", until);
+			    "ISO 8601 date or time, e.g. 2026-12-08 or "
+			    "2026-12-08T17:00\n", until);
 			return EX_USAGE;
 		}
 		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);

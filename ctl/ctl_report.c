@@ -87,9 +87,9 @@ before_golive(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 			calendar_format_iso(ctl->cal, at, when, sizeof(when));
 			calendar_format_iso(ctl->cal, live, lived,
 			    sizeof(lived));
-			fprintf(stderr, "report: %s of %04d-%02d-%02d: due at "
+			log_info("report: %s of %04d-%02d-%02d: due at "
 			    "%s, before go-live at %s: not sent (mashwatchctl "
-			    "report --send sends it by hand)\n",
+			    "report --send sends it by hand)",
 			    partnership ? "partnership pack" : kind == RK_DAY ?
 			    "report" : kind == RK_WEEK ? "weekly pack" :
 			    "monthly pack", first.year,

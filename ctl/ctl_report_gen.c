@@ -146,8 +146,8 @@ read_source(const struct ctl *ctl, struct report *r)
 	if (source_read_teams(conn, s, report_team, r) < 0)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "report: read %" PRIu64 " rows of the source in "
-	    "%.2f s\n", rows, (double)(t1.tv_sec - t0.tv_sec) +
+	log_info("report: read %" PRIu64 " rows of the source in "
+	    "%.2f s", rows, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	ret = 0;
 out:
@@ -325,7 +325,7 @@ report_generate_period(const struct ctl *ctl, PGconn *state,
 	else
 		r = report_new_pack(ctl->cfg, ctl->cal, kind, first, d,
 		    (int64_t)time(NULL));
-	fprintf(stderr, "report: %04d-%02d-%02d: reading the source\n", d.year,
+	log_info("report: %04d-%02d-%02d: reading the source", d.year,
 	    d.month, d.day);
 	if (read_source(ctl, r) < 0 || read_all_alerts(state, r) < 0) {
 		report_free(r);
@@ -334,7 +334,7 @@ report_generate_period(const struct ctl *ctl, PGconn *state,
 	comparators_resolve(ctl, r);
 	report_finish(r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "report: %04d-%02d-%02d: %" PRIu64 " rows in %.2f s\n",
+	log_info("report: %04d-%02d-%02d: %" PRIu64 " rows in %.2f s",
 	    d.year, d.month, d.day, r->rows, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return r;

@@ -22,6 +22,7 @@
 #include "mashwatch/mail.h"
 #include "mashwatch/xmalloc.h"
 #include "ctl_report.h"
+#include "daemon/log.h"
 #include "daemon/pg.h"
 #include "daemon/setup.h"
 #include "daemon/transport.h"
@@ -287,7 +288,7 @@ report_claim(PGconn *state, const struct ledger *l, const char *date,
 		return -1;
 	if (PQntuples(res) == 1) {
 		*busy = strcmp(PQgetvalue(res, 0, 0), "f") == 0;
-		fprintf(stderr, "report: %s: %s by %s at %s\n", date,
+		log_info("report: %s: %s by %s at %s", date,
 		    *busy ? "being sent" : "already sent", PQgetvalue(res, 0, 1),
 		    PQgetvalue(res, 0, 2));
 	}
@@ -413,7 +414,7 @@ region_send(const struct ctl *ctl, const struct report *r, const char *stem,
 		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", name,
 		    tx.reply[0] ? tx.reply : "the transport failed");
 	else
-		fprintf(stderr, "report: %s sent to %zu recipients as <%s>\n",
+		log_info("report: %s sent to %zu recipients as <%s>",
 		    name, ctl->cfg->routes.region.n, msgid);
 	free(name);
 	free(msg);
@@ -527,7 +528,7 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		}
 		free(rcpts);
 	}
-	fprintf(stderr, "report: %s sent to %zu recipients as <%s>\n", stem,
+	log_info("report: %s sent to %zu recipients as <%s>", stem,
 	    ctl->cfg->routes.report.n, msgid);
 	rc = EX_OK;
 out:

@@ -28,7 +28,7 @@ usage(int rc)
 		fprintf(fp, "  %-13s %s\n", ctl_commands[i].name,
 		    ctl_commands[i].what);
 	fprintf(fp, "`mashwatchctl help COMMAND` or `mashwatchctl COMMAND "
-	    "--help` shows one; see mashwatchctl(8).\n");
+	    "--help` shows one; see mashwatchctl(1).\n");
 	exit(rc);
 }
 
@@ -37,21 +37,30 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "config-as", required_argument, NULL, 'A' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char progname[64];
 	struct ctl ctl = { .config_path = DEFAULT_CONFIG };
 	const struct ctl_command *cmd;
+	const char *config_as = NULL;
 	bool debug = false;
 	int ch, rc;
 
+	/* getopt's complaints start with argv[0]: the name, not a path. */
+	snprintf(progname, sizeof(progname), "mashwatchctl");
+	argv[0] = progname;
 	/* '+': options after the command belong to the command. */
 	while ((ch = getopt_long(argc, argv, "+c:dhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl.config_path = optarg;
+			break;
+		case 'A':
+			config_as = optarg;
 			break;
 		case 'd':
 			debug = true;
@@ -91,14 +100,19 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0 ||
 		    (i == 1 && strcmp(argv[i], "-h") == 0))
 			return ctl_usage(cmd, EX_OK);
-	log_init(debug);
+	log_init("mashwatchctl", debug);
+	/* getopt names argv[0] in its complaints: the program, then the command. */
+	snprintf(progname, sizeof(progname), "mashwatchctl %s", cmd->name);
 	/* The region's analyst has extracts, not an authority's config. */
 	if (cmd->no_config) {
 		optind = 1;
 		ctl.command = cmd;
+		argv[0] = progname;
 		return cmd->fn(&ctl, argc, argv);
 	}
-	if ((ctl.cfg = setup_config(ctl.config_path)) == NULL)
+	/* --config-as: the daemon's report child reads its copy of the file. */
+	if ((ctl.cfg = setup_config_as(ctl.config_path, config_as ? config_as :
+	    ctl.config_path)) == NULL)
 		return EX_CONFIG;
 	if ((ctl.cal = setup_calendar(ctl.cfg)) == NULL) {
 		config_free(ctl.cfg);
@@ -106,6 +120,7 @@ main(int argc, char **argv)
 	}
 	optind = 1;
 	ctl.command = cmd;
+	argv[0] = progname;
 	rc = cmd->fn(&ctl, argc, argv);
 	calendar_free(ctl.cal);
 	config_free(ctl.cfg);

@@ -130,6 +130,11 @@ json_ack(const struct board_view *v, const struct board_alert *a)
 	json_object_set_new(o, "note", jsonval_str(a->note));
 	json_object_set_new(o, "until", jsonval_instant(v->cal, a->until));
 	json_object_set_new(o, "reason", jsonval_str(a->reason));
+	/* A silence (mashwatchctl silence add): no email while it lasts. */
+	json_object_set_new(o, "silence", a->silence_id ?
+	    json_integer(a->silence_id) : json_null());
+	json_object_set_new(o, "silenced_until", jsonval_instant(v->cal,
+	    a->silenced_until));
 	return o;
 }
 

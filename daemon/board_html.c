@@ -173,15 +173,21 @@ static void
 render_ack(const struct board_view *v, const struct board_alert *a,
     struct evbuffer *out)
 {
-	char when[32], until[32];
+	char when[32], until[32], silenced[80] = "";
 
 	if (a == NULL) {
 		evbuffer_add_printf(out, "<td class=\"muted\">no alert</td>");
 		return;
 	}
+	if (a->silence_id != 0) {
+		board_format_time(v->cal, a->silenced_until, true, until,
+		    sizeof(until));
+		snprintf(silenced, sizeof(silenced), "<span class=\"silenced\">"
+		    "silenced until %s</span> ", until);
+	}
 	if (a->acked_by != NULL) {
 		board_format_time(v->cal, a->acked_at, true, when, sizeof(when));
-		evbuffer_add_printf(out, "<td class=\"acked\">by ");
+		evbuffer_add_printf(out, "<td class=\"acked\">%sby ", silenced);
 		esc(out, a->acked_by);
 		evbuffer_add_printf(out, " at %s", when);
 		if (a->reason != NULL) {
@@ -206,8 +212,8 @@ render_ack(const struct board_view *v, const struct board_alert *a,
 		evbuffer_add_printf(out, "</td>");
 		return;
 	}
-	evbuffer_add_printf(out, "<td><form method=\"post\" action=\"/ack\" "
-	    "class=\"ack\"><input type=\"hidden\" name=\"csrf\" value=\"");
+	evbuffer_add_printf(out, "<td>%s<form method=\"post\" action=\"/ack\" "
+	    "class=\"ack\"><input type=\"hidden\" name=\"csrf\" value=\"", silenced);
 	esc(out, v->viewer->csrf);
 	evbuffer_add_printf(out, "\"><input type=\"hidden\" name=\"alert\" "
 	    "value=\"%lld\">", a->alert_id);

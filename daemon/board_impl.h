@@ -109,6 +109,8 @@ struct board_alert {
 	char		*note;
 	char		*reason;	/* a code of the reasons list, or NULL */
 	int64_t		 until;		/* TIME_NONE: no end */
+	long long	 silence_id;	/* 0: no active silence covers it */
+	int64_t		 silenced_until;	/* TIME_NONE when not silenced */
 };
 
 /* Who is asking, and what they may see. */

@@ -166,6 +166,9 @@ board_alerts_read(void *arg, PGresult *res)
 		a->note = str_or_null(res, r, 7);
 		a->until = epoch_of(res, r, 8);
 		a->reason = str_or_null(res, r, 9);
+		a->silence_id = PQgetisnull(res, r, 10) ? 0 :
+		    strtoll(PQgetvalue(res, r, 10), NULL, 10);
+		a->silenced_until = epoch_of(res, r, 11);
 		strmap_put(m, key, (size_t)n, a);
 		if (old != NULL)
 			alert_free(NULL, NULL, 0, old);
@@ -188,10 +191,17 @@ board_alerts_refresh(struct board *b)
 		return;
 	b->alerts_stamp = st->raised + st->resolved;
 	b->alerts_dirty = false;
+	/* The active silence that ends last, marked on the board. */
 	if (pgconn_query(state, "SELECT alert_id, rule, instance_id, level, "
 	    "coalesce(team_id, ''), acked_by, extract(epoch FROM acked_at), "
-	    "ack_note, extract(epoch FROM ack_until), ack_reason "
-	    "FROM mashwatch.alerts "
+	    "ack_note, extract(epoch FROM ack_until), ack_reason, "
+	    "s.silence_id, extract(epoch FROM s.ends_at) "
+	    "FROM mashwatch.alerts a "
+	    "LEFT JOIN LATERAL (SELECT silence_id, ends_at "
+	    "  FROM mashwatch.silences s WHERE s.clock = a.rule"
+	    "  AND (s.team_id IS NULL OR s.team_id = a.team_id)"
+	    "  AND s.expired_at IS NULL AND s.starts_at <= now()"
+	    "  AND s.ends_at > now() ORDER BY s.ends_at DESC LIMIT 1) s ON true "
 	    "WHERE resolved_at IS NULL AND level <> 'data_quality' "
 	    "ORDER BY alert_id", 0, NULL, board_alerts_read, b) == 0)
 		b->alerts_busy = true;

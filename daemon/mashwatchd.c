@@ -92,8 +92,11 @@ options_parse(int argc, char *argv[], struct options *o)
 		{ "version",	no_argument,		NULL,	'V' },
 		{ NULL,		0,			NULL,	0 },
 	};
+	static char progname[] = "mashwatchd";
 	int ch;
 
+	/* getopt's complaints start with argv[0]: the name, not a path. */
+	argv[0] = progname;
 	o->config = MASHWATCH_CONF;
 	while ((ch = getopt_long(argc, argv, "c:tdfhV", longopts,
 	    NULL)) != -1) {
@@ -152,6 +155,7 @@ options_parse(int argc, char *argv[], struct options *o)
 struct daemon {
 	struct event_base	*base;
 	const char		*config_path;
+	int			 config_snap;	/* the bytes of cfg (memfd), or -1 */
 	struct config		*cfg;
 	struct calendar		*cal;
 	struct engine		*engine;
@@ -361,13 +365,18 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	struct config_errors errs = { NULL, 0 };
 	struct config *cfg;
 	struct calendar *cal;
-	char err[512];
+	char err[512], snap_path[32];
+	int snap;
 
 	(void)sig;
 	(void)what;
 	log_notice("reloading %s", d->config_path);
 	sdnotify_reloading(d->notify);
-	if ((cfg = config_load(d->config_path, &errs)) == NULL) {
+	/* What is validated is what the report child will read: a copy. */
+	snap = setup_config_snapshot(d->config_path);
+	snprintf(snap_path, sizeof(snap_path), "/proc/self/fd/%d", snap);
+	if ((cfg = config_load_as(snap >= 0 ? snap_path : d->config_path,
+	    d->config_path, &errs)) == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_err("%s", errs.v[i]);
 		log_err("reload failed: %zu errors; still running on the old "
@@ -389,6 +398,12 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 		config_free(cfg);
 		goto fail;
 	}
+	/* A copy that cannot be made keeps the last good one for the child. */
+	if (snap >= 0) {
+		if (d->config_snap >= 0)
+			close(d->config_snap);
+		d->config_snap = snap;
+	}
 	config_unreloadable_changes(d->cfg, cfg, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		log_warnx("%s (needs a restart; the old value stays in use)",
@@ -396,7 +411,7 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	config_errors_clear(&errs);
 	engine_reconfigure(d->engine, cfg, cal);
 	notifier_reconfigure(d->notifier, cfg, cal);
-	reporter_reconfigure(d->reporter, cfg, cal);
+	reporter_reconfigure(d->reporter, cfg, cal, d->config_snap);
 	http_reconfigure(d->http, cfg, cal);
 	config_free(d->cfg);
 	calendar_free(d->cal);
@@ -408,6 +423,8 @@ daemon_on_reload(evutil_socket_t sig, short what, void *arg)
 	daemon_reloaded(d);
 	return;
 fail:
+	if (snap >= 0)
+		close(snap);
 	metrics.reload_failures++;
 	daemon_reloaded(d);
 }
@@ -462,8 +479,8 @@ daemon_run(struct daemon *d)
 	event_add(d->ev_holidays, &tv);
 	daemon_check_holidays(d);
 	engine_start(d->engine);
-	d->reporter = reporter_new(d->base, d->config_path, d->cfg, d->cal,
-	    daemon_is_leader, d);
+	d->reporter = reporter_new(d->base, d->config_path, d->config_snap,
+	    d->cfg, d->cal, daemon_is_leader, d);
 	event_base_dispatch(d->base);
 	ret = d->exit_code;
 
@@ -488,8 +505,9 @@ out:
 int
 main(int argc, char *argv[])
 {
-	struct daemon d = { 0 };
+	struct daemon d = { .config_snap = -1 };
 	struct options o = { 0 };
+	char snap_path[32];
 	int64_t at;
 	int ret = EX_SOFTWARE;
 
@@ -500,13 +518,24 @@ main(int argc, char *argv[])
 	case 1:
 		return EX_OK;
 	}
-	log_init(o.debug);
+	log_init("mashwatchd", o.debug);
 	log_route_libevent();
 	d.config_path = o.config;
 
-	/* Config errors go to stderr bare, so that editors can jump to them. */
-	if ((d.cfg = setup_config(o.config)) == NULL)
+	/*
+	 * The daemon reads a copy of the file, which the report child reads
+	 * too: a later edit, broken or not, reaches neither until a reload
+	 * validates it.  (-t and --once read the file itself.)
+	 */
+	if (!o.test && !o.once)
+		d.config_snap = setup_config_snapshot(o.config);
+	snprintf(snap_path, sizeof(snap_path), "/proc/self/fd/%d", d.config_snap);
+	if ((d.cfg = setup_config_as(d.config_snap >= 0 ? snap_path : o.config,
+	    o.config)) == NULL) {
+		if (d.config_snap >= 0)
+			close(d.config_snap);
 		return EX_CONFIG;
+	}
 	if ((d.cal = setup_calendar(d.cfg)) == NULL) {
 		ret = EX_CONFIG;
 		goto out;
@@ -527,10 +556,10 @@ main(int argc, char *argv[])
 	}
 	if (o.once) {
 		at = engine_now();
-		if (o.at != NULL && calendar_parse_iso(NULL, o.at, &at) < 0) {
+		if (o.at != NULL && calendar_parse_iso(d.cal, o.at, &at) < 0) {
 			fprintf(stderr, "mashwatchd: --at '%s' is not an ISO 8601 "
-			    "time with an offset, e.g. 2022-04-27T09:00:00+01:00\n",
-			    o.at);
+			    "date or time, e.g. 2022-04-27, 2022-04-27T09:00 or "
+			    "2022-04-27T09:00:00+01:00\n", o.at);
 			ret = EX_USAGE;
 			goto out;
 		}
@@ -542,5 +571,7 @@ main(int argc, char *argv[])
 out:
 	calendar_free(d.cal);
 	config_free(d.cfg);
+	if (d.config_snap >= 0)
+		close(d.config_snap);
 	return ret;
 }

@@ -473,8 +473,10 @@ notifier_notified(void *arg, const char *channel, const char *payload)
 	struct notifier *n = arg;
 
 	(void)channel;
-	(void)payload;
 	n->next_outbox_at = 0;
+	/* mashwatchctl queue retry: pending emails made due now; send them. */
+	if (payload != NULL && strcmp(payload, "send") == 0)
+		n->next_send_at = 0;
 	notifier_rearm(n);
 }
 

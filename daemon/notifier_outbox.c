@@ -316,6 +316,28 @@ label_of(const struct notifier *n, const char *rule)
 	return NULL;
 }
 
+/*
+ * Silences (mashwatchctl silence add, migration 010).  An active silence
+ * of the alert's clock (and of its team, when it names one) keeps the
+ * alert's outbox rows unclaimed: no email, no digest line.  Nothing is
+ * claimed for it, so once the silence ends (or is expired by hand, which
+ * NOTIFYs mashwatch_outbox) what is still open goes out as usual at the
+ * next read of the outbox (at most 30 s later).  The outbox also passes
+ * over a resolved alert whose row a silence covered while it waited: it
+ * is no longer open, and its resolution goes to the digest.
+ */
+#define SILENCE_ACTIVE(a)						\
+    " EXISTS (SELECT 1 FROM mashwatch.silences s WHERE s.clock = " a ".rule" \
+    "  AND (s.team_id IS NULL OR s.team_id = " a ".team_id)"		\
+    "  AND s.expired_at IS NULL AND s.starts_at <= now()"		\
+    "  AND s.ends_at > now())"
+#define SILENCED_OUTBOX							\
+    " NOT EXISTS (SELECT 1 FROM mashwatch.silences s WHERE s.clock = a.rule" \
+    "  AND (s.team_id IS NULL OR s.team_id = a.team_id)"		\
+    "  AND s.starts_at <= now() AND (s.expired_at IS NULL"		\
+    "   AND s.ends_at > now() OR a.resolved_at IS NOT NULL"		\
+    "   AND least(s.ends_at, s.expired_at) > n.created_at))"
+
 /* Columns shared by the outbox and digest queries, from 0. */
 #define ALERT_COLS \
     "a.alert_id, a.rule, a.instance_id, a.level, a.child_id, a.team_id," \
@@ -712,13 +734,13 @@ notifier_outbox_round(struct notifier *n, int64_t now)
 	 */
 	if (pgconn_query(n->state, OUTBOX_SELECT
 	    " WHERE n.claimed_at IS NULL AND n.held_at IS NULL"
-	    "   AND n.event = 'raised' AND n.backlog"
+	    "   AND n.event = 'raised' AND n.backlog AND" SILENCED_OUTBOX
 	    " ORDER BY n.notification_id", 0, NULL, notifier_backlog_read,
 	    n) == 0)
 		n->outbox_busy++;
 	if (pgconn_query(n->state, OUTBOX_SELECT
 	    " WHERE n.claimed_at IS NULL AND n.held_at IS NULL"
-	    "   AND n.event = 'raised' AND NOT n.backlog"
+	    "   AND n.event = 'raised' AND NOT n.backlog AND" SILENCED_OUTBOX
 	    /*
 	     * Urgent first, data quality last: a backlog of routine alerts
 	     * waiting for group_interval, or of findings from a bad extract,
@@ -1032,6 +1054,7 @@ static const char digest_query[] =
     "  WHEN 'overdue' THEN 2 WHEN 'due_soon' THEN 1 ELSE 0 END AS rank"
     "  FROM mashwatch.alerts a"
     "  WHERE a.resolved_at IS NULL AND a.created_at < to_timestamp($1::float8)"
+    "    AND NOT" SILENCE_ACTIVE("a")
     "    AND (a.level <> 'repeat' OR (a.detail->>'window' ~"
     "      '^[0-9]+ (working )?(hour|day|month)s?$' AND a.started_at +"
     "      replace(a.detail->>'window', 'working ', '')::interval > now()))"
@@ -1039,8 +1062,10 @@ static const char digest_query[] =
     "  WHERE acked_at IS NOT NULL AND (ack_until IS NULL"
     "    OR ack_until > now()) GROUP BY rule, instance_id"
     "), f AS (SELECT notification_id, alert_id, event"
-    "  FROM mashwatch.notifications WHERE claimed_at IS NULL"
+    "  FROM mashwatch.notifications n WHERE claimed_at IS NULL"
     "    AND created_at < to_timestamp($1::float8)"
+    "    AND NOT EXISTS (SELECT 1 FROM mashwatch.alerts sa"
+    "      WHERE sa.alert_id = n.alert_id AND" SILENCE_ACTIVE("sa") ")"
     "), op AS (SELECT DISTINCT ON (a.rule, a.instance_id) a.*"
     "  FROM o a LEFT JOIN k ON k.rule = a.rule"
     "  AND k.instance_id = a.instance_id"

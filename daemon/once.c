@@ -125,6 +125,8 @@ once_load(const struct config *cfg, struct model *m, int64_t at,
 		fatalx("cannot create the event loop");
 	o.src = pgconn_new(o.base, "source", cfg->source.conninfo, once_state,
 	    &o);
+	if (o.src != NULL)
+		pgconn_set_one_shot(o.src);
 	o.poller = poller_new(o.src, cfg);
 	timeout = evtimer_new(o.base, once_timeout, &o);
 	evtimer_add(timeout, &tv);

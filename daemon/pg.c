@@ -82,6 +82,7 @@ struct pgconn {
 
 	double			 backoff;
 	bool			 failing;	/* an outage has been logged */
+	bool			 one_shot;	/* a command that exits: no "retrying" */
 	bool			 ever_up;
 	struct timespec		 fail_since;
 	unsigned short		 rnd[3];
@@ -410,8 +411,8 @@ pgconn_down(struct pgconn *c, const char *why)
 	if (!c->failing) {
 		c->failing = true;
 		clock_gettime(CLOCK_MONOTONIC, &c->fail_since);
-		log_err("%s database unavailable: %s; retrying", c->name,
-		    reason);
+		log_err("%s database unavailable: %s%s", c->name, reason,
+		    c->one_shot ? "" : "; retrying");
 	} else
 		log_debug("%s database still unavailable: %s; next attempt "
 		    "in %.1f s", c->name, reason, delay);
@@ -785,6 +786,12 @@ pgconn_new(struct event_base *base, const char *name, const char *conninfo,
 	pgconn_schedule(c, 0.0);
  out:
 	return c;
+}
+
+void
+pgconn_set_one_shot(struct pgconn *c)
+{
+	c->one_shot = true;
 }
 
 void

@@ -44,6 +44,12 @@ struct pgconn *pgconn_new(struct event_base *base, const char *name,
     const char *conninfo, void (*on_state)(void *arg, bool up), void *arg);
 
 /*
+ * For a command that gives up at the first failure (--once): the outage
+ * is logged without "; retrying".  Call before the loop runs.
+ */
+void pgconn_set_one_shot(struct pgconn *c);
+
+/*
  * Drop queued work without calling its callbacks, close the connection and
  * free everything.  NULL is a no-op.  Safe from inside one of c's own
  * callbacks: the memory is then released when that callback returns.

@@ -40,6 +40,7 @@ struct reporter {
 	struct event		*tick;
 	char			*config_path;	/* absolute: the child may not share our cwd */
 	char			*ctl_path;
+	int			 snap;		/* the config's bytes, or -1 */
 	const struct config	*cfg;
 	const struct calendar	*cal;
 	bool			(*is_leader)(void *);
@@ -178,23 +179,42 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
 	char a5m[] = "--month", a7[] = "--scheduled", a8[] = "--partnership";
 	char *a5s[4] = { a5, a5w, a5m, a5m };
-	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, a7,
-	    kind == SEND_PARTNERSHIP ? a8 : NULL, NULL };
-	char purge[] = "purge";
+	char a1s[] = "/proc/self/fd/3", a2[] = "--config-as", purge[] = "purge";
+	char *argv[13];
+	size_t n = 0;
+	posix_spawn_file_actions_t fa;
 	int err;
 
-	if (kind == SEND_PURGE) {
-		argv[3] = purge;
-		argv[4] = NULL;
-	} else
-		argv[5] = a5s[kind];
-
+	argv[n++] = a0;
+	argv[n++] = a1;
+	/* With a copy: -c /proc/self/fd/3 --config-as FILE, the copy as fd 3. */
+	if (r->snap >= 0) {
+		argv[n++] = a1s;
+		argv[n++] = a2;
+	}
+	argv[n++] = r->config_path;
+	if (kind == SEND_PURGE)
+		argv[n++] = purge;
+	else {
+		argv[n++] = a3;
+		argv[n++] = a4;
+		argv[n++] = a5s[kind];
+		argv[n++] = date;
+		argv[n++] = a7;
+		if (kind == SEND_PARTNERSHIP)
+			argv[n++] = a8;
+	}
+	argv[n] = NULL;
 	if (kind == SEND_MONTH || kind == SEND_PARTNERSHIP)
 		snprintf(date, sizeof(date), "%04d-%02d", d.year, d.month);
 	else
 		snprintf(date, sizeof(date), "%04d-%02d-%02d", d.year, d.month,
 		    d.day);
-	err = posix_spawnp(&r->child, r->ctl_path, NULL, NULL, argv, environ);
+	posix_spawn_file_actions_init(&fa);
+	if (r->snap >= 0)
+		posix_spawn_file_actions_adddup2(&fa, r->snap, 3);
+	err = posix_spawnp(&r->child, r->ctl_path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	if (err != 0) {
 		errno = err;
 		log_warn("%s %s: cannot run %s", send_names[kind], date,
@@ -263,7 +283,7 @@ again:
 }
 
 struct reporter *
-reporter_new(struct event_base *base, const char *config_path,
+reporter_new(struct event_base *base, const char *config_path, int snap,
     const struct config *cfg, const struct calendar *cal,
     bool (*is_leader)(void *arg), void *arg)
 {
@@ -274,6 +294,7 @@ reporter_new(struct event_base *base, const char *config_path,
 	r->base = base;
 	r->config_path = abs ? abs : xstrdup(config_path);
 	r->ctl_path = ctl_find();
+	r->snap = snap;
 	r->cfg = cfg;
 	r->cal = cal;
 	r->is_leader = is_leader;
@@ -287,8 +308,9 @@ reporter_new(struct event_base *base, const char *config_path,
 
 void
 reporter_reconfigure(struct reporter *r, const struct config *cfg,
-    const struct calendar *cal)
+    const struct calendar *cal, int snap)
 {
+	r->snap = snap;
 	r->cfg = cfg;
 	r->cal = cal;
 }

@@ -19,13 +19,18 @@ struct reporter;
 
 /*
  * cfg and cal are borrowed (see reporter_reconfigure); config_path is the
- * file the child reads.  is_leader(arg) is asked before every run.
+ * file they came from, and snap (borrowed; -1: none) a copy of the bytes
+ * they were loaded from (setup_config_snapshot): the child reads the copy
+ * as its fd 3, named config_path (mashwatchctl --config-as), so an edit
+ * of the file that a reload refused never reaches it.  is_leader(arg) is
+ * asked before every run.
  */
 struct reporter *reporter_new(struct event_base *base, const char *config_path,
-    const struct config *cfg, const struct calendar *cal,
+    int snap, const struct config *cfg, const struct calendar *cal,
     bool (*is_leader)(void *arg), void *arg);
+/* After a good reload: its config, calendar and copy of the bytes. */
 void reporter_reconfigure(struct reporter *r, const struct config *cfg,
-    const struct calendar *cal);
+    const struct calendar *cal, int snap);
 /* A run in progress is left to finish: its claim makes that safe. */
 void reporter_free(struct reporter *r);
 

@@ -1,8 +1,12 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -73,7 +77,8 @@ setup_check_conninfo(const struct config *cfg, FILE *fp)
 			cut = conninfo_reason(err, reason, sizeof(reason));
 		else
 			snprintf(reason, sizeof(reason), "out of memory");
-		fprintf(fp, "%s: %s: libpq cannot parse it: %s%s\n", cfg->path,
+		fprintf(fp, "%s%s: %s: libpq cannot parse it: %s%s\n",
+		    log_prefix(), cfg->path,
 		    v[i].name, reason, cut ? " (libpq's quote is not shown: "
 		    "it can hold a password)" : "");
 		PQfreemem(err);
@@ -94,11 +99,17 @@ setup_conninfos(const struct config *cfg,
 struct config *
 setup_config(const char *path)
 {
+	return setup_config_as(path, path);
+}
+
+struct config *
+setup_config_as(const char *read_path, const char *path)
+{
 	struct config_errors errs = { 0 };
-	struct config *cfg = config_load(path, &errs);
+	struct config *cfg = config_load_as(read_path, path, &errs);
 
 	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
+		fprintf(stderr, "%s%s\n", log_prefix(), errs.v[i]);
 	config_errors_clear(&errs);
 	/* A connection string libpq refuses is a config error, not a crash loop. */
 	if (cfg != NULL && setup_check_conninfo(cfg, stderr) > 0) {
@@ -117,13 +128,15 @@ setup_calendar(const struct config *cfg)
 	cal = calendar_new(cfg->calendar.timezone, cfg->calendar.working_days,
 	    err, sizeof(err));
 	if (cal == NULL) {
-		fprintf(stderr, "%s: calendar.timezone: %s\n", cfg->path, err);
+		fprintf(stderr, "%s%s: calendar.timezone: %s\n", log_prefix(),
+		    cfg->path, err);
 		return NULL;
 	}
 	if (cfg->calendar.holidays[0] != '\0' &&
 	    calendar_load_holidays(cal, cfg->calendar.holidays, err,
 	    sizeof(err)) < 0) {
-		fprintf(stderr, "%s: calendar.holidays: %s\n", cfg->path, err);
+		fprintf(stderr, "%s%s: calendar.holidays: %s\n", log_prefix(),
+		    cfg->path, err);
 		calendar_free(cal);
 		return NULL;
 	}
@@ -138,9 +151,9 @@ setup_warn_coverage(const struct calendar *cal, int64_t t)
 	if (calendar_covers(cal, t))
 		return;
 	d = calendar_date_of(cal, t);
-	fprintf(stderr, "warning: %04d-%02d-%02d is beyond %d, the last year "
-	    "of the holiday list; no holidays are counted after it\n",
-	    d.year, d.month, d.day, calendar_last_year(cal));
+	fprintf(stderr, "%swarning: %04d-%02d-%02d is beyond %d, the last "
+	    "year of the holiday list; no holidays are counted after it\n",
+	    log_prefix(), d.year, d.month, d.day, calendar_last_year(cal));
 }
 
 PGconn *
@@ -160,7 +173,7 @@ setup_connect(const char *conninfo, const char *what)
 	msg = strdup(PQerrorMessage(conn));
 	while (msg && (nl = strchr(msg, '\n')) != NULL)
 		*nl = ' ';
-	fprintf(stderr, "%s database unavailable: %s\n", what,
+	fprintf(stderr, "%s%s database unavailable: %s\n", log_prefix(), what,
 	    msg ? msg : "out of memory");
 	free(msg);
 	PQfinish(conn);
@@ -239,4 +252,40 @@ fail:
 	conn = NULL;
 out:
 	return conn;
+}
+
+int
+setup_config_snapshot(const char *path)
+{
+	char buf[8192];
+	ssize_t n;
+	int in, mfd, fd = -1;
+
+	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s%s: %s\n", log_prefix(), path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((mfd = memfd_create("mashwatch.conf", MFD_CLOEXEC)) < 0)
+		goto fail;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(mfd, buf, (size_t)n) != n)
+			goto fail;
+	if (n < 0)
+		goto fail;
+	/* Never 3: the report child gets it as its fd 3 (a dup2 onto itself
+	 * would keep close-on-exec). */
+	fd = fcntl(mfd, F_DUPFD_CLOEXEC, 10);
+	if (fd < 0)
+		goto fail;
+	close(mfd);
+	close(in);
+	return fd;
+fail:
+	fprintf(stderr, "%scannot keep a copy of %s: %s\n", log_prefix(), path,
+	    strerror(errno));
+	if (mfd >= 0)
+		close(mfd);
+	close(in);
+	return -1;
 }

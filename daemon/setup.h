@@ -35,6 +35,15 @@ void setup_conninfos(const struct config *cfg,
  * parse included.
  */
 struct config *setup_config(const char *path);
+/* setup_config of a snapshot at read_path, named path (config_load_as). */
+struct config *setup_config_as(const char *read_path, const char *path);
+/*
+ * The bytes of the file at path in a private, unnamed file (memfd, close
+ * on exec, numbered 10 or above): what the daemon validated, for the
+ * report child to read even after the file on disk has changed.  -1 (and
+ * a line on stderr) when it cannot be made.
+ */
+int setup_config_snapshot(const char *path);
 /* The calendar the config describes, or NULL with the reason printed. */
 struct calendar *setup_calendar(const struct config *cfg);
 /* Warn on stderr when t lies beyond the holiday list. */

@@ -57,6 +57,9 @@ type_name(const struct conf_setting *s, char *buf, size_t len)
 		return "an email address or a list of them";
 	case CONF_HOSTS:
 		return "an IP address or a list of them";
+	case CONF_DOMAINS:
+		return "a list of domain names (one string of them, separated "
+		    "by commas, is read too)";
 	case CONF_LIMIT_MAP:
 		return "group of priority = timescale";
 	case CONF_FLOAT_MAP:

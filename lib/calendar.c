@@ -603,6 +603,13 @@ calendar_parse_iso(const struct calendar *cal, const char *s, int64_t *t)
 
 	if (cal_date_scan(s, &d, &p) == -1)
 		return -1;
+	/* A date alone is the start of that local day (never 00:00 UTC). */
+	if (*p == '\0') {
+		if (cal == NULL)
+			return -1;
+		*t = calendar_start_of(cal, d);
+		return 0;
+	}
 	if (*p != 'T' && *p != 't' && *p != ' ')
 		return -1;
 	p++;

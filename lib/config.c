@@ -819,6 +819,13 @@ conf_folder(const char *path)
 struct config *
 config_load(const char *path, struct config_errors *errs)
 {
+	return config_load_as(path, path, errs);
+}
+
+struct config *
+config_load_as(const char *read_path, const char *path,
+    struct config_errors *errs)
+{
 	const struct conf_setting *tab;
 	struct config *cfg = NULL, *ret = NULL;
 	struct conf_loader ld;
@@ -833,15 +840,16 @@ config_load(const char *path, struct config_errors *errs)
 	config_set_include_dir(&cf, ld.dir);
 
 	/* libconfig says only "file I/O error"; fopen says why. */
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fp = fopen(read_path, "r")) == NULL) {
 		config_errors_add(errs, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	fclose(fp);
-	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+	if (config_read_file(&cf, read_path) != CONFIG_TRUE) {
 		if (config_error_line(&cf) > 0)
 			config_errors_add(errs, "%s:%d: %s",
-			    config_error_file(&cf) ? config_error_file(&cf) :
+			    config_error_file(&cf) && strcmp(config_error_file(
+			    &cf), read_path) != 0 ? config_error_file(&cf) :
 			    path, config_error_line(&cf),
 			    config_error_text(&cf));
 		else

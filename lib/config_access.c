@@ -285,6 +285,7 @@ conf_format_value(const struct conf_setting *s, const void *base, bool mask)
 	case CONF_STRING:
 	case CONF_IDENT:
 	case CONF_PATH:
+	case CONF_DOMAINS:
 		if (*CONF_CFIELD(base, s, char *) == NULL) {
 			fputs("\"\"", fp);
 			break;

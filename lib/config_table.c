@@ -196,12 +196,13 @@ static const struct conf_setting settings[] = {
 	  "calendar's working days within which routine alerts are emailed; "
 	  "what fires outside is held for the next morning digest.  Urgent "
 	  "alerts go at any hour." },
-	{ .name = "notify.allowed_domains", .type = CONF_STRING, .def = "\"\"",
+	{ .name = "notify.allowed_domains", .type = CONF_DOMAINS, .def = "[]",
 	  .reloadable = true, .offset = CF(notify.allowed_domains),
-	  .help = "Domains every recipient must be in, separated by commas "
-	  "(\"example.org, example.gov.uk\"); \"\" allows any.  A config "
-	  "address outside them is an error; one from the teams view is "
-	  "dropped with a data-quality finding." },
+	  .help = "Domains every recipient must be in, a list as every other "
+	  "(\"[ \"example.org\", \"example.gov.uk\" ]\"; the older one "
+	  "string \"example.org, example.gov.uk\" is read too); [] or \"\" "
+	  "allows any.  A config address outside them is an error; one from "
+	  "the teams view is dropped with a data-quality finding." },
 	{ .name = "notify.reminder_at", .type = CONF_TIME_OF_DAY,
 	  .def = "\"08:30\"", .reloadable = true,
 	  .offset = CF(notify.reminder_at),

@@ -180,6 +180,8 @@ conf_type_want(enum conf_type t)
 		return "an address or a list such as [ \"a@example.org\" ]";
 	case CONF_HOSTS:
 		return "an IP address or a list such as [ \"127.0.0.1\" ]";
+	case CONF_DOMAINS:
+		return "a list such as [ \"example.org\" ]";
 	case CONF_LIMIT_MAP:
 	case CONF_FLOAT_MAP:
 		return "a group such as { name = value; }";
@@ -245,6 +247,65 @@ conf_read_addresses(struct conf_loader *ld, const char *name,
 	}
 	ret = 0;
 out:
+	return ret;
+}
+
+/*
+ * CONF_DOMAINS: a list of strings, as every other list in the file, or
+ * (as before) one string of them; stored joined by ", " for the one parser
+ * of the words (address_domains_parse).  A list element holds one word.
+ */
+static int
+conf_read_words(struct conf_loader *ld, const char *name,
+    const config_setting_t *node, char **out)
+{
+	const char *w;
+	char *joined = NULL, *tmp;
+	int n, ret = -1;
+
+	if (config_setting_type(node) == CONFIG_TYPE_STRING) {
+		w = config_setting_get_string(node);
+		if (conf_has_control(w)) {
+			conf_err(ld, node, "'%s' must not contain control "
+			    "characters", name);
+			goto out;
+		}
+		joined = xstrdup(w);
+	} else if (config_setting_is_array(node) ||
+	    config_setting_is_list(node)) {
+		joined = xstrdup("");
+		n = config_setting_length(node);
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *e =
+			    config_setting_get_elem(node, (unsigned)i);
+
+			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+				conf_err(ld, e, "'%s' must list names in double "
+				    "quotes", name);
+				goto out;
+			}
+			w = config_setting_get_string(e);
+			if (*w == '\0' || strpbrk(w, ",; \t") != NULL ||
+			    conf_has_control(w)) {
+				conf_err(ld, e, "'%s': \"%s\" is not one name; "
+				    "write one per string", name, w);
+				goto out;
+			}
+			tmp = xasprintf("%s%s%s", joined, i ? ", " : "", w);
+			free(joined);
+			joined = tmp;
+		}
+	} else {
+		conf_err(ld, node, "'%s' must be %s", name,
+		    conf_type_want(CONF_DOMAINS));
+		goto out;
+	}
+	free(*out);
+	*out = joined;
+	joined = NULL;
+	ret = 0;
+out:
+	free(joined);
 	return ret;
 }
 
@@ -496,6 +557,11 @@ conf_read_value(struct conf_loader *ld, const struct conf_setting *s,
 		*CONF_FIELD(base, s, struct addresses) = addrs;
 		addrs.v = NULL;
 		addrs.n = 0;
+		break;
+	case CONF_DOMAINS:
+		if (conf_read_words(ld, name, node,
+		    CONF_FIELD(base, s, char *)) == -1)
+			goto out;
 		break;
 	case CONF_LIMIT_MAP:
 	case CONF_FLOAT_MAP:

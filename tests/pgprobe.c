@@ -497,7 +497,7 @@ main(int argc, char *argv[])
 	if (argc - optind != 1 || p.nrows < 0)
 		usage();
 	p.conninfo = argv[optind];
-	log_init(debug);
+	log_init("pgprobe", debug);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if ((p.base = event_base_new()) == NULL)

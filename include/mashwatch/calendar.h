@@ -111,10 +111,14 @@ int calendar_working_days_between(const struct calendar *cal, int64_t a,
 void calendar_format_iso(const struct calendar *cal, int64_t t, char *buf,
     size_t len);
 /*
- * Parse ISO 8601 "YYYY-MM-DDTHH:MM[:SS]" followed by "Z" or "+HH:MM"/"-HH:MM"
- * (a space may stand for the T).  Returns -1 if malformed.  Without an
- * offset the time is read as the calendar's local time only when cal is not
- * NULL.
+ * The one time syntax of both programs (due, ack, silence, report, --at):
+ * ISO 8601 "YYYY-MM-DDTHH:MM[:SS]", optionally followed by "Z" or
+ * "+HH:MM"/"-HH:MM" (a space may stand for the T), or a date alone
+ * "YYYY-MM-DD", which means the start of that day in the calendar's zone.
+ * Without an offset the time is the calendar's local time (a time in a
+ * spring-forward gap: the first instant after it; in an autumn overlap:
+ * the earlier).  With cal NULL only a time with an offset is read.
+ * Returns -1 if malformed.
  */
 int calendar_parse_iso(const struct calendar *cal, const char *s,
     int64_t *t);

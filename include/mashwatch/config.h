@@ -35,6 +35,8 @@ enum conf_type {
 	CONF_FLOAT_MAP,		/* group of name = number within [min, max]; ditto */
 	CONF_ENUM,		/* one of the strings in choices, stored as its index */
 	CONF_HOSTS,		/* an IPv4 or IPv6 address or a list of them, as struct addresses */
+	CONF_DOMAINS,		/* a list of strings, or one string of them separated by
+				   commas or blanks; stored as one string, ", " between */
 };
 
 struct conf_setting {
@@ -278,6 +280,13 @@ struct config *config_load(const char *path, struct config_errors *errs);
  * ?password=...& parameter.  The caller frees it.
  */
 char *config_mask_secrets(const char *s);
+/*
+ * config_load of the bytes at read_path (a snapshot: /proc/self/fd/N) as if they
+ * were the file name: relative paths, @include, the secret check and every
+ * error message use name, never read_path.
+ */
+struct config *config_load_as(const char *read_path, const char *name,
+    struct config_errors *errs);
 void config_free(struct config *cfg);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * The regional benchmark (mashwatchctl(8) region, mashwatch-report(5)):
+ * The regional benchmark (mashwatchctl(1) region, mashwatch-report(5)):
  * the monthly regional extracts of several authorities laid side by side,
  * every measure with the region's quartiles and each authority's rank,
  * under statistical disclosure control (disclosure.h).

@@ -129,7 +129,7 @@ def test_a_board_on_tcp_without_a_proxy_identity_is_refused(db, build, tmp_path,
     assert (r.returncode == 0) == ok, r.stderr
     if not ok:
         assert r.returncode == EX_CONFIG and says in r.stderr, r.stderr
-        assert r.stderr.startswith(str(conf))
+        assert r.stderr.startswith("mashwatchd: %s:" % conf), r.stderr
         # The start refuses the same way, before it listens.
         s = subprocess.run([str(pathlib.Path(build) / "mashwatchd"), "-f", "-c", str(conf)],
                            capture_output=True, text=True, timeout=30)

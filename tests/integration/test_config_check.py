@@ -16,7 +16,8 @@ BUILD = Path(os.environ.get("MASHWATCH_BUILD", ROOT / "build"))
 DAEMON = BUILD / "mashwatchd"
 EX_USAGE = 64
 EX_CONFIG = 78
-ERROR_LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<msg>.+)$")
+# Every error line starts with the program's name, then FILE:LINE.
+ERROR_LINE = re.compile(r"^mashwatchd: (?P<file>[^:]+):(?P<line>\d+): (?P<msg>.+)$")
 
 
 def run(*args):

@@ -8,6 +8,7 @@ import threading
 import time
 
 import faults
+import testclock
 import mw
 import notifyhelp as nh
 
@@ -76,4 +77,36 @@ def test_sighup_good_and_bad_config_under_load(db, build, tmp_path, figures):
         stop.set()
         if feeder.is_alive():
             feeder.join()
+        assert d.stop() == 0
+
+
+def test_a_refused_reload_keeps_the_old_config_for_the_report_child_too(db, build, tmp_path):
+    """The report child (mashwatchctl report --send) reads the copy of the
+    config the daemon validated, never the broken file a reload refused;
+    its log lines carry their program's name off the journal."""
+    from datetime import timedelta
+    at = (testclock.local_now() + timedelta(seconds=120)).replace(second=0, microsecond=0)
+    config = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, poll_interval=1,
+                             lease_ttl=5, extra='report: { at = "%s"; archive = "%s"; };'
+                             % (at.strftime("%H:%M"), tmp_path / "archive"))
+    good = config.read_text()
+    mw.migrate(build, config)
+    want = "report-%s.eml" % (at.date() - timedelta(days=1)).isoformat()
+    d = mw.Daemon(build, config, tmp_path / "d.log")
+    try:
+        d.wait_log("notifier: active")
+        time.sleep(3)  # what a first start sends, it has started
+        config.write_text(good + "\nthis is not a setting\n")
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log("reload failed")
+        outbox = tmp_path / "outbox"
+        mw.wait_for(lambda: outbox.exists() and (outbox / want).exists(), timeout=200,
+                    interval=1, what="the report sent after the refused reload")
+        d.wait_log("report %s: done" % (at.date() - timedelta(days=1)).isoformat(),
+                   timeout=30)
+        log = d.text()
+        assert "mashwatchctl: report: " in log, log
+        assert "this is not a setting" not in log.split("reload failed")[1], log
+        assert "trying again" not in log, log
+    finally:
         assert d.stop() == 0

@@ -33,9 +33,11 @@ FILES = [
     ("usr/share/mashwatch/sql/ssd.md", 0o644),
     ("usr/share/man/man5/mashwatch.conf.5", 0o644),
     ("usr/share/man/man8/mashwatchd.8", 0o644),
-    ("usr/share/man/man8/mashwatchctl.8", 0o644),
-    ("lib/systemd/system/mashwatch.service", 0o644),
-    ("lib/systemd/system/mashwatch@.service", 0o644),
+    ("usr/share/man/man1/mashwatchctl.1", 0o644),
+    ("usr/share/mashwatch/bank-holidays-england-and-wales.txt", 0o644),
+    ("usr/share/mashwatch/operations.md", 0o644),
+    ("usr/lib/systemd/system/mashwatch.service", 0o644),
+    ("usr/lib/systemd/system/mashwatch@.service", 0o644),
     ("usr/lib/sysusers.d/mashwatch.conf", 0o644),
 ]
 
@@ -91,10 +93,62 @@ def test_installed_daemon_checks_installed_config(installed, tmp_path):
 
 
 def test_unit_points_at_prefix(installed):
-    unit = (installed / "lib/systemd/system/mashwatch.service").read_text()
+    unit = (installed / "usr/lib/systemd/system/mashwatch.service").read_text()
     assert "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/mashwatch.conf" in unit
-    template = (installed / "lib/systemd/system/mashwatch@.service").read_text()
+    template = (installed / "usr/lib/systemd/system/mashwatch@.service").read_text()
     assert "ExecStart=/usr/sbin/mashwatchd -f -c /etc/mashwatch/%i.conf" in template
+    assert not (installed / "lib/systemd/system").exists()
+
+
+def make(build, dest, *args):
+    p = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "BUILD=%s" % build,
+                        "DESTDIR=%s" % dest] + list(args) + ["CONFGROUP=root"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+def test_unit_under_prefix_unless_systemd_unitdir_says(build, tmp_path):
+    make(build, tmp_path / "a", "PREFIX=/opt/mw", "install")
+    assert (tmp_path / "a/opt/mw/lib/systemd/system/mashwatch.service").is_file()
+    unit = (tmp_path / "a/opt/mw/lib/systemd/system/mashwatch.service").read_text()
+    assert "ExecStart=/opt/mw/sbin/mashwatchd " in unit
+    template = (tmp_path / "a/opt/mw/lib/systemd/system/mashwatch@.service").read_text()
+    assert "ExecStart=/opt/mw/sbin/mashwatchd -f -c /etc/mashwatch/%i.conf" in template
+    make(build, tmp_path / "b", "PREFIX=/opt/mw", "SYSTEMD_UNITDIR=/etc/systemd/system",
+         "install")
+    assert (tmp_path / "b/etc/systemd/system/mashwatch.service").is_file()
+    assert (tmp_path / "b/etc/systemd/system/mashwatch@.service").is_file()
+    assert not (tmp_path / "b/opt/mw/lib/systemd").exists()
+
+
+def test_install_never_overwrites_an_edited_holiday_file(build, tmp_path):
+    hol = tmp_path / "etc/mashwatch/bank-holidays-england-and-wales.txt"
+    shipped = (REPO / "etc/bank-holidays-england-and-wales.txt").read_text()
+    make(build, tmp_path, "install")
+    assert hol.read_text() == shipped
+    # Not edited: a later install may replace it (it is still the shipped copy).
+    make(build, tmp_path, "install")
+    assert hol.read_text() == shipped
+    edited = shipped + "2030-06-03 a local day off\n"
+    hol.write_text(edited)
+    p = make(build, tmp_path, "install")
+    assert hol.read_text() == edited
+    assert "was edited: kept" in p.stdout
+
+
+def test_uninstall_removes_what_install_put_and_keeps_etc_and_data(build, tmp_path):
+    make(build, tmp_path, "PREFIX=/usr", "install")
+    installed = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    data = tmp_path / "var/lib/mashwatch/reports/2026-12-01.html"
+    data.parent.mkdir(parents=True)
+    data.write_text("archive")
+    make(build, tmp_path, "PREFIX=/usr", "uninstall")
+    left = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    assert left == {pathlib.Path("etc/mashwatch/mashwatch.conf"),
+                    pathlib.Path("etc/mashwatch/bank-holidays-england-and-wales.txt"),
+                    data.relative_to(tmp_path)}, sorted(map(str, left))
+    assert len(installed) > 15
 
 
 def test_install_keeps_an_existing_config(build, tmp_path):
@@ -127,7 +181,7 @@ def test_config_readable_by_the_service_group(build, tmp_path):
 
 
 PAGES = ["usr/share/man/man5/mashwatch.conf.5", "usr/share/man/man8/mashwatchd.8",
-         "usr/share/man/man8/mashwatchctl.8"]
+         "usr/share/man/man1/mashwatchctl.1"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,4 +1,4 @@
-"""Every command in the EXAMPLES of mashwatchd(8) and mashwatchctl(8) runs,
+"""Every command in the EXAMPLES of mashwatchd(8) and mashwatchctl(1) runs,
 as written, against a test database (only the config path and the programs'
 folder are put in), and exits 0.  The man pages cannot drift from the
 programs unseen."""
@@ -14,7 +14,7 @@ import mw
 import testclock
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-PAGES = [REPO / "doc" / "mashwatchd.8", REPO / "doc" / "mashwatchctl.8"]
+PAGES = [REPO / "doc" / "mashwatchd.8", REPO / "doc" / "mashwatchctl.1"]
 CONF = "/etc/mashwatch/mashwatch.conf"
 # report.archive's default: the region example reads an extract from it.
 ARCHIVE = "/var/lib/mashwatch/reports"
@@ -34,8 +34,9 @@ ALL = [(p.name, cmd) for p in PAGES for cmd in examples(p)]
 
 @pytest.fixture
 def site(build, tmp_path, db):
-    """A migrated state schema, an alert 1 for child P1, a contact, and
-    the regional extract of March 2022 in the archive."""
+    """A migrated state schema, an alert 1 for child P1, a contact, a
+    silence 1, a leader that has just polled, and the regional extract of
+    March 2022 in the archive."""
     config = mw.write_config(tmp_path / "mw.conf", db.conninfo, extra=(
         'reasons = ( { code = "police_unavailable"; agency = "police"; } );'))
     mw.migrate(build, config)
@@ -46,6 +47,13 @@ def site(build, tmp_path, db):
     db.execute("insert into mashwatch.alerts (alert_id, rule, instance_id, level, child_id, "
                "team_id, fired_at) values (1, 'contact_decision', 'C1', 'overdue', 'P1', "
                "'MASH', now())")
+    # A silence 1 to expire, and a leader that has just polled, as a running
+    # daemon leaves them (status exits 0 only then).
+    db.execute("insert into mashwatch.silences (clock, ends_at, note, created_by) "
+               "values ('contact_decision', now() + interval '1 day', 'outage', 'ops')")
+    db.execute("insert into mashwatch.leases (name, holder, expires_at) "
+               "values ('leader', 'host:1', now() + interval '1 hour')")
+    db.execute("insert into mashwatch.sync (source, last_poll_at) values ('mash', now())")
     archive = tmp_path / "reports"
     archive.mkdir()
     p = mw.run(build, "mashwatchctl", "-c", config, "report", "--month", "2022-03",

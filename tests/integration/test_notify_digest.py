@@ -152,3 +152,30 @@ def test_digest_broken_off_is_completed_not_restarted(db, build, tmp_path):
         assert [c[0] for c in claims(db)] == ["team:T1", "team:T2"]
     finally:
         smtp.stop()
+
+
+def test_a_silenced_alert_is_left_out_of_the_digest(db, build, tmp_path):
+    """An active silence of team T1's clock keeps its open alert out of
+    the morning digest (and out of T1's inbox); T2's digest is as usual."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        config = configure(db, build, tmp_path, smtp)
+        before = raise_yesterday(db, build, config, tmp_path, smtp)
+        p = mw.run(build, "mashwatchctl", "-c", config, "silence", "add", "--clock",
+                   "contact_decision", "--team", "T1", "--until", "2099-01-01",
+                   "--note", "known backlog", "--by", "ops")
+        assert p.returncode == 0
+        daemon = mw.Daemon(build, config, tmp_path / "digest.log")
+        try:
+            daemon.wait_log("morning digest for")
+            mw.wait_for(lambda: "t2@example.org" in digests(smtp), timeout=30,
+                        what="T2's digest")
+            nh.settle(3)
+        finally:
+            assert daemon.stop() == 0
+        assert "t1@example.org" not in digests(smtp)
+        assert len(smtp.collector.all()) == before + 1
+        assert [r for r, *_ in claims(db)] == ["team:T2"]
+    finally:
+        smtp.stop()

@@ -113,13 +113,13 @@ def test_server_restart(pgtmp):
 
     for name in ("source", "state"):
         unavailable = lines_matching(
-            err, r"^<3>%s database unavailable: .+; retrying$" % name)
+            err, r"^pgprobe: %s database unavailable: .+; retrying$" % name)
         again = lines_matching(
-            err, r"^<5>%s database reachable again after \d+ s$" % name)
+            err, r"^pgprobe: %s database reachable again after \d+ s$" % name)
         assert len(unavailable) == 1, err
         assert len(again) == 1, err
     # Further attempts during the outage are debug-level only.
-    assert lines_matching(err, r"^<7>source database still unavailable: ")
+    assert lines_matching(err, r"^pgprobe: source database still unavailable: ")
     assert SECRET not in err
     assert "password" not in err
 
@@ -150,9 +150,9 @@ def test_server_down_at_start(pgtmp):
     assert re.search(r"stats source .* conn_failures=[1-9]", out), out
     for name in ("source", "state"):
         assert len(lines_matching(
-            err, r"^<3>%s database unavailable: .*Connection refused.*; "
+            err, r"^pgprobe: %s database unavailable: .*Connection refused.*; "
                  r"retrying$" % name)) == 1, err
         assert len(lines_matching(
-            err, r"^<5>%s database reachable again after \d+ s$" % name)) == 1
+            err, r"^pgprobe: %s database reachable again after \d+ s$" % name)) == 1
     # Without -d the retries in between are silent.
-    assert not lines_matching(err, r"^<7>"), err
+    assert not lines_matching(err, r"still unavailable"), err

@@ -16,6 +16,7 @@ clocks change) whatever the hour it really is.
     local_now()     now() in Europe/London
     env(base)       base (default os.environ) plus what makes a child
                     process run on the test clock
+    offset_for(t)   the offset of another pinned local time, for env(offset=)
 """
 
 import glob
@@ -29,7 +30,12 @@ LIBFAKETIME = (glob.glob("/usr/lib/*/faketime/libfaketimeMT.so.1") or [""])[0]
 
 
 def _offset():
-    pinned = os.environ.get("MASHWATCH_TEST_NOW", "").strip()
+    return offset_for(os.environ.get("MASHWATCH_TEST_NOW", "").strip())
+
+
+def offset_for(pinned):
+    """Seconds from the wall clock to pinned, a local time in Europe/London
+    ("2026-12-05T14:00:00"), or 0 for ""."""
     if not pinned:
         return 0
     at = datetime.fromisoformat(pinned)
@@ -61,11 +67,13 @@ def timestamp():
     return now().timestamp()
 
 
-def env(base=None):
+def env(base=None, offset=None):
+    """offset: another pinned instant's (offset_for), for one child only."""
     e = dict(os.environ if base is None else base)
-    if OFFSET:
+    offset = OFFSET if offset is None else offset
+    if offset:
         e["LD_PRELOAD"] = LIBFAKETIME
-        e["FAKETIME"] = "%+ds" % OFFSET
+        e["FAKETIME"] = "%+ds" % offset
         # Timers and timeouts keep running on the real monotonic clock.
         e["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
         # libfaketime is preloaded before an ASan build's runtime.

@@ -949,13 +949,27 @@ test_calendar_parse_iso(void **state)
 		  "local time in the gap: first instant after it" },
 		{ "2022-10-30T01:30", "2022-10-30T00:30:00Z",
 		  "local time in the overlap: the earlier" },
+		{ "2026-12-08", "2026-12-08T00:00:00Z",
+		  "a date alone: local midnight, GMT" },
+		{ "2022-04-14", "2022-04-13T23:00:00Z",
+		  "a date alone: local midnight, BST" },
+		{ "2022-03-27", "2022-03-27T00:00:00Z",
+		  "a date alone on the spring-forward day" },
+		{ "2022-10-30", "2022-10-29T23:00:00Z",
+		  "a date alone on the fall-back day" },
+		{ "2024-02-29", "2024-02-29T00:00:00Z", "a leap day alone" },
 	};
 	static const struct {
 		const char	*s;
 		const char	*why;
 	} bad[] = {
 		{ "", "empty" },
-		{ "2022-04-14", "date only" },
+		{ "2022-04-14 ", "date and a blank" },
+		{ "2022-02-29", "29 February of a common year alone" },
+		{ "2022-4-14", "one-digit month" },
+		{ "20220414", "basic format" },
+		{ "2022-04-14Z", "a date with Z" },
+		{ "2022-04-14+01:00", "a date with an offset" },
 		{ "2022-04-14T", "no time" },
 		{ "2022-04-14T10", "no minutes" },
 		{ "2022-04-14T1:00Z", "one-digit hour" },
@@ -1004,6 +1018,12 @@ test_calendar_parse_iso(void **state)
 	assert_int_equal(calendar_parse_iso(NULL, "2022-04-14T10:00Z", &t), 0);
 	assert_int_equal(t, tu_at("2022-04-14T10:00:00Z"));
 	assert_int_equal(calendar_parse_iso(NULL, "2022-04-14T10:00", &t), -1);
+	assert_int_equal(calendar_parse_iso(NULL, "2022-04-14", &t), -1);
+	/* A date alone in a zone east of UTC: its midnight is the day before. */
+	cal = tu_calendar("Australia/Sydney", CAL_MON_FRI, false);
+	assert_int_equal(calendar_parse_iso(cal, "2022-04-14", &t), 0);
+	assert_int_equal(t, tu_at("2022-04-13T14:00:00Z"));
+	calendar_free(cal);
 	assert_int_equal(nbad, 0);
 }
 

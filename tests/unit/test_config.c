@@ -542,6 +542,25 @@ static const struct mistake {
 	  "not a domain!\"; };\n",
 	  "1: 'notify.allowed_domains': \"example.org, not a domain!\" is "
 	  "not a list of domain names" },
+	{ "allowed domains list", "notify: { allowed_domains = [ "
+	  "\"example.org\", \"not a domain!\" ]; };\n",
+	  "1: 'notify.allowed_domains': \"not a domain!\" is not one name; "
+	  "write one per string" },
+	{ "allowed domains two in one", "notify: { allowed_domains = [ "
+	  "\"a.example, b.example\" ]; };\n",
+	  "1: 'notify.allowed_domains': \"a.example, b.example\" is not one "
+	  "name; write one per string" },
+	{ "allowed domains number", "notify: { allowed_domains = [ 3 ]; };\n",
+	  "1: 'notify.allowed_domains' must list names in double quotes" },
+	{ "allowed domains group", "notify: { allowed_domains = { a = 1; }; "
+	  "};\n", "1: 'notify.allowed_domains' must be a list such as "
+	  "[ \"example.org\" ]" },
+	{ "foreign address in a list", "notify: { allowed_domains = [ "
+	  "\"example.org\", \"example.gov.uk\" ]; };\n"
+	  "routes: { default = [ \"a@example.gov.uk\", \"b@evil.example\" ]; "
+	  "};\n",
+	  "2: 'routes.default': \"b@evil.example\" is not in "
+	  "notify.allowed_domains" },
 	{ "foreign address", "notify: { allowed_domains = \"example.org\"; };\n"
 	  "routes: { default = [ \"a@example.org\", \"b@evil.example\" ]; };\n",
 	  "2: 'routes.default': \"b@evil.example\" is not in "
@@ -591,6 +610,32 @@ test_named_routes(void **state)
 	assert_int_equal(cfg->notify.work_to, 24 * 60);
 	assert_int_equal(cfg->notify.domains.n, 1);
 	config_free(cfg);
+	/* allowed_domains as a list, like every other list; [] allows any. */
+	static const struct {
+		const char	*value;
+		size_t		 n;
+	} lists[] = {
+		{ "[ \"example.org\", \"Example.GOV.uk\" ]", 2 },
+		{ "( \"example.org\" )", 1 },
+		{ "\"example.org example.gov.uk; x.example\"", 3 },
+		{ "[]", 0 },
+		{ "\"\"", 0 },
+	};
+	for (size_t i = 0; i < NELEM(lists); i++) {
+		char *text = NULL;
+
+		if (asprintf(&text, "notify: { allowed_domains = %s; };\n",
+		    lists[i].value) < 0)
+			fail();
+		write_conf(f, text, 0600);
+		free(text);
+		cfg = config_load(f->path, &errs);
+		if (cfg == NULL)
+			fail_msg("%s: %s", lists[i].value, errs.n ? errs.v[0] :
+			    "?");
+		assert_int_equal(cfg->notify.domains.n, lists[i].n);
+		config_free(cfg);
+	}
 }
 
 static void
