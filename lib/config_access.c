@@ -74,6 +74,7 @@ config_free(struct config *cfg)
 	conf_free_addresses(&cfg->routes.def);
 	conf_free_addresses(&cfg->routes.data_quality);
 	conf_free_addresses(&cfg->routes.report);
+	conf_free_addresses(&cfg->routes.forecast);
 	for (i = 0; i < cfg->routes.nteams; i++) {
 		free(cfg->routes.teams[i].team_id);
 		conf_free_addresses(&cfg->routes.teams[i].manager);

@@ -87,6 +87,7 @@ struct clock_conf {
 	struct timescale	 escalate_after;
 	int			 alert_on;	/* enum alert_on */
 	char			*route;		/* a list in routes, or NULL */
+	bool			 forecast;	/* in the daily forecast */
 	int			 line;
 };
 
@@ -163,6 +164,7 @@ struct config {
 		struct addresses	 def;		/* "default" */
 		struct addresses	 data_quality;
 		struct addresses	 report;
+		struct addresses	 forecast;	/* none: each team's escalation */
 		struct team_route	*teams;
 		size_t			 nteams;
 		struct named_route	*named;
@@ -201,6 +203,11 @@ struct config {
 		struct float_entry	*comparators;
 		size_t			 ncomparators;
 	} report;
+
+	struct {
+		int			 at;		/* minutes after local midnight */
+		int			 alert_at;	/* projected breaches that email */
+	} forecast;
 
 	struct {
 		char			*listen;	/* "" disables the HTTP server */
