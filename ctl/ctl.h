@@ -46,6 +46,8 @@ struct team_list;
 int ctl_routes(struct ctl *ctl, int argc, char **argv);
 /* The source's teams view through the router's parser; -1 on failure. */
 int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
+/* ctl_forecast.c */
+int ctl_forecast(struct ctl *ctl, int argc, char **argv);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 

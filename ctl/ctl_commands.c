@@ -31,6 +31,9 @@ const struct ctl_command ctl_commands[] = {
 	  "[--format text|html|csv|json] [--table NAME] [--send]",
 	  "the nightly report, or a weekly or monthly pack, for any past "
 	  "period" },
+	{ "forecast", ctl_forecast, "forecast [--at TIME] [--send]",
+	  "what will be late by the end of the next working day at the "
+	  "current pace; --send emails it where it reaches forecast.alert_at" },
 	{ "help", NULL, "help [COMMAND]", "this text, or one command's" },
 };
 

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "mashwatch/report.h"
+#include "daemon/transport.h"
 #include "ctl.h"
 
 /*
@@ -36,5 +37,13 @@ int report_write(const struct report *r, int format, FILE *fp);
  */
 int report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
     struct cal_date first, struct cal_date d);
+
+/*
+ * One message to rcpts through the configured transport, on an event loop
+ * of its own (ctl_report_send.c): 0 once sent, else -1 with what the
+ * transport said in out.  For the report, the packs and the forecast.
+ */
+int ctl_mail_send(const struct config *cfg, char *const *rcpts,
+    size_t nrcpts, const char *name, const char *msg, struct tx_result *out);
 
 #endif

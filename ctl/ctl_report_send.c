@@ -103,10 +103,9 @@ on_sent(void *arg, const struct tx_result *r)
 	event_base_loopexit(s->base, NULL);
 }
 
-/* One message through the configured transport, on a loop of our own. */
-static int
-mail_send(const struct config *cfg, const char *name, const char *msg,
-    struct tx_result *out)
+int
+ctl_mail_send(const struct config *cfg, char *const *rcpts, size_t nrcpts,
+    const char *name, const char *msg, struct tx_result *out)
 {
 	struct sent s = { 0 };
 	struct mailer *t;
@@ -115,8 +114,8 @@ mail_send(const struct config *cfg, const char *name, const char *msg,
 	if ((s.base = event_base_new()) == NULL)
 		return -1;
 	t = transport_new(s.base, cfg);
-	if (transport_send(t, cfg->notify.from, cfg->routes.report.v,
-	    cfg->routes.report.n, name, msg, on_sent, &s) == 0) {
+	if (transport_send(t, cfg->notify.from, rcpts, nrcpts, name, msg,
+	    on_sent, &s) == 0) {
 		event_base_dispatch(s.base);
 		if (s.done) {
 			*out = s.result;
@@ -431,7 +430,8 @@ report_send(const struct ctl *ctl, PGconn *state, enum report_kind kind,
 		free(text);
 		free(html);
 	}
-	if (msg == NULL || mail_send(ctl->cfg, stem, msg, &tx) < 0) {
+	if (msg == NULL || ctl_mail_send(ctl->cfg, ctl->cfg->routes.report.v,
+	    ctl->cfg->routes.report.n, stem, msg, &tx) < 0) {
 		fprintf(stderr, "mashwatchctl: report: %s not sent: %s\n", stem,
 		    tx.reply[0] ? tx.reply : "the transport failed");
 		rc = EX_TEMPFAIL;

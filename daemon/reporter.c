@@ -1,6 +1,8 @@
 /*
  * The reporter runs the report in a child process, `mashwatchctl report
- * --send --date D` (and the packs, `--week D`, `--month YYYY-MM`), watched from the loop with a timer and waitpid(WNOHANG).
+ * --send --date D` (and the packs, `--week D`, `--month YYYY-MM`, and on
+ * working days at forecast.at the forecast, `mashwatchctl forecast
+ * --send`), watched from the loop with a timer and waitpid(WNOHANG).
  * Why a child rather than async queries on the loop: the report reads a
  * few hundred thousand rows and the mail transport may wait on a relay;
  * in a child none of that can stall the loop or the lease, the claim-then-
@@ -45,14 +47,17 @@ struct reporter {
 	pid_t			 child;
 	int			 kind;		/* what the child is sending */
 	struct cal_date		 running;	/* its date (first date of a pack) */
-	struct cal_date		 done[3];	/* per kind: last sent (or found sent) */
+	struct cal_date		 done[4];	/* per kind: last sent (or found sent) */
 	time_t			 retry_at;
 };
 
-/* What the reporter sends: the daily report, the weekly and monthly packs. */
-enum { SEND_DAY, SEND_WEEK, SEND_MONTH };
-static const char *const send_names[3] = { "report", "weekly pack",
-	"monthly pack" };
+/*
+ * What the reporter sends: the daily report, the weekly and monthly packs,
+ * the day's forecast.
+ */
+enum { SEND_DAY, SEND_WEEK, SEND_MONTH, SEND_FORECAST };
+static const char *const send_names[4] = { "report", "weekly pack",
+	"monthly pack", "forecast" };
 
 /* mashwatchctl beside mashwatchd, else in ../bin (sbin installs), else PATH. */
 static char *
@@ -135,6 +140,24 @@ due_date(const struct reporter *r, time_t now)
 	return cal_date_add_days(today, -2);
 }
 
+/*
+ * Whether today's forecast is due: a working day, forecast.at has passed,
+ * and some clock has forecast = true.  Its date into *d.
+ */
+static bool
+due_forecast(const struct reporter *r, time_t now, struct cal_date *d)
+{
+	struct cal_date today = calendar_date_of(r->cal, now);
+	int64_t midnight = calendar_start_of(r->cal, today);
+	size_t i;
+
+	for (i = 0; i < r->cfg->nclocks && !r->cfg->clocks[i].forecast; i++)
+		;
+	*d = today;
+	return i < r->cfg->nclocks && calendar_is_working_day(r->cal, today) &&
+	    (now - midnight) / 60 >= r->cfg->forecast.at;
+}
+
 static void
 reporter_reap(struct reporter *r)
 {
@@ -169,10 +192,16 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 {
 	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
-	char a5m[] = "--month";
+	char a5m[] = "--month", a3f[] = "forecast";
 	char *a5s[3] = { a5, a5w, a5m };
-	char *argv[] = { a0, a1, r->config_path, a3, a4, a5s[kind], date, NULL };
+	char *argv[] = { a0, a1, r->config_path, a3, a4, NULL, date, NULL };
 	int err;
+
+	if (kind == SEND_FORECAST) {
+		/* The forecast is as of now: `forecast --send`. */
+		argv[3] = a3f;
+	} else
+		argv[5] = a5s[kind];
 
 	if (kind == SEND_MONTH)
 		snprintf(date, sizeof(date), "%04d-%02d", d.year, d.month);
@@ -208,6 +237,12 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 		reporter_reap(r);
 	if (r->child > 0 || now < r->retry_at || !r->is_leader(r->arg))
 		goto again;
+	/* The forecast first: it is for this afternoon, the rest for the past. */
+	if (due_forecast(r, now, &d) &&
+	    cal_date_cmp(d, r->done[SEND_FORECAST]) != 0) {
+		reporter_start(r, SEND_FORECAST, d);
+		goto again;
+	}
 	/* No one to send it to: the nightly report is switched off. */
 	if (r->cfg->routes.report.n == 0)
 		goto again;

@@ -78,4 +78,31 @@ void forecast_visit(void *arg, const struct clock_view *v);
 const struct forecast_row *forecast_rows(struct forecast *f, bool totals,
     size_t *n);
 
+/* An email: every string owned; free with forecast_mail_clear. */
+struct forecast_mail {
+	char	*subject;
+	char	*text;
+	char	*html;
+};
+
+/*
+ * The forecast email of one clock (forecast_mail.c): its total row, and
+ * the team rows to list (all of the clock's for routes.forecast, the one
+ * team's for a team's escalation route).  It opens "Contact decision:
+ * tomorrow, Monday 11 April, 48 fall due; about 35 are decided a day;
+ * about 13 will be late." then gives the figures per team and how they are
+ * worked out.  Only clock labels and team ids: never a child.
+ */
+void forecast_mail_compose(const struct calendar *cal,
+    const struct forecast_window *w, const struct forecast_row *total,
+    const struct forecast_row *rows, size_t n, struct forecast_mail *out);
+void forecast_mail_clear(struct forecast_mail *m);
+
+/*
+ * "Monday 11 April" for the next working date of w, "tomorrow" when it is
+ * the date after now's (into buf, 40 bytes will do).
+ */
+void forecast_next_day(const struct calendar *cal,
+    const struct forecast_window *w, char *buf, size_t len);
+
 #endif

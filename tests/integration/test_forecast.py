@@ -7,6 +7,8 @@ its boundary (18:00 is out, 08:00 is in; a weekend before a Monday)."""
 import pytest
 
 import mw
+import notifyhelp as nh
+import testclock
 from test_engine import contact, seed
 
 FRIDAY = "2022-04-08T15:00:00+01:00"
@@ -24,9 +26,10 @@ def kinds(rows, kind):
     return [r for r in rows if r["type"] == kind]
 
 
-def test_once_forecast_on_a_friday(db, build, config):
-    seed(db, "T1")
-    seed(db, "T2")
+def friday(db):
+    """T1: 6 due by the end of Monday, 39 decided in the 19 working days
+    known; T2: 3 due, none decided.  The clock's total: 9 due, 2.05 a
+    day, 6 late."""
     # T1: 38 decided on working days from Monday 14 March to Thursday
     # 7 April (19 working days known: Friday 11 March starts before the
     # 28 days --once reads back), two a day: throughput 2.0.
@@ -58,6 +61,11 @@ def test_once_forecast_on_a_friday(db, build, config):
     # Received after the forecast: not there yet.
     contact(db, "AFTER", "PA", "2022-04-08 16:00+01", team="T2")
 
+
+def test_once_forecast_on_a_friday(db, build, config):
+    seed(db, "T1")
+    seed(db, "T2")
+    friday(db)
     rows = kinds(mw.once(build, config, at=FRIDAY), "forecast")
     assert rows == [
         {"type": "forecast", "clock": "contact_decision", "team": "T1",
@@ -109,3 +117,126 @@ def test_once_out_of_hours_boundary(db, build, config):
     assert [r["instance"] for r in rows] == ["FRIEVE", "SAT"]
     # Without --at the handover is not printed (it is as of a time).
     assert kinds(mw.once(build, config), "out_of_hours") == []
+
+
+def forecast_config(db, build, tmp_path, smtp, alert_at=3, route=None, calendar=None,
+                    at=None):
+    path = nh.write_config(tmp_path, db, smtp.port, calendar=calendar, clocks={
+        "contact_decision": dict(mw.CLOCKS["contact_decision"], forecast=True)})
+    text = path.read_text()
+    if route:
+        text = text.replace('report = [ "leaders@example.org" ];',
+                            'report = [ "leaders@example.org" ]; forecast = [ "%s" ];' % route)
+    text += "forecast: { alert_at = %d; %s };\n" % (
+        alert_at, 'at = "%s";' % at if at else "")
+    path.write_text(text)
+    mw.migrate(build, path)
+    return path
+
+
+def forecast_send(build, config, at=FRIDAY, check=True):
+    return mw.run(build, "mashwatchctl", "-c", config, "forecast", "--send", "--at", at,
+                  check=check)
+
+
+def test_forecast_email_to_each_team_once(db, build, tmp_path):
+    """Friday 8 April 2022 at 15:00: 6 will be late, alert_at is 3: one
+    email to each team's escalation route, with that team's figures; a
+    second run sends nothing (the claim in mashwatch.forecasts)."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        config = forecast_config(db, build, tmp_path, smtp)
+        nh.add_team(db, "T1", "Front door", "m1@example.org", "esc1@example.org")
+        nh.add_team(db, "T2", "Duty", "m2@example.org", "esc2@example.org")
+        friday(db)
+        forecast_send(build, config)
+        got = {tuple(r): m for r, m, _ in smtp.collector.all()}
+        assert sorted(got) == [("esc1@example.org",), ("esc2@example.org",)]
+        m1 = got[("esc1@example.org",)]
+        assert m1["Subject"] == ("Forecast: about 6 contact_decision will be late "
+                                 "by the end of Monday 11 April")
+        text = nh.body_text(m1)
+        assert ("contact_decision: Monday 11 April, 9 fall due; about 2.1 are "
+                "decided a day; about 6 will be late.") in text
+        # T1's figures only: 6 open, 6 due, 2.05 a day, 3 late.
+        assert "T1" in text and "T2" not in text
+        assert " 6         6          2.05           3" in text
+        assert "<b>6 will be late</b>" in nh.body_html(m1)
+        t2 = nh.body_text(got[("esc2@example.org",)])
+        assert " 3         3          0.00           3" in t2
+        # No child and no contact reaches a forecast.
+        for m in got.values():
+            assert "P1" not in nh.body_text(m) and "F1" not in nh.body_text(m)
+        assert db.query("select clock, team, due_next, projected, recipients, "
+                        "sent_at is not null from mashwatch.forecasts order by team") == [
+            ("contact_decision", "T1", 6, 3, ["esc1@example.org"], True),
+            ("contact_decision", "T2", 3, 3, ["esc2@example.org"], True)]
+        # Again (a restart, a standby taking over): nothing more.
+        p = forecast_send(build, config)
+        assert "already sent" in p.stderr
+        nh.settle(1)
+        assert len(smtp.collector.all()) == 2
+    finally:
+        smtp.stop()
+
+
+def test_forecast_email_to_routes_forecast_and_alert_at(db, build, tmp_path):
+    """routes.forecast takes one email per clock with every team's
+    figures; below forecast.alert_at nothing is sent."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        config = forecast_config(db, build, tmp_path, smtp, alert_at=7)
+        nh.add_team(db, "T1", "Front door", "m1@example.org", "esc1@example.org")
+        nh.add_team(db, "T2", "Duty", "m2@example.org", "esc2@example.org")
+        friday(db)
+        forecast_send(build, config)
+        nh.settle(1)
+        assert smtp.collector.all() == []
+        assert db.query("select count(*) from mashwatch.forecasts") == [(0,)]
+        config = forecast_config(db, build, tmp_path, smtp, alert_at=6,
+                                 route="head@example.org")
+        forecast_send(build, config)
+        (rcpts, msg, _), = smtp.collector.all()
+        assert rcpts == ["head@example.org"]
+        text = nh.body_text(msg)
+        assert "9 fall due" in text and "T1" in text and "T2" in text
+        assert db.query("select team from mashwatch.forecasts") == [("*",)]
+        # Not on a Saturday.
+        p = forecast_send(build, config, at="2022-04-09T15:00:00+01:00")
+        assert "not a working day" in p.stderr
+        assert len(smtp.collector.all()) == 1
+    finally:
+        smtp.stop()
+
+
+def test_daemon_sends_the_forecast_at_forecast_at_once(db, build, tmp_path):
+    """The daemon runs the forecast at forecast.at ("00:00": passed on
+    every day of an every-day calendar, whatever the hour the test runs
+    at); restarted, it sends no second one."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        config = forecast_config(db, build, tmp_path, smtp, alert_at=2, at="00:00",
+                                 calendar=mw.every_day_calendar(tmp_path))
+        nh.add_team(db, "T1", "Front door", "m1@example.org", "esc1@example.org")
+        # Received an hour ago: due at the end of tomorrow, none decided.
+        nh.add_contacts(db, [("C%d" % i, "P%d" % i, "T1", testclock.hours_ago(1))
+                             for i in range(3)])
+        today = testclock.local_now().strftime("%Y-%m-%d")
+        for i in range(2):
+            daemon = mw.Daemon(build, config, tmp_path / ("d%d.log" % i))
+            try:
+                daemon.wait_log("forecast %s: done" % today, timeout=60)
+                nh.settle(1)
+            finally:
+                assert daemon.stop() == 0
+        # The nightly report may go to routes.report too: only forecasts here.
+        (rcpts, msg, _), = [m for m in smtp.collector.all()
+                            if m[1]["Subject"].startswith("Forecast")]
+        assert rcpts == ["esc1@example.org"]
+        assert "3 fall due" in nh.body_text(msg)
+        assert "about 3 will be late" in nh.body_text(msg)
+    finally:
+        smtp.stop()
