@@ -240,3 +240,55 @@ def test_daemon_sends_the_forecast_at_forecast_at_once(db, build, tmp_path):
         assert "about 3 will be late" in nh.body_text(msg)
     finally:
         smtp.stop()
+
+
+def test_digest_opens_with_arrived_out_of_hours(db, build, tmp_path):
+    """The morning digest (every day working, reminder_at 00:00, working
+    hours 00:00-00:01 so that the day before is out of hours from 00:01
+    on, whatever the hour the test runs at) opens with what arrived since
+    the end of yesterday's working hours, stopped or not; nothing else is
+    open, so the digest is the handover alone."""
+    from datetime import datetime, time as dtime, timedelta
+    smtp = nh.SmtpServer()
+    smtp.start()
+    try:
+        nh.add_team(db, "T1", "Front door", "m1@example.org", "esc1@example.org")
+        config = nh.write_config(
+            tmp_path, db, smtp.port,
+            clocks={"contact_decision": dict(limit="5 working days")},
+            calendar=mw.every_day_calendar(tmp_path),
+            notify='reminder_at = "00:00"; working_hours = "00:00-00:01";')
+        mw.migrate(build, config)
+        yesterday = testclock.local_now().date() - timedelta(days=1)
+
+        def local(day, h, m=0, s=0):
+            return datetime.combine(day, dtime(h, m, s), tzinfo=testclock.LONDON)
+
+        nh.add_contacts(db, [
+            ("IN", "P0", "T1", local(yesterday, 0, 0, 59)),        # in hours
+            ("NOON", "P1", "T1", local(yesterday, 12)),
+            ("EVE", "P2", "T1", local(yesterday, 20)),
+            ("OLD", "P3", "T1", local(yesterday - timedelta(days=1), 12)),
+        ])
+        db.execute("update cms.contacts set decision_at = %s where contact_id = 'NOON'",
+                   (local(yesterday, 13),))
+        daemon = mw.Daemon(build, config, tmp_path / "d.log")
+        try:
+            daemon.wait_log("morning digest for")
+            msgs = nh.wait_messages(smtp, 1)
+        finally:
+            assert daemon.stop() == 0
+        (rcpts, msg, _), = msgs
+        assert rcpts == ["m1@example.org"]
+        text = nh.body_text(msg)
+        assert "== Arrived out of hours (2)" in text
+        body = text.split("== Arrived out of hours (2)")[1]
+        assert "P1: contact_decision" in body and "P2: contact_decision" in body
+        assert "P0" not in text and "P3" not in text
+        noon = body[body.index("P1:"):body.index("P2:")]
+        assert "stopped %s 13:00" % yesterday.isoformat() in noon
+        assert "still open" in body[body.index("P2:"):]
+        assert "arrived %s 20:00" % yesterday.isoformat() in body
+        assert "<h3>Arrived out of hours (2)</h3>" in nh.body_html(msg)
+    finally:
+        smtp.stop()
