@@ -12,6 +12,7 @@ struct forecast {
 	struct forecast_window	 w;
 	struct forecast_row	*rows;
 	size_t			 n, cap;
+	size_t			 last;		/* the row found last: runs of a team */
 	struct forecast_row	*totals;
 	size_t			 ntotals;
 	bool			 sorted;
@@ -97,14 +98,20 @@ row_get(struct forecast *f, const struct clock_conf *c, const char *team)
 {
 	struct forecast_row *r;
 
+	if (f->last < f->n && strcmp(f->rows[f->last].clock, c->name) == 0 &&
+	    same_team(f->rows[f->last].team, team))
+		return &f->rows[f->last];
 	for (size_t i = 0; i < f->n; i++)
 		if (strcmp(f->rows[i].clock, c->name) == 0 &&
-		    same_team(f->rows[i].team, team))
+		    same_team(f->rows[i].team, team)) {
+			f->last = i;
 			return &f->rows[i];
+		}
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 16;
 		f->rows = xreallocarray(f->rows, f->cap, sizeof(*f->rows));
 	}
+	f->last = f->n;
 	r = &f->rows[f->n++];
 	memset(r, 0, sizeof(*r));
 	r->clock = c->name;

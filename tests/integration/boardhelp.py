@@ -14,11 +14,14 @@ CLOCKS = {"contact_decision": dict(limit="1 hours", escalate_after="1 hours")}
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra=""):
+def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra="",
+          clocks=None):
     """Config, migrate, start; returns (daemon, port, config).  extra is
-    appended to the config (whole groups: caseloads, say)."""
+    appended to the config (whole groups: caseloads, say); clocks override
+    CLOCKS entry by entry."""
     port = mw.free_port()
-    conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
+    conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo,
+                           clocks=dict(CLOCKS, **(clocks or {})),
                            poll_interval=1, http_listen="127.0.0.1:%d" % port,
                            calendar=calendar)
     text = conf.read_text()

@@ -6,6 +6,9 @@ its boundary (18:00 is out, 08:00 is in; a weekend before a Monday)."""
 
 import pytest
 
+import json
+
+import boardhelp as bh
 import mw
 import notifyhelp as nh
 import testclock
@@ -292,3 +295,44 @@ def test_digest_opens_with_arrived_out_of_hours(db, build, tmp_path):
         assert "<h3>Arrived out of hours (2)</h3>" in nh.body_html(msg)
     finally:
         smtp.stop()
+
+
+def test_board_shows_the_forecast_per_clock(db, build, tmp_path):
+    """board.json gives each team its forecast per clock with forecast =
+    true, the page a table per clock over the teams the viewer sees.  Every
+    day is a working day and the clock is in hours, so the figures are the
+    same at any hour: 4 decided the day before yesterday or yesterday, 4/20
+    = 0.2 a day; T1 has 3 due within the hour, T2 1."""
+    bh.teams(db)
+    d, port, conf = bh.start(db, build, tmp_path, calendar=mw.every_day_calendar(tmp_path),
+                             clocks={"contact_decision": dict(bh.CLOCKS["contact_decision"],
+                                                              forecast=True)})
+    try:
+        bh.contacts(db, [("O%d" % i, "PO%d" % i, "T1", 0.5) for i in range(3)]
+                    + [("S%d" % i, "PS%d" % i, "T1", 30) for i in range(4)]
+                    + [("Q1", "PQ1", "T2", 0.5)])
+        db.execute("update cms.contacts set decision_at = now() - interval '26 hours', "
+                   "updated_at = now() where contact_id like 'S%%'")
+
+        def forecast(user):
+            j = json.loads(bh.get(port, "/board.json", user=user)[2])
+            return {t["team"]: t["forecast"] for t in j["teams"] if t["forecast"]}
+        got = mw.wait_for(lambda: (lambda f: f if f.get("T2") and f.get("T1") and
+                                   f["T1"][0]["throughput"] > 0 else None)(
+                                       forecast("admin@example.org")),
+                          what="the forecast on the board")
+        assert got == {
+            "T1": [{"clock": "contact_decision", "label": "contact_decision", "open": 3,
+                    "due_next": 3, "throughput": 0.2, "projected_breaches": 2}],
+            "T2": [{"clock": "contact_decision", "label": "contact_decision", "open": 1,
+                    "due_next": 1, "throughput": 0.0, "projected_breaches": 1}]}
+        # A manager sees their team's figures only, on the page too.
+        assert list(forecast("m1@example.org")) == ["T1"]
+        html = bh.get(port, "/board", user="m1@example.org")[2]
+        row = html[html.index('<table id="forecast">'):]
+        row = row[row.index('<tr data-clock="contact_decision">'):row.index("</table>")]
+        assert "<td>3</td><td>3</td><td>0.20</td><td>2</td>" in row
+        html = bh.get(port, "/board", user="admin@example.org")[2]
+        assert "<td>4</td><td>4</td><td>0.20</td><td>3</td>" in html
+    finally:
+        assert d.stop() == 0
