@@ -335,6 +335,62 @@ h_waiting(FILE *fp, const struct report *r)
 	h_table_close(fp);
 }
 
+/* What will be late by the end of the next working day at the current pace. */
+static void
+h_forecast(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "Clock / team", "Open",
+	    "Due next", "Decided a day", "Likely late" };
+	struct forecast_window w;
+	const struct forecast_row *rows, *tot;
+	char due[32], rate[32], note[200];
+	size_t n, nt, j = 0;
+
+	if (r->forecast == NULL)
+		return;
+	forecast_window(r->cal, r->end, r->since, &w);
+	tot = forecast_rows(r->forecast, true, &nt);
+	rows = forecast_rows(r->forecast, false, &n);
+	forecast_next_day(r->cal, &w, due, sizeof(due));
+	h_section(fp, "3a", "Forecast");
+	snprintf(note, sizeof(note), "Open at the end of the report date, "
+	    "due by the end of %s, against what was decided a day over the "
+	    "last %d working days; likely late is the difference, rounded "
+	    "down.", due, w.days);
+	h_note(fp, note);
+	h_grid_open(fp, heads, 5);
+	for (size_t i = 0; i < nt; i++) {
+		const struct clock_conf *cc = config_clock(r->cfg, tot[i].clock);
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, cc && cc->label ? cc->label : tot[i].clock);
+		h_cell_n(fp, (uint64_t)tot[i].open, NULL);
+		h_cell_n(fp, (uint64_t)tot[i].due_next, NULL);
+		snprintf(rate, sizeof(rate), "%.2f", tot[i].throughput);
+		h_cell(fp, rate, NULL);
+		h_cell_n(fp, (uint64_t)tot[i].projected, RED);
+		fputs("</tr>\n", fp);
+		while (j < n && strcmp(rows[j].clock, tot[i].clock) != 0)
+			j++;
+		for (; j < n && strcmp(rows[j].clock, tot[i].clock) == 0; j++) {
+			char team[160];
+
+			snprintf(team, sizeof(team), "\xc2\xa0\xc2\xa0%s",
+			    rows[j].team ? rows[j].team : "(no team)");
+			fputs("<tr>", fp);
+			h_cell_text(fp, team);
+			h_cell_n(fp, (uint64_t)rows[j].open, NULL);
+			h_cell_n(fp, (uint64_t)rows[j].due_next, NULL);
+			snprintf(rate, sizeof(rate), "%.2f",
+			    rows[j].throughput);
+			h_cell(fp, rate, NULL);
+			h_cell_n(fp, (uint64_t)rows[j].projected, RED);
+			fputs("</tr>\n", fp);
+		}
+	}
+	h_table_close(fp);
+}
+
 static void
 h_repeats(FILE *fp, const struct report *r)
 {
@@ -734,6 +790,7 @@ html_write(const struct report *r, FILE *fp, bool mail)
 	h_demand(fp, r);
 	h_timeliness(fp, r);
 	h_waiting(fp, r);
+	h_forecast(fp, r);
 	h_repeats(fp, r);
 	h_rereferrals(fp, r);
 	h_strategy(fp, r);

@@ -23,6 +23,7 @@
 
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
+#include "mashwatch/forecast.h"
 #include "mashwatch/model.h"
 
 /* Children listed under "the children with the most" per repeat rule. */
@@ -171,6 +172,13 @@ struct report {
 	struct cal_date		 span_first;
 	int64_t			 span_from;
 	uint64_t		 span_demand[RM_COUNT];
+
+	/*
+	 * The forecast (forecast.h) as of the end of D, for the clocks with
+	 * forecast = true: NULL in a trend point or a pack's comparison,
+	 * and until the first clock row is in.
+	 */
+	struct forecast		*forecast;
 
 	struct report_team	*teams;		/* sorted by report_finish */
 	size_t			 nteams;

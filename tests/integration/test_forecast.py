@@ -336,3 +336,34 @@ def test_board_shows_the_forecast_per_clock(db, build, tmp_path):
         assert "<td>4</td><td>4</td><td>0.20</td><td>3</td>" in html
     finally:
         assert d.stop() == 0
+
+
+def test_report_forecast_section(db, build, config):
+    """The nightly report on Friday 8 April 2022 gives the forecast as of
+    the end of that day: due by the end of Monday, against the stops of the
+    20 working days from Monday 14 March to Friday 8 April (2.0 a day)."""
+    seed(db, "T1")
+    seed(db, "T2")
+    friday(db)
+    p = mw.run(build, "mashwatchctl", "-c", config, "report", "--date", "2022-04-08",
+               "--format", "json")
+    fc = json.loads(p.stdout)["forecast"]
+    assert fc == {
+        "as_of": "2022-04-09T00:00:00+01:00", "due_by": "2022-04-12T00:00:00+01:00",
+        "working_days": 20,
+        "clocks": [{
+            "clock": "contact_decision", "label": "contact_decision", "open": 9, "due_next": 9,
+            "throughput": 2.0, "projected_breaches": 7,
+            "teams": [
+                {"team": "T1", "open": 5, "due_next": 5, "throughput": 2.0,
+                 "projected_breaches": 3},
+                {"team": "T2", "open": 4, "due_next": 4, "throughput": 0.0,
+                 "projected_breaches": 4}]}]}
+    html = mw.run(build, "mashwatchctl", "-c", config, "report", "--date", "2022-04-08",
+                  "--format", "html").stdout
+    assert "3a. Forecast" in html and "due by the end of Monday 11 April" in html
+    # Without a clock with forecast = true the section is empty.
+    plain = mw.write_config(config.parent / "plain.conf", db.conninfo)
+    p = mw.run(build, "mashwatchctl", "-c", plain, "report", "--date", "2022-04-08",
+               "--format", "json")
+    assert json.loads(p.stdout)["forecast"]["clocks"] == []
