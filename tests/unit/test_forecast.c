@@ -297,6 +297,58 @@ test_forecast_counting(void **state)
 	calendar_free(cal);
 }
 
+/* The email: the sentence, the teams, escaping, "tomorrow" or the day. */
+static void
+test_forecast_mail(void **state)
+{
+	char n_c[] = "contact_decision", l_c[] = "Contacts";
+	char t1[] = "<T&1>";
+	struct forecast_row total = { .clock = n_c, .label = l_c, .open = 60,
+	    .due_next = 48, .stopped = 700, .throughput = 35.0,
+	    .projected = 13 };
+	struct forecast_row rows[2] = {
+		{ .clock = n_c, .label = l_c, .team = t1, .open = 40,
+		  .due_next = 30, .throughput = 20.5, .projected = 9 },
+		{ .clock = n_c, .label = l_c, .team = NULL, .open = 20,
+		  .due_next = 18, .throughput = 14.5, .projected = 3 },
+	};
+	struct calendar *cal = tu_calendar("Europe/London", CAL_MON_FRI, true);
+	struct forecast_window w;
+	struct forecast_mail m;
+	char day[48];
+
+	(void)state;
+	/* Tuesday: tomorrow is Wednesday. */
+	forecast_window(cal, tu_at("2022-04-12T15:00:00+01:00"), INT64_MIN,
+	    &w);
+	forecast_next_day(cal, &w, day, sizeof(day));
+	assert_string_equal(day, "tomorrow, Wednesday 13 April");
+	forecast_mail_compose(cal, &w, &total, rows, 2, &m);
+	assert_string_equal(m.subject, "Forecast: about 13 Contacts will be "
+	    "late by the end of tomorrow, Wednesday 13 April");
+	assert_non_null(strstr(m.text, "Contacts: Tomorrow, Wednesday 13 "
+	    "April, 48 fall due; about 35 are decided a day; about 13 will "
+	    "be late."));
+	assert_non_null(strstr(m.text, "<T&1>                    40        30"
+	    "         20.50           9"));
+	assert_non_null(strstr(m.text, "(no team)"));
+	assert_non_null(strstr(m.html, "&lt;T&amp;1&gt;"));
+	assert_null(strstr(m.html, "<T&1>"));
+	assert_non_null(strstr(m.text, "the mean over the last 20 working "
+	    "days"));
+	forecast_mail_clear(&m);
+	/* Thursday before Easter: Tuesday, not "tomorrow"; a slow pace. */
+	forecast_window(cal, tu_at("2022-04-14T15:00:00+01:00"), INT64_MIN,
+	    &w);
+	total.throughput = 2.25;
+	forecast_mail_compose(cal, &w, &total, rows, 1, &m);
+	assert_non_null(strstr(m.text, "Contacts: Tuesday 19 April, 48 fall "
+	    "due; about 2.2 are decided a day"));
+	assert_null(strstr(m.text, "(no team)"));
+	forecast_mail_clear(&m);
+	calendar_free(cal);
+}
+
 static void
 test_handover_out_of_hours(void **state)
 {
@@ -405,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_forecast_window),
 		cmocka_unit_test(test_forecast_arithmetic),
 		cmocka_unit_test(test_forecast_counting),
+		cmocka_unit_test(test_forecast_mail),
 		cmocka_unit_test(test_handover_out_of_hours),
 		cmocka_unit_test(test_handover_since),
 	};
