@@ -114,8 +114,8 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.def),
 	  .help = "Where alerts go when their team has no usable address.  "
-	  "Besides default, data_quality, report and teams, routes may hold "
-	  "lists of your own, NAME = [ ... ] or NAME = { to = [ ... ]; "
+	  "Besides default, data_quality, report, forecast and teams, routes "
+	  "may hold lists of your own, NAME = [ ... ] or NAME = { to = [ ... ]; "
 	  "escalation = [ ... ]; }, which a clock selects with route = "
 	  "\"NAME\"." },
 	{ .name = "routes.data_quality", .type = CONF_ADDRESSES,
@@ -318,7 +318,7 @@ static const struct conf_setting team_settings[] = {
 	  "in the teams view, else routes.default)." },
 };
 
-/* One list of routes besides default, data_quality, report and teams. */
+/* One list of routes besides default, data_quality, report, forecast and teams. */
 static const struct conf_setting named_route_settings[] = {
 	{ .name = "to", .type = CONF_ADDRESSES, .required = true,
 	  .reloadable = true, .offset = offsetof(struct named_route, to),
