@@ -1034,8 +1034,10 @@ notifier_digest_read(void *arg, PGresult *res)
 		if (gs[i].route.rcpts.n == 0 ||
 		    (gs[i].n == 0 && gs[i].nhandover == 0))
 			continue;
-		qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
-		    item_age_cmp);
+		/* A digest of the handover alone has no items to sort. */
+		if (gs[i].n > 1)
+			qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
+			    item_age_cmp);
 		if (digest_send(n, &gs[i], date) == 0) {
 			n->digest_claims++;
 			nsent++;

@@ -180,7 +180,8 @@ forecast_sort(struct forecast *f)
 
 	if (f->sorted)
 		return;
-	qsort(f->rows, f->n, sizeof(*f->rows), row_cmp);
+	if (f->n > 1)
+		qsort(f->rows, f->n, sizeof(*f->rows), row_cmp);
 	free(f->totals);
 	f->totals = xcalloc(f->n + 1, sizeof(*f->totals));
 	f->ntotals = 0;
