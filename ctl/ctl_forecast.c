@@ -192,7 +192,7 @@ forecast_send(struct ctl *ctl, struct forecast *f,
 	struct team_list tl = { 0 };
 	const struct forecast_row *rows, *totals;
 	struct cal_date d = calendar_date_of(ctl->cal, w->now);
-	size_t n, nt, i, j;
+	size_t n, nt, i;
 	int rc = EX_OK;
 
 	if (!calendar_is_working_day(ctl->cal, d)) {
@@ -216,18 +216,11 @@ forecast_send(struct ctl *ctl, struct forecast *f,
 		goto out;
 	}
 	totals = forecast_rows(f, true, &nt);
-	rows = forecast_rows(f, false, &n);
-	for (i = 0, j = 0; i < nt; i++) {
-		size_t first;
-
-		while (j < n && strcmp(rows[j].clock, totals[i].clock) != 0)
-			j++;
-		first = j;
-		while (j < n && strcmp(rows[j].clock, totals[i].clock) == 0)
-			j++;
-		if (totals[i].projected >= ctl->cfg->forecast.alert_at)
-			send_clock(&s, &tl, &totals[i], &rows[first],
-			    j - first);
+	for (i = 0; i < nt; i++) {
+		if (totals[i].projected < ctl->cfg->forecast.alert_at)
+			continue;
+		rows = forecast_teams(f, totals[i].clock, &n);
+		send_clock(&s, &tl, &totals[i], rows, n);
 	}
 	if (s.failed > 0)
 		rc = EX_TEMPFAIL;
@@ -245,21 +238,14 @@ forecast_print(const struct ctl *ctl, struct forecast *f,
 	size_t n, nt;
 
 	totals = forecast_rows(f, true, &nt);
-	rows = forecast_rows(f, false, &n);
 	if (nt == 0)
 		printf("No clock has forecast = true, or none has work open or "
 		    "decided lately.\n");
-	for (size_t i = 0, j = 0; i < nt; i++) {
+	for (size_t i = 0; i < nt; i++) {
 		struct forecast_mail fm;
-		size_t first;
 
-		while (j < n && strcmp(rows[j].clock, totals[i].clock) != 0)
-			j++;
-		first = j;
-		while (j < n && strcmp(rows[j].clock, totals[i].clock) == 0)
-			j++;
-		forecast_mail_compose(ctl->cal, w, &totals[i], &rows[first],
-		    j - first, &fm);
+		rows = forecast_teams(f, totals[i].clock, &n);
+		forecast_mail_compose(ctl->cal, w, &totals[i], rows, n, &fm);
 		printf("%s%s", i ? "\n" : "", fm.text);
 		forecast_mail_clear(&fm);
 	}

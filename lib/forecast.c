@@ -212,3 +212,18 @@ forecast_rows(struct forecast *f, bool totals, size_t *n)
 	*n = totals ? f->ntotals : f->n;
 	return totals ? f->totals : f->rows;
 }
+
+const struct forecast_row *
+forecast_teams(struct forecast *f, const char *clock, size_t *n)
+{
+	const struct forecast_row *rows;
+	size_t nrows, i, j;
+
+	rows = forecast_rows(f, false, &nrows);
+	for (i = 0; i < nrows && strcmp(rows[i].clock, clock) != 0; i++)
+		;
+	for (j = i; j < nrows && strcmp(rows[j].clock, clock) == 0; j++)
+		;
+	*n = j - i;
+	return *n > 0 ? &rows[i] : NULL;
+}

@@ -344,13 +344,12 @@ h_forecast(FILE *fp, const struct report *r)
 	struct forecast_window w;
 	const struct forecast_row *rows, *tot;
 	char due[32], rate[32], note[200];
-	size_t n, nt, j = 0;
+	size_t n, nt;
 
 	if (r->forecast == NULL)
 		return;
 	forecast_window(r->cal, r->end, r->since, &w);
 	tot = forecast_rows(r->forecast, true, &nt);
-	rows = forecast_rows(r->forecast, false, &n);
 	forecast_next_day(r->cal, &w, due, sizeof(due));
 	h_section(fp, "3a", "Forecast");
 	snprintf(note, sizeof(note), "Open at the end of the report date, "
@@ -370,9 +369,8 @@ h_forecast(FILE *fp, const struct report *r)
 		h_cell(fp, rate, NULL);
 		h_cell_n(fp, (uint64_t)tot[i].projected, RED);
 		fputs("</tr>\n", fp);
-		while (j < n && strcmp(rows[j].clock, tot[i].clock) != 0)
-			j++;
-		for (; j < n && strcmp(rows[j].clock, tot[i].clock) == 0; j++) {
+		rows = forecast_teams(r->forecast, tot[i].clock, &n);
+		for (size_t j = 0; j < n; j++) {
 			char team[160];
 
 			snprintf(team, sizeof(team), "\xc2\xa0\xc2\xa0%s",

@@ -233,16 +233,13 @@ static json_t *
 forecast_json(const struct report *r)
 {
 	struct forecast_window w;
-	const struct forecast_row *rows, *tot;
-	size_t n = 0, nt = 0, j = 0;
+	const struct forecast_row *rows, *tot = NULL;
+	size_t n, nt = 0;
 	json_t *o = json_object(), *a = json_array();
 
 	forecast_window(r->cal, r->end, r->since, &w);
-	if (r->forecast != NULL) {
+	if (r->forecast != NULL)
 		tot = forecast_rows(r->forecast, true, &nt);
-		rows = forecast_rows(r->forecast, false, &n);
-	} else
-		tot = rows = NULL;
 	json_object_set_new(o, "as_of", json_instant(r, w.now));
 	json_object_set_new(o, "due_by", json_instant(r, w.next_end));
 	json_object_set_new(o, "working_days", json_integer(w.days));
@@ -250,9 +247,8 @@ forecast_json(const struct report *r)
 		const struct clock_conf *cc = config_clock(r->cfg, tot[i].clock);
 		json_t *teams = json_array();
 
-		while (j < n && strcmp(rows[j].clock, tot[i].clock) != 0)
-			j++;
-		for (; j < n && strcmp(rows[j].clock, tot[i].clock) == 0; j++)
+		rows = forecast_teams(r->forecast, tot[i].clock, &n);
+		for (size_t j = 0; j < n; j++)
 			json_array_append_new(teams, forecast_row_json(&rows[j]));
 		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:I, s:f, "
 		    "s:I, s:o}", "clock", tot[i].clock,

@@ -78,6 +78,13 @@ void forecast_visit(void *arg, const struct clock_view *v);
 const struct forecast_row *forecast_rows(struct forecast *f, bool totals,
     size_t *n);
 
+/*
+ * The team rows of one clock (a run of forecast_rows(f, false)), as *n;
+ * NULL and 0 when it has none.  Valid as forecast_rows' result.
+ */
+const struct forecast_row *forecast_teams(struct forecast *f,
+    const char *clock, size_t *n);
+
 /* An email: every string owned; free with forecast_mail_clear. */
 struct forecast_mail {
 	char	*subject;

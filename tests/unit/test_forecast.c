@@ -292,6 +292,15 @@ test_forecast_counting(void **state)
 		assert_int_equal(r[i].stopped, want_totals[i].stopped);
 		assert_int_equal(r[i].projected, want_totals[i].projected);
 	}
+	/* A clock's team rows, a run of the rows. */
+	r = forecast_teams(f, "contact", &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(r[0].team, "T1");
+	assert_null(r[2].team);
+	r = forecast_teams(f, "strategy", &n);
+	assert_int_equal(n, 1);
+	assert_null(forecast_teams(f, "allocation", &n));
+	assert_int_equal(n, 0);
 	forecast_free(f);
 	forecast_free(NULL);
 	calendar_free(cal);
