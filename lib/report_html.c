@@ -922,6 +922,40 @@ t_teams(FILE *fp, const struct report *r)
 	}
 }
 
+/* The forecast as in h_forecast, when a clock has forecast = true. */
+static void
+t_forecast(FILE *fp, const struct report *r)
+{
+	struct forecast_window w;
+	const struct forecast_row *rows, *tot;
+	char due[48];
+	size_t n, nt;
+
+	if (r->forecast == NULL)
+		return;
+	forecast_window(r->cal, r->end, r->since, &w);
+	forecast_next_day(r->cal, &w, due, sizeof(due));
+	tot = forecast_rows(r->forecast, true, &nt);
+	t_section(fp, "3a", "Forecast (open at the end of the day, due by "
+	    "the end of the next working day, decided a day over 20 working "
+	    "days)");
+	for (size_t i = 0; i < nt; i++) {
+		const struct clock_conf *cc = config_clock(r->cfg, tot[i].clock);
+
+		fprintf(fp, "   %s: by the end of %s %ld fall due; about %.2f "
+		    "are decided a day; about %ld will be late (%ld open)\n",
+		    cc && cc->label ? cc->label : tot[i].clock, due,
+		    tot[i].due_next, tot[i].throughput, tot[i].projected,
+		    tot[i].open);
+		rows = forecast_teams(r->forecast, tot[i].clock, &n);
+		for (size_t j = 0; j < n; j++)
+			fprintf(fp, "      team %s: %ld due, %.2f a day, %ld "
+			    "late, %ld open\n", rows[j].team ? rows[j].team :
+			    "(none)", rows[j].due_next, rows[j].throughput,
+			    rows[j].projected, rows[j].open);
+	}
+}
+
 int
 report_write_text(const struct report *r, FILE *fp)
 {
@@ -985,6 +1019,7 @@ report_write_text(const struct report *r, FILE *fp)
 		fputc('\n', fp);
 	}
 
+	t_forecast(fp, r);
 	t_section(fp, "4", "Repeat contacts");
 	for (size_t i = 0; i < r->nrepeats; i++) {
 		const struct report_repeat *rp = &r->repeats[i];

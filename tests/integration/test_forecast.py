@@ -362,6 +362,11 @@ def test_report_forecast_section(db, build, config):
     html = mw.run(build, "mashwatchctl", "-c", config, "report", "--date", "2022-04-08",
                   "--format", "html").stdout
     assert "3a. Forecast" in html and "due by the end of Monday 11 April" in html
+    text = mw.run(build, "mashwatchctl", "-c", config, "report", "--date", "2022-04-08",
+                  "--format", "text").stdout
+    assert ("contact_decision: by the end of Monday 11 April 9 fall due; about 2.00 are "
+            "decided a day; about 7 will be late (9 open)") in text
+    assert "team T2: 4 due, 0.00 a day, 4 late, 4 open" in text
     # Without a clock with forecast = true the section is empty.
     plain = mw.write_config(config.parent / "plain.conf", db.conninfo)
     p = mw.run(build, "mashwatchctl", "-c", plain, "report", "--date", "2022-04-08",
