@@ -372,3 +372,37 @@ def test_report_forecast_section(db, build, config):
     p = mw.run(build, "mashwatchctl", "-c", plain, "report", "--date", "2022-04-08",
                "--format", "json")
     assert json.loads(p.stdout)["forecast"]["clocks"] == []
+
+
+def test_standby_taking_over_sends_no_second_forecast(db, build, tmp_path):
+    """The leader sends the day's forecast; a standby that takes over when
+    it dies runs the forecast too, finds the claim and sends nothing."""
+    smtp = nh.SmtpServer()
+    smtp.start()
+    a = b = None
+    try:
+        config = forecast_config(db, build, tmp_path, smtp, alert_at=1, at="00:00",
+                                 calendar=mw.every_day_calendar(tmp_path))
+        config.write_text(config.read_text().replace("lease_ttl = 15;", "lease_ttl = 6;"))
+        nh.add_team(db, "T1", "Front door", "m1@example.org", "esc1@example.org")
+        nh.add_contacts(db, [("C1", "P1", "T1", testclock.hours_ago(1))])
+        today = testclock.local_now().strftime("%Y-%m-%d")
+        a = mw.Daemon(build, config, tmp_path / "a.log")
+        a.wait_log("forecast %s: done" % today, timeout=60)
+        b = mw.Daemon(build, config, tmp_path / "b.log")
+        b.wait_log("standing by")
+        a.kill()
+        b.wait_log("now polls and alerts", timeout=30)
+        b.wait_log("forecast %s: done" % today, timeout=60)
+        nh.settle(1)
+        got = [m for _, m, _ in smtp.collector.all() if m["Subject"].startswith("Forecast")]
+        assert len(got) == 1
+        assert db.query("select count(*) from mashwatch.forecasts") == [(1,)]
+        # The standby's run found the leader's claim.
+        assert "already sent" in b.text()
+        assert b.stop() == 0
+    finally:
+        for d in (a, b):
+            if d is not None and d.alive():
+                d.kill()
+        smtp.stop()
