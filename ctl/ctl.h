@@ -58,6 +58,8 @@ void ctl_put(const char *s);
 int ctl_read_teams(struct ctl *ctl, struct team_list *tl);
 /* ctl_purge.c: what the retention section no longer keeps */
 int ctl_purge(struct ctl *ctl, int argc, char **argv);
+/* ctl_forecast.c */
+int ctl_forecast(struct ctl *ctl, int argc, char **argv);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 /* ctl_region.c */
