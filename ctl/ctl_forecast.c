@@ -186,11 +186,12 @@ send_clock(struct sender *s, const struct team_list *tl,
 	}
 }
 
+/* Send f's emails, claimed in state (the caller's connection). */
 static int
-forecast_send(struct ctl *ctl, struct forecast *f,
+forecast_send(struct ctl *ctl, PGconn *state, struct forecast *f,
     const struct forecast_window *w)
 {
-	struct sender s = { .ctl = ctl, .w = w };
+	struct sender s = { .ctl = ctl, .w = w, .state = state };
 	struct team_list tl = { 0 };
 	const struct forecast_row *rows, *totals;
 	struct cal_date d = calendar_date_of(ctl->cal, w->now);
@@ -208,10 +209,6 @@ forecast_send(struct ctl *ctl, struct forecast *f,
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	snprintf(s.me, sizeof(s.me), "%s:%d:%08lx", s.host, (int)getpid(),
 	    random());
-	/* The claims are in the state: its schema version checked first. */
-	if ((s.state = setup_state_connect(ctl->cfg, "mashwatchctl", &rc)) ==
-	    NULL)
-		return rc;
 	/* Team routes come from the teams view, as the notifier's do. */
 	if (ctl->cfg->routes.forecast.n == 0 &&
 	    ctl_read_teams(ctl, &tl) < 0) {
@@ -229,7 +226,6 @@ forecast_send(struct ctl *ctl, struct forecast *f,
 		rc = EX_TEMPFAIL;
 out:
 	team_list_clear(&tl);
-	PQfinish(s.state);
 	return rc;
 }
 
@@ -265,7 +261,8 @@ ctl_forecast(struct ctl *ctl, int argc, char **argv)
 	const char *at_arg = NULL;
 	struct forecast_window w;
 	struct forecast *f = NULL;
-	struct model *m;
+	struct model *m = NULL;
+	PGconn *state = NULL;
 	bool send = false;
 	int64_t at;
 	int ch, rc;
@@ -290,6 +287,14 @@ ctl_forecast(struct ctl *ctl, int argc, char **argv)
 		    "ISO 8601 time\n", at_arg);
 		return EX_USAGE;
 	}
+	/*
+	 * The claims are in the state: its schema version is checked before
+	 * the source is read (exit 78 on the wrong one, as every command that
+	 * reads the state).
+	 */
+	if (send && (state = setup_state_connect(ctl->cfg, "mashwatchctl",
+	    &rc)) == NULL)
+		goto out;
 	m = model_new(ctl->cfg, ctl->cal, true);
 	model_set_live_rules(m, at_arg == NULL);
 	rc = once_load(ctl->cfg, m, at, NULL);
@@ -299,7 +304,7 @@ ctl_forecast(struct ctl *ctl, int argc, char **argv)
 	f = forecast_new(&w);
 	model_foreach_clock(m, at, false, forecast_visit, f);
 	if (send)
-		rc = forecast_send(ctl, f, &w);
+		rc = forecast_send(ctl, state, f, &w);
 	else {
 		forecast_print(ctl, f, &w);
 		if (fflush(stdout) != 0)
@@ -308,5 +313,6 @@ ctl_forecast(struct ctl *ctl, int argc, char **argv)
 out:
 	forecast_free(f);
 	model_free(m);
+	PQfinish(state);
 	return rc;
 }
