@@ -77,6 +77,8 @@ json_t *ctl_json_str(PGresult *res, int r, int c);
 const char *ctl_fmt_time(const struct ctl *ctl, int64_t t, char *buf,
     size_t len);
 void ctl_json_print(json_t *j);
+/* ctl_forecast.c */
+int ctl_forecast(struct ctl *ctl, int argc, char **argv);
 /* ctl_report.c */
 int ctl_report(struct ctl *ctl, int argc, char **argv);
 /* ctl_region.c */

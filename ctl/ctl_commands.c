@@ -52,6 +52,10 @@ const struct ctl_command ctl_commands[] = {
 	  "region --month YYYY-MM [--format html|csv|json] EXTRACT.json...",
 	  "authorities' monthly regional extracts side by side, with the "
 	  "region's quartiles, ranks and disclosure control", true },
+	{ "forecast", ctl_forecast, "forecast [--at TIME] [--send]",
+	  "what will be late by the end of the next working day at the "
+	  "current pace; --send emails it where it reaches forecast.alert_at",
+	  false },
 	{ "help", NULL, "help [COMMAND]", "this text, or one command's", false },
 };
 

@@ -24,6 +24,7 @@
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
+#include "mashwatch/forecast.h"
 #include "mashwatch/jsonval.h"
 #include "mashwatch/mail.h"
 #include "mashwatch/strmap.h"
@@ -145,7 +146,7 @@ board_json_team(const struct board_view *v, const struct board_team *t)
 	const struct board_snap *s = v->snap;
 	int max = v->cfg->http.board_max_items;
 	char late[96];
-	json_t *jt, *counts, *items, *others, *cl;
+	json_t *jt, *counts, *items, *others, *cl, *fc;
 	size_t shown = 0, matching = 0;
 
 	counts = json_array();
@@ -168,6 +169,21 @@ board_json_team(const struct board_view *v, const struct board_team *t)
 		    "due_soon", (json_int_t)c->due_soon, "overdue",
 		    (json_int_t)c->overdue, "escalated",
 		    (json_int_t)c->escalated));
+	}
+	fc = json_array();
+	for (size_t k = 0; k < v->cfg->nclocks; k++) {
+		const struct board_count *c = &t->counts[k];
+
+		if (!c->fc)
+			continue;
+		json_array_append_new(fc, json_pack("{s:s, s:s, s:I, s:I, "
+		    "s:f, s:I}", "clock", c->clock->name, "label",
+		    c->clock->label ? c->clock->label : c->clock->name,
+		    "open", (json_int_t)c->fc_open, "due_next",
+		    (json_int_t)c->fc_due_next, "throughput",
+		    (double)(long long)(c->fc_throughput * 100 + 0.5) / 100,
+		    "projected_breaches", (json_int_t)forecast_projected(
+		    c->fc_due_next, c->fc_throughput)));
 	}
 	for (size_t i = t->first; i < t->first + t->n; i++) {
 		const struct board_item *it = &s->items[i];
@@ -235,6 +251,7 @@ board_json_team(const struct board_view *v, const struct board_team *t)
 	    (matching - shown)));
 	json_object_set_new(jt, "repeats_and_checks", others);
 	json_object_set_new(jt, "caseloads", cl);
+	json_object_set_new(jt, "forecast", fc);
 	return jt;
 }
 

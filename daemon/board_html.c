@@ -21,6 +21,7 @@
 
 #include <event2/buffer.h>
 
+#include "mashwatch/forecast.h"
 #include "mashwatch/html.h"
 #include "mashwatch/mail.h"
 
@@ -167,6 +168,55 @@ render_reasons(const struct board_view *v, const struct board_alert *a,
 		evbuffer_add_printf(out, "</option>");
 	}
 	evbuffer_add_printf(out, "</select> ");
+}
+
+/*
+ * The forecast per clock with forecast = true, over the teams the viewer
+ * sees: what falls due by the end of the next working day against what is
+ * decided a day, and so how many will likely be late.
+ */
+static void
+render_forecast(const struct board_view *v, struct evbuffer *out)
+{
+	const struct board_snap *s = v->snap;
+	bool any = false;
+
+	for (size_t k = 0; k < v->cfg->nclocks; k++) {
+		long open = 0, due = 0;
+		double rate = 0;
+		bool fc = false;
+		const struct clock_conf *c = &v->cfg->clocks[k];
+
+		for (size_t t = 0; t < s->nteams; t++) {
+			const struct board_count *bc = &s->teams[t].counts[k];
+
+			if (!v->viewer->team_ok[t] || !bc->fc)
+				continue;
+			fc = true;
+			open += bc->fc_open;
+			due += bc->fc_due_next;
+			rate += bc->fc_throughput;
+		}
+		if (!fc)
+			continue;
+		if (!any)
+			evbuffer_add_printf(out, "<table id=\"forecast\">"
+			    "<caption>Forecast: by the end of the next working "
+			    "day, at the pace of the last 20 working days"
+			    "</caption><tr><th>Clock</th><th>Open</th>"
+			    "<th>Due next</th><th>Decided a day</th>"
+			    "<th>Likely late</th></tr>\n");
+		any = true;
+		evbuffer_add_printf(out, "<tr data-clock=\"");
+		esc(out, c->name);
+		evbuffer_add_printf(out, "\"><td>");
+		esc(out, c->label ? c->label : c->name);
+		evbuffer_add_printf(out, "</td><td>%ld</td><td>%ld</td>"
+		    "<td>%.2f</td><td>%ld</td></tr>\n", open, due, rate,
+		    forecast_projected(due, rate));
+	}
+	if (any)
+		evbuffer_add_printf(out, "</table>\n");
 }
 
 static void
@@ -433,6 +483,7 @@ board_render_head(const struct board_view *v, struct evbuffer *out)
 		    "standing by (or still starting): open the leader's "
 		    "board for what is waiting.</p>\n");
 	render_totals(v, out);
+	render_forecast(v, out);
 }
 
 void

@@ -65,6 +65,10 @@ struct board_caseload {
 struct board_count {
 	const struct clock_conf	*clock;
 	size_t			 open, due_soon, overdue, escalated;
+	/* The forecast (forecast.h), for a clock with forecast = true. */
+	bool			 fc;
+	long			 fc_open, fc_due_next;
+	double			 fc_throughput;
 };
 
 struct board_team {

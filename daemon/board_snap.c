@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "mashwatch/forecast.h"
 #include "mashwatch/mail.h"
 #include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
@@ -473,18 +474,19 @@ clock_index(const struct config *cfg, const struct clock_conf *c)
  * window may also pass with nothing read, and its alert resolves.
  */
 static uint64_t
-board_built_stamp(const struct board *b)
+board_built_stamp(const struct board *b, int64_t now)
 {
 	const struct engine_stats *st = engine_stats(b->engine);
 	const struct model *m = engine_model(b->engine);
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0xcbf29ce484222325ULL, hour = (uint64_t)(now / 3600);
 
 	h = board_hash_mix(h, &st->rows_read, sizeof(st->rows_read));
 	h = board_hash_mix(h, &st->resolved, sizeof(st->resolved));
 	h = board_hash_mix(h, &m, sizeof(m));
 	h = board_hash_mix(h, &b->aux_gen, sizeof(b->aux_gen));
 	h = board_hash_mix(h, &b->cfg, sizeof(b->cfg));
-	return h;
+	/* The forecast moves with the time too: at most an hour behind. */
+	return board_hash_mix(h, &hour, sizeof(hour));
 }
 
 /* What the states are as of: when it changes, bring them up to date. */
@@ -518,7 +520,7 @@ item_hash(uint64_t h, const struct board_item *it)
  * whose clocks did not change is not drawn again when another's did.
  */
 static void
-team_stamps(struct board_snap *s)
+team_stamps(struct board_snap *s, size_t nclocks)
 {
 	for (size_t i = 0; i < s->nteams; i++) {
 		struct board_team *t = &s->teams[i];
@@ -542,6 +544,20 @@ team_stamps(struct board_snap *s)
 		t->stamp = board_hash_str(t->stamp, o->instance_id);
 		t->stamp = board_hash_str(t->stamp, o->child_id);
 		t->stamp = board_hash_mix(t->stamp, n, sizeof(n));
+	}
+	for (size_t i = 0; i < s->nteams; i++) {
+		struct board_team *t = &s->teams[i];
+
+		for (size_t k = 0; t->counts != NULL && k < nclocks; k++) {
+			const struct board_count *c = &t->counts[k];
+			int64_t f[2] = { c->fc_open, c->fc_due_next };
+
+			if (!c->fc)
+				continue;
+			t->stamp = board_hash_mix(t->stamp, f, sizeof(f));
+			t->stamp = board_hash_mix(t->stamp, &c->fc_throughput,
+			    sizeof(c->fc_throughput));
+		}
 	}
 	for (size_t i = 0; i < s->ncaseloads; i++) {
 		const struct board_caseload *c = &s->caseloads[i];
@@ -609,6 +625,38 @@ board_restate(struct board_snap *s, const struct config *cfg, int64_t now)
 	s->at = now;
 }
 
+/* Each team's forecast per clock with forecast = true (forecast.h). */
+static void
+board_forecast(const struct board *b, struct board_snap *s,
+    const struct model *m, int64_t now)
+{
+	struct forecast_window w;
+	const struct forecast_row *r;
+	struct forecast *f;
+	size_t n;
+
+	forecast_window(b->cal, now,
+	    now - MODEL_KEEP_STOPPED, &w);
+	f = forecast_new(&w);
+	model_foreach_clock(m, now, false, forecast_visit, f);
+	r = forecast_rows(f, false, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct clock_conf *cc = config_clock(b->cfg, r[i].clock);
+		struct board_team *t = snap_team(s, b, r[i].team != NULL ?
+		    r[i].team : "");
+		struct board_count *c;
+
+		if (cc == NULL)
+			continue;
+		c = &t->counts[clock_index(b->cfg, cc)];
+		c->fc = true;
+		c->fc_open = r[i].open;
+		c->fc_due_next = r[i].due_next;
+		c->fc_throughput = r[i].throughput;
+	}
+	forecast_free(f);
+}
+
 static void
 board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 {
@@ -667,12 +715,13 @@ board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 		}
 		s->ncaseloads = b->ncaseloads;
 	}
+	board_forecast(b, s, m, now);
 	/* Teams with nothing waiting still get their (empty) section. */
 	for (size_t i = 0; i < b->teams.n; i++)
 		snap_team(s, b, b->teams.v[i].id);
 	for (size_t i = 0; i < b->cfg->routes.nteams; i++)
 		snap_team(s, b, b->cfg->routes.teams[i].team_id);
-	team_stamps(s);
+	team_stamps(s, b->cfg->nclocks);
 	board_snap_free(b->snap);
 	b->snap = s;
 }
@@ -684,7 +733,7 @@ board_build(struct board *b, int64_t now, uint64_t built, uint64_t stated)
 void
 board_fresh(struct board *b, int64_t now)
 {
-	uint64_t built = board_built_stamp(b), stated = board_stated_stamp(b, now);
+	uint64_t built = board_built_stamp(b, now), stated = board_stated_stamp(b, now);
 	bool idle = now - b->looked_at > LOOKING_FOR;
 
 	b->looked_at = now;

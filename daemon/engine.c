@@ -831,6 +831,12 @@ engine_model(const struct engine *e)
 	return e->model;
 }
 
+bool
+engine_is_loaded(const struct engine *e)
+{
+	return e->loaded;
+}
+
 void
 engine_on_ready(struct engine *e, void (*cb)(void *), void *arg)
 {

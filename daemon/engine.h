@@ -62,6 +62,8 @@ const struct engine_stats *engine_stats(const struct engine *e);
 /* This daemon's name in mashwatch.leases (host:pid), owned by the engine. */
 const char *engine_holder(const struct engine *e);
 const struct model *engine_model(const struct engine *e);
+/* Whether the model holds a full pass of the source (the leader's). */
+bool engine_is_loaded(const struct engine *e);
 void engine_on_ready(struct engine *e, void (*cb)(void *arg), void *arg);
 /*
  * cb when the first state schema version read since start is not the one

@@ -317,6 +317,19 @@ daemon_on_poll(void *arg)
 	notifier_source_polled(d->notifier);
 }
 
+/*
+ * The engine's model, for the digest's "Arrived out of hours"; NULL until
+ * a full pass is in, so that the digest waits for it (the next poll wakes
+ * the notifier).
+ */
+static const struct model *
+daemon_model(void *arg)
+{
+	struct daemon *d = arg;
+
+	return engine_is_loaded(d->engine) ? engine_model(d->engine) : NULL;
+}
+
 static bool
 daemon_is_leader(void *arg)
 {
@@ -461,6 +474,7 @@ daemon_run(struct daemon *d)
 	d->engine = engine_new(d->base, d->cfg, d->cal);
 	d->notifier = notifier_new(d->base, d->cfg, d->cal,
 	    engine_holder(d->engine), daemon_is_leader, d);
+	notifier_set_model(d->notifier, daemon_model, d);
 	engine_on_ready(d->engine, daemon_on_ready, d);
 	engine_on_leader(d->engine, daemon_on_leader, d);
 	engine_on_schema_refused(d->engine, daemon_on_schema_refused, d);

@@ -40,6 +40,14 @@ void notifier_wake(struct notifier *n);
  * at once; the teams would otherwise wait for poll_interval).
  */
 void notifier_source_polled(struct notifier *n);
+/*
+ * Where the morning digest finds the clocks for its "Arrived out of
+ * hours" section: model_of(arg) is the engine's model, asked when a digest
+ * is composed (NULL, or never set: no such section).
+ */
+struct model;
+void notifier_set_model(struct notifier *n,
+    const struct model *(*model_of)(void *arg), void *arg);
 /* Stop starting work; finish (and record) the message in flight; then cb. */
 void notifier_stop(struct notifier *n, void (*cb)(void *arg), void *arg);
 

@@ -81,6 +81,11 @@ struct notifier {
 	void			(*rearm)(struct notifier *);
 	/* An email was stored: send it if nothing else is under way. */
 	void			(*kick_send)(struct notifier *);
+
+	/* The engine's model, for the digest's handover (or NULL). */
+	const struct model	*(*model_of)(void *);
+	void			*model_arg;
+	int64_t			 handover_wait_until;	/* 0: not waiting */
 };
 
 /*

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mashwatch/handover.h"
 #include "mashwatch/mail.h"
+#include "mashwatch/model.h"
 #include "mashwatch/strmap.h"
 #include "mashwatch/xmalloc.h"
 
@@ -74,16 +76,21 @@ hash_str(const char *s)
 	return h;
 }
 
-/* Subject and message of an email; the caller frees both. */
+/*
+ * Subject and message of an email; the caller frees both.  handover: the
+ * digest's "Arrived out of hours" (NULL for other emails).
+ */
 static void
-compose(const struct notifier *n, enum mail_kind mk, const char *title,
+compose_with(const struct notifier *n, enum mail_kind mk, const char *title,
     const struct addr_list *rcpts, const char *message_id,
-    const struct mail_item *items, size_t nitems, char **subject,
+    const struct mail_item *items, size_t nitems,
+    const struct mail_item *handover, size_t nhandover, char **subject,
     char **message)
 {
 	struct mail_context ctx = { .cal = n->cal, .link = n->cfg->notify.link,
 	    .now = engine_now(), .route_title = title,
-	    .max_items = (size_t)n->cfg->notify.max_items };
+	    .max_items = (size_t)n->cfg->notify.max_items,
+	    .handover = handover, .nhandover = nhandover };
 	struct mail_content c;
 	struct mail *m;
 
@@ -99,6 +106,16 @@ compose(const struct notifier *n, enum mail_kind mk, const char *title,
 	c.subject = NULL;
 	mail_content_clear(&c);
 	mail_free(m);
+}
+
+static void
+compose(const struct notifier *n, enum mail_kind mk, const char *title,
+    const struct addr_list *rcpts, const char *message_id,
+    const struct mail_item *items, size_t nitems, char **subject,
+    char **message)
+{
+	compose_with(n, mk, title, rcpts, message_id, items, nitems, NULL, 0,
+	    subject, message);
 }
 
 /* The outbox. */
@@ -133,6 +150,8 @@ struct group {
 	bool			 backlog;	/* found at go-live: MAIL_BACKLOG */
 	long long		*claim;		/* digest: outbox rows it takes */
 	size_t			 nclaim;
+	struct mail_item	*handover;	/* digest: arrived out of hours */
+	size_t			 nhandover;
 };
 
 static void
@@ -471,6 +490,7 @@ groups_free(struct group *gs, size_t ng)
 		free(gs[i].items);
 		free(gs[i].nids);
 		free(gs[i].claim);
+		free(gs[i].handover);
 	}
 	free(gs);
 }
@@ -875,8 +895,8 @@ digest_send(struct notifier *n, struct group *g, const char *date)
 	/* One digest per route and date: the id says so. */
 	msgid = xasprintf("mashwatch.digest.%s.%016" PRIx64 "@%s", date,
 	    hash_str(g->route.key), from_domain(n));
-	compose(n, MAIL_DIGEST, g->route.title, &g->route.rcpts, msgid,
-	    g->items, g->n, &subject, &message);
+	compose_with(n, MAIL_DIGEST, g->route.title, &g->route.rcpts, msgid,
+	    g->items, g->n, g->handover, g->nhandover, &subject, &message);
 	ids = nid_array(aids, g->n);
 	rcpts = pg_text_array(&g->route.rcpts);
 	params[0] = ids;
@@ -932,6 +952,107 @@ digest_wants(const struct notifier *n, const struct mail_item *it,
 		return true;
 	age = calendar_working_days_between(n->cal, start, now);
 	return age <= backoff || (age - backoff) % 2 == 0;
+}
+
+void
+notifier_set_model(struct notifier *n,
+    const struct model *(*model_of)(void *arg), void *arg)
+{
+	n->model_of = model_of;
+	n->model_arg = arg;
+}
+
+/*
+ * The handover needs the model: a digest due before the first full pass
+ * is in waits for it (the next poll wakes the notifier), but no longer
+ * than HANDOVER_WAIT, so that a source outage never holds the digest; it
+ * then goes without the section, and says so in the log.
+ */
+#define HANDOVER_WAIT	300
+
+static bool
+digest_model_ready(const struct notifier *n)
+{
+	return n->model_of == NULL || n->model_of(n->model_arg) != NULL;
+}
+
+/* Whether the digest due now should wait for the model. */
+static bool
+digest_model_wait(struct notifier *n, int64_t now)
+{
+	if (digest_model_ready(n))
+		return false;
+	if (n->handover_wait_until == 0)
+		n->handover_wait_until = now + HANDOVER_WAIT;
+	return now < n->handover_wait_until;
+}
+
+struct handover_ctx {
+	struct notifier	 *n;
+	struct group	**gs;
+	size_t		 *ng;
+	int64_t		  since, at;
+};
+
+/* One clock of the model: into its manager's digest if it arrived out of hours. */
+static void
+handover_visit(void *arg, const struct clock_view *v)
+{
+	struct handover_ctx *hc = arg;
+	const struct notifier *n = hc->n;
+	const struct team *t;
+	struct mail_item it = { 0 };
+	struct route r;
+	struct group *g;
+
+	if (v->state == CS_WITHDRAWN || v->state == CS_INVALID ||
+	    v->started_at == TIME_NONE || v->started_at < hc->since ||
+	    v->started_at > hc->at ||
+	    !handover_out_of_hours(n->cal, n->cfg->notify.work_from,
+	    n->cfg->notify.work_to, v->started_at))
+		return;
+	it.rule = v->clock->name;
+	it.label = v->clock->label;
+	it.instance_id = v->instance_id;
+	it.child_id = v->child_id;
+	it.team_id = v->team_id;
+	t = v->team_id != NULL ? team_list_find(&n->teams, v->team_id) : NULL;
+	it.team_name = t != NULL ? t->name : NULL;
+	it.priority = v->priority;
+	it.started_at = v->started_at;
+	it.due_at = v->due_at;
+	it.stopped_at = v->stopped_at != TIME_NONE && v->stopped_at <= hc->at ?
+	    v->stopped_at : NO_TIME;
+	it.fired_at = it.first_sent_at = it.acked_at = NO_TIME;
+	it.hourly = config_clock_timescale(v->clock, v->priority)->unit ==
+	    TS_HOURS;
+	/* The route its new alerts would take: the day team's manager. */
+	route_for(n, it.rule, "due_soon", it.team_id, &r);
+	g = group_get(hc->gs, hc->ng, &r, false);
+	g->handover = xreallocarray(g->handover, g->nhandover + 1,
+	    sizeof(*g->handover));
+	g->handover[g->nhandover++] = it;
+}
+
+/*
+ * The digest's "Arrived out of hours" (handover.h) from the engine's
+ * model, per route; its strings are borrowed from the model, which does
+ * not change before the digests are composed, in this same callback.
+ */
+static void
+digest_add_handover(struct notifier *n, struct group **gs, size_t *ng,
+    int64_t at)
+{
+	struct handover_ctx hc = { n, gs, ng,
+	    handover_since(n->cal, n->cfg->notify.work_to, at), at };
+	const struct model *m = n->model_of != NULL ?
+	    n->model_of(n->model_arg) : NULL;
+
+	if (m != NULL)
+		model_foreach_clock(m, at, true, handover_visit, &hc);
+	else if (n->model_of != NULL)
+		log_warnx("notifier: the source is not loaded: the digest goes "
+		    "without \"Arrived out of hours\"");
 }
 
 static void
@@ -999,14 +1120,18 @@ notifier_digest_read(void *arg, PGresult *res)
 				group_add(g, &it, it.alert_id, at);
 		}
 	}
+	digest_add_handover(n, &gs, &ng, at);
 	/* One claim for each route with something to say; busy until all
 	 * are answered. */
 	n->digest_claims = 1;
 	for (size_t i = 0; i < ng; i++) {
-		if (gs[i].route.rcpts.n == 0 || gs[i].n == 0)
+		if (gs[i].route.rcpts.n == 0 ||
+		    (gs[i].n == 0 && gs[i].nhandover == 0))
 			continue;
-		qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
-		    item_age_cmp);
+		/* A digest of the handover alone has no items to sort. */
+		if (gs[i].n > 1)
+			qsort(gs[i].items, gs[i].n, sizeof(*gs[i].items),
+			    item_age_cmp);
 		if (digest_send(n, &gs[i], date) == 0) {
 			n->digest_claims++;
 			nsent++;
@@ -1025,6 +1150,9 @@ notifier_digest_due(const struct notifier *n, int64_t now)
 	struct cal_date d = calendar_date_of(n->cal, now);
 	int64_t at;
 
+	/* Waiting for the model: the next poll wakes us before this. */
+	if (!digest_model_ready(n) && n->handover_wait_until > now)
+		return n->handover_wait_until;
 	if (n->digest_done_on == date_key(d)) {
 		/* Tomorrow's midnight: the check then decides about that day. */
 		return calendar_start_of(n->cal, cal_date_add_days(d, 1));
@@ -1094,8 +1222,9 @@ notifier_digest_check(struct notifier *n, int64_t now)
 		n->digest_done_on = key;
 		return;
 	}
-	if (now < at)
+	if (now < at || digest_model_wait(n, now))
 		return;
+	n->handover_wait_until = 0;
 	snprintf(atbuf, sizeof(atbuf), "%lld", (long long)at);
 	params[0] = atbuf;
 	/*

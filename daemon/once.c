@@ -154,6 +154,11 @@ once_run(const struct config *cfg, const struct calendar *cal, int64_t at,
 	rc = once_load(cfg, m, at, NULL);
 	if (rc == EX_OK) {
 		findings_print(stdout, m, cal, at, all);
+		findings_print_forecast(stdout, m, cal, at);
+		/* The morning handover is asked for as of a time: --at. */
+		if (replay)
+			findings_print_handover(stdout, m, cal,
+			    cfg->notify.work_from, cfg->notify.work_to, at);
 		if (fflush(stdout) != 0)
 			rc = EX_IOERR;
 	}

@@ -1,8 +1,9 @@
 /*
  * The reporter runs the report in a child process, `mashwatchctl report
  * --send --date D` (and the packs, `--week D`, `--month YYYY-MM`, and the
- * partnership pack, `--partnership --month YYYY-MM`), watched from the loop
- * with a timer and waitpid(WNOHANG).
+ * partnership pack, `--partnership --month YYYY-MM`, and on working days
+ * at forecast.at the forecast, `mashwatchctl forecast --send`), watched
+ * from the loop with a timer and waitpid(WNOHANG).
  * Why a child rather than async queries on the loop: the report reads a
  * few hundred thousand rows and the mail transport may wait on a relay;
  * in a child none of that can stall the loop or the lease, the claim-then-
@@ -48,19 +49,20 @@ struct reporter {
 	pid_t			 child;
 	int			 kind;		/* what the child is sending */
 	struct cal_date		 running;	/* its date (first date of a pack) */
-	struct cal_date		 done[5];	/* per kind: last sent (or found sent) */
+	struct cal_date		 done[6];	/* per kind: last sent (or found sent) */
 	time_t			 retry_at;
 };
 
 /*
  * What the reporter sends: the daily report, the weekly and monthly packs
- * (to routes.report), the partnership pack (to routes.partnership); then,
- * once a day, the purge of what retention keeps no longer (`mashwatchctl
- * purge`, which prints its counts to our log).
+ * (to routes.report), the partnership pack (to routes.partnership), the
+ * day's forecast; then, once a day, the purge of what retention keeps no
+ * longer (`mashwatchctl purge`, which prints its counts to our log).
  */
-enum { SEND_DAY, SEND_WEEK, SEND_MONTH, SEND_PARTNERSHIP, SEND_PURGE };
-static const char *const send_names[5] = { "report", "weekly pack",
-	"monthly pack", "partnership pack", "purge" };
+enum { SEND_DAY, SEND_WEEK, SEND_MONTH, SEND_PARTNERSHIP, SEND_PURGE,
+	SEND_FORECAST };
+static const char *const send_names[6] = { "report", "weekly pack",
+	"monthly pack", "partnership pack", "purge", "forecast" };
 
 /* mashwatchctl beside mashwatchd, else in ../bin (sbin installs), else PATH. */
 static char *
@@ -143,6 +145,24 @@ due_date(const struct reporter *r, time_t now)
 	return cal_date_add_days(today, -2);
 }
 
+/*
+ * Whether today's forecast is due: a working day, forecast.at has passed,
+ * and some clock has forecast = true.  Its date into *d.
+ */
+static bool
+due_forecast(const struct reporter *r, time_t now, struct cal_date *d)
+{
+	struct cal_date today = calendar_date_of(r->cal, now);
+	int64_t midnight = calendar_start_of(r->cal, today);
+	size_t i;
+
+	for (i = 0; i < r->cfg->nclocks && !r->cfg->clocks[i].forecast; i++)
+		;
+	*d = today;
+	return i < r->cfg->nclocks && calendar_is_working_day(r->cal, today) &&
+	    (now - midnight) / 60 >= r->cfg->forecast.at;
+}
+
 static void
 reporter_reap(struct reporter *r)
 {
@@ -178,6 +198,7 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	char date[16], a0[] = "mashwatchctl", a1[] = "-c", a3[] = "report";
 	char a4[] = "--send", a5[] = "--date", a5w[] = "--week";
 	char a5m[] = "--month", a7[] = "--scheduled", a8[] = "--partnership";
+	char a3f[] = "forecast";
 	char *a5s[4] = { a5, a5w, a5m, a5m };
 	char a1s[] = "/proc/self/fd/3", a2[] = "--config-as", purge[] = "purge";
 	char *argv[13];
@@ -195,7 +216,15 @@ reporter_start(struct reporter *r, int kind, struct cal_date d)
 	argv[n++] = r->config_path;
 	if (kind == SEND_PURGE)
 		argv[n++] = purge;
-	else {
+	else if (kind == SEND_FORECAST) {
+		/*
+		 * The forecast is as of now, `forecast --send`: it looks
+		 * ahead, so no period of it can come before go-live and it
+		 * needs no --scheduled.
+		 */
+		argv[n++] = a3f;
+		argv[n++] = a4;
+	} else {
 		argv[n++] = a3;
 		argv[n++] = a4;
 		argv[n++] = a5s[kind];
@@ -243,6 +272,12 @@ reporter_tick(evutil_socket_t fd, short what, void *arg)
 		reporter_reap(r);
 	if (r->child > 0 || now < r->retry_at || !r->is_leader(r->arg))
 		goto again;
+	/* The forecast first: it is for this afternoon, the rest for the past. */
+	if (due_forecast(r, now, &d) &&
+	    cal_date_cmp(d, r->done[SEND_FORECAST]) != 0) {
+		reporter_start(r, SEND_FORECAST, d);
+		goto again;
+	}
 	/*
 	 * One child at a time: the day's report, then the packs.  No one to
 	 * send them to: the nightly report (or the partnership pack) is

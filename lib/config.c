@@ -492,6 +492,7 @@ conf_check_routes(struct conf_loader *ld, const config_t *cf,
 	conf_check_domains(ld, cf, "routes.region", &cfg->routes.region, d);
 	conf_check_domains(ld, cf, "routes.partnership",
 	    &cfg->routes.partnership, d);
+	conf_check_domains(ld, cf, "routes.forecast", &cfg->routes.forecast, d);
 	for (i = 0; i < cfg->routes.nnamed; i++) {
 		name = xasprintf("routes.%s", cfg->routes.named[i].name);
 		conf_check_domains(ld, cf, name, &cfg->routes.named[i].to, d);

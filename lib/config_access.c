@@ -83,6 +83,7 @@ config_free(struct config *cfg)
 	conf_free_addresses(&cfg->routes.partnership);
 	free(cfg->partnership.police_lag_clock);
 	free(cfg->partnership.attendance_check);
+	conf_free_addresses(&cfg->routes.forecast);
 	for (i = 0; i < cfg->routes.nteams; i++) {
 		free(cfg->routes.teams[i].team_id);
 		conf_free_addresses(&cfg->routes.teams[i].manager);

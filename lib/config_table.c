@@ -115,8 +115,8 @@ static const struct conf_setting settings[] = {
 	{ .name = "routes.default", .type = CONF_ADDRESSES, .reloadable = true,
 	  .offset = CF(routes.def),
 	  .help = "Where alerts go when their team has no usable address.  "
-	  "Besides default, data_quality, report, region and teams, routes "
-	  "may hold "
+	  "Besides default, data_quality, report, region, partnership, "
+	  "forecast and teams, routes may hold "
 	  "lists of your own, NAME = [ ... ] or NAME = { to = [ ... ]; "
 	  "escalation = [ ... ]; }, which a clock selects with route = "
 	  "\"NAME\"." },
@@ -139,6 +139,11 @@ static const struct conf_setting settings[] = {
 	  "source), sent on the 1st at report.at for the month before; none: "
 	  "no pack is sent (mashwatchctl report --partnership still makes "
 	  "one)." },
+	{ .name = "routes.forecast", .type = CONF_ADDRESSES,
+	  .reloadable = true, .offset = CF(routes.forecast),
+	  .help = "Where the daily forecast email goes (none: the escalation "
+	  "route of each team concerned, as an escalation of the clock would "
+	  "go)." },
 
 	{ .name = "notify.transport", .type = CONF_ENUM, .def = "\"smtp\"",
 	  .reloadable = true, .choices = transport_choices,
@@ -315,6 +320,26 @@ static const struct conf_setting settings[] = {
 	  "their rows in the state database.  The report's trends are read "
 	  "from the source, not from the archive." },
 
+	{ .name = "forecast.at", .type = CONF_TIME_OF_DAY, .def = "\"15:00\"",
+	  .reloadable = true, .offset = CF(forecast.at),
+	  .help = "Local time, on working days, of the forecast of the clocks "
+	  "with forecast = true: per clock and team, open (running, not yet "
+	  "due), due_next (of those, due by the end of the next working day), "
+	  "throughput (clocks stopped per working day, the mean over the last "
+	  "20 working days) and projected_breaches (due_next less throughput, "
+	  "rounded down, at least 0).  Example: 48 contacts due by the end of "
+	  "tomorrow and 35 decided a day on average make 13 likely to be "
+	  "late.  mashwatchd --once prints the figures as \"forecast\" lines "
+	  "and the board and the nightly report show them." },
+	{ .name = "forecast.alert_at", .type = CONF_INT, .def = "1",
+	  .min = 1, .max = 100000, .reloadable = true,
+	  .offset = CF(forecast.alert_at),
+	  .help = "Projected breaches of a clock at or above which the "
+	  "forecast is emailed (\"Tomorrow 48 contacts fall due; about 35 are "
+	  "decided a day; about 13 will be late\", with the figures per "
+	  "team) to routes.forecast, else to each team's escalation route; at "
+	  "most one email per clock, team and day." },
+
 	{ .name = "http.listen", .type = CONF_STRING,
 	  .def = "\"127.0.0.1:9187\"", .offset = CF(http.listen),
 	  .help = "HOST:PORT of /healthz, /readyz and /metrics (and the "
@@ -389,7 +414,10 @@ static const struct conf_setting team_settings[] = {
 	  "in the teams view, else routes.default)." },
 };
 
-/* One list of routes besides default, data_quality, report and teams. */
+/*
+ * One list of routes besides default, data_quality, report, region,
+ * partnership, forecast and teams.
+ */
 static const struct conf_setting named_route_settings[] = {
 	{ .name = "to", .type = CONF_ADDRESSES, .required = true,
 	  .reloadable = true, .offset = offsetof(struct named_route, to),
@@ -432,6 +460,10 @@ static const struct conf_setting clock_settings[] = {
 	  "that gets this clock's alerts instead of the team's manager; its "
 	  "escalations go to that list's escalation, else the team's, else "
 	  "routes.default." },
+	{ .name = "forecast", .type = CONF_BOOL, .def = "false",
+	  .reloadable = true, .offset = CK(forecast),
+	  .help = "Include this clock in the daily forecast at forecast.at "
+	  "(what will be late tomorrow at the current pace)." },
 };
 
 static const struct conf_setting repeat_settings[] = {

@@ -659,6 +659,57 @@ compose_backlog_counts(const struct mail_item *const *v, size_t n,
 	sbuf_add(h, "</table>\n");
 }
 
+/*
+ * "Arrived out of hours": what the night and the weekend brought in, for
+ * the day team taking it over, with its due and whether it is stopped.
+ */
+static void
+compose_handover(const struct mail_context *ctx, struct sbuf *t,
+    struct sbuf *h)
+{
+	char started[32], due[32], when[32], stopped[48];
+
+	compose_heading(t, h, "Arrived out of hours", ctx->nhandover, 2);
+	sbuf_add(t, "Started outside working hours since the end of the "
+	    "last working day.\n");
+	sbuf_add(h, "<p>Started outside working hours since the end of the "
+	    "last working day.</p>\n<table border=\"1\" cellpadding=\"4\" "
+	    "cellspacing=\"0\">\n<tr><th>Case reference</th><th>Work</th>"
+	    "<th>Arrived</th><th>Due</th><th>Team</th><th>Now</th></tr>\n");
+	for (size_t i = 0; i < ctx->nhandover; i++) {
+		const struct mail_item *it = &ctx->handover[i];
+		const char *team = it->team_name && *it->team_name ?
+		    it->team_name : it->team_id;
+
+		format_local(ctx, it->started_at, started, sizeof(started));
+		format_due(ctx, it, due, sizeof(due));
+		if (it->stopped_at != NO_TIME) {
+			format_local(ctx, it->stopped_at, when, sizeof(when));
+			snprintf(stopped, sizeof(stopped), "stopped %s", when);
+		} else
+			snprintf(stopped, sizeof(stopped), "still open");
+		sbuf_printf(t, "\n* %s: %s\n  instance %s, arrived %s, due %s, "
+		    "team %s, %s\n", dash(it->child_id), item_label(it),
+		    dash(it->instance_id), started, due, dash(team), stopped);
+		sbuf_add(h, "<tr><td>");
+		sbuf_add_html(h, dash(it->child_id));
+		sbuf_add(h, "</td><td>");
+		sbuf_add_html(h, item_label(it));
+		sbuf_add(h, "<br><small>");
+		sbuf_add_html(h, dash(it->instance_id));
+		sbuf_add(h, "</small></td><td>");
+		sbuf_add_html(h, started);
+		sbuf_add(h, "</td><td>");
+		sbuf_add_html(h, due);
+		sbuf_add(h, "</td><td>");
+		sbuf_add_html(h, dash(team));
+		sbuf_add(h, "</td><td>");
+		sbuf_add_html(h, stopped);
+		sbuf_add(h, "</td></tr>\n");
+	}
+	sbuf_add(h, "</table>\n");
+}
+
 void
 mail_compose(const struct mail_context *ctx, enum mail_kind kind,
     const struct mail_item *items, size_t n, struct mail_content *out)
@@ -683,6 +734,9 @@ mail_compose(const struct mail_context *ctx, enum mail_kind kind,
 	compose_intro(ctx, kind, n, &t, &h);
 	if (kind == MAIL_BACKLOG && n > 0)
 		compose_backlog_counts(v, n, &t, &h);
+	/* The digest opens with the handover. */
+	if (kind == MAIL_DIGEST && ctx->nhandover > 0)
+		compose_handover(ctx, &t, &h);
 	if (kind == MAIL_DATA_QUALITY && n > 0) {
 		compose_dq_summary(items, n, &t, &h);
 		if (cap > 0) {

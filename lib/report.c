@@ -248,6 +248,7 @@ report_free(struct report *r)
 {
 	if (r == NULL)
 		return;
+	forecast_free(r->forecast);
 	clocks_free(r->clocks, r->nclocks);
 	free(r->comparators);
 	for (size_t i = 0; i < r->nteams; i++) {
@@ -465,6 +466,29 @@ clock_tally(struct report *r, struct report_clock *c,
  * later has not happened, a stop later has not happened yet.  The same
  * row then feeds the trend points and comparisons: one engine.
  */
+/* A clock row into the forecast as of the end of D (rows back to since). */
+static void
+forecast_row(struct report *r, const struct clock_conf *conf,
+    const struct clock_row *row, int64_t due)
+{
+	struct clock_view v = { .clock = conf, .instance_id = row->instance_id,
+	    .child_id = row->child_id, .team_id = row->team_id,
+	    .worker_id = row->worker_id, .priority = row->priority,
+	    .started_at = row->started_at, .stopped_at = row->stopped_at,
+	    .warn_at = TIME_NONE, .due_at = due, .escalate_at = TIME_NONE,
+	    .state = CS_ON_TIME };
+
+	if (!conf->forecast)
+		return;
+	if (r->forecast == NULL) {
+		struct forecast_window w;
+
+		forecast_window(r->cal, r->end, r->since, &w);
+		r->forecast = forecast_new(&w);
+	}
+	forecast_add(r->forecast, &v);
+}
+
 void
 report_add_clock(struct report *r, const struct clock_row *row)
 {
@@ -496,6 +520,8 @@ report_add_clock(struct report *r, const struct clock_row *row)
 		count_demand(r, RM_DA, start);
 	due = calendar_due(r->cal, start, limit);
 	clock_tally(r, c, row, stop, due);
+	if (!r->sub)
+		forecast_row(r, c->conf, row, due);
 	if (!r->sub)
 		clock_tally(r, &team_get(r, row->team_id)->clocks[c - r->clocks],
 		    row, stop, due);

@@ -335,6 +335,60 @@ h_waiting(FILE *fp, const struct report *r)
 	h_table_close(fp);
 }
 
+/* What will be late by the end of the next working day at the current pace. */
+static void
+h_forecast(FILE *fp, const struct report *r)
+{
+	static const char *const heads[] = { "Clock / team", "Open",
+	    "Due next", "Decided a day", "Likely late" };
+	struct forecast_window w;
+	const struct forecast_row *rows, *tot;
+	char due[32], rate[32], note[200];
+	size_t n, nt;
+
+	if (r->forecast == NULL)
+		return;
+	forecast_window(r->cal, r->end, r->since, &w);
+	tot = forecast_rows(r->forecast, true, &nt);
+	forecast_next_day(r->cal, &w, due, sizeof(due));
+	h_section(fp, "3a", "Forecast");
+	snprintf(note, sizeof(note), "Open at the end of the report date, "
+	    "due by the end of %s, against what was decided a day over the "
+	    "last %d working days; likely late is the difference, rounded "
+	    "down.", due, w.days);
+	h_note(fp, note);
+	h_grid_open(fp, heads, 5);
+	for (size_t i = 0; i < nt; i++) {
+		const struct clock_conf *cc = config_clock(r->cfg, tot[i].clock);
+
+		fputs("<tr>", fp);
+		h_cell_text(fp, cc && cc->label ? cc->label : tot[i].clock);
+		h_cell_n(fp, (uint64_t)tot[i].open, NULL);
+		h_cell_n(fp, (uint64_t)tot[i].due_next, NULL);
+		snprintf(rate, sizeof(rate), "%.2f", tot[i].throughput);
+		h_cell(fp, rate, NULL);
+		h_cell_n(fp, (uint64_t)tot[i].projected, RED);
+		fputs("</tr>\n", fp);
+		rows = forecast_teams(r->forecast, tot[i].clock, &n);
+		for (size_t j = 0; j < n; j++) {
+			char team[160];
+
+			snprintf(team, sizeof(team), "\xc2\xa0\xc2\xa0%s",
+			    rows[j].team ? rows[j].team : "(no team)");
+			fputs("<tr>", fp);
+			h_cell_text(fp, team);
+			h_cell_n(fp, (uint64_t)rows[j].open, NULL);
+			h_cell_n(fp, (uint64_t)rows[j].due_next, NULL);
+			snprintf(rate, sizeof(rate), "%.2f",
+			    rows[j].throughput);
+			h_cell(fp, rate, NULL);
+			h_cell_n(fp, (uint64_t)rows[j].projected, RED);
+			fputs("</tr>\n", fp);
+		}
+	}
+	h_table_close(fp);
+}
+
 static void
 h_repeats(FILE *fp, const struct report *r)
 {
@@ -738,6 +792,7 @@ html_write(const struct report *r, FILE *fp, bool mail)
 	h_demand(fp, r);
 	h_timeliness(fp, r);
 	h_waiting(fp, r);
+	h_forecast(fp, r);
 	h_repeats(fp, r);
 	h_rereferrals(fp, r);
 	h_strategy(fp, r);
@@ -871,6 +926,40 @@ t_teams(FILE *fp, const struct report *r)
 	}
 }
 
+/* The forecast as in h_forecast, when a clock has forecast = true. */
+static void
+t_forecast(FILE *fp, const struct report *r)
+{
+	struct forecast_window w;
+	const struct forecast_row *rows, *tot;
+	char due[48];
+	size_t n, nt;
+
+	if (r->forecast == NULL)
+		return;
+	forecast_window(r->cal, r->end, r->since, &w);
+	forecast_next_day(r->cal, &w, due, sizeof(due));
+	tot = forecast_rows(r->forecast, true, &nt);
+	t_section(fp, "3a", "Forecast (open at the end of the day, due by "
+	    "the end of the next working day, decided a day over 20 working "
+	    "days)");
+	for (size_t i = 0; i < nt; i++) {
+		const struct clock_conf *cc = config_clock(r->cfg, tot[i].clock);
+
+		fprintf(fp, "   %s: by the end of %s %ld fall due; about %.2f "
+		    "are decided a day; about %ld will be late (%ld open)\n",
+		    cc && cc->label ? cc->label : tot[i].clock, due,
+		    tot[i].due_next, tot[i].throughput, tot[i].projected,
+		    tot[i].open);
+		rows = forecast_teams(r->forecast, tot[i].clock, &n);
+		for (size_t j = 0; j < n; j++)
+			fprintf(fp, "      team %s: %ld due, %.2f a day, %ld "
+			    "late, %ld open\n", rows[j].team ? rows[j].team :
+			    "(none)", rows[j].due_next, rows[j].throughput,
+			    rows[j].projected, rows[j].open);
+	}
+}
+
 int
 report_write_text(const struct report *r, FILE *fp)
 {
@@ -934,6 +1023,7 @@ report_write_text(const struct report *r, FILE *fp)
 		fputc('\n', fp);
 	}
 
+	t_forecast(fp, r);
 	t_section(fp, "4", "Repeat contacts");
 	for (size_t i = 0; i < r->nrepeats; i++) {
 		const struct report_repeat *rp = &r->repeats[i];

@@ -219,6 +219,62 @@ teams_json(const struct report *r)
 	return a;
 }
 
+/* A rate to two places, as --once and the board give it. */
+static double
+rate2(double v)
+{
+	return (double)(long long)(v * 100 + 0.5) / 100;
+}
+
+static json_t *
+forecast_row_json(const struct forecast_row *f)
+{
+	return json_pack("{s:o, s:I, s:I, s:f, s:I}",
+	    "team", jsonval_str(f->team),
+	    "open", (json_int_t)f->open,
+	    "due_next", (json_int_t)f->due_next,
+	    "throughput", rate2(f->throughput),
+	    "projected_breaches", (json_int_t)f->projected);
+}
+
+/*
+ * The forecast as of the end of D: per clock with forecast = true its
+ * figures and its teams' (mashwatch-report(5), FORECAST).
+ */
+static json_t *
+forecast_json(const struct report *r)
+{
+	struct forecast_window w;
+	const struct forecast_row *rows, *tot = NULL;
+	size_t n, nt = 0;
+	json_t *o = json_object(), *a = json_array();
+
+	forecast_window(r->cal, r->end, r->since, &w);
+	if (r->forecast != NULL)
+		tot = forecast_rows(r->forecast, true, &nt);
+	json_object_set_new(o, "as_of", json_instant(r, w.now));
+	json_object_set_new(o, "due_by", json_instant(r, w.next_end));
+	json_object_set_new(o, "working_days", json_integer(w.days));
+	for (size_t i = 0; i < nt; i++) {
+		const struct clock_conf *cc = config_clock(r->cfg, tot[i].clock);
+		json_t *teams = json_array();
+
+		rows = forecast_teams(r->forecast, tot[i].clock, &n);
+		for (size_t j = 0; j < n; j++)
+			json_array_append_new(teams, forecast_row_json(&rows[j]));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:I, s:f, "
+		    "s:I, s:o}", "clock", tot[i].clock,
+		    "label", jsonval_str(cc ? cc->label : NULL),
+		    "open", (json_int_t)tot[i].open,
+		    "due_next", (json_int_t)tot[i].due_next,
+		    "throughput", rate2(tot[i].throughput),
+		    "projected_breaches", (json_int_t)tot[i].projected,
+		    "teams", teams));
+	}
+	json_object_set_new(o, "clocks", a);
+	return o;
+}
+
 static json_t *
 report_json(const struct report *r)
 {
@@ -312,6 +368,7 @@ report_json(const struct report *r)
 		json_array_append_new(a, period_json(r->trend[i]));
 	json_object_set_new(o, "trends", a);
 	json_object_set_new(o, "teams", teams_json(r));
+	json_object_set_new(o, "forecast", forecast_json(r));
 	if (r->kind != RK_DAY) {
 		json_object_set_new(o, "pack", json_pack("{s:s, s:o, s:o}",
 		    "kind", r->kind == RK_WEEK ? "week" : "month",

@@ -97,6 +97,7 @@ struct clock_conf {
 	struct timescale	 escalate_after;
 	int			 alert_on;	/* enum alert_on */
 	char			*route;		/* a list in routes, or NULL */
+	bool			 forecast;	/* in the daily forecast */
 	int			 line;
 };
 
@@ -185,6 +186,7 @@ struct config {
 		struct addresses	 report;
 		struct addresses	 region;	/* the monthly regional extract */
 		struct addresses	 partnership;
+		struct addresses	 forecast;	/* none: each team's escalation */
 		struct team_route	*teams;
 		size_t			 nteams;
 		struct named_route	*named;
@@ -239,6 +241,11 @@ struct config {
 		struct timescale	 outbox_files;	/* .eml files, by mtime */
 		struct timescale	 reports;	/* the report archive */
 	} retention;
+
+	struct {
+		int			 at;		/* minutes after local midnight */
+		int			 alert_at;	/* projected breaches that email */
+	} forecast;
 
 	struct {
 		char			*listen;	/* "" disables; "unix:PATH" a socket */

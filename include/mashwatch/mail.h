@@ -126,6 +126,15 @@ struct mail_context {
 	int64_t			 now;
 	const char		*route_title;	/* "team MASH (Front door)", ... */
 	size_t			 max_items;	/* notify.max_items; 0: no limit */
+	/*
+	 * A digest's "Arrived out of hours" (handover.h), listed first and
+	 * in full: the clocks of this route that started while the office
+	 * was closed, each with rule, label, instance_id, child_id, team_id,
+	 * started_at, due_at (hourly for an hour-based limit) and
+	 * stopped_at (INT64_MIN while it runs).  Ignored by other kinds.
+	 */
+	const struct mail_item	*handover;
+	size_t			 nhandover;
 };
 
 /* A data-quality email lists at most this many references. */

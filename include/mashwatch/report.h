@@ -23,6 +23,7 @@
 
 #include "mashwatch/calendar.h"
 #include "mashwatch/config.h"
+#include "mashwatch/forecast.h"
 #include "mashwatch/model.h"
 
 struct json_t;		/* jansson's, for the writers that share JSON */
@@ -219,6 +220,13 @@ struct report {
 	 * in the 12 months before (as a re-referral; the regional benchmark).
 	 */
 	uint64_t		 span_repeat_contacts;
+
+	/*
+	 * The forecast (forecast.h) as of the end of D, for the clocks with
+	 * forecast = true: NULL in a trend point or a pack's comparison,
+	 * and until the first clock row is in.
+	 */
+	struct forecast		*forecast;
 
 	struct report_team	*teams;		/* sorted by report_finish */
 	size_t			 nteams;

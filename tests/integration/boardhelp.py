@@ -30,17 +30,18 @@ def secret_file(tmp_path, secret=SECRET, mode=0o600):
 
 
 def start(db, build, tmp_path, extra_http="", notify="", calendar=None, extra="",
-          listen=None, trust=None, port=None, wait=True, routes=""):
+          listen=None, trust=None, port=None, wait=True, routes="", clocks=None):
     """Config, migrate, start; returns (daemon, port, config).  extra is
     appended to the config (whole groups: caseloads, say).  The board
     trusts its proxy by the secret unless trust (http settings) says
     otherwise; listen replaces 127.0.0.1:PORT (a "unix:PATH", say); routes
-    is added to the routes group."""
+    is added to the routes group; clocks override CLOCKS entry by entry."""
     port = port or mw.free_port()
     listen = listen or "127.0.0.1:%d" % port
     if trust is None:
         trust = 'proxy_secret_file = "%s";' % secret_file(tmp_path)
-    conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo, clocks=CLOCKS,
+    conf = mw.write_config(tmp_path / "mashwatch.conf", db.conninfo,
+                           clocks=dict(CLOCKS, **(clocks or {})),
                            poll_interval=1, http_listen=listen,
                            calendar=calendar)
     text = conf.read_text()

@@ -48,6 +48,8 @@ def _clock(name, c):
     if "limits" in c:
         parts.append("limits = { %s };" % " ".join(
             '%s = "%s";' % kv for kv in c["limits"].items()))
+    if "forecast" in c:
+        parts.append("forecast = %s;" % ("true" if c["forecast"] else "false"))
     return "{ " + " ".join(parts) + " }"
 
 

@@ -103,6 +103,18 @@ def body_text(msg):
     return msg.get_body(preferencelist=("plain",)).get_content()
 
 
+def without_handover(text):
+    """A digest's text without its "Arrived out of hours" section (which
+    lists every clock that started while the office was closed, acknowledged
+    or not): what the rest of the digest says, whatever the hour a test ran."""
+    start = text.find("\n== Arrived out of hours (")
+    if start < 0:
+        return text
+    ends = [i for i in (text.find("\n== ", start + 1), text.find("\n-- \n", start + 1))
+            if i >= 0]
+    return text[:start] + (text[min(ends):] if ends else "")
+
+
 def body_html(msg):
     return msg.get_body(preferencelist=("html",)).get_content()
 

@@ -73,6 +73,8 @@ CTL_READERS = [
     ("history", "--child", "C1"),
     ("ack", "1", "--by", "ops"),
     ("report", "--date", "2026-01-05", "--format", "json"),
+    # A Monday: --send claims each email in the state's mashwatch.forecasts.
+    ("forecast", "--at", "2026-01-05T15:00:00Z", "--send"),
 ]
 
 

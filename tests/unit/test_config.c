@@ -225,6 +225,10 @@ test_defaults(void **state)
 	assert_null(cfg->clocks[0].route);
 	assert_int_equal(cfg->notify.send_timeout, 30);
 	assert_int_equal(cfg->report.at, 7 * 60);
+	assert_int_equal(cfg->forecast.at, 15 * 60);
+	assert_int_equal(cfg->forecast.alert_at, 1);
+	assert_int_equal(cfg->routes.forecast.n, 0);
+	assert_false(cfg->clocks[0].forecast);
 	assert_string_equal(cfg->report.archive, "/var/lib/mashwatch/reports");
 	assert_int_equal(cfg->report.ncomparators, 2);
 	assert_true(cfg->report.comparators[0].value == 0.21);
@@ -260,7 +264,7 @@ test_table_defaults_are_valid(void **state)
 			assert_non_null(tab[i].choices);
 	}
 	tab = config_clock_settings(&n);
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 9);
 	tab = config_repeat_settings(&n);
 	assert_int_equal(n, 5);
 	tab = config_check_settings(&n);
@@ -780,6 +784,48 @@ test_clock_limit(void **state)
 	config_free(cfg);
 }
 
+/* The forecast's settings: a clock's forecast, forecast.*, routes.forecast. */
+static void
+test_forecast_settings(void **state)
+{
+	struct fixture *f = *state;
+	struct config_errors errs = { NULL, 0 };
+	struct config *cfg;
+
+	write_conf(f, "clocks = (\n"
+	    " { name = \"contact_decision\"; limit = \"1 working day\";"
+	    " forecast = true; },\n"
+	    " { name = \"plain\"; limit = \"24 hours\"; }\n"
+	    ");\n"
+	    "forecast: { at = \"14:30\"; alert_at = 10; };\n"
+	    "routes: { forecast = [ \"head@example.org\" ]; };\n", 0600);
+	cfg = config_load(f->path, &errs);
+	assert_non_null(cfg);
+	assert_true(must_clock(cfg, "contact_decision")->forecast);
+	assert_false(must_clock(cfg, "plain")->forecast);
+	assert_int_equal(cfg->forecast.at, 14 * 60 + 30);
+	assert_int_equal(cfg->forecast.alert_at, 10);
+	assert_int_equal(cfg->routes.forecast.n, 1);
+	assert_string_equal(cfg->routes.forecast.v[0], "head@example.org");
+	/* routes.forecast is a setting, not a list of the site's own. */
+	assert_int_equal(cfg->routes.nnamed, 0);
+	config_free(cfg);
+	/* Refused: 0 projected breaches, a time that is not one, a domain. */
+	write_conf(f, "forecast: { alert_at = 0; };\n", 0600);
+	assert_null(config_load(f->path, &errs));
+	assert_non_null(strstr(errs.v[0], "forecast.alert_at"));
+	config_errors_clear(&errs);
+	write_conf(f, "forecast: { at = \"25:00\"; };\n", 0600);
+	assert_null(config_load(f->path, &errs));
+	assert_non_null(strstr(errs.v[0], "forecast.at"));
+	config_errors_clear(&errs);
+	write_conf(f, "notify: { allowed_domains = \"example.org\"; };\n"
+	    "routes: { forecast = [ \"x@elsewhere.net\" ]; };\n", 0600);
+	assert_null(config_load(f->path, &errs));
+	assert_non_null(strstr(errs.v[0], "routes.forecast"));
+	config_errors_clear(&errs);
+}
+
 static void
 test_unreloadable_changes(void **state)
 {
@@ -901,6 +947,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_secret_refused_if_readable,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_forecast_settings, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unreloadable_changes,
 		    setup, teardown),

@@ -494,6 +494,61 @@ test_compose_order(void **state)
 	mail_content_clear(&c);
 }
 
+/*
+ * A digest opens with "Arrived out of hours", in full (max_items limits
+ * the alerts only), with each clock's due and whether it stopped; the
+ * section is a digest's alone and escaped like the rest.
+ */
+static void
+test_compose_handover(void **state)
+{
+	struct mail_item v[1], h[3];
+	struct mail_context ctx = { .cal = cal,
+	    .now = tu_iso(NULL, "2022-04-19T08:30:00+01:00"),
+	    .max_items = 1, .handover = h, .nhandover = 3 };
+	struct mail_content c;
+	const char *p;
+
+	(void)state;
+	v[0] = item("contact_decision", "overdue", "P1");
+	h[0] = item("contact_decision", NULL, "P7");
+	h[0].started_at = tu_iso(NULL, "2022-04-16T11:00:00+01:00");
+	h[0].stopped_at = tu_iso(NULL, "2022-04-19T08:10:00+01:00");
+	h[1] = item("contact_decision", NULL, "<b>P8</b>");
+	h[1].started_at = tu_iso(NULL, "2022-04-18T22:00:00+01:00");
+	h[2] = item("strategy_discussion", NULL, "P9");
+	h[2].label = "Strategy discussions";
+	h[2].hourly = true;
+	h[2].started_at = tu_iso(NULL, "2022-04-19T03:00:00+01:00");
+	h[2].due_at = tu_iso(NULL, "2022-04-20T03:00:00+01:00");
+	mail_compose(&ctx, MAIL_DIGEST, v, 1, &c);
+	/* First, before the alerts, all three. */
+	p = strstr(c.text, "== Arrived out of hours (3)");
+	assert_non_null(p);
+	assert_true(p < strstr(c.text, "New since the last email"));
+	assert_non_null(p = strstr(p, "* P7: Contacts awaiting a MASH decision"));
+	assert_non_null(p = strstr(p, "arrived 2022-04-16 11:00, due Tue 19 Apr "
+	    "2022, team MASH, stopped 2022-04-19 08:10"));
+	assert_non_null(p = strstr(p, "* <b>P8</b>:"));
+	assert_non_null(p = strstr(p, "still open"));
+	assert_non_null(p = strstr(p, "* P9: Strategy discussions"));
+	assert_non_null(strstr(p, "due Wed 20 Apr 03:00"));
+	assert_non_null(strstr(c.html, "<h3>Arrived out of hours (3)</h3>"));
+	assert_non_null(strstr(c.html, "&lt;b&gt;P8&lt;/b&gt;"));
+	assert_null(strstr(c.html, "<b>P8</b>"));
+	/* The subject is the alerts'. */
+	assert_string_equal(c.subject, "MASH morning digest: 1 overdue");
+	mail_content_clear(&c);
+	/* Not in an alert email; not in a digest without any. */
+	mail_compose(&ctx, MAIL_ALERTS, v, 1, &c);
+	assert_null(strstr(c.text, "Arrived out of hours"));
+	mail_content_clear(&c);
+	ctx.nhandover = 0;
+	mail_compose(&ctx, MAIL_DIGEST, v, 1, &c);
+	assert_null(strstr(c.text, "Arrived out of hours"));
+	mail_content_clear(&c);
+}
+
 /* A hostile case reference and team name stay data, in both bodies. */
 static void
 test_compose_escapes(void **state)
@@ -718,6 +773,7 @@ main(void)
 		cmocka_unit_test(test_max_items),
 		cmocka_unit_test(test_backlog),
 		cmocka_unit_test(test_compose_order),
+		cmocka_unit_test(test_compose_handover),
 		cmocka_unit_test(test_compose_escapes),
 		cmocka_unit_test(test_mime_structure),
 	};
