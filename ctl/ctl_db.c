@@ -109,9 +109,12 @@ print_rows(PGresult *res, const char *title)
 		printf("  (none)\n");
 	for (int r = 0; r < PQntuples(res); r++) {
 		printf(" ");
-		for (int c = 0; c < PQnfields(res); c++)
-			printf(" %s", PQgetisnull(res, r, c) ? "-" :
+		/* Names and texts from the database, escaped. */
+		for (int c = 0; c < PQnfields(res); c++) {
+			putchar(' ');
+			ctl_put(PQgetisnull(res, r, c) ? "-" :
 			    PQgetvalue(res, r, c));
+		}
 		printf("\n");
 	}
 }

@@ -13,6 +13,7 @@
 
 #include "mashwatch/mail.h"
 #include "mashwatch/route.h"
+#include "mashwatch/termtext.h"
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
@@ -109,6 +110,20 @@ ctl_ack(struct ctl *ctl, int argc, char **argv)
 			return EX_USAGE;
 		}
 		snprintf(until_buf, sizeof(until_buf), "%lld", (long long)t);
+	}
+	/* As the board refuses them: a note or name that could drive a
+	 * terminal or forge a line of history (line breaks are allowed). */
+	if (termtext_has_control(by) || (note != NULL &&
+	    termtext_has_control(note))) {
+		fprintf(stderr, "mashwatchctl: ack: --%s holds a control "
+		    "character (tab, escape, ...); only line breaks may be in "
+		    "a note, and none in --by\n",
+		    termtext_has_control(by) ? "by" : "note");
+		return EX_DATAERR;
+	}
+	if (strchr(by, '\n') != NULL) {
+		fprintf(stderr, "mashwatchctl: ack: --by is one line\n");
+		return EX_DATAERR;
 	}
 	/* Unknown before anything is written; "required" needs the level. */
 	if (reason != NULL && *reason == '\0')

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "mashwatch/model.h"
+#include "mashwatch/termtext.h"
 #include "mashwatch/xmalloc.h"
 
 #include "ctl.h"
@@ -556,6 +557,32 @@ age_text(double s, char *buf, size_t len)
 		snprintf(buf, len, "%.1f days ago", s / 86400);
 }
 
+static void report_text(const struct check *, FILE *);
+
+/*
+ * The text report on stdout, its control characters escaped (line breaks
+ * aside): clock and priority names, and the problems quoting them, come
+ * from the source's rows and must not drive the operator's terminal.
+ */
+static void
+report_print(const struct check *c)
+{
+	char *buf = NULL, *safe;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	if (mem == NULL) {
+		report_text(c, stdout);
+		return;
+	}
+	report_text(c, mem);
+	fclose(mem);
+	safe = termtext_escape_lines(buf);
+	fputs(safe, stdout);
+	free(safe);
+	free(buf);
+}
+
 static void
 report_text(const struct check *c, FILE *fp)
 {
@@ -726,7 +753,7 @@ ctl_check_source(struct ctl *ctl, int argc, char **argv)
 		fputc('\n', stdout);
 		json_decref(o);
 	} else
-		report_text(&c, stdout);
+		report_print(&c);
 	rc = c.broken ? EX_DATAERR : EX_OK;
 out:
 	if (rc == EX_UNAVAILABLE)

@@ -44,8 +44,9 @@ utf8_ok(const unsigned char *p)
 	return n;
 }
 
-char *
-termtext_escape(const char *s)
+/* termtext_escape, and with lines termtext_escape_lines. */
+static char *
+escape(const char *s, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t len = strlen((const char *)p), o = 0, n;
@@ -54,7 +55,7 @@ termtext_escape(const char *s)
 	while (*p) {
 		n = utf8_ok(p);
 		if (n > 1 || (n == 1 && *p >= 0x20 && *p != 0x7f &&
-		    *p != '\\')) {
+		    *p != '\\') || (lines && *p == '\n')) {
 			memcpy(out + o, p, n);
 			o += n;
 			p += n;
@@ -82,6 +83,18 @@ termtext_escape(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *
+termtext_escape(const char *s)
+{
+	return escape(s, false);
+}
+
+char *
+termtext_escape_lines(const char *s)
+{
+	return escape(s, true);
 }
 
 bool

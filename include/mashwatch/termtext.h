@@ -16,6 +16,11 @@
  */
 char *termtext_escape(const char *s);
 /*
+ * The same, but line breaks ("\n") are kept: for a whole text report
+ * (check-source) written line by line.  The caller frees it.
+ */
+char *termtext_escape_lines(const char *s);
+/*
  * Whether s holds a control character other than a line break ("\n",
  * "\r\n"): C0, DEL, a C1 control, or bytes that are not UTF-8.
  */

@@ -155,10 +155,25 @@ def test_origin_is_the_public_url_and_since_is_per_user(db, build, tmp_path):
         assert db.query("select ack_note from mashwatch.alerts where alert_id = %s",
                         (alert,))[0][0] == "line one\r\nline two"
 
-        # A note with escapes written from the shell reaches history escaped.
+        # From the shell too, a note or name with control characters is
+        # refused, said plainly, before anything is written.
         child = j["teams"][0]["items"][0]["child"]
-        mw.run(build, "mashwatchctl", "-c", conf, "ack", str(alert), "--by",
-               "Jo\x1b[31m", "--note", "seen\x1b]0;pwned\x07\nforged line")
+        for by, note in (("Jo", "seen\x1b]0;pwned\x07"), ("Jo\x1b[31m", "seen"),
+                         ("Jo", "tab\there"), ("Jo\nForged", "seen")):
+            p = mw.run(build, "mashwatchctl", "-c", conf, "ack", str(alert), "--by", by,
+                       "--note", note, check=False)
+            assert p.returncode == 65 and "mashwatchctl: ack: --" in p.stderr, (by, note)
+        assert db.query("select count(*) from mashwatch.acks")[0][0] == 1
+        # Text already in the state database (an older mashwatch, a hand-
+        # written row) reaches history escaped anyway.
+        mw.run(build, "mashwatchctl", "-c", conf, "ack", str(alert), "--by", "Jo",
+               "--note", "seen")
+        db.execute("update mashwatch.acks set acked_by = 'Jo' || chr(27) || '[31m', "
+                   "note = 'seen' || chr(27) || ']0;pwned' || chr(7) || chr(10) || "
+                   "'forged line' where note = 'seen'")
+        db.execute("update mashwatch.alerts set acked_by = 'Jo' || chr(27) || '[31m', "
+                   "ack_note = 'seen' || chr(27) || ']0;pwned' || chr(7) || chr(10) || "
+                   "'forged line' where alert_id = %s", (alert,))
         out = mw.run(build, "mashwatchctl", "-c", conf, "history", "--child", child).stdout
         assert "\x1b" not in out and "\x07" not in out
         assert 'by Jo\\x1b[31m ("seen\\x1b]0;pwned\\x07\\nforged line")' in out
@@ -167,7 +182,7 @@ def test_origin_is_the_public_url_and_since_is_per_user(db, build, tmp_path):
         # ?since=: another team's change is not a change for m1.
         mw.wait_for(lambda: all(i["ack"] for t in board_json(port, ADMIN)["teams"]
                                 for i in t["items"]), timeout=15, what="every alert read")
-        mw.wait_for(lambda: any(i["ack"]["acked_by"] == "Jo\x1b[31m"
+        mw.wait_for(lambda: any(i["ack"]["acked_by"] in ("Jo", "Jo\x1b[31m")
                                 for i in board_json(port, M1)["teams"][0]["items"]),
                     timeout=15, what="the shell's acknowledgement on the board")
         v1 = board_json(port, M1)["version"]

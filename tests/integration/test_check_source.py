@@ -84,6 +84,17 @@ def test_unknown_clock_and_priority_and_invalid_rows(build, tmp_path, db):
     assert "invalid rows, by reason:" in p.stdout
     assert "priority 'medium' is not configured for da_screening" in p.stdout
 
+    # A name from the source with an escape sequence in it reaches the
+    # operator's terminal escaped, in every line that quotes it.  (The
+    # reference schema's check would refuse it; a site's need not.)
+    db.execute("alter table cms.contacts drop constraint contacts_risk_level_check")
+    db.execute("insert into cms.contacts (contact_id, child_id, team_id, received_at, "
+               "source, is_da_notification, risk_level) values ('C5', 'P1', 'MASH', %s, "
+               "'police', true, 'hi' || chr(27) || '[2J' || chr(7))", (t,))
+    p = check(build, config)
+    assert "\x1b" not in p.stdout and "\x07" not in p.stdout
+    assert "hi\\x1b[2J\\x07" in p.stdout
+
 
 BROKEN = [
     # (what, SQL that breaks it, view, column, words)

@@ -52,6 +52,33 @@ test_escape(void **state)
 	}
 }
 
+/* The whole-text form (check-source) keeps line breaks, nothing else. */
+static void
+test_escape_lines(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "view  rows\nclocks  12\n", "view  rows\nclocks  12\n" },
+		{ "clock \x1b[2Jx\n", "clock \\x1b[2Jx\n" },
+		{ "crlf\r\n", "crlf\\r\n" },
+		{ "tab\there\n", "tab\\there\n" },
+		{ "c1 \xc2\x9b" "31m\n", "c1 \\xc2\\x9b31m\n" },
+		{ "caf\xc3\xa9\n", "caf\xc3\xa9\n" },
+		{ "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char *got = termtext_escape_lines(cases[i].in);
+
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got %s, want %s", i, got,
+			    cases[i].want);
+		free(got);
+	}
+}
+
 static void
 test_has_control(void **state)
 {
@@ -85,6 +112,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_lines),
 		cmocka_unit_test(test_has_control),
 	};
 
