@@ -8,8 +8,11 @@ digest lists what was open at its instant), so the tests mean the same at
 any hour of any day.
 """
 
+import datetime
+
 import mw
 import notifyhelp as nh
+import testclock
 
 CLOCK = {"contact_decision": dict(limit="1 hours")}
 TEAMS = [("T1", "t1@example.org"), ("T2", "t2@example.org")]
@@ -33,9 +36,15 @@ def raise_yesterday(db, build, config, tmp_path, smtp):
     daemon = mw.Daemon(build, config, tmp_path / "raise.log")
     try:
         daemon.wait_log("notifier: active")
-        nh.add_contacts(db, [("C1", "P1", "T1", nh.hours_ago(5)),
-                             ("C2", "P2", "T1", nh.hours_ago(5)),
-                             ("C3", "P3", "T2", nh.hours_ago(5))])
+        # Yesterday at noon, London time: inside working hours, before the
+        # window of the digest's "Arrived out of hours" section (which
+        # opens at the end of yesterday's working hours), whatever the
+        # hour the test runs at.
+        noon = (testclock.local_now() - datetime.timedelta(days=1)).replace(
+            hour=12, minute=0, second=0, microsecond=0)
+        nh.add_contacts(db, [("C1", "P1", "T1", noon),
+                             ("C2", "P2", "T1", noon),
+                             ("C3", "P3", "T2", noon)])
         nh.wait_messages(smtp, 2)  # the overdue alert emails, one per team
     finally:
         assert daemon.stop() == 0
