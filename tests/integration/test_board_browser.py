@@ -20,6 +20,15 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service as ChromeService  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+
+
+def wait(drv, cond):
+    """Until cond(drv), for 15 s.  The page redraws the board when the
+    data changes, so an element found a moment ago can be gone: look
+    again rather than fail."""
+    return WebDriverWait(drv, 15, ignored_exceptions=(
+        StaleElementReferenceException,)).until(cond)
 
 
 def browser(user, profile):
@@ -74,7 +83,7 @@ def test_board_in_chromium(db, build, tmp_path):
         # A new overdue contact appears without a reload.
         m1.execute_script("window.notReloaded = true;")
         bh.contacts(db, [("C9", "P-NEW", "T1", 20)])
-        WebDriverWait(m1, 15).until(lambda drv: "P-NEW" in drv.find_element(
+        wait(m1, lambda drv: "P-NEW" in drv.find_element(
             By.ID, "board").text)
         assert m1.execute_script("return window.notReloaded === true")
         cases = [e.text for e in m1.find_elements(By.CSS_SELECTOR, "section.team span.case")]
@@ -90,17 +99,27 @@ def test_board_in_chromium(db, build, tmp_path):
         assert db.query("select count(*) from mashwatch.alerts where acked_at is not null")[0][0] == 0
 
         # Acknowledge P-OLD from the page.
-        WebDriverWait(m1, 15).until(lambda drv: drv.find_elements(
+        wait(m1, lambda drv: drv.find_elements(
             By.CSS_SELECTOR, "tr[data-instance='C1'] form.ack"))
-        row = m1.find_element(By.CSS_SELECTOR, "tr[data-instance='C1']")
-        row.find_element(By.NAME, "note").send_keys("rang the school")
-        row.find_element(By.CSS_SELECTOR, "button").click()
-        WebDriverWait(m1, 15).until(lambda drv: "acknowledged." in drv.find_element(
+        for attempt in range(3):
+            # A redraw between finding the row and clicking makes it stale
+            # (typing a note stops the redraws): find it again.
+            try:
+                row = m1.find_element(By.CSS_SELECTOR, "tr[data-instance='C1']")
+                note = row.find_element(By.NAME, "note")
+                note.clear()
+                note.send_keys("rang the school")
+                row.find_element(By.CSS_SELECTOR, "button").click()
+                break
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
+        wait(m1, lambda drv: "acknowledged." in drv.find_element(
             By.ID, "board").text)
         acked = db.query("select alert_id, acked_by, ack_note from mashwatch.alerts "
                          "where child_id = 'P-OLD' and acked_at is not null")
         assert acked and all(a[1:] == ("m1@example.org", "rang the school") for a in acked)
-        WebDriverWait(m1, 15).until(lambda drv: "by m1@example.org" in drv.find_element(
+        wait(m1, lambda drv: "by m1@example.org" in drv.find_element(
             By.CSS_SELECTOR, "tr[data-instance='C1']").text)
         hist = mw.run(build, "mashwatchctl", "-c", conf, "history", "--child", "P-OLD").stdout
         assert "by m1@example.org" in hist and "rang the school" in hist
