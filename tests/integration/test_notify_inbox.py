@@ -226,9 +226,11 @@ def test_urgent_goes_at_once_behind_thousands_of_findings(db, build, tmp_path):
         assert subjects[0].startswith("MASH: 1 data quality problem"), subjects
         assert subjects[1].startswith("MASH: 1 overdue"), subjects
         assert len(subjects) == 2, subjects
+        # The 5,200 raised findings still wait (a pass that clears a
+        # finding the test wrote by hand adds a 'resolved' row: not counted).
         assert db.query("select count(*) from mashwatch.notifications n join "
                         "mashwatch.alerts a using (alert_id) where a.rule = 'invalid' "
-                        "and n.claimed_at is null") == [(5200,)]
+                        "and n.event = 'raised' and n.claimed_at is null") == [(5200,)]
     finally:
         smtp.stop()
 
