@@ -459,8 +459,9 @@ partnership_write_html(const struct partnership *p, FILE *fp)
 	    "Share", "Median working days late" };
 	static const char *const lag_h[] = { "Month", "Notifications",
 	    "Median working days", "90th percentile" };
-	static const char *const att_h[] = { "Held", "Without police or "
-	    "health", "Share", "Police absent", "Health absent" };
+	static const char *const att_h[] = { "Held",
+	    "Without police or health", "Share", "Police absent",
+	    "Health absent" };
 	static const char *const src_h[] = { "Source", "Contacts", "Share" };
 	const struct report_source **src;
 	char m[16], s[32], d1[16], n1[32], n2[32], n3[32], n4[32];
