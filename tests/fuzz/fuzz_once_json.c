@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r.stopped_at = fz_when(&f);
 			(void)model_put_clock(m, &r, now);
 		} else {
-			struct event_row e;
+			struct event_row e = { 0 };
 
 			e.kind = kinds[fz_u8(&f) % 5];
 			e.event_id = fz_str(&f);

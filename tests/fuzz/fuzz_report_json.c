@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 1: {
-			struct event_row e;
+			struct event_row e = { 0 };
 
 			/* In child order, as the reporter reads them. */
 			c += fz_u8(&f) % 3;
@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			e.child_id = child;
 			e.team_id = fz_str(&f);
 			e.occurred_at = fz_when(&f);
+			e.source = fz_str(&f);
 			(void)report_add_event(r, &e);
 			break;
 		}
